@@ -1,0 +1,118 @@
+"""The ``zonemap`` command line: ``zonemap areas``, ``zonemap export``.
+
+Errors a user can fix print one line on stderr and exit with code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import export, measure, zones
+from .errors import ArgumentError, ZonemapError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2 (argparse prints usage as well by default)
+        raise ArgumentError(message)
+
+
+def _positive_km(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of km: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"width must be a positive number of km, got {text}")
+    return value
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--width-km",
+        nargs=2,
+        type=_positive_km,
+        metavar=("MIN", "MAX"),
+        default=list(zones.SOCHI_WIDTH_KM),
+        help="Sochi DMZ depth in km, min and max (default 15 20)",
+    )
+    parser.add_argument(
+        "--contact-line", default="2018", help="contact line for the DMZ: 2018, 2020 or a file (default 2018)"
+    )
+    parser.add_argument(
+        "--corridor-km",
+        type=_positive_km,
+        default=zones.M4_CORRIDOR_KM,
+        help="M4 corridor depth each side of the road in km (default 6)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="zonemap", description="Model and map the Syrian de-escalation zones.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    areas = commands.add_parser("areas", help="print the geodesic area table (km²)")
+    _add_model_options(areas)
+    areas.add_argument("--json", action="store_true", help="print a JSON list of {zone, area_km2, official_km2}")
+    exporter = commands.add_parser("export", help="write every layer to one file")
+    _add_model_options(exporter)
+    exporter.add_argument("--format", required=True, choices=export.FORMATS)
+    exporter.add_argument("-o", "--output", required=True, metavar="PATH")
+    return parser
+
+
+def _check_range(args) -> tuple[float, float]:
+    low, high = args.width_km
+    if low > high:
+        raise ArgumentError(f"--width-km: MIN {low:g} is greater than MAX {high:g}")
+    return low, high
+
+
+def run_areas(args) -> None:
+    table = measure.area_table(
+        width_km=_check_range(args), contact_line=args.contact_line, corridor_km=args.corridor_km
+    )
+    table["area_km2"] = table["area_km2"].round(1)
+    if args.json:
+        records = [{k: (None if v != v else v) for k, v in row.items()} for row in table.to_dict("records")]
+        print(json.dumps(records, indent=2, ensure_ascii=False))
+        return
+    width = max(map(len, table["zone"]))
+    print(f"{'zone':<{width}}  {'area_km2':>10}  {'official_km2':>12}")
+    for row in table.itertuples():
+        official = "" if row.official_km2 != row.official_km2 else f"{row.official_km2:,.1f}"
+        print(f"{row.zone:<{width}}  {row.area_km2:>10,.1f}  {official:>12}")
+
+
+def run_export(args) -> None:
+    counts = export.export_layers(
+        args.output,
+        args.format,
+        width_km=_check_range(args),
+        contact_line=args.contact_line,
+        corridor_km=args.corridor_km,
+    )
+    print(f"wrote {sum(counts.values())} features in {len(counts)} layers to {args.output}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (0 ok, 2 bad input or arguments)."""
+    try:
+        args = build_parser().parse_args(argv)
+        {"areas": run_areas, "export": run_export}[args.command](args)
+    except ZonemapError as exc:
+        print(f"zonemap: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"zonemap: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def main_exit() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

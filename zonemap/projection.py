@@ -1,0 +1,107 @@
+"""Local metric projections for buffers, and geodesic densification of lines.
+
+Metric work happens in an azimuthal equidistant projection centred on the geometry at hand:
+over a few hundred km its scale error stays below 1e-4, i.e. under a metre on a 20 km buffer.
+Line segments are taken to be geodesics: they are densified on the ellipsoid before projecting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyproj
+import shapely
+
+GEOD = pyproj.Geod(ellps="WGS84")
+
+
+@dataclass(frozen=True)
+class LocalProjection:
+    """An azimuthal equidistant CRS (metres, WGS84) centred on ``(lon_0, lat_0)``.
+
+    Examples
+    --------
+    >>> proj = LocalProjection.around(shapely.Point(36.6, 35.9))
+    >>> pt = proj.to_metric(shapely.Point(36.6, 35.9))
+    >>> round(pt.x, 6), round(pt.y, 6)
+    (0.0, 0.0)
+    """
+
+    lon_0: float
+    lat_0: float
+
+    @classmethod
+    def around(cls, *geometries) -> LocalProjection:
+        """The projection centred on the bounding box of ``geometries`` (lon/lat)."""
+        minx, miny, maxx, maxy = shapely.total_bounds(np.asarray(geometries, dtype=object))
+        return cls(round((minx + maxx) / 2, 6), round((miny + maxy) / 2, 6))
+
+    @property
+    def crs(self) -> pyproj.CRS:
+        return pyproj.CRS.from_proj4(
+            f"+proj=aeqd +lat_0={self.lat_0} +lon_0={self.lon_0} +datum=WGS84 +units=m +no_defs"
+        )
+
+    @property
+    def _forward(self) -> pyproj.Transformer:
+        return _transformer(self.lon_0, self.lat_0, inverse=False)
+
+    @property
+    def _inverse(self) -> pyproj.Transformer:
+        return _transformer(self.lon_0, self.lat_0, inverse=True)
+
+    def to_metric(self, geometry):
+        """Lon/lat geometry (or array of them) to metres in this projection."""
+        return shapely.transform(geometry, lambda xy: np.column_stack(self._forward.transform(xy[:, 0], xy[:, 1])))
+
+    def to_lonlat(self, geometry):
+        """Metric geometry (or array of them) back to lon/lat."""
+        return shapely.transform(geometry, lambda xy: np.column_stack(self._inverse.transform(xy[:, 0], xy[:, 1])))
+
+
+_TRANSFORMERS: dict[tuple[float, float, bool], pyproj.Transformer] = {}
+
+
+def _transformer(lon_0: float, lat_0: float, *, inverse: bool) -> pyproj.Transformer:
+    key = (lon_0, lat_0, inverse)
+    if key not in _TRANSFORMERS:
+        aeqd = LocalProjection(lon_0, lat_0).crs
+        src, dst = (aeqd, "EPSG:4326") if inverse else ("EPSG:4326", aeqd)
+        _TRANSFORMERS[key] = pyproj.Transformer.from_crs(src, dst, always_xy=True)
+    return _TRANSFORMERS[key]
+
+
+def densify_geodesic(line, max_segment_km: float = 1.0):
+    """Insert points along each geodesic segment of a lon/lat line so no step exceeds ``max_segment_km``.
+
+    Accepts a LineString or MultiLineString; returns the same type.
+
+    Examples
+    --------
+    >>> line = shapely.LineString([(36.0, 35.0), (37.0, 35.0)])
+    >>> len(densify_geodesic(line, 10.0).coords)
+    11
+    """
+    if isinstance(line, shapely.MultiLineString):
+        return shapely.MultiLineString([densify_geodesic(part, max_segment_km) for part in line.geoms])
+    coords = np.asarray(line.coords)[:, :2]
+    out = [coords[:1]]
+    for (lon1, lat1), (lon2, lat2) in zip(coords[:-1], coords[1:]):
+        length_m = GEOD.inv(lon1, lat1, lon2, lat2)[2]
+        n_between = int(np.ceil(length_m / (max_segment_km * 1000.0))) - 1
+        if n_between > 0:
+            out.append(np.asarray(GEOD.npts(lon1, lat1, lon2, lat2, n_between)))
+        out.append([[lon2, lat2]])
+    return shapely.LineString(np.vstack(out))
+
+
+def geodesic_length_km(line) -> float:
+    """Geodesic length of a lon/lat line in km.
+
+    Examples
+    --------
+    >>> round(geodesic_length_km(shapely.LineString([(36.0, 0.0), (37.0, 0.0)])), 3)
+    111.319
+    """
+    return GEOD.geometry_length(line) / 1000.0

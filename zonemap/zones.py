@@ -1,0 +1,407 @@
+"""The zone model: the Sochi demilitarised zone and the M4 security corridor, built geodesically.
+
+Widths are in km. Lines are buffered in a local azimuthal equidistant projection after geodesic
+densification, so band edges lie within metres of the requested geodesic distance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from shapely import ops
+
+from . import data
+from .errors import ArgumentError, InputError
+from .projection import LocalProjection, densify_geodesic
+
+#: Sochi memorandum (S/2018/852): a demilitarised zone 15-20 km deep.
+SOCHI_WIDTH_KM = (15.0, 20.0)
+#: Moscow additional protocol of 5 Mar 2020: 6 km north and 6 km south of the M4.
+M4_CORRIDOR_KM = 6.0
+#: Segments of circular arcs per quarter circle; 64 keeps the chord sag on a 20 km arc under 2 m.
+QUAD_SEGS = 64
+#: An edge is the part of a band's boundary farther than this below the requested width (m).
+EDGE_TOLERANCE_M = 2.0
+SOCHI_SOURCE = "Sochi memorandum on stabilisation of the Idlib de-escalation area, 17 Sep 2018 (UN doc. S/2018/852)"
+MOSCOW_SOURCE = "Additional Protocol to the Memorandum on Stabilization, Moscow, 5 Mar 2020 (PA-X agreement 2273)"
+PROVENANCE = ("source", "as_of", "accuracy_km", "notes")
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A geometry in lon/lat with the provenance it came with."""
+
+    geometry: shapely.Geometry
+    name: str
+    as_of: str
+    source: str
+    accuracy_km: float
+
+
+def as_line(line=None, *, what: str = "contact line") -> Feature:
+    """A contact line or road as one (Multi)LineString in lon/lat with its provenance.
+
+    ``line`` is a shipped key (``"2018"``, ``"2020"``), a file path, a GeoDataFrame/GeoSeries or
+    a shapely geometry; ``None`` means the September 2018 line.
+
+    Examples
+    --------
+    >>> as_line("2020").as_of
+    '2020-03-05'
+    """
+    if line is None or (isinstance(line, str) and _is_shipped_key(line)):
+        return _feature(data.contact_line(line or "2018"))
+    if isinstance(line, str) and what == "contact line" and not Path(line).exists():
+        raise InputError(f"unknown contact line {line!r}: give {', '.join(data.CONTACT_LINE_KEYS)} or an existing file")
+    frame = data.read_geometries(line, what=what)
+    geom_types = set(frame.geom_type)
+    if not geom_types <= {"LineString", "MultiLineString"}:
+        raise InputError(
+            f"expected line geometries for the {what}, got {', '.join(sorted(geom_types))}",
+            source=line if isinstance(line, str) else None,
+        )
+    merged = shapely.line_merge(shapely.union_all(frame.geometry.to_numpy()))
+    if merged.is_empty or merged.length == 0:
+        raise InputError(f"the {what} is empty or has zero length")
+    return _feature(frame.assign(geometry=[merged] + [None] * (len(frame) - 1)).iloc[:1], default_name=f"user {what}")
+
+
+def as_area(area=None, *, what: str = "de-escalation area") -> Feature:
+    """An area (Polygon/MultiPolygon in lon/lat) with provenance; ``None`` is the Idlib area."""
+    if area is None or (isinstance(area, str) and area in {"idlib", "northern_homs", "eastern_ghouta", "southern"}):
+        return _feature(data.de_escalation_area(area or "idlib"))
+    frame = data.read_geometries(area, what=what)
+    geom_types = set(frame.geom_type)
+    if not geom_types <= {"Polygon", "MultiPolygon"}:
+        raise InputError(f"expected polygons for the {what}, got {', '.join(sorted(geom_types))}")
+    merged = shapely.union_all(shapely.make_valid(frame.geometry.to_numpy()))
+    return _feature(frame.assign(geometry=[merged] + [None] * (len(frame) - 1)).iloc[:1], default_name=f"user {what}")
+
+
+def _is_shipped_key(text: str) -> bool:
+    lines = data.load_layer("contact_lines")
+    return text in data.CONTACT_LINE_KEYS or text in set(lines["as_of"]) or text in set(lines["name"])
+
+
+def _feature(frame: gpd.GeoDataFrame, default_name: str = "") -> Feature:
+    row = frame.iloc[0]
+
+    def get(key, default):
+        value = row.get(key, default) if hasattr(row, "get") else default
+        return default if value is None or (isinstance(value, float) and np.isnan(value)) else value
+
+    return Feature(
+        geometry=row.geometry,
+        name=str(get("name", default_name)),
+        as_of=str(get("as_of", "unknown")),
+        source=str(get("source", "user-supplied")),
+        accuracy_km=float(get("accuracy_km", np.nan)),
+    )
+
+
+def _check_width(width_km: float, name: str = "width_km") -> float:
+    try:
+        width = float(width_km)
+    except (TypeError, ValueError):
+        raise ArgumentError(f"{name} must be a number of km, got {width_km!r}") from None
+    if not np.isfinite(width) or width <= 0:
+        raise ArgumentError(f"{name} must be a positive number of km, got {width_km!r}")
+    return width
+
+
+def _check_width_range(width_km) -> tuple[float, float]:
+    if np.isscalar(width_km):
+        width = _check_width(width_km)
+        return width, width
+    if len(width_km) != 2:
+        raise ArgumentError(f"width_km must be one width or a (min, max) pair, got {width_km!r}")
+    low, high = (_check_width(w) for w in width_km)
+    if low > high:
+        raise ArgumentError(f"width_km minimum {low:g} exceeds maximum {high:g}")
+    return low, high
+
+
+# --------------------------------------------------------------------------- metric primitives
+def _metric_line(line: shapely.Geometry, proj: LocalProjection):
+    return proj.to_metric(densify_geodesic(line, max_segment_km=0.5))
+
+
+def _buffer_m(line_m, width_m: float, end_width_m: float | None = None):
+    """Two-sided buffer of a metric line; with ``end_width_m`` the width tapers linearly along it."""
+    if end_width_m is None or end_width_m == width_m:
+        return shapely.buffer(line_m, width_m, quad_segs=QUAD_SEGS)
+    if not isinstance(line_m, shapely.LineString):
+        raise ArgumentError("a tapering width needs a single continuous line (this one has several parts)")
+    coords = np.asarray(line_m.coords)
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(coords, axis=0).T))])
+    radii = width_m + (end_width_m - width_m) * along / along[-1]
+    discs = shapely.buffer(shapely.points(coords), radii, quad_segs=QUAD_SEGS)
+    # A disc whose radius changes linearly along a segment sweeps exactly the hull of its end discs.
+    hulls = shapely.convex_hull(shapely.multipolygons(np.stack([discs[:-1], discs[1:]], axis=1)))
+    return shapely.union_all(hulls)
+
+
+def _extend_ends(line_m: shapely.LineString, extra_m: float) -> shapely.LineString:
+    coords = np.asarray(line_m.coords)
+
+    def push(end, before):
+        step = end - before
+        return end + step / np.hypot(*step) * extra_m
+
+    return shapely.LineString(np.vstack([push(coords[0], coords[1]), coords, push(coords[-1], coords[-2])]))
+
+
+def split_by_line(area_m, line_m, *, snap_m: float = 5000.0) -> list[shapely.Polygon]:
+    """Faces of a metric area cut by a metric line whose ends are extended by ``snap_m``."""
+    parts = line_m.geoms if isinstance(line_m, shapely.MultiLineString) else [line_m]
+    cutters = [_extend_ends(part, snap_m) for part in parts]
+    noded = shapely.union_all([area_m.boundary, *cutters])
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    inside = shapely.contains(area_m, shapely.point_on_surface(faces))
+    return list(faces[inside])
+
+
+def _side_toward(area_m, line_m, point_m, *, line_name: str):
+    faces = split_by_line(area_m, line_m)
+    if len(faces) < 2:
+        raise InputError(
+            f"{line_name} does not cut the area into two sides; extend it to the area's edge or build a symmetric band"
+        )
+    holding = [face for face in faces if face.covers(point_m)]
+    if not holding:
+        raise InputError(f"the opposition reference point is outside the area cut by {line_name}")
+    return holding[0]
+
+
+# --------------------------------------------------------------------------- public model
+def dmz_geometry(
+    contact_line=None,
+    width_km: float = 20.0,
+    *,
+    end_width_km: float | None = None,
+    symmetric: bool = False,
+    area=None,
+    opposition_at: str | shapely.Point = "Idlib",
+) -> shapely.Geometry:
+    """The DMZ band (lon/lat polygon) out to ``width_km`` from a contact line, clipped to the area.
+
+    One-sided by default: only the side of the line holding ``opposition_at`` (a gazetteer name
+    or a point; Idlib city by default) — the Sochi zone lies inside the de-escalation area.
+    With ``end_width_km`` the width tapers linearly from the line's first vertex to its last.
+
+    Examples
+    --------
+    >>> from zonemap.measure import geodesic_area_km2
+    >>> round(geodesic_area_km2(dmz_geometry("2018", 15)), -2)
+    2900.0
+    """
+    band, *_ = _dmz_parts(contact_line, width_km, end_width_km, symmetric, area, opposition_at, edge=False)
+    return band
+
+
+def _dmz_parts(contact_line, width_km, end_width_km, symmetric, area, opposition_at, *, edge):
+    line, zone = as_line(contact_line), as_area(area)
+    width_m = _check_width(width_km) * 1000.0
+    end_m = None if end_width_km is None else _check_width(end_width_km, "end_width_km") * 1000.0
+    proj = LocalProjection.around(line.geometry, zone.geometry)
+    line_m, area_m = _metric_line(line.geometry, proj), proj.to_metric(zone.geometry)
+    if symmetric:
+        side_m = area_m
+    else:
+        point = data.place(opposition_at) if isinstance(opposition_at, str) else opposition_at
+        side_m = _side_toward(area_m, proj.to_metric(line.geometry), proj.to_metric(point), line_name=line.name)
+    band_m = shapely.intersection(_buffer_m(line_m, width_m, end_m), side_m)
+    edge_m = None
+    if edge:
+        inner_m = _buffer_m(line_m, width_m - EDGE_TOLERANCE_M, None if end_m is None else end_m - EDGE_TOLERANCE_M)
+        edge_m = shapely.line_merge(shapely.difference(band_m.boundary, inner_m))
+    edge_ll = None if edge_m is None else proj.to_lonlat(edge_m)
+    return _valid_lonlat(proj, band_m), edge_ll, line, zone
+
+
+def _valid_lonlat(proj: LocalProjection, polygon_m):
+    """Back to lon/lat, repairing the rare self-touch that reprojection rounding creates."""
+    polygon = proj.to_lonlat(polygon_m)
+    return polygon if polygon.is_valid else shapely.make_valid(polygon, method="structure")
+
+
+def sochi_dmz(
+    contact_line=None,
+    *,
+    width_km=SOCHI_WIDTH_KM,
+    taper: bool = False,
+    symmetric: bool = False,
+    area=None,
+    opposition_at: str | shapely.Point = "Idlib",
+) -> gpd.GeoDataFrame:
+    """The Sochi demilitarised zone along a contact line, as a GeoDataFrame in EPSG:4326.
+
+    ``width_km=(min, max)`` (km) gives one band per width — its inner (15 km) and outer (20 km)
+    extents — or, with ``taper=True``, a single band whose width runs linearly from ``min`` at
+    the line's first vertex to ``max`` at its last. Columns: ``name``, ``width_min_km``,
+    ``width_max_km``, ``side``, ``area_km2`` and provenance (``source``, ``as_of``,
+    ``accuracy_km``, ``notes``). Use :func:`dmz_edges` for the edges as lines.
+
+    Examples
+    --------
+    >>> dmz = sochi_dmz()
+    >>> dmz[["width_max_km", "area_km2"]].round({"area_km2": -2}).values.tolist()
+    [[15.0, 2900.0], [20.0, 3800.0]]
+    """
+    return _dmz_frame(contact_line, width_km, taper, symmetric, area, opposition_at, edges=False)
+
+
+def dmz_edges(
+    contact_line=None,
+    *,
+    width_km=SOCHI_WIDTH_KM,
+    taper: bool = False,
+    symmetric: bool = False,
+    area=None,
+    opposition_at: str | shapely.Point = "Idlib",
+) -> gpd.GeoDataFrame:
+    """The DMZ's edges as lines in EPSG:4326: the inner (min width) and outer (max width) edge.
+
+    Each edge is the part of the band's boundary lying at the requested distance from the line
+    (the band's sides along the area's border and the line itself are left out).
+
+    Examples
+    --------
+    >>> dmz_edges()["edge"].tolist()
+    ['inner', 'outer']
+    """
+    return _dmz_frame(contact_line, width_km, taper, symmetric, area, opposition_at, edges=True)
+
+
+def _dmz_frame(contact_line, width_km, taper, symmetric, area, opposition_at, *, edges):
+    low, high = _check_width_range(width_km)
+    if taper:
+        plans = [("taper", low, high, high)]
+    else:
+        plans = [("inner", low, low, None), ("outer", high, high, None)]
+    rows, geometries = [], []
+    for edge, start, end_for_label, end_width in plans:
+        band, edge_line, line, zone = _dmz_parts(
+            contact_line, start, end_width, symmetric, area, opposition_at, edge=edges
+        )
+        side = "both sides" if symmetric else "opposition side"
+        width_text = f"{start:g}-{end_for_label:g} km (tapering)" if taper else f"{start:g} km"
+        kind = f"{edge} edge" if edges else "band"
+        rows.append(
+            {
+                "name": f"Sochi DMZ {kind}, {width_text}, {line.name}",
+                "edge": edge,
+                "width_min_km": start,
+                "width_max_km": end_for_label,
+                "side": side,
+                "contact_line": line.name,
+                "source": f"zonemap model: {SOCHI_SOURCE}; line: {line.source}",
+                "as_of": line.as_of,
+                "accuracy_km": line.accuracy_km,
+                "notes": (
+                    f"Band {width_text} deep on the {side} of the contact line, clipped to {zone.name}."
+                    " Buffer exact to <10 m geodesically; positional accuracy is the line's."
+                ),
+            }
+        )
+        geometries.append(edge_line if edges else band)
+    frame = gpd.GeoDataFrame(rows, geometry=geometries, crs=data.WGS84)
+    if not edges:
+        from .measure import geodesic_area_km2
+
+        frame["area_km2"] = geodesic_area_km2(frame.geometry)
+    return frame
+
+
+def corridor_section(road=None) -> Feature:
+    """The M4 section named in the Moscow protocol (Trumba to Ain al-Havr), from the road's data.
+
+    A user's own road (file, frame or geometry) is taken whole.
+    """
+    if road is not None:
+        return as_line(road, what="road")
+    frame = data.road("M4")
+    row = frame.iloc[0]
+    proj = LocalProjection.around(row.geometry)
+    line_m = proj.to_metric(row.geometry)
+    cuts = sorted(line_m.project(proj.to_metric(data.place(row[key]))) for key in ("corridor_from", "corridor_to"))
+    section = proj.to_lonlat(ops.substring(line_m, *cuts))
+    name = f"M4 between {row['corridor_from']} and {row['corridor_to']}"
+    return Feature(section, name, str(row["as_of"]), str(row["source"]), float(row["accuracy_km"]))
+
+
+def m4_corridor(road=None, *, north_km: float = M4_CORRIDOR_KM, south_km: float = M4_CORRIDOR_KM) -> gpd.GeoDataFrame:
+    """The M4 security corridor: every point within ``north_km`` north or ``south_km`` south of the
+    road section (km), Trumba to Ain al-Havr by default. Column ``area_km2`` is geodesic.
+
+    Examples
+    --------
+    >>> corridor = m4_corridor()
+    >>> round(float(corridor["area_km2"].iloc[0]), -1)
+    850.0
+    """
+    north_m, south_m = (_check_width(w, n) * 1000.0 for w, n in ((north_km, "north_km"), (south_km, "south_km")))
+    section = corridor_section(road)
+    proj = LocalProjection.around(section.geometry)
+    line_m = _metric_line(section.geometry, proj)
+    band_m = _two_widths_band(line_m, north_m, south_m)
+    from .measure import geodesic_area_km2
+
+    frame = gpd.GeoDataFrame(
+        [
+            {
+                "name": f"M4 security corridor ({north_km:g} km north, {south_km:g} km south)",
+                "north_km": float(north_km),
+                "south_km": float(south_km),
+                "road": section.name,
+                "source": f"zonemap model: {MOSCOW_SOURCE}; road: {section.source}",
+                "as_of": "2020-03-05",
+                "accuracy_km": section.accuracy_km,
+                "notes": "Band each side of the M4 section patrolled jointly from 15 Mar 2020;"
+                " the protocol publishes no map. Positional accuracy is the road's.",
+            }
+        ],
+        geometry=[_valid_lonlat(proj, band_m)],
+        crs=data.WGS84,
+    )
+    frame["area_km2"] = geodesic_area_km2(frame.geometry)
+    return frame
+
+
+def _two_widths_band(line_m, north_m: float, south_m: float):
+    """Points within ``north_m`` on the line's north side or ``south_m`` on its south side."""
+    if north_m == south_m:
+        return shapely.buffer(line_m, north_m, quad_segs=QUAD_SEGS)
+    widest = max(north_m, south_m)
+    faces = split_by_line(shapely.buffer(line_m, widest * 1.01, quad_segs=QUAD_SEGS), line_m, snap_m=widest * 1.1)
+    left, right = (shapely.buffer(line_m, d, single_sided=True) for d in (10.0, -10.0))
+    left_is_north = left.centroid.y >= right.centroid.y
+    pieces = []
+    for face in faces:
+        on_left = face.intersection(left).area >= face.intersection(right).area
+        width = north_m if on_left == left_is_north else south_m
+        pieces.append(shapely.intersection(face, shapely.buffer(line_m, width, quad_segs=QUAD_SEGS)))
+    return shapely.union_all(pieces)
+
+
+def government_side(
+    contact_line="2020", area=None, *, opposition_at: str | shapely.Point = "Idlib"
+) -> shapely.Geometry:
+    """The part of ``area`` on the government side of a contact line (lon/lat polygon).
+
+    Examples
+    --------
+    >>> from zonemap.measure import geodesic_area_km2
+    >>> geodesic_area_km2(government_side("2020")) > 1000
+    True
+    """
+    line, zone = as_line(contact_line), as_area(area)
+    proj = LocalProjection.around(line.geometry, zone.geometry)
+    area_m = proj.to_metric(zone.geometry)
+    point = data.place(opposition_at) if isinstance(opposition_at, str) else opposition_at
+    held = _side_toward(area_m, proj.to_metric(line.geometry), proj.to_metric(point), line_name=line.name)
+    return _valid_lonlat(proj, shapely.difference(area_m, held))
