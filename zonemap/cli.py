@@ -1,4 +1,4 @@
-"""The ``zonemap`` command line: ``zonemap areas``, ``zonemap export``.
+"""The ``zonemap`` command line: ``zonemap areas``, ``zonemap export``, ``zonemap map``.
 
 Errors a user can fix print one line on stderr and exit with code 2, never a traceback.
 """
@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from . import export, measure, zones
+from . import export, maps, measure, zones
 from .errors import ArgumentError, ZonemapError
 
 
@@ -58,6 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(exporter)
     exporter.add_argument("--format", required=True, choices=export.FORMATS)
     exporter.add_argument("-o", "--output", required=True, metavar="PATH")
+    mapper = commands.add_parser("map", help="write the interactive Leaflet map (HTML)")
+    _add_model_options(mapper)
+    mapper.add_argument("-o", "--output", required=True, metavar="PATH.html")
+    mapper.add_argument("--symmetric", action="store_true", help="DMZ on both sides of the contact line")
+    mapper.add_argument(
+        "--self-contained",
+        action="store_true",
+        help="inline Leaflet and plugins so the file opens with no network; starts on 'No tiles'",
+    )
     return parser
 
 
@@ -95,11 +104,23 @@ def run_export(args) -> None:
     print(f"wrote {sum(counts.values())} features in {len(counts)} layers to {args.output}")
 
 
+def run_map(args) -> None:
+    m = maps.zone_map(
+        width_km=_check_range(args),
+        contact_line=args.contact_line,
+        symmetric=args.symmetric,
+        corridor_km=args.corridor_km,
+        offline=args.self_contained,
+    )
+    size = maps.save_map(m, args.output, self_contained=args.self_contained)
+    print(f"wrote {args.output} ({size / 1e6:.2f} MB{', self-contained' if args.self_contained else ''})")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 2 bad input or arguments)."""
     try:
         args = build_parser().parse_args(argv)
-        {"areas": run_areas, "export": run_export}[args.command](args)
+        {"areas": run_areas, "export": run_export, "map": run_map}[args.command](args)
     except ZonemapError as exc:
         print(f"zonemap: error: {exc}", file=sys.stderr)
         return 2

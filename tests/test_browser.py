@@ -1,0 +1,102 @@
+"""The self-contained map in a real browser (Debian's chromium): loads offline, draws, no errors.
+
+Skipped with a message where chromium or playwright is missing, but failing instead when CI is set.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from zonemap import maps
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOT = Path(__file__).resolve().parents[1] / "out" / "map-screenshot.png"
+
+
+def _require_browser():
+    missing = []
+    if not os.path.exists(CHROMIUM):
+        missing.append("Debian package chromium (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("Python package playwright (pip install -e '.[test]')")
+    if missing:
+        message = "browser test needs " + " and ".join(missing)
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def page_report(tmp_path_factory):
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path_factory.mktemp("map") / "zonemap.html"
+    maps.save_map(maps.zone_map(offline=True), path, self_contained=True)
+    external, errors = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1100, "height": 800})
+
+        def route(r):
+            if r.request.url.startswith(("file:", "data:", "about:")):
+                return r.continue_()
+            external.append(r.request.url)
+            return r.abort()
+
+        page.route("**/*", route)
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(path.as_uri())
+        page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 20", timeout=20000)
+        report = page.evaluate(
+            """() => ({
+                leaflet: typeof L === 'object' && L.version,
+                overlays: document.querySelectorAll('.leaflet-control-layers-overlays input').length,
+                bases: document.querySelectorAll('.leaflet-control-layers-base input').length,
+                strokes: Array.from(document.querySelectorAll('path.leaflet-interactive'))
+                              .map(p => p.getAttribute('stroke')),
+                dashed: document.querySelectorAll('path[stroke-dasharray="8 6"]').length,
+                scale: !!document.querySelector('.leaflet-control-scale'),
+                measure: !!document.querySelector('.leaflet-control-measure'),
+                fullscreen: !!document.querySelector('.leaflet-control-zoom-fullscreen, .fullscreen-icon'),
+            })"""
+        )
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT))
+        browser.close()
+    return report, external, errors
+
+
+def test_leaflet_loads_offline_and_draws_every_layer(page_report):
+    report, external, errors = page_report
+    assert report["leaflet"] == "1.9.4"
+    assert report["overlays"] == len(maps.OVERLAYS)
+    assert report["bases"] == 4
+    strokes = report["strokes"]
+    assert strokes.count(maps.OVERLAYS["line_2018"][1]["color"]) >= 1  # the 2018 line (and DMZ bands)
+    assert maps.OVERLAYS["line_2020"][1]["color"] in strokes
+    assert maps.OVERLAYS["dmz_edges"][1]["color"] in strokes and report["dashed"] >= 1  # inner edge dashed
+    assert report["scale"] and report["measure"] and report["fullscreen"]
+    assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_no_request_leaves_the_machine_and_no_console_errors(page_report):
+    _, external, errors = page_report
+    assert external == []
+    assert errors == []
