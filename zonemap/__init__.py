@@ -27,6 +27,8 @@ __all__ = [
     "m4_corridor",
     "place",
     "road",
+    "save_map",
     "sochi_dmz",
     "width_sweep",
+    "zone_map",
 ]
