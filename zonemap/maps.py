@@ -330,7 +330,9 @@ def inline_assets(html: str) -> str:
             raise ZonemapError(f"self-contained map: no offline copy of {url}")
         path = ASSETS / OFFLINE_ASSETS[name]
         if not path.is_file():
-            raise ZonemapError(f"self-contained map: {path} is missing; run `make assets` (npm ci in zonemap/assets)")
+            raise ZonemapError(
+                f"self-contained map: {path} is missing; run `npm ci --prefix zonemap/assets` (make does this)"
+            )
         return path
 
     def script(match):
