@@ -197,7 +197,7 @@ def _provenance(spec: dict) -> dict:
     return {key: spec[key] for key in ("name", "source", "as_of", "accuracy_km", "notes")}
 
 
-def lines(kind: str, specs: list[dict], gazetteer, countries_frame) -> gpd.GeoDataFrame:
+def lines(specs: list[dict], gazetteer, countries_frame) -> gpd.GeoDataFrame:
     syria = countries_frame.set_index("name").geometry["Syria"]
     turkey = countries_frame.set_index("name").geometry["Turkey"]
     rows, geoms = [], []
@@ -245,8 +245,8 @@ def write(frame: gpd.GeoDataFrame, name: str) -> None:
 def main() -> None:
     features = tomllib.loads((SOURCES / "features.toml").read_text(encoding="utf-8"))
     country_frame, gov_frame, place_frame = countries(), governorates(), places()
-    contact = lines("contact_lines", features["contact_lines"], place_frame, country_frame)
-    road_frame = lines("roads", features["roads"], place_frame, country_frame)
+    contact = lines(features["contact_lines"], place_frame, country_frame)
+    road_frame = lines(features["roads"], place_frame, country_frame)
     zone_frame = areas(features["de_escalation_areas"], contact, place_frame, gov_frame, country_frame)
     for frame, name in (
         (country_frame, "countries"),

@@ -343,7 +343,7 @@ def inline_assets(html: str) -> str:
         path = asset(match.group(1))
         css = re.sub(
             r"url\((['\"]?)([^'\")]+)\1\)",
-            lambda m: f"url({_data_uri(path.parent / m.group(2))})",
+            lambda m: f"url({_data_uri(path.parent, m.group(2))})",
             path.read_text(encoding="utf-8"),
         )
         return f"<style>{css}</style>"
@@ -356,9 +356,11 @@ def inline_assets(html: str) -> str:
     return html
 
 
-def _data_uri(path: Path) -> str:
-    if path.name.startswith("data:") or not path.is_file():
-        return str(path.name if not path.is_file() else path)
+def _data_uri(folder: Path, ref: str) -> str:
+    """A CSS ``url()`` reference to a file beside the stylesheet, as a data URI (others unchanged)."""
+    path = folder / ref
+    if ref.startswith(("data:", "#")) or not path.is_file():
+        return ref
     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 

@@ -199,12 +199,13 @@ def dmz_geometry(
     >>> round(geodesic_area_km2(dmz_geometry("2018", 15)), -2)
     2900.0
     """
-    band, *_ = _dmz_parts(contact_line, width_km, end_width_km, symmetric, area, opposition_at, edge=False)
+    band, _ = _dmz_parts(
+        as_line(contact_line), width_km, end_width_km, symmetric, as_area(area), opposition_at, edge=False
+    )
     return band
 
 
-def _dmz_parts(contact_line, width_km, end_width_km, symmetric, area, opposition_at, *, edge):
-    line, zone = as_line(contact_line), as_area(area)
+def _dmz_parts(line: Feature, width_km, end_width_km, symmetric, zone: Feature, opposition_at, *, edge):
     width_m = _check_width(width_km) * 1000.0
     end_m = None if end_width_km is None else _check_width(end_width_km, "end_width_km") * 1000.0
     proj = LocalProjection.around(line.geometry, zone.geometry)
@@ -220,7 +221,7 @@ def _dmz_parts(contact_line, width_km, end_width_km, symmetric, area, opposition
         inner_m = _buffer_m(line_m, width_m - EDGE_TOLERANCE_M, None if end_m is None else end_m - EDGE_TOLERANCE_M)
         edge_m = shapely.line_merge(shapely.difference(band_m.boundary, inner_m))
     edge_ll = None if edge_m is None else proj.to_lonlat(edge_m)
-    return _valid_lonlat(proj, band_m), edge_ll, line, zone
+    return _valid_lonlat(proj, band_m), edge_ll
 
 
 def _valid_lonlat(proj: LocalProjection, polygon_m):
@@ -283,11 +284,10 @@ def _dmz_frame(contact_line, width_km, taper, symmetric, area, opposition_at, *,
         plans = [("taper", low, high, high)]
     else:
         plans = [("inner", low, low, None), ("outer", high, high, None)]
+    line, zone = as_line(contact_line), as_area(area)  # read a user's file once, not per band
     rows, geometries = [], []
     for edge, start, end_for_label, end_width in plans:
-        band, edge_line, line, zone = _dmz_parts(
-            contact_line, start, end_width, symmetric, area, opposition_at, edge=edges
-        )
+        band, edge_line = _dmz_parts(line, start, end_width, symmetric, zone, opposition_at, edge=edges)
         side = "both sides" if symmetric else "opposition side"
         width_text = f"{start:g}-{end_for_label:g} km (tapering)" if taper else f"{start:g} km"
         kind = f"{edge} edge" if edges else "band"
