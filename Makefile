@@ -16,12 +16,13 @@ $(STAMP): pyproject.toml zonemap/assets/package-lock.json
 	npm ci --prefix zonemap/assets --no-audit --no-fund --loglevel=error
 	rm -f $(VENV)/.installed-* && touch $@
 
-## The main output: the self-contained interactive map, plus the area table (km²).
+## The main output: the self-contained interactive map, plus the area table (km²) and the report figure.
 map: $(STAMP)
 	mkdir -p $(OUT)
 	$(BIN)/zonemap areas
 	$(BIN)/zonemap areas --json > $(OUT)/areas.json
 	$(BIN)/zonemap map --self-contained -o $(OUT)/zonemap.html
+	$(BIN)/zonemap figure -o $(OUT)/zonemap.png
 
 areas: $(STAMP)
 	$(BIN)/zonemap areas

@@ -6,6 +6,7 @@ Data enter and leave in EPSG:4326 (lon/lat); widths and distances are in km, are
 from .data import contact_line, de_escalation_area, load_layer, load_layers, place, road
 from .errors import ArgumentError, InputError, ZonemapError
 from .export import all_layers, export_layers
+from .figure import save_figure, zone_figure
 from .maps import save_map, zone_map
 from .measure import area_table, geodesic_area_km2, width_sweep
 from .zones import dmz_edges, government_side, m4_corridor, sochi_dmz
@@ -27,8 +28,10 @@ __all__ = [
     "m4_corridor",
     "place",
     "road",
+    "save_figure",
     "save_map",
     "sochi_dmz",
     "width_sweep",
+    "zone_figure",
     "zone_map",
 ]

@@ -1,4 +1,4 @@
-"""The ``zonemap`` command line: ``zonemap areas``, ``zonemap export``, ``zonemap map``.
+"""The ``zonemap`` command line: ``zonemap areas``, ``export``, ``map`` and ``figure``.
 
 Errors a user can fix print one line on stderr and exit with code 2, never a traceback.
 """
@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from . import export, maps, measure, zones
+from . import export, figure, maps, measure, zones
 from .errors import ArgumentError, ZonemapError
 
 
@@ -61,13 +61,23 @@ def build_parser() -> argparse.ArgumentParser:
     mapper = commands.add_parser("map", help="write the interactive Leaflet map (HTML)")
     _add_model_options(mapper)
     mapper.add_argument("-o", "--output", required=True, metavar="PATH.html")
-    mapper.add_argument("--symmetric", action="store_true", help="DMZ on both sides of the contact line")
+    _add_symmetric(mapper)
     mapper.add_argument(
         "--self-contained",
         action="store_true",
         help="inline Leaflet and plugins so the file opens with no network; starts on 'No tiles'",
     )
+    drawing = commands.add_parser("figure", help="write the static report figure (PNG, SVG or PDF; matplotlib)")
+    _add_model_options(drawing)
+    drawing.add_argument("-o", "--output", required=True, metavar="PATH.png|svg|pdf")
+    _add_symmetric(drawing)
+    drawing.add_argument("--title", help="figure title (default: what the DMZ is and which line it follows)")
+    drawing.add_argument("--dpi", type=int, default=200, help="resolution of a PNG in dots per inch (default 200)")
     return parser
+
+
+def _add_symmetric(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--symmetric", action="store_true", help="DMZ on both sides of the contact line")
 
 
 def _check_range(args) -> tuple[float, float]:
@@ -116,11 +126,25 @@ def run_map(args) -> None:
     print(f"wrote {args.output} ({size / 1e6:.2f} MB{', self-contained' if args.self_contained else ''})")
 
 
+def run_figure(args) -> None:
+    if not 20 <= args.dpi <= 1200:
+        raise ArgumentError(f"--dpi must be between 20 and 1200, got {args.dpi}")
+    fig = figure.zone_figure(
+        width_km=_check_range(args),
+        contact_line=args.contact_line,
+        symmetric=args.symmetric,
+        corridor_km=args.corridor_km,
+        title=args.title,
+    )
+    size = figure.save_figure(fig, args.output, dpi=args.dpi)
+    print(f"wrote {args.output} ({size / 1e6:.2f} MB)")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 2 bad input or arguments)."""
     try:
         args = build_parser().parse_args(argv)
-        {"areas": run_areas, "export": run_export, "map": run_map}[args.command](args)
+        {"areas": run_areas, "export": run_export, "map": run_map, "figure": run_figure}[args.command](args)
     except ZonemapError as exc:
         print(f"zonemap: error: {exc}", file=sys.stderr)
         return 2

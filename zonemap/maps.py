@@ -26,7 +26,7 @@ from folium import plugins
 
 from . import data, zones
 from .errors import ZonemapError
-from .measure import geodesic_area_km2
+from .layers import FEATURE_STYLES, OVERLAYS, overlay_frames
 from .output import atomic_path
 
 ASSETS = Path(__file__).resolve().parent / "assets" / "node_modules"
@@ -42,31 +42,6 @@ OFFLINE_ASSETS = {
 LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js"
 LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css"
 DATA_PLACEHOLDER = "<!-- zonemap-data -->"
-#: Overlay key -> (label, style). Styles are Leaflet path options; ``point`` styles circle markers.
-OVERLAYS = {
-    "outlines": ("Country and governorate outlines", {"color": "#555555", "weight": 1, "fill": False}),
-    "astana": (
-        "Astana de-escalation areas: Homs, Ghouta, south (2017)",
-        {"color": "#b8860b", "weight": 2, "fillOpacity": 0.15},
-    ),
-    "idlib": ("Idlib de-escalation area (2017-18)", {"color": "#b8860b", "weight": 3, "fillOpacity": 0.12}),
-    "dmz": ("Sochi DMZ 15-20 km (2018)", {"color": "#d62728", "weight": 0, "fillOpacity": 0.18}),
-    "dmz_edges": ("Sochi DMZ edges: inner dashed, outer solid", {"color": "#8b0000", "weight": 2, "fill": False}),
-    "line_2018": ("Contact line, Sep 2018", {"color": "#d62728", "weight": 4, "fill": False}),
-    "line_2020": ("Contact line, Mar 2020", {"color": "#6a3d9a", "weight": 4, "fill": False}),
-    "m4_corridor": ("M4 security corridor (2020)", {"color": "#1f77b4", "weight": 1, "fillOpacity": 0.25}),
-    "roads": ("M4 and M5 roads", {"color": "#222222", "weight": 2, "dashArray": "6 4", "fill": False}),
-    "towns": (
-        "Towns",
-        {"point": {"radius": 4, "color": "#000000", "fillColor": "#ffffff", "fillOpacity": 1, "weight": 1}},
-    ),
-    "posts": (
-        "Turkish observation posts",
-        {"point": {"radius": 6, "color": "#ffffff", "fillColor": "#e31a1c", "fillOpacity": 1, "weight": 2}},
-    ),
-}
-#: Per-feature style overrides, chosen in Python by ``_style``.
-FEATURE_STYLES = {"inner": {"dashArray": "8 6"}, "outer": {}, "band_15": {"fillOpacity": 0.28}}
 POPUP_FIELDS = [
     ("as_of", "Date"),
     ("area_km2", "Area (km²)"),
@@ -196,55 +171,24 @@ def _json_for_html(value) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _collection(frame: gpd.GeoDataFrame, style: str | list[str] | None = None) -> dict:
-    keep = [c for c in ("name", "as_of", "source", "accuracy_km", "notes", "area_km2", "kind") if c in frame]
+def _collection(frame: gpd.GeoDataFrame) -> dict:
+    keep = [c for c in ("name", "as_of", "source", "accuracy_km", "notes", "area_km2", "kind", "_style") if c in frame]
     geoms = shapely.transform(frame.geometry.to_numpy(), lambda xy: np.round(xy, 5))
     features = []
-    for i, (geom, (_, row)) in enumerate(zip(geoms, frame[keep].iterrows())):
+    for geom, (_, row) in zip(geoms, frame[keep].iterrows()):
         props = {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()}
         if "area_km2" in props and props["area_km2"] is not None:
             props["area_km2"] = round(float(props["area_km2"]), 1)
-        if style is not None:
-            props["_style"] = style if isinstance(style, str) else style[i]
         features.append({"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geom)})
     return {"type": "FeatureCollection", "features": features}
 
 
-def _with_area(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    return frame.assign(area_km2=geodesic_area_km2(frame.geometry))
+def map_layers(**model_options) -> dict[str, dict]:
+    """Every overlay of the map as a GeoJSON FeatureCollection (dict), keyed as in ``OVERLAYS``.
 
-
-def map_layers(
-    *,
-    width_km=zones.SOCHI_WIDTH_KM,
-    contact_line="2018",
-    symmetric: bool = False,
-    corridor_km: float = zones.M4_CORRIDOR_KM,
-) -> dict[str, dict]:
-    """Every overlay of the map as a GeoJSON FeatureCollection (dict), keyed as in ``OVERLAYS``."""
-    layers = data.load_layers()
-    areas = _with_area(layers["de_escalation_areas"])
-    places = layers["places"]
-    dmz = zones.sochi_dmz(contact_line, width_km=width_km, symmetric=symmetric)
-    edges = zones.dmz_edges(contact_line, width_km=width_km, symmetric=symmetric)
-    lines = layers["contact_lines"].set_index("as_of", drop=False)
-    return {
-        "outlines": _collection(
-            gpd.GeoDataFrame(
-                gpd.pd.concat([layers["countries"], layers["governorates"]], ignore_index=True), crs=data.WGS84
-            )
-        ),
-        "astana": _collection(areas[areas["zone"] != "idlib"]),
-        "idlib": _collection(areas[areas["zone"] == "idlib"]),
-        "dmz": _collection(dmz.iloc[::-1], ["outer", "band_15"]),
-        "dmz_edges": _collection(edges, list(edges["edge"])),
-        "line_2018": _collection(lines.loc[["2018-09-17"]]),
-        "line_2020": _collection(lines.loc[["2020-03-05"]]),
-        "m4_corridor": _collection(zones.m4_corridor(north_km=corridor_km, south_km=corridor_km)),
-        "roads": _collection(layers["roads"]),
-        "towns": _collection(places[places["kind"] != "observation_post"]),
-        "posts": _collection(places[places["kind"] == "observation_post"]),
-    }
+    ``model_options`` are those of :func:`zonemap.layers.overlay_frames` (widths in km).
+    """
+    return {key: _collection(frame) for key, frame in overlay_frames(**model_options).items()}
 
 
 def zone_map(
