@@ -105,3 +105,33 @@ def geodesic_length_km(line) -> float:
     111.319
     """
     return GEOD.geometry_length(line) / 1000.0
+
+
+# Fast vectorised helpers for millions of points (numpy only; checked against pyproj.Geod in the tests).
+_A, _F = GEOD.a, GEOD.f
+_E = float(np.sqrt(GEOD.es))
+
+
+def conformal_latitude(lat_deg):
+    """Conformal latitude (radians) of geodetic latitude(s) in degrees on WGS84."""
+    phi = np.radians(lat_deg)
+    esin = _E * np.sin(phi)
+    return 2 * np.arctan(np.tan(np.pi / 4 + phi / 2) * ((1 - esin) / (1 + esin)) ** (_E / 2)) - np.pi / 2
+
+
+def conformal_plane(lon, lat, lon_0: float, lat_0: float):
+    """Azimuthal equidistant x, y (radians of arc) on the conformal sphere, centred on (lon_0, lat_0).
+
+    Shapes are kept to ~1e-3 of their size within 1,000 km of the centre: good for finding which
+    part of a line is nearest a point, not for measuring (use :func:`geodesic_distance_m`).
+    """
+    chi, chi_0 = conformal_latitude(lat), conformal_latitude(lat_0)
+    dlon = np.radians(np.asarray(lon) - lon_0)
+    cos_c = np.clip(np.sin(chi_0) * np.sin(chi) + np.cos(chi_0) * np.cos(chi) * np.cos(dlon), -1.0, 1.0)
+    c = np.arccos(cos_c)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        k = np.where(c > 1e-12, c / np.sin(c), 1.0)
+    x = k * np.cos(chi) * np.sin(dlon)
+    y = k * (np.cos(chi_0) * np.sin(chi) - np.sin(chi_0) * np.cos(chi) * np.cos(dlon))
+    return x, y
+

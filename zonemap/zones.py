@@ -388,6 +388,29 @@ def _two_widths_band(line_m, north_m: float, south_m: float):
     return shapely.union_all(pieces)
 
 
+def _sides(contact_line, area, opposition_at):
+    line, zone = as_line(contact_line), as_area(area)
+    proj = LocalProjection.around(line.geometry, zone.geometry)
+    area_m = proj.to_metric(zone.geometry)
+    point = data.place(opposition_at) if isinstance(opposition_at, str) else opposition_at
+    held = _side_toward(area_m, proj.to_metric(line.geometry), proj.to_metric(point), line_name=line.name)
+    return proj, area_m, held
+
+
+def opposition_side(
+    contact_line="2018", area=None, *, opposition_at: str | shapely.Point = "Idlib"
+) -> shapely.Geometry:
+    """The part of ``area`` (the Idlib area by default) on the opposition side of a contact line (lon/lat polygon).
+
+    Examples
+    --------
+    >>> opposition_side("2018").contains(data.place("Idlib"))
+    True
+    """
+    proj, _, held = _sides(contact_line, area, opposition_at)
+    return _valid_lonlat(proj, held)
+
+
 def government_side(
     contact_line="2020", area=None, *, opposition_at: str | shapely.Point = "Idlib"
 ) -> shapely.Geometry:
@@ -399,9 +422,5 @@ def government_side(
     >>> geodesic_area_km2(government_side("2020")) > 1000
     True
     """
-    line, zone = as_line(contact_line), as_area(area)
-    proj = LocalProjection.around(line.geometry, zone.geometry)
-    area_m = proj.to_metric(zone.geometry)
-    point = data.place(opposition_at) if isinstance(opposition_at, str) else opposition_at
-    held = _side_toward(area_m, proj.to_metric(line.geometry), proj.to_metric(point), line_name=line.name)
+    proj, area_m, held = _sides(contact_line, area, opposition_at)
     return _valid_lonlat(proj, shapely.difference(area_m, held))

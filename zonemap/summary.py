@@ -1,0 +1,68 @@
+"""Tidy summaries of classified incidents: counts and fatalities per zone, month and event type."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+ALL = "all incidents"
+
+
+def zone_columns(classified: pd.DataFrame) -> list[str]:
+    """The ``in_<zone>`` membership columns of a classified frame."""
+    return [c for c in classified.columns if c.startswith("in_")]
+
+
+def zone_counts(classified: pd.DataFrame) -> pd.DataFrame:
+    """Incidents and fatalities inside each zone (a zone-contains-zone overlap counts in both).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"in_idlib": [True, False], "fatalities": [3.0, 1.0]})
+    >>> zone_counts(frame).to_dict("records")
+    [{'zone': 'all incidents', 'events': 2, 'fatalities': 4.0}, {'zone': 'idlib', 'events': 1, 'fatalities': 3.0}]
+    """
+    rows = [{"zone": ALL, "events": len(classified), "fatalities": float(classified["fatalities"].sum())}]
+    for column in zone_columns(classified):
+        inside = classified[column].to_numpy(dtype=bool)
+        rows.append(
+            {
+                "zone": column.removeprefix("in_"),
+                "events": int(inside.sum()),
+                "fatalities": float(classified.loc[inside, "fatalities"].sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def monthly_summary(classified: pd.DataFrame, *, by_event_type: bool = False) -> pd.DataFrame:
+    """Tidy table: zone, month (YYYY-MM), [event_type], events, fatalities — one row per non-empty cell.
+
+    Rows without a date are left out of the months (they stay in :func:`zone_counts`).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"in_idlib": [True, True, False], "fatalities": [3.0, 1.0, 2.0],
+    ...     "event_date": pd.to_datetime(["2020-02-27", "2020-03-02", "2020-02-01"])})
+    >>> for row in monthly_summary(frame).values.tolist():
+    ...     print(row)
+    ['all incidents', '2020-02', 2, 5.0]
+    ['all incidents', '2020-03', 1, 1.0]
+    ['idlib', '2020-02', 1, 3.0]
+    ['idlib', '2020-03', 1, 1.0]
+    """
+    dated = classified[classified["event_date"].notna()]
+    keys = ["month"] + (["event_type"] if by_event_type else [])
+    base = pd.DataFrame(
+        {
+            "month": dated["event_date"].dt.strftime("%Y-%m"),
+            "fatalities": dated["fatalities"].fillna(0.0),
+            **({"event_type": dated["event_type"].fillna("")} if by_event_type else {}),
+        }
+    )
+    tables = []
+    for zone, column in [(ALL, None)] + [(c.removeprefix("in_"), c) for c in zone_columns(classified)]:
+        part = base if column is None else base[dated[column].to_numpy(dtype=bool)]
+        grouped = part.groupby(keys, sort=True).agg(events=("fatalities", "size"), fatalities=("fatalities", "sum"))
+        tables.append(grouped.reset_index().assign(zone=zone))
+    columns = ["zone", *keys, "events", "fatalities"]
+    return pd.concat(tables, ignore_index=True)[columns].astype({"events": "int64", "fatalities": "float64"})
