@@ -23,6 +23,8 @@ map: $(STAMP)
 	$(BIN)/zonemap areas --json > $(OUT)/areas.json
 	$(BIN)/zonemap map --self-contained -o $(OUT)/zonemap.html
 	$(BIN)/zonemap figure -o $(OUT)/zonemap.png
+	$(BIN)/zonemap incidents geodata/incidents_sample.csv -o $(OUT)/incidents_sample.csv --summary $(OUT)/incidents_summary.csv
+	$(BIN)/zonemap map --self-contained --incidents geodata/incidents_sample.csv -o $(OUT)/incidents.html
 
 areas: $(STAMP)
 	$(BIN)/zonemap areas
@@ -48,6 +50,7 @@ geodata: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/edge_accuracy.py
+	$(BIN)/python benchmarks/incidents.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache zonemap/assets/node_modules

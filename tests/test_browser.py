@@ -3,6 +3,7 @@
 Skipped with a message where chromium or playwright is missing, but failing instead when CI is set.
 """
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -13,6 +14,26 @@ from zonemap import maps
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOT = Path(__file__).resolve().parents[1] / "out" / "map-screenshot.png"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+#: Text that would run script or templates if it were not escaped. Each sets window.PWNED if it runs.
+PAYLOADS = [
+    "<script>window.PWNED=1</script>",
+    '<img src=x onerror="window.PWNED=2">',
+    "</script><script>window.PWNED=3</script>",
+    '<a href="javascript:window.PWNED=4">link</a>',
+    "line\u2028separator\u2029paragraph",
+    "{{ 7*7 }} {% if true %}TEMPLATE{% endif %}",
+    "`${window.PWNED=5}` \\' \" ' &amp; <b>bold</b>",
+    '<svg onload="window.PWNED=6"></svg>',
+]
 
 
 def _require_browser():
@@ -30,27 +51,18 @@ def _require_browser():
         pytest.skip(message)
 
 
-@pytest.fixture(scope="module")
-def page_report(tmp_path_factory):
+@contextlib.contextmanager
+def offline_page(path: Path):
+    """Open a local HTML file in headless chromium with every non-local request blocked and recorded.
+
+    Yields (page, external requests, console/page errors).
+    """
     _require_browser()
     from playwright.sync_api import sync_playwright
 
-    path = tmp_path_factory.mktemp("map") / "zonemap.html"
-    maps.save_map(maps.zone_map(offline=True), path, self_contained=True)
     external, errors = [], []
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1100, "height": 800})
 
         def route(r):
@@ -62,7 +74,19 @@ def page_report(tmp_path_factory):
         page.route("**/*", route)
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
         page.goto(path.as_uri())
+        try:
+            yield page, external, errors
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def page_report(tmp_path_factory):
+    path = tmp_path_factory.mktemp("map") / "zonemap.html"
+    maps.save_map(maps.zone_map(offline=True), path, self_contained=True)
+    with offline_page(path) as (page, external, errors):
         page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 20", timeout=20000)
         report = page.evaluate(
             """() => ({
@@ -79,7 +103,6 @@ def page_report(tmp_path_factory):
         )
         SCREENSHOT.parent.mkdir(exist_ok=True)
         page.screenshot(path=str(SCREENSHOT))
-        browser.close()
     return report, external, errors
 
 
@@ -100,3 +123,43 @@ def test_no_request_leaves_the_machine_and_no_console_errors(page_report):
     _, external, errors = page_report
     assert external == []
     assert errors == []
+
+
+def test_incident_payloads_never_run_script(tmp_path):
+    from zonemap import synthetic
+
+    events = synthetic.synthetic_incidents(len(PAYLOADS) * 3, seed=3)
+    for column in ("notes", "actor1", "actor2", "event_type", "location", "event_id_cnty"):
+        events[column] = [PAYLOADS[i % len(PAYLOADS)] for i in range(len(events))]
+    events["event_date"] = events["event_date"].min()  # one month: every marker shown at once
+    path = tmp_path / "payloads.html"
+    maps.save_map(maps.zone_map(offline=True, incidents=events), path, self_contained=True)
+    with offline_page(path) as (page, external, errors):
+        page.wait_for_function("document.querySelectorAll('.zonemap-time').length === 1", timeout=20000)
+        opened = page.evaluate(
+            """() => {
+                let opened = 0, texts = [];
+                const map = Object.values(window).find(v => v instanceof L.Map);
+                map.eachLayer(layer => {
+                    if (layer instanceof L.MarkerClusterGroup) {
+                        layer.eachLayer(marker => {
+                            const content = marker.getPopup().getContent();
+                            const node = typeof content === 'function' ? content(marker) : content;
+                            document.body.appendChild(node);
+                            texts.push(node.textContent);
+                            opened += 1;
+                        });
+                    }
+                });
+                return {opened, texts, pwned: window.PWNED || null};
+            }"""
+        )
+        page.wait_for_timeout(300)
+        pwned = page.evaluate("window.PWNED || null")
+    assert opened["opened"] == len(events)
+    assert pwned is None and opened["pwned"] is None
+    joined = "".join(opened["texts"])
+    for payload in PAYLOADS:
+        assert payload in joined  # shown literally, as text
+    assert "49" not in joined.replace(PAYLOADS[5], "")  # the template was not rendered
+    assert external == [] and errors == []

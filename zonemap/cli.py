@@ -1,4 +1,4 @@
-"""The ``zonemap`` command line: ``zonemap areas``, ``export``, ``map`` and ``figure``.
+"""The ``zonemap`` command line: ``zonemap areas``, ``export``, ``map``, ``figure`` and ``incidents``.
 
 Errors a user can fix print one line on stderr and exit with code 2, never a traceback.
 """
@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
-from . import export, figure, maps, measure, zones
+from . import export, figure, incidents, maps, measure, summary, zones
 from .errors import ArgumentError, ZonemapError
 
 
@@ -62,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(mapper)
     mapper.add_argument("-o", "--output", required=True, metavar="PATH.html")
     _add_symmetric(mapper)
+    mapper.add_argument("--incidents", metavar="FILE", help="add incidents (CSV/ACLED, GeoJSON, GeoParquet)")
+    _add_reading_options(mapper)
     mapper.add_argument(
         "--self-contained",
         action="store_true",
@@ -73,7 +76,29 @@ def build_parser() -> argparse.ArgumentParser:
     _add_symmetric(drawing)
     drawing.add_argument("--title", help="figure title (default: what the DMZ is and which line it follows)")
     drawing.add_argument("--dpi", type=int, default=200, help="resolution of a PNG in dots per inch (default 200)")
+    events = commands.add_parser("incidents", help="classify incidents against the zones and summarise them")
+    events.add_argument("file", metavar="FILE", help="CSV (e.g. an ACLED export), GeoJSON, GeoParquet or a folder")
+    _add_model_options(events)
+    events.add_argument("-o", "--output", required=True, metavar="OUT.csv|geojson|parquet")
+    events.add_argument("--rejects", metavar="PATH.csv", help="write rejected rows with their reasons")
+    events.add_argument("--summary", metavar="PATH.csv", help="write counts and fatalities per zone and month")
+    events.add_argument("--by-event-type", action="store_true", help="split the summary by event type as well")
+    events.add_argument("--engine", choices=("memory", "dask"), default="memory", help="dask: one partition at a time")
+    _add_reading_options(events)
     return parser
+
+
+def _add_reading_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lon-column", help="longitude column (default: longitude, lon, lng, long or x)")
+    parser.add_argument("--lat-column", help="latitude column (default: latitude, lat or y)")
+    parser.add_argument("--date-column", help="date column (default: event_date, date, datetime, …)")
+    parser.add_argument("--encoding", help="text encoding when not UTF-8/UTF-16 (e.g. cp1252)")
+
+
+def _read_events(args, path: str):
+    return incidents.read_incidents(
+        path, lon=args.lon_column, lat=args.lat_column, date=args.date_column, encoding=args.encoding
+    )
 
 
 def _add_symmetric(parser: argparse.ArgumentParser) -> None:
@@ -115,12 +140,16 @@ def run_export(args) -> None:
 
 
 def run_map(args) -> None:
+    events = _read_events(args, args.incidents) if args.incidents else None
+    if events is not None:
+        print(events.report())
     m = maps.zone_map(
         width_km=_check_range(args),
         contact_line=args.contact_line,
         symmetric=args.symmetric,
         corridor_km=args.corridor_km,
         offline=args.self_contained,
+        incidents=None if events is None else events.accepted,
     )
     size = maps.save_map(m, args.output, self_contained=args.self_contained)
     print(f"wrote {args.output} ({size / 1e6:.2f} MB{', self-contained' if args.self_contained else ''})")
@@ -140,11 +169,69 @@ def run_figure(args) -> None:
     print(f"wrote {args.output} ({size / 1e6:.2f} MB)")
 
 
+INCIDENT_FORMATS = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".parquet": "parquet"}
+
+
+def run_incidents(args) -> None:
+    from . import classification
+    from .output import atomic_path, check_writable
+
+    fmt = INCIDENT_FORMATS.get(os.path.splitext(args.output)[1].lower())
+    if fmt is None:
+        raise ArgumentError(f"{args.output}: output must end in .csv, .geojson or .parquet")
+    for path in (args.output, args.rejects, args.summary):
+        if path:
+            check_writable(path)
+    model = classification.zone_model(
+        width_km=_check_range(args), contact_line=args.contact_line, corridor_km=args.corridor_km
+    )
+    if args.engine == "dask":
+        from . import scale
+
+        names = {"lon": args.lon_column, "lat": args.lat_column, "date": args.date_column}
+        classified, rejected = scale.split(scale.classify_dask(args.file, model, **names).compute())
+        events = incidents.Incidents(classified, rejected, str(args.file), len(classified) + len(rejected))
+    else:
+        events = _read_events(args, args.file)
+        classified = classification.classify(events.accepted, model)
+    print(events.report())
+    counts = summary.zone_counts(classified)
+    inside = "; ".join(f"{r.zone} {r.events:,} ({r.fatalities:,.0f} killed)" for r in counts.iloc[1:].itertuples())
+    sides = "; ".join(
+        f"{int((classified[c] == 'opposition').sum()):,} on the opposition side of the {c.removeprefix('side_')} line"
+        for c in classified.columns
+        if c.startswith("side_")
+    )
+    print(f"Inside zones: {inside}. {sides[:1].upper() + sides[1:]}.")
+    with atomic_path(args.output) as tmp:
+        if fmt == "csv":
+            table = classified.drop(columns="geometry").assign(
+                event_date=classified["event_date"].dt.strftime("%Y-%m-%d")
+            )
+            table.to_csv(tmp, index=False, encoding="utf-8")
+        elif fmt == "geojson":
+            classified.assign(event_date=classified["event_date"].dt.strftime("%Y-%m-%d")).to_file(
+                tmp, driver="GeoJSON"
+            )
+        else:
+            classified.to_parquet(tmp)
+    print(f"wrote {len(classified):,} classified incidents to {args.output}")
+    if args.rejects:
+        print(f"wrote {events.write_rejects(args.rejects):,} rejected rows to {args.rejects}")
+    if args.summary:
+        table = summary.monthly_summary(classified, by_event_type=args.by_event_type)
+        with atomic_path(args.summary) as tmp:
+            table.to_csv(tmp, index=False, encoding="utf-8")
+        print(f"wrote the monthly summary ({len(table):,} rows) to {args.summary}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 2 bad input or arguments)."""
     try:
         args = build_parser().parse_args(argv)
-        {"areas": run_areas, "export": run_export, "map": run_map, "figure": run_figure}[args.command](args)
+        {"areas": run_areas, "export": run_export, "map": run_map, "figure": run_figure, "incidents": run_incidents}[
+            args.command
+        ](args)
     except ZonemapError as exc:
         print(f"zonemap: error: {exc}", file=sys.stderr)
         return 2

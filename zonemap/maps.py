@@ -30,6 +30,7 @@ from .layers import FEATURE_STYLES, OVERLAYS, overlay_frames
 from .output import atomic_path
 
 ASSETS = Path(__file__).resolve().parent / "assets" / "node_modules"
+FOLIUM_DIR = Path(folium.__file__).resolve().parent
 #: Local files that replace folium's CDN links in a self-contained map, by the link's file name.
 OFFLINE_ASSETS = {
     "leaflet.js": "leaflet/dist/leaflet.js",
@@ -38,6 +39,10 @@ OFFLINE_ASSETS = {
     "Control.FullScreen.css": "leaflet.fullscreen/Control.FullScreen.css",
     "leaflet-measure.min.js": "leaflet-measure/dist/leaflet-measure.js",
     "leaflet-measure.min.css": "leaflet-measure/dist/leaflet-measure.css",
+    "leaflet.markercluster.js": "leaflet.markercluster/dist/leaflet.markercluster.js",
+    "MarkerCluster.css": "leaflet.markercluster/dist/MarkerCluster.css",
+    "MarkerCluster.Default.css": "leaflet.markercluster/dist/MarkerCluster.Default.css",
+    "leaflet_heat.min.js": "folium:templates/leaflet_heat.min.js",  # shipped inside the folium package
 }
 LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js"
 LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css"
@@ -144,11 +149,11 @@ class _Legend(branca.element.MacroElement):
 
 
 class _ZoneFigure(branca.element.Figure):
-    """A Figure that numbers element ids stably, injects the data block and can inline assets."""
+    """A Figure that numbers element ids stably, injects the JSON data blocks and can inline assets."""
 
-    def __init__(self, payload: str):
+    def __init__(self):
         super().__init__()
-        self.payload = payload
+        self.payloads: dict[str, object] = {}  # element id -> data, written as escaped JSON
         self.self_contained = False
 
     def render(self, **kwargs) -> str:
@@ -161,7 +166,11 @@ class _ZoneFigure(branca.element.Figure):
 
         number(self)
         html = super().render(**kwargs)
-        html = html.replace(DATA_PLACEHOLDER, self.payload, 1)
+        blocks = "".join(
+            f'<script type="application/json" id="{key}">{_json_for_html(value)}</script>'
+            for key, value in self.payloads.items()
+        )
+        html = html.replace(DATA_PLACEHOLDER, blocks, 1)
         return inline_assets(html) if self.self_contained else html
 
 
@@ -198,13 +207,15 @@ def zone_map(
     symmetric: bool = False,
     corridor_km: float = zones.M4_CORRIDOR_KM,
     offline: bool = False,
+    incidents=None,
 ) -> folium.Map:
     """The interactive map of every zone as a ``folium.Map`` (widths in km).
 
     Base layers: OpenStreetMap, CartoDB Positron, Esri World Imagery (via xyzservices) and "No
     tiles", shown first when ``offline``; the country and governorate outlines stay readable
     without tiles. Display it in a notebook, extend it with folium, or write it with
-    :func:`save_map`.
+    :func:`save_map`. ``incidents`` (a GeoDataFrame of points, e.g. from :func:`zonemap.read_incidents`)
+    adds clustered markers, a heat map and a month filter (see :mod:`zonemap.incident_map`).
 
     Examples
     --------
@@ -214,10 +225,12 @@ def zone_map(
     """
     layers = map_layers(width_km=width_km, contact_line=contact_line, symmetric=symmetric, corridor_km=corridor_km)
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    m.options["max_zoom"] = 18  # the marker clusters need it when no tile layer is shown
     m.default_js = [("leaflet", LEAFLET_JS)]
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
-    payload = f'<script type="application/json" id="zonemap-data">{_json_for_html(layers)}</script>'
-    _ZoneFigure(payload).add_child(m)
+    figure = _ZoneFigure()
+    figure.payloads["zonemap-data"] = layers
+    figure.add_child(m)
     m.get_root().header.add_child(branca.element.Element(DATA_PLACEHOLDER), name="zonemap_data")
     folium.FeatureGroup(name="No tiles (offline outlines only)", overlay=False, show=offline).add_to(m)
     for provider in (xyz.OpenStreetMap.Mapnik, xyz.CartoDB.Positron, xyz.Esri.WorldImagery):
@@ -247,6 +260,10 @@ def zone_map(
         entries,
         f"DMZ {low:g}-{high:g} km on the {_line_label(contact_line)}; geometry approximate (see popups)",
     ).add_to(m)
+    if incidents is not None:
+        from .incident_map import add_incidents
+
+        add_incidents(m, incidents)
     folium.LayerControl(collapsed=True).add_to(m)
     plugins.Fullscreen().add_to(m)
     plugins.MeasureControl(primary_length_unit="kilometers", primary_area_unit="sqkilometers").add_to(m)
@@ -272,7 +289,8 @@ def inline_assets(html: str) -> str:
         name = url.rsplit("/", 1)[-1]
         if name not in OFFLINE_ASSETS:
             raise ZonemapError(f"self-contained map: no offline copy of {url}")
-        path = ASSETS / OFFLINE_ASSETS[name]
+        where = OFFLINE_ASSETS[name]
+        path = FOLIUM_DIR / where.split(":", 1)[1] if where.startswith("folium:") else ASSETS / where
         if not path.is_file():
             raise ZonemapError(
                 f"self-contained map: {path} is missing; run `npm ci --prefix zonemap/assets` (make does this)"
@@ -281,6 +299,7 @@ def inline_assets(html: str) -> str:
 
     def script(match):
         body = asset(match.group(1)).read_text(encoding="utf-8").replace("</script", "<\\/script")
+        body = re.sub(r"^//# sourceMappingURL=.*$", "", body, flags=re.MULTILINE)
         return f"<script>{body}</script>"
 
     def stylesheet(match):

@@ -134,4 +134,3 @@ def conformal_plane(lon, lat, lon_0: float, lat_0: float):
     x = k * np.cos(chi) * np.sin(dlon)
     y = k * (np.cos(chi_0) * np.sin(chi) - np.sin(chi_0) * np.cos(chi) * np.cos(dlon))
     return x, y
-

@@ -19,7 +19,7 @@ from .incidents import partition_files, read_incidents
 
 
 def _classified_partition(path: str, model, names: dict) -> gpd.GeoDataFrame:
-    from .classify import classify
+    from .classification import classify
 
     events = read_incidents(path, **names)
     accepted = classify(events.accepted, model).assign(kind=None, reason=None)
@@ -48,7 +48,7 @@ def classify_dask(source, model, *, lon: str | None = None, lat: str | None = No
         import dask_geopandas
     except ImportError:
         raise ArgumentError("the dask engine needs the dask extra: pip install 'zonemap[dask]'") from None
-    from .classify import classify
+    from .classification import classify
 
     if isinstance(source, dask_geopandas.GeoDataFrame):
         meta = classify(source._meta, model)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
+from tqdm import tqdm
 
 from . import data, zones
 from .errors import ArgumentError
@@ -223,11 +224,14 @@ def classify_points(lon, lat, model: ZoneModel | None = None, *, threads: int | 
 
     if len(lon) == 0:
         parts = [_classify_arrays(model, lon, lat)]
-    elif threads == 1 or len(starts) == 1:
-        parts = [chunk(s) for s in starts]
     else:
-        with ThreadPoolExecutor(threads) as pool:  # numpy, shapely, scipy and pyproj release the GIL
-            parts = list(pool.map(chunk, starts))
+        # a progress bar for large inputs, on a terminal only (tqdm's disable=None)
+        bar = tqdm(total=len(lon), unit=" rows", desc="classifying", disable=None if len(starts) > 4 else True)
+        with bar, ThreadPoolExecutor(threads) as pool:  # numpy, shapely, scipy and pyproj release the GIL
+            parts = []
+            for part in pool.map(chunk, starts):
+                parts.append(part)
+                bar.update(len(part["in_idlib"]))
     return pd.DataFrame({key: np.concatenate([p[key] for p in parts]) for key in parts[0]})
 
 

@@ -1,0 +1,105 @@
+"""Benchmark: classifying 100k and 1M synthetic incidents, zonemap against the straightforward way.
+
+zonemap: ``zonemap.classify`` (every zone membership, side and signed geodesic distance to both
+contact lines, nearest place). Baseline: ``geopandas.sjoin`` per zone plus ``GeoSeries.distance``
+to each line in UTM 37N (EPSG:32637). Each run is its own process so peak memory is its own.
+Both must give the same memberships, and distances within UTM's scale error (0.1 % + 1 m).
+
+Run: ``.venv/bin/python benchmarks/incidents.py [N ...]`` (default 100000 1000000).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+UTM = "EPSG:32637"
+
+
+def run_zonemap(n: int, out: Path) -> dict:
+    import zonemap
+
+    events = zonemap.synthetic_incidents(n, seed=7)
+    model = zonemap.zone_model()
+    zonemap.classify(events.iloc[:1000], model)  # warm-up: imports, first-call set-up
+    start = time.perf_counter()
+    result = zonemap.classify(events, model)
+    seconds = time.perf_counter() - start
+    _save(out, result, model.zones)
+    return {"seconds": seconds}
+
+
+def run_baseline(n: int, out: Path) -> dict:
+    import geopandas as gpd
+
+    import zonemap
+
+    events = zonemap.synthetic_incidents(n, seed=7)[["geometry"]]
+    model = zonemap.zone_model()
+    lines = {key: zonemap.contact_line(key).to_crs(UTM).geometry.iloc[0] for key in model.lines}
+    start = time.perf_counter()
+    result = events.copy()
+    for key, geom in model.zones.items():
+        zone = gpd.GeoDataFrame(geometry=[geom], crs=events.crs)
+        joined = gpd.sjoin(events, zone, predicate="within", how="inner")
+        result[f"in_{key}"] = result.index.isin(joined.index)
+    projected = events.geometry.to_crs(UTM)
+    for key, line in lines.items():
+        result[f"dist_{key}_km"] = projected.distance(line) / 1000
+    seconds = time.perf_counter() - start
+    _save(out, result, model.zones)
+    return {"seconds": seconds}
+
+
+def _save(out: Path, result, zones) -> None:
+    arrays = {f"in_{k}": result[f"in_{k}"].to_numpy(dtype=bool) for k in zones}
+    arrays |= {c: np.abs(result[c].to_numpy(dtype=float)) for c in result.columns if c.startswith("dist_")}
+    np.savez(out, **arrays)
+
+
+def child(kind: str, n: int, out: str) -> None:
+    figures = (run_zonemap if kind == "zonemap" else run_baseline)(n, Path(out))
+    figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(figures))
+
+
+def measure(kind: str, n: int, folder: str) -> tuple[dict, dict]:
+    out = os.path.join(folder, f"{kind}-{n}.npz")
+    done = subprocess.run([sys.executable, __file__, "--child", kind, str(n), out], capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"{kind} {n}: failed\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1]), dict(np.load(out))
+
+
+def main(sizes: list[int]) -> None:
+    print(f"{'n':>9} {'zonemap s':>10} {'baseline s':>11} {'speed-up':>9} {'zonemap MB':>11} {'baseline MB':>12}  same answers")
+    with tempfile.TemporaryDirectory() as folder:
+        for n in sizes:
+            ours, ours_result = measure("zonemap", n, folder)
+            base, base_result = measure("baseline", n, folder)
+            same = all(np.array_equal(ours_result[k], base_result[k]) for k in base_result if k.startswith("in_"))
+            worst = 0.0
+            for key in (k for k in base_result if k.startswith("dist_")):
+                excess = np.abs(ours_result[key] - base_result[key]) * 1000 - (0.001 * base_result[key] * 1000 + 1)
+                worst = max(worst, float(np.max(np.abs(ours_result[key] - base_result[key]))) * 1000)
+                same &= bool(np.all(excess <= 0))
+            print(
+                f"{n:>9,} {ours['seconds']:>10.2f} {base['seconds']:>11.2f} {base['seconds'] / ours['seconds']:>8.1f}x "
+                f"{ours['peak_mb']:>11.0f} {base['peak_mb']:>12.0f}  {'yes' if same else 'NO'}"
+                f" (memberships equal; largest distance difference {worst:.1f} m, UTM scale error)"
+            )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        child(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    else:
+        main([int(a) for a in sys.argv[1:]] or [100_000, 1_000_000])

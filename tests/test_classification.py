@@ -1,0 +1,151 @@
+"""Classifying incidents: memberships, sides, geodesic distances (to 10 m), nearest place, dask."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from conftest import geodesic_distance_to_line_m
+
+import zonemap
+from zonemap import classification, cli, zones
+from zonemap.projection import GEOD
+
+
+@pytest.fixture(scope="module")
+def model():
+    return classification.zone_model()
+
+
+@pytest.fixture(scope="module")
+def points():
+    rng = np.random.default_rng(11)
+    lon = np.r_[rng.uniform(35.8, 37.5, 150), 36.29, 38.99, 36.8059]  # + Damascus, Raqqa, Saraqib
+    lat = np.r_[rng.uniform(35.0, 36.6, 150), 33.51, 35.95, 35.8645]
+    return lon, lat
+
+
+@pytest.mark.parametrize("key", ["2018", "2020"])
+def test_distances_within_10_m_of_slow_geodesic_reference(model, points, key):
+    lon, lat = points
+    line = zones.as_line(key).geometry
+    parts = shapely.get_parts(line)
+    reference = np.min(
+        [geodesic_distance_to_line_m([shapely.Point(p) for p in zip(lon, lat)], part, 0.02) for part in parts], axis=0
+    )
+    got = np.abs(classification.classify_points(lon, lat, model)[f"dist_{key}_km"].to_numpy()) * 1000
+    assert np.max(np.abs(got - reference)) < 10.0
+
+
+def test_points_on_the_line_are_at_zero_and_sides_signed(model):
+    line = zones.as_line("2018").geometry
+    on = shapely.get_coordinates(shapely.line_interpolate_point(line, np.linspace(0.05, 0.95, 9), normalized=True))
+    result = classification.classify_points(on[:, 0], on[:, 1], model)
+    assert np.abs(result["dist_2018_km"]).max() < 0.01
+    idlib, hama = zonemap.place("Idlib"), zonemap.place("Hama")
+    sides = classification.classify_points([idlib.x, hama.x], [idlib.y, hama.y], model)
+    assert sides["side_2018"].tolist() == ["opposition", "outside"]
+    assert sides["dist_2018_km"].iloc[0] > 0 > sides["dist_2018_km"].iloc[1]
+
+
+def test_memberships_match_the_public_zone_geometries(model, points):
+    lon, lat = points
+    result = classification.classify_points(lon, lat, model)
+    pts = shapely.points(lon, lat)
+    dmz = zonemap.sochi_dmz()
+    assert (result["in_dmz_15km"] == shapely.contains(dmz.geometry.iloc[0], pts)).all()
+    assert (result["in_dmz_20km"] == shapely.contains(dmz.geometry.iloc[1], pts)).all()
+    assert (result["in_m4_corridor"] == shapely.contains(zonemap.m4_corridor().geometry.iloc[0], pts)).all()
+    idlib = zonemap.de_escalation_area("idlib").geometry.iloc[0]
+    assert (result["in_idlib"] == shapely.contains(idlib, pts)).all()
+    assert result["in_dmz_15km"].sum() > 0 and (result["in_dmz_20km"] | ~result["in_dmz_15km"]).all()
+    opposition = shapely.contains(zonemap.opposition_side("2020"), pts)
+    assert ((result["side_2020"] == "opposition") == opposition).all()
+
+
+def test_nearest_place_is_the_geodesically_nearest_town(model, points):
+    lon, lat = points
+    result = classification.classify_points(lon, lat, model)
+    places = zonemap.load_layer("places")
+    towns = places[places["kind"] != "observation_post"]
+    tx, ty = towns.geometry.x.to_numpy(), towns.geometry.y.to_numpy()
+    for i in range(0, len(lon), 10):
+        dist = GEOD.inv(np.full(len(tx), lon[i]), np.full(len(tx), lat[i]), tx, ty)[2]
+        assert result["nearest_place"].iloc[i] == towns["name"].iloc[int(np.argmin(dist))]
+        assert result["nearest_place_km"].iloc[i] == pytest.approx(dist.min() / 1000, abs=1e-6)
+
+
+def test_classify_keeps_rows_index_and_columns(model):
+    events = zonemap.synthetic_incidents(50, seed=5).set_index(pd.RangeIndex(100, 150))
+    result = zonemap.classify(events, model)
+    assert result.index.equals(events.index) and result["notes"].equals(events["notes"])
+    assert {"in_idlib", "side_2018", "dist_2020_km", "nearest_place_km"} <= set(result.columns)
+    assert len(zonemap.classify(events.iloc[:0], model)) == 0
+
+
+def test_summaries_add_up():
+    classified = zonemap.classify(zonemap.sample_incidents().accepted)
+    counts = zonemap.zone_counts(classified).set_index("zone")
+    monthly = zonemap.monthly_summary(classified)
+    by_zone = monthly.groupby("zone")[["events", "fatalities"]].sum()
+    for zone in by_zone.index:
+        assert by_zone.loc[zone, "events"] == counts.loc[zone, "events"]
+        assert by_zone.loc[zone, "fatalities"] == counts.loc[zone, "fatalities"]
+    assert counts.loc["all incidents", "events"] == 12
+    feb_2020 = monthly[(monthly["zone"] == "all incidents") & (monthly["month"] == "2020-02")]
+    assert feb_2020["events"].item() == 5 and feb_2020["fatalities"].item() == 46
+    typed = zonemap.monthly_summary(classified, by_event_type=True)
+    assert typed["events"].sum() == monthly["events"].sum() and "event_type" in typed
+
+
+def test_cli_incidents_writes_outputs_and_counts(tmp_path, capsys):
+    source = tmp_path / "events.csv"
+    frame = zonemap.synthetic_incidents(40, seed=9).drop(columns="geometry")
+    frame["event_date"] = frame["event_date"].dt.strftime("%Y-%m-%d")
+    frame["latitude"] = frame["latitude"].astype(object)
+    frame.loc[3, "latitude"] = "north"
+    frame.to_csv(source, index=False)
+    out, rejects, summary_csv = tmp_path / "out.geojson", tmp_path / "rej.csv", tmp_path / "sum.csv"
+    args = ["incidents", str(source), "-o", str(out), "--rejects", str(rejects), "--summary", str(summary_csv)]
+    assert cli.main(args) == 0
+    printed = capsys.readouterr().out
+    assert "40 rows read, 39 accepted, 1 rejected (1 non-numeric latitude)" in printed and "Inside zones:" in printed
+    assert len(zonemap.read_incidents(out).accepted) == 39
+    assert pd.read_csv(rejects)["row"].tolist() == [4]
+    assert set(pd.read_csv(summary_csv).columns) == {"zone", "month", "events", "fatalities"}
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["incidents", "missing.csv", "-o", "x.csv"], "missing.csv: no such file"),
+        (["incidents", "geodata/incidents_sample.csv", "-o", "x.xlsx"], "must end in .csv, .geojson or .parquet"),
+    ],
+)
+def test_cli_incidents_errors_are_one_line(args, message, capsys):
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_dask_engine_on_two_workers_matches_memory(tmp_path, model):
+    distributed = pytest.importorskip("distributed")
+    from zonemap import scale
+
+    events = zonemap.synthetic_incidents(3000, seed=4)
+    events.loc[10, "geometry"] = shapely.box(36, 35, 36.1, 35.1)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for i, rows in enumerate(np.array_split(np.arange(len(events)), 3)):
+        events.iloc[rows].to_parquet(folder / f"part-{i}.parquet")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+        with distributed.Client(cluster):
+            lazy = zonemap.classify(str(folder), model, engine="dask")
+            assert lazy.npartitions == 3
+            accepted, rejected = scale.split(lazy.compute())
+    memory = zonemap.read_incidents(folder)
+    expected = zonemap.classify(memory.accepted, model)
+    assert len(accepted) + len(rejected) == 3000 and rejected["kind"].tolist() == ["not a point"]
+    key = ["file", "row"]
+    got, want = (f.sort_values(key).reset_index(drop=True) for f in (accepted, expected))
+    for column in [c for c in expected.columns if c.startswith(("in_", "side_", "dist_", "nearest"))]:
+        pd.testing.assert_series_equal(got[column], want[column], check_names=False)

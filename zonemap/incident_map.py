@@ -1,0 +1,272 @@
+"""Incidents on the interactive map: clustered markers, a heat map and a time filter by month.
+
+The incidents reach the page as one escaped JSON block (never through a template); popups are
+built with ``textContent``. Above ``MARKER_LIMIT`` incidents they are aggregated into hexagons
+(``HEX_SIZE_KM``) with counts per month, so the HTML stays small.
+"""
+
+from __future__ import annotations
+
+import branca
+import folium
+import numpy as np
+import pandas as pd
+import shapely
+from folium import plugins
+
+from .projection import LocalProjection
+
+MARKER_LIMIT = 20_000
+HEX_SIZE_KM = 3.0
+NOTES_MAX_CHARS = 600
+TEXT_FIELDS = ("event_id_cnty", "event_type", "sub_event_type", "actor1", "actor2", "location", "notes", "source")
+MARKERCLUSTER_JS = "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.5.3/dist/leaflet.markercluster.js"
+MARKERCLUSTER_CSS = [
+    "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.5.3/dist/MarkerCluster.css",
+    "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.5.3/dist/MarkerCluster.Default.css",
+]
+
+_SCRIPT = """
+{% macro header(this, kwargs) %}
+<style>
+.zonemap-incident { background: #ff7f00; border: 1px solid #7f3f00; border-radius: 50%; }
+.zonemap-time { background: rgba(255,255,255,0.92); padding: 6px 8px; font: 12px sans-serif;
+  border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3); }
+.zonemap-time input { width: 180px; display: block; }
+</style>
+{% endmacro %}
+{% macro script(this, kwargs) %}
+(function () {
+    var data = JSON.parse(document.getElementById({{ this.data_id|tojson }}).textContent);
+    var map = {{ this._parent.get_name() }};
+    var cluster = {{ this.cluster.get_name() }};
+    var heat = {{ this.heat.get_name() }};
+    var labels = {{ this.labels|tojson }};
+    function text(value) { return value === null || value === undefined ? "" : String(value); }
+    function popup(i) {
+        var box = document.createElement("div");
+        box.className = "zonemap-info";
+        var title = document.createElement("strong");
+        title.textContent = text(data.date[i]) + " " + text(data.event_type[i]);
+        box.appendChild(title);
+        labels.forEach(function (pair) {
+            var value = data[pair[0]] ? data[pair[0]][i] : null;
+            if (value === null || value === undefined || value === "") { return; }
+            var row = document.createElement("div");
+            var label = document.createElement("em");
+            label.textContent = pair[1] + ": ";
+            row.appendChild(label);
+            row.appendChild(document.createTextNode(text(value)));
+            box.appendChild(row);
+        });
+        return box;
+    }
+    function binPopup(bin, count, deaths) {
+        var box = document.createElement("div");
+        box.textContent = count + " incidents, " + deaths + " fatalities in this " + data.hex_km + " km hexagon";
+        return box;
+    }
+    var icon = L.divIcon({className: "zonemap-incident", iconSize: [10, 10]});
+    var markers = [];
+    function marker(i) {
+        if (!markers[i]) {
+            markers[i] = L.marker([data.lat[i], data.lon[i]], {icon: icon});
+            markers[i].bindPopup(function () { return popup(i); }, {maxWidth: 360});
+        }
+        return markers[i];
+    }
+    var status = document.createElement("div");
+    function render(lo, hi) {
+        cluster.clearLayers();
+        var points = [], shown = 0, from = data.months[lo] || "", to = data.months[hi] || "";
+        if (data.mode === "points") {
+            var keep = [];
+            for (var i = 0; i < data.lat.length; i++) {
+                var m = data.month[i];
+                if (m < 0 ? (lo === 0 && hi === data.months.length - 1) : (m >= lo && m <= hi)) {
+                    keep.push(marker(i));
+                    points.push([data.lat[i], data.lon[i]]);
+                }
+            }
+            cluster.addLayers(keep);
+            shown = keep.length;
+        } else {
+            data.bins.forEach(function (bin) {
+                var count = 0, deaths = 0;
+                for (var m = lo; m <= hi; m++) { count += bin.counts[m] || 0; deaths += bin.deaths[m] || 0; }
+                if (bin.undated && lo === 0 && hi === data.months.length - 1) { count += bin.undated; }
+                if (!count) { return; }
+                var opacity = Math.min(0.85, 0.2 + Math.log(1 + count) / 8);
+                var shape = L.polygon(bin.ring, {color: "#7f3f00", weight: 1, fillColor: "#ff7f00",
+                                                 fillOpacity: opacity});
+                shape.bindPopup(function () { return binPopup(bin, count, deaths); });
+                cluster.addLayer(shape);
+                points.push([bin.lat, bin.lon, count]);
+                shown += count;
+            });
+        }
+        heat.setLatLngs(points);
+        status.textContent = (from === to ? from : from + " to " + to) + ": " + shown + " incidents";
+    }
+    var control = L.control({position: "bottomright"});
+    control.onAdd = function () {
+        var box = L.DomUtil.create("div", "zonemap-time");
+        var title = document.createElement("strong");
+        title.textContent = "Incidents by month";
+        box.appendChild(title);
+        var inputs = [0, data.months.length - 1].map(function (value, k) {
+            var input = document.createElement("input");
+            input.type = "range"; input.min = 0; input.max = Math.max(0, data.months.length - 1);
+            input.value = value; input.className = k ? "zonemap-time-to" : "zonemap-time-from";
+            box.appendChild(input);
+            return input;
+        });
+        box.appendChild(status);
+        function changed() {
+            var a = +inputs[0].value, b = +inputs[1].value;
+            render(Math.min(a, b), Math.max(a, b));
+        }
+        inputs.forEach(function (input) { input.addEventListener("input", changed); });
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+    };
+    control.addTo(map);
+    render(0, Math.max(0, data.months.length - 1));
+})();
+{% endmacro %}
+"""
+
+POPUP_LABELS = [
+    ("event_type", "Type"),
+    ("sub_event_type", "Sub-type"),
+    ("actor1", "Actor 1"),
+    ("actor2", "Actor 2"),
+    ("fatalities", "Fatalities"),
+    ("location", "Location"),
+    ("notes", "Notes"),
+    ("source", "Source"),
+    ("event_id_cnty", "ID"),
+]
+
+
+class _IncidentLayers(branca.element.MacroElement):
+    """Fills the cluster and heat layers from the incidents' JSON block; adds the time filter."""
+
+    _template = branca.element.Template(_SCRIPT)
+
+    def __init__(self, cluster, heat, data_id: str):
+        super().__init__()
+        self._name = "IncidentLayers"
+        self.cluster, self.heat, self.data_id = cluster, heat, data_id
+        self.labels = POPUP_LABELS
+
+
+def _text(values: pd.Series, limit: int | None = None) -> list[str]:
+    out = values.astype("string").fillna("").tolist()
+    if limit:
+        out = [v if len(v) <= limit else v[: limit - 1] + "…" for v in out]
+    return out
+
+
+def _months(dates: pd.Series) -> tuple[list[str], np.ndarray]:
+    labels = dates.dt.strftime("%Y-%m")
+    months = sorted(labels.dropna().unique())
+    index = {m: i for i, m in enumerate(months)}
+    return months, np.asarray([index.get(m, -1) if isinstance(m, str) else -1 for m in labels], dtype=int)
+
+
+def incident_payload(incidents, *, marker_limit: int = MARKER_LIMIT) -> dict:
+    """The incidents as the map's JSON data: one entry per incident, or hexagon bins above the limit.
+
+    Examples
+    --------
+    >>> from zonemap.synthetic import synthetic_incidents
+    >>> events = synthetic_incidents(30)
+    >>> incident_payload(events)["mode"], incident_payload(events, marker_limit=10)["mode"]
+    ('points', 'bins')
+    """
+    geoms = incidents.geometry.to_numpy()
+    lon, lat = shapely.get_x(geoms), shapely.get_y(geoms)
+    dates = (
+        pd.to_datetime(incidents["event_date"])
+        if "event_date" in incidents
+        else pd.Series(pd.NaT, index=incidents.index)
+    )
+    months, month_index = _months(dates)
+    fatalities = incidents["fatalities"] if "fatalities" in incidents else pd.Series(np.nan, index=incidents.index)
+    if len(incidents) <= marker_limit:
+        payload = {
+            "mode": "points",
+            "months": months,
+            "lat": np.round(lat, 5).tolist(),
+            "lon": np.round(lon, 5).tolist(),
+            "month": month_index.tolist(),
+            "date": [d.strftime("%Y-%m-%d") if not pd.isna(d) else "" for d in dates],
+            "fatalities": [None if pd.isna(f) else int(f) for f in fatalities],
+        }
+        for name in TEXT_FIELDS:
+            if name in incidents:
+                payload[name] = _text(incidents[name], NOTES_MAX_CHARS if name == "notes" else 200)
+        return payload
+    return _hex_payload(lon, lat, month_index, fatalities.fillna(0).to_numpy(), months)
+
+
+def _hex_payload(lon, lat, month_index, fatalities, months) -> dict:
+    """Pointy-top hexagons of ``HEX_SIZE_KM`` (centre to corner) on a local equidistant projection."""
+    proj = LocalProjection(round(float(np.mean(lon)), 4), round(float(np.mean(lat)), 4))
+    x, y = proj._forward.transform(lon, lat)
+    size = HEX_SIZE_KM * 1000
+    q = (np.sqrt(3) / 3 * x - y / 3) / size
+    r = (2 / 3 * y) / size
+    cube = np.column_stack([q, -q - r, r])
+    rounded = np.round(cube)
+    diff = np.abs(rounded - cube)
+    fix_q = (diff[:, 0] > diff[:, 1]) & (diff[:, 0] > diff[:, 2])
+    fix_r = ~fix_q & (diff[:, 1] <= diff[:, 2])
+    rounded[fix_q, 0] = -rounded[fix_q, 1] - rounded[fix_q, 2]
+    rounded[fix_r, 2] = -rounded[fix_r, 0] - rounded[fix_r, 1]
+    keys = pd.DataFrame({"q": rounded[:, 0].astype(int), "r": rounded[:, 2].astype(int), "m": month_index,
+                         "f": fatalities})  # fmt: skip
+    bins = []
+    for (hq, hr), group in keys.groupby(["q", "r"], sort=True):
+        cx, cy = size * np.sqrt(3) * (hq + hr / 2), size * 1.5 * hr
+        angles = np.radians(30 + 60 * np.arange(6))
+        ring_lon, ring_lat = proj._inverse.transform(cx + size * np.cos(angles), cy + size * np.sin(angles))
+        clon, clat = proj._inverse.transform(cx, cy)
+        dated = group[group["m"] >= 0]
+        counts = dated.groupby("m").size()
+        deaths = dated.groupby("m")["f"].sum()
+        bins.append(
+            {
+                "lat": round(float(clat), 5),
+                "lon": round(float(clon), 5),
+                "ring": [[round(float(a), 5), round(float(b), 5)] for a, b in zip(ring_lat, ring_lon)],
+                "counts": {str(k): int(v) for k, v in counts.items()},
+                "deaths": {str(k): int(v) for k, v in deaths.items()},
+                "undated": int((group["m"] < 0).sum()),
+            }
+        )
+    return {"mode": "bins", "months": months, "hex_km": HEX_SIZE_KM, "bins": bins}
+
+
+def add_incidents(m: folium.Map, incidents, *, marker_limit: int = MARKER_LIMIT) -> folium.Map:
+    """Add incidents (a GeoDataFrame of points, e.g. ``classify(read_incidents(f).accepted)``) to a map.
+
+    Layers: clustered markers (or hexagon bins above ``marker_limit``) with popups, a heat map,
+    and a month range filter. Returns the map.
+    """
+    root = m.get_root()
+    root.payloads["zonemap-incidents"] = incident_payload(incidents, marker_limit=marker_limit)
+    many = len(incidents) > marker_limit
+    name = f"Incidents ({HEX_SIZE_KM:g} km hexagons)" if many else "Incidents (clustered)"
+    cluster = plugins.MarkerCluster(name=name, options={"chunkedLoading": True}) if not many else None
+    if cluster is not None:
+        cluster.default_js = [("markerclusterjs", MARKERCLUSTER_JS)]
+        cluster.default_css = [(f"markerclustercss{i}", url) for i, url in enumerate(MARKERCLUSTER_CSS)]
+        cluster.add_to(m)
+    else:
+        cluster = folium.FeatureGroup(name=name).add_to(m)
+    heat = plugins.HeatMap([], name="Incidents heat map", show=False, radius=18).add_to(m)
+    _IncidentLayers(cluster, heat, "zonemap-incidents").add_to(m)
+    return m
