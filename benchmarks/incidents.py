@@ -80,7 +80,8 @@ def measure(kind: str, n: int, folder: str) -> tuple[dict, dict]:
 
 
 def main(sizes: list[int]) -> None:
-    print(f"{'n':>9} {'zonemap s':>10} {'baseline s':>11} {'speed-up':>9} {'zonemap MB':>11} {'baseline MB':>12}  same answers")
+    header = ("n", "zonemap s", "baseline s", "speed-up", "zonemap MB", "baseline MB")
+    print(" ".join(f"{h:>{w}}" for h, w in zip(header, (9, 10, 11, 9, 11, 12))) + "  same answers")
     with tempfile.TemporaryDirectory() as folder:
         for n in sizes:
             ours, ours_result = measure("zonemap", n, folder)
