@@ -163,3 +163,38 @@ def test_incident_payloads_never_run_script(tmp_path):
         assert payload in joined  # shown literally, as text
     assert "49" not in joined.replace(PAYLOADS[5], "")  # the template was not rendered
     assert external == [] and errors == []
+
+
+def test_feature_text_payloads_never_run_script(tmp_path):
+    from zonemap import data
+
+    name = " | ".join(PAYLOADS)
+    line = data.contact_line("2018").assign(name=name, source=name, notes=name)
+    line_path = tmp_path / "front.geojson"
+    line.to_file(line_path)
+    path = tmp_path / "payloads.html"
+    maps.save_map(maps.zone_map(offline=True, contact_line=str(line_path)), path, self_contained=True)
+    with offline_page(path) as (page, external, errors):
+        page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 20", timeout=20000)
+        report = page.evaluate(
+            """() => {
+                let shown = 0, texts = [];
+                const map = Object.values(window).find(v => v instanceof L.Map);
+                map.eachLayer(layer => {
+                    [layer.getPopup && layer.getPopup(), layer.getTooltip && layer.getTooltip()].forEach(box => {
+                        if (!box) { return; }
+                        const content = box.getContent();
+                        const node = typeof content === 'function' ? content(layer) : content;
+                        document.body.appendChild(node);
+                        texts.push(node.textContent);
+                        shown += 1;
+                    });
+                });
+                return {shown, texts};
+            }"""
+        )
+        page.wait_for_timeout(300)
+        pwned = page.evaluate("window.PWNED || null")
+    assert report["shown"] > 40 and pwned is None
+    assert any(name in text for text in report["texts"])  # shown literally in the DMZ popups
+    assert external == [] and errors == []

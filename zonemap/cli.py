@@ -9,9 +9,10 @@ import argparse
 import json
 import os
 import sys
+import warnings
 
 from . import export, figure, incidents, maps, measure, summary, zones
-from .errors import ArgumentError, ZonemapError
+from .errors import ArgumentError, ZonemapError, ZonemapWarning
 
 
 class _Parser(argparse.ArgumentParser):
@@ -225,19 +226,27 @@ def run_incidents(args) -> None:
         print(f"wrote the monthly summary ({len(table):,} rows) to {args.summary}")
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"zonemap: warning: {message}", file=sys.stderr)
+
+
+COMMANDS = {"areas": run_areas, "export": run_export, "map": run_map, "figure": run_figure, "incidents": run_incidents}
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (0 ok, 2 bad input or arguments)."""
-    try:
-        args = build_parser().parse_args(argv)
-        {"areas": run_areas, "export": run_export, "map": run_map, "figure": run_figure, "incidents": run_incidents}[
-            args.command
-        ](args)
-    except ZonemapError as exc:
-        print(f"zonemap: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"zonemap: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+    """Run the CLI; returns the exit code (0 ok, 2 bad input or arguments). Warnings print as one line."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", ZonemapWarning)
+        warnings.showwarning = _one_line_warning
+        try:
+            args = build_parser().parse_args(argv)
+            COMMANDS[args.command](args)
+        except ZonemapError as exc:
+            print(f"zonemap: error: {exc}", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(f"zonemap: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
     return 0
 
 

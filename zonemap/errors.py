@@ -32,3 +32,7 @@ class InputError(ZonemapError, ValueError):
 
 class ArgumentError(ZonemapError, ValueError):
     """An option or parameter value is out of range or inconsistent (e.g. a negative width)."""
+
+
+class ZonemapWarning(UserWarning):
+    """Input was usable after a repair zonemap made (e.g. repeated points removed); says what it did."""

@@ -178,7 +178,8 @@ def _decode(raw: bytes, path: Path, encoding: str | None) -> str:
         if _looks_binary(raw):
             raise InputError("binary data, not text", source=path) from None
         raise InputError(f"not {chosen} text{where} (give the encoding, e.g. --encoding cp1252)", source=path) from None
-    if "\x00" in text:
+    head = text[:4096]
+    if "\x00" in head or sum(1 for ch in head if ord(ch) < 32 and ch not in "\t\n\r") > len(head) * 0.05:
         raise InputError("binary data, not text", source=path)
     return text
 

@@ -6,6 +6,7 @@ densification, so band edges lie within metres of the requested geodesic distanc
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import shapely
 from shapely import ops
 
 from . import data
-from .errors import ArgumentError, InputError
+from .errors import ArgumentError, InputError, ZonemapWarning
 from .projection import LocalProjection, densify_geodesic
 
 #: Sochi memorandum (S/2018/852): a demilitarised zone 15-20 km deep.
@@ -64,10 +65,33 @@ def as_line(line=None, *, what: str = "contact line") -> Feature:
             f"expected line geometries for the {what}, got {', '.join(sorted(geom_types))}",
             source=line if isinstance(line, str) else None,
         )
-    merged = shapely.line_merge(shapely.union_all(frame.geometry.to_numpy()))
-    if merged.is_empty or merged.length == 0:
-        raise InputError(f"the {what} is empty or has zero length")
+    source = line if isinstance(line, str) else None
+    parts = shapely.get_parts(frame.geometry.dropna().to_numpy())
+    parts = parts[~shapely.is_empty(parts)]
+    if len(parts) == 0 or all(shapely.get_num_coordinates(p) < 2 for p in parts):
+        raise InputError(f"the {what} is empty", source=source)
+    cleaned = shapely.remove_repeated_points(parts)
+    if any(shapely.get_num_coordinates(c) < shapely.get_num_coordinates(p) for c, p in zip(cleaned, parts)):
+        message = (f"{source}: " if source else "") + f"repeated points removed from the {what}"
+        warnings.warn(message, ZonemapWarning, stacklevel=2)
+    cleaned = cleaned[shapely.length(cleaned) > 0]
+    if len(cleaned) == 0:
+        raise InputError(f"the {what} has zero length (all its points coincide)", source=source)
+    merged = shapely.line_merge(shapely.union_all(cleaned))
+    if what == "contact line":
+        _refuse_self_crossing(cleaned, source)
     return _feature(frame.assign(geometry=[merged] + [None] * (len(frame) - 1)).iloc[:1], default_name=f"user {what}")
+
+
+def _refuse_self_crossing(parts, source) -> None:
+    """A contact line that crosses itself has no sides: refuse it, saying where it crosses."""
+    line = shapely.MultiLineString(list(parts)) if len(parts) > 1 else parts[0]
+    if line.is_simple:
+        return
+    ends = shapely.get_coordinates(shapely.boundary(shapely.get_parts(shapely.node(line))))
+    points, counts = np.unique(np.round(ends, 9), axis=0, return_counts=True)
+    x, y = points[np.argmax(counts)]
+    raise InputError(f"the contact line crosses itself near {x:.4f}, {y:.4f} (lon, lat); fix the line", source=source)
 
 
 def as_area(area=None, *, what: str = "de-escalation area") -> Feature:
@@ -78,7 +102,13 @@ def as_area(area=None, *, what: str = "de-escalation area") -> Feature:
     geom_types = set(frame.geom_type)
     if not geom_types <= {"Polygon", "MultiPolygon"}:
         raise InputError(f"expected polygons for the {what}, got {', '.join(sorted(geom_types))}")
-    merged = shapely.union_all(shapely.make_valid(frame.geometry.to_numpy()))
+    geoms = frame.geometry.to_numpy()
+    if not shapely.is_valid(geoms).all():
+        reason = shapely.is_valid_reason(geoms[~shapely.is_valid(geoms)][0])
+        warnings.warn(f"the {what} was invalid ({reason}); repaired with make_valid", ZonemapWarning, stacklevel=2)
+    merged = shapely.union_all(shapely.make_valid(geoms))
+    if merged.is_empty or merged.area == 0:
+        raise InputError(f"the {what} is empty or has zero area")
     return _feature(frame.assign(geometry=[merged] + [None] * (len(frame) - 1)).iloc[:1], default_name=f"user {what}")
 
 
