@@ -198,3 +198,25 @@ def test_feature_text_payloads_never_run_script(tmp_path):
     assert report["shown"] > 40 and pwned is None
     assert any(name in text for text in report["texts"])  # shown literally in the DMZ popups
     assert external == [] and errors == []
+
+
+def test_map_with_100k_incidents_opens(tmp_path):
+    from zonemap import synthetic
+
+    path = tmp_path / "many.html"
+    size = maps.save_map(
+        maps.zone_map(offline=True, incidents=synthetic.synthetic_incidents(100_000, seed=8)), path, self_contained=True
+    )
+    assert size < 15_000_000
+    with offline_page(path) as (page, external, errors):
+        page.wait_for_function("document.querySelectorAll('.zonemap-time').length === 1", timeout=30000)
+        status = page.evaluate("document.querySelector('.zonemap-time').textContent")
+        hexagons = page.evaluate("document.querySelectorAll('path.leaflet-interactive').length")
+        page.evaluate(
+            """() => { const input = document.querySelector('.zonemap-time-to');
+                       input.value = 0; input.dispatchEvent(new Event('input')); }"""
+        )
+        first_month = page.evaluate("document.querySelector('.zonemap-time').textContent")
+    assert status.endswith(": 100000 incidents") and hexagons > 500
+    assert "2018-09: " in first_month and not first_month.endswith(": 100000 incidents")
+    assert external == [] and errors == []

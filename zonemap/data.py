@@ -62,7 +62,13 @@ def load_layer(name: str) -> gpd.GeoDataFrame:
 
 
 def load_layers() -> dict[str, gpd.GeoDataFrame]:
-    """Every shipped layer, keyed by name."""
+    """Every shipped layer (GeoDataFrames in EPSG:4326), keyed by name.
+
+    Examples
+    --------
+    >>> sorted(load_layers()) == sorted(LAYERS)
+    True
+    """
     return {name: load_layer(name) for name in LAYERS}
 
 
@@ -82,7 +88,13 @@ def place(name: str) -> shapely.Point:
 
 
 def de_escalation_area(zone: str = "idlib") -> gpd.GeoDataFrame:
-    """One Astana de-escalation area (``idlib``, ``northern_homs``, ``eastern_ghouta``, ``southern``)."""
+    """One Astana de-escalation area (``idlib``, ``northern_homs``, ``eastern_ghouta``, ``southern``), EPSG:4326.
+
+    Examples
+    --------
+    >>> de_escalation_area("idlib")[["zone", "as_of"]].values.tolist()
+    [['idlib', '2018-09-17']]
+    """
     areas = load_layer("de_escalation_areas")
     hit = areas[areas["zone"] == zone]
     if hit.empty:
@@ -110,7 +122,13 @@ def contact_line(which: str = "2018") -> gpd.GeoDataFrame:
 
 
 def road(ref: str = "M4") -> gpd.GeoDataFrame:
-    """A shipped road by reference (``"M4"`` or ``"M5"``)."""
+    """A shipped road by reference (``"M4"`` or ``"M5"``), EPSG:4326.
+
+    Examples
+    --------
+    >>> road("M4")["ref"].tolist()
+    ['M4']
+    """
     roads = load_layer("roads")
     hit = roads[roads["ref"] == ref]
     if hit.empty:

@@ -228,6 +228,12 @@ def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 200) -> int:
     """Write a figure to ``path`` (.png, .svg or .pdf, by suffix) atomically; returns its size in bytes.
 
     Files carry no creation date, so the same figure gives the same bytes.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> save_figure(zone_figure(), pathlib.Path(tempfile.mkdtemp()) / "zones.svg") > 100_000
+    True
     """
     fmt = Path(path).suffix.lower().lstrip(".")
     if fmt not in FIGURE_FORMATS:

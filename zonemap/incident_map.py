@@ -255,6 +255,13 @@ def add_incidents(m: folium.Map, incidents, *, marker_limit: int = MARKER_LIMIT)
 
     Layers: clustered markers (or hexagon bins above ``marker_limit``) with popups, a heat map,
     and a month range filter. Returns the map.
+
+    Examples
+    --------
+    >>> from zonemap import sample_incidents, zone_map
+    >>> m = add_incidents(zone_map(), sample_incidents().accepted)
+    >>> "zonemap-incidents" in m.get_root().render()
+    True
     """
     root = m.get_root()
     root.payloads["zonemap-incidents"] = incident_payload(incidents, marker_limit=marker_limit)

@@ -55,6 +55,13 @@ class Incidents:
     data have no date column), ``fatalities`` (float; NaN when unknown) and ``geometry``.
     ``rejected`` holds ``row``, ``kind`` (e.g. "missing latitude"), ``reason`` (with the value) and
     the row's values as read.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> events = read_incidents(pd.DataFrame({"lon": [36.6, None], "lat": [35.9, 35.9], "date": ["2020-01-01"] * 2}))
+    >>> events.report()
+    'DataFrame: 2 rows read, 1 accepted, 1 rejected (1 missing longitude).'
     """
 
     accepted: gpd.GeoDataFrame

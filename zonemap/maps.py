@@ -332,6 +332,12 @@ def save_map(m: folium.Map, path: str | os.PathLike, *, self_contained: bool = F
     """Write a map to an HTML file atomically; returns its size in bytes.
 
     ``self_contained=True`` inlines Leaflet and every plugin, so the file opens with no network.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> save_map(zone_map(), pathlib.Path(tempfile.mkdtemp()) / "map.html") > 100_000
+    True
     """
     root = m.get_root()
     root.self_contained = self_contained
