@@ -1,9 +1,10 @@
 """Classify incidents against the zones: memberships, sides, signed geodesic distances, nearest place.
 
 Vectorised throughout (shapely 2, numpy, a k-d tree), in chunks spread over threads. Distances
-are geodesic (``pyproj.Geod``, Karney) from each point to its nearest point on the line; that
-point is found on a conformal plane and its error bound checked, so results stay within 10 m
-of the exact point-to-line geodesic distance (tested against a slow reference).
+are ellipsoidal (Lambert's formula, checked against ``pyproj.Geod``) from each point to its
+nearest point on the line; that point is found on a conformal plane with a bounded error, so
+results stay within 10 m of the exact point-to-line geodesic distance (tested against a slow
+``pyproj.Geod`` reference).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from tqdm import tqdm
 
 from . import data, zones
 from .errors import ArgumentError
-from .projection import GEOD, conformal_plane, densify_geodesic
+from .projection import conformal_plane, densify_geodesic, geodesic_distance_m
 
 EARTH_RADIUS_M = 6_371_008.8
 #: Vertex spacings (m) of the nearest-point search and the distance (m) below which each is used.
@@ -182,7 +183,7 @@ def line_distance_m(lon, lat, line: _LineIndex) -> np.ndarray:
         if len(todo):
             last = depth == len(line.levels) - 1
             d2[todo], foot_lon[todo], foot_lat[todo] = _search(px[todo], py[todo], level, thorough=last)
-    return np.asarray(GEOD.inv(lon, lat, foot_lon, foot_lat)[2])
+    return geodesic_distance_m(lon, lat, foot_lon, foot_lat)
 
 
 def _classify_arrays(model: ZoneModel, lon: np.ndarray, lat: np.ndarray) -> dict[str, np.ndarray]:
@@ -197,7 +198,7 @@ def _classify_arrays(model: ZoneModel, lon: np.ndarray, lat: np.ndarray) -> dict
     x, y = conformal_plane(lon, lat, *model.centre)
     _, nearest = model.place_tree.query(np.column_stack([x, y]) * EARTH_RADIUS_M, k=1)
     out["nearest_place"] = model.place_names[nearest]
-    out["nearest_place_km"] = GEOD.inv(lon, lat, model.place_lon[nearest], model.place_lat[nearest])[2] / 1000
+    out["nearest_place_km"] = geodesic_distance_m(lon, lat, model.place_lon[nearest], model.place_lat[nearest]) / 1000
     return out
 
 
