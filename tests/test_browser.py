@@ -82,6 +82,31 @@ def offline_page(path: Path):
             browser.close()
 
 
+def render_every_popup(page) -> dict:
+    """Put every popup's and tooltip's content into the page (as opening them does), markers in
+    clusters included; returns how many and their texts."""
+    return page.evaluate(
+        """() => {
+            let shown = 0, texts = [];
+            const map = Object.values(window).find(v => v instanceof L.Map);
+            function visit(layer) {
+                if (L.MarkerClusterGroup && layer instanceof L.MarkerClusterGroup) { layer.eachLayer(visit); return; }
+                [layer.getPopup && layer.getPopup(), layer.getTooltip && layer.getTooltip()].forEach(box => {
+                    if (!box) { return; }
+                    const content = box.getContent();
+                    const node = typeof content === 'function' ? content(layer) : content;
+                    if (!(node instanceof Node)) { return; }
+                    document.body.appendChild(node);
+                    texts.push(node.textContent);
+                    shown += 1;
+                });
+            }
+            map.eachLayer(visit);
+            return {shown, texts};
+        }"""
+    )
+
+
 @pytest.fixture(scope="module")
 def page_report(tmp_path_factory):
     path = tmp_path_factory.mktemp("map") / "zonemap.html"
@@ -136,28 +161,10 @@ def test_incident_payloads_never_run_script(tmp_path):
     maps.save_map(maps.zone_map(offline=True, incidents=events), path, self_contained=True)
     with offline_page(path) as (page, external, errors):
         page.wait_for_function("document.querySelectorAll('.zonemap-time').length === 1", timeout=20000)
-        opened = page.evaluate(
-            """() => {
-                let opened = 0, texts = [];
-                const map = Object.values(window).find(v => v instanceof L.Map);
-                map.eachLayer(layer => {
-                    if (layer instanceof L.MarkerClusterGroup) {
-                        layer.eachLayer(marker => {
-                            const content = marker.getPopup().getContent();
-                            const node = typeof content === 'function' ? content(marker) : content;
-                            document.body.appendChild(node);
-                            texts.push(node.textContent);
-                            opened += 1;
-                        });
-                    }
-                });
-                return {opened, texts, pwned: window.PWNED || null};
-            }"""
-        )
+        opened = render_every_popup(page)
         page.wait_for_timeout(300)
         pwned = page.evaluate("window.PWNED || null")
-    assert opened["opened"] == len(events)
-    assert pwned is None and opened["pwned"] is None
+    assert opened["shown"] >= len(events) and pwned is None
     joined = "".join(opened["texts"])
     for payload in PAYLOADS:
         assert payload in joined  # shown literally, as text
@@ -176,23 +183,7 @@ def test_feature_text_payloads_never_run_script(tmp_path):
     maps.save_map(maps.zone_map(offline=True, contact_line=str(line_path)), path, self_contained=True)
     with offline_page(path) as (page, external, errors):
         page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 20", timeout=20000)
-        report = page.evaluate(
-            """() => {
-                let shown = 0, texts = [];
-                const map = Object.values(window).find(v => v instanceof L.Map);
-                map.eachLayer(layer => {
-                    [layer.getPopup && layer.getPopup(), layer.getTooltip && layer.getTooltip()].forEach(box => {
-                        if (!box) { return; }
-                        const content = box.getContent();
-                        const node = typeof content === 'function' ? content(layer) : content;
-                        document.body.appendChild(node);
-                        texts.push(node.textContent);
-                        shown += 1;
-                    });
-                });
-                return {shown, texts};
-            }"""
-        )
+        report = render_every_popup(page)
         page.wait_for_timeout(300)
         pwned = page.evaluate("window.PWNED || null")
     assert report["shown"] > 40 and pwned is None

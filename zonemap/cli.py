@@ -106,6 +106,11 @@ def _add_symmetric(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--symmetric", action="store_true", help="DMZ on both sides of the contact line")
 
 
+def _model(args) -> dict:
+    """The model options every command shares: DMZ widths (km), contact line, corridor depth (km)."""
+    return {"width_km": _check_range(args), "contact_line": args.contact_line, "corridor_km": args.corridor_km}
+
+
 def _check_range(args) -> tuple[float, float]:
     low, high = args.width_km
     if low > high:
@@ -114,9 +119,7 @@ def _check_range(args) -> tuple[float, float]:
 
 
 def run_areas(args) -> None:
-    table = measure.area_table(
-        width_km=_check_range(args), contact_line=args.contact_line, corridor_km=args.corridor_km
-    )
+    table = measure.area_table(**_model(args))
     table["area_km2"] = table["area_km2"].round(1)
     if args.json:
         records = [{k: (None if v != v else v) for k, v in row.items()} for row in table.to_dict("records")]
@@ -130,13 +133,7 @@ def run_areas(args) -> None:
 
 
 def run_export(args) -> None:
-    counts = export.export_layers(
-        args.output,
-        args.format,
-        width_km=_check_range(args),
-        contact_line=args.contact_line,
-        corridor_km=args.corridor_km,
-    )
+    counts = export.export_layers(args.output, args.format, **_model(args))
     print(f"wrote {sum(counts.values())} features in {len(counts)} layers to {args.output}")
 
 
@@ -145,10 +142,8 @@ def run_map(args) -> None:
     if events is not None:
         print(events.report())
     m = maps.zone_map(
-        width_km=_check_range(args),
-        contact_line=args.contact_line,
+        **_model(args),
         symmetric=args.symmetric,
-        corridor_km=args.corridor_km,
         offline=args.self_contained,
         incidents=None if events is None else events.accepted,
     )
@@ -159,13 +154,7 @@ def run_map(args) -> None:
 def run_figure(args) -> None:
     if not 20 <= args.dpi <= 1200:
         raise ArgumentError(f"--dpi must be between 20 and 1200, got {args.dpi}")
-    fig = figure.zone_figure(
-        width_km=_check_range(args),
-        contact_line=args.contact_line,
-        symmetric=args.symmetric,
-        corridor_km=args.corridor_km,
-        title=args.title,
-    )
+    fig = figure.zone_figure(**_model(args), symmetric=args.symmetric, title=args.title)
     size = figure.save_figure(fig, args.output, dpi=args.dpi)
     print(f"wrote {args.output} ({size / 1e6:.2f} MB)")
 
@@ -183,9 +172,7 @@ def run_incidents(args) -> None:
     for path in (args.output, args.rejects, args.summary):
         if path:
             check_writable(path)
-    model = classification.zone_model(
-        width_km=_check_range(args), contact_line=args.contact_line, corridor_km=args.corridor_km
-    )
+    model = classification.zone_model(**_model(args))
     if args.engine == "dask":
         from . import scale
 

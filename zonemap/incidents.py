@@ -33,11 +33,6 @@ COLUMN_CANDIDATES = {
     "latitude": ("latitude", "lat", "y"),
     "date": ("event_date", "date", "datetime", "timestamp", "time"),
 }
-#: ACLED's standard columns (the ones zonemap shows or summarises).
-ACLED_COLUMNS = (
-    "event_id_cnty", "event_date", "event_type", "sub_event_type", "actor1", "actor2", "admin1",
-    "location", "latitude", "longitude", "geo_precision", "fatalities", "notes", "source",
-)  # fmt: skip
 #: Date formats accepted besides ISO 8601 (ACLED's long forms). Slashed dates are ambiguous: refused.
 DATE_FORMATS = ("%d %B %Y", "%d-%B-%Y", "%d %b %Y", "%d-%b-%Y", "%B %d, %Y")
 #: Columns zonemap adds to its tables; an input column of the same name is kept as ``<name>_in_file``.
