@@ -3,6 +3,8 @@
 import json
 import re
 
+import pandas as pd
+
 import zonemap
 from zonemap import cli, incident_map, maps
 
@@ -47,3 +49,9 @@ def test_100k_incidents_make_a_small_self_contained_map(tmp_path, capsys):
     assert cli.main(["map", "--self-contained", "--incidents", str(source), "-o", str(out)]) == 0
     assert "100,000 rows read, 100,000 accepted" in capsys.readouterr().out
     assert out.stat().st_size < 15_000_000
+
+
+def test_plain_csv_without_acled_columns_still_gets_popup_fields():
+    events = zonemap.read_incidents(pd.DataFrame({"lon": [36.6], "lat": [35.9], "date": ["2020-01-01"]})).accepted
+    data = incident_map.incident_payload(events)
+    assert data["event_type"] == [""] and data["date"] == ["2020-01-01"]

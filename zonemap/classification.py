@@ -9,6 +9,7 @@ results stay within 10 m of the exact point-to-line geodesic distance (tested ag
 
 from __future__ import annotations
 
+import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -236,13 +237,10 @@ def classify_points(lon, lat, model: ZoneModel | None = None, *, threads: int | 
     return pd.DataFrame({key: np.concatenate([p[key] for p in parts]) for key in parts[0]})
 
 
-_DEFAULT: dict[str, ZoneModel] = {}
-
-
+@functools.cache
 def _default_model() -> ZoneModel:
-    if "model" not in _DEFAULT:
-        _DEFAULT["model"] = zone_model()
-    return _DEFAULT["model"]
+    """The model with default options, built on first use."""
+    return zone_model()
 
 
 def classify(incidents, model: ZoneModel | None = None, *, engine: str = "memory", **model_options):

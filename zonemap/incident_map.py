@@ -208,6 +208,7 @@ def incident_payload(incidents, *, marker_limit: int = MARKER_LIMIT) -> dict:
         for name in TEXT_FIELDS:
             if name in incidents:
                 payload[name] = _text(incidents[name], NOTES_MAX_CHARS if name == "notes" else 200)
+        payload.setdefault("event_type", [""] * len(incidents))  # the popup title reads it
         return payload
     return _hex_payload(lon, lat, month_index, fatalities.fillna(0).to_numpy(), months)
 
