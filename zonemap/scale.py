@@ -18,16 +18,16 @@ from .errors import ArgumentError
 from .incidents import partition_files, read_incidents
 
 
-def _classified_partition(path: str, model, names: dict) -> gpd.GeoDataFrame:
+def _classified_partition(path: str, model, names: dict, nearest_place: bool = True) -> gpd.GeoDataFrame:
     from .classification import classify
 
     events = read_incidents(path, **names)
-    accepted = classify(events.accepted, model).assign(kind=None, reason=None)
+    accepted = classify(events.accepted, model, nearest_place=nearest_place).assign(kind=None, reason=None)
     rejected = events.rejected.assign(geometry=None)
     frame = pd.concat([accepted, rejected], ignore_index=True) if len(rejected) else accepted
     frame["file"] = Path(path).name
-    # the same dtypes in every partition, with or without rejected rows
-    types = {c: "boolean" if c.startswith("in_") else "string" for c in _derived(frame) if not c.endswith("_km")}
+    # the same dtypes in every partition, with or without rejected rows (sides and places: categories)
+    types = {c: "boolean" if c.startswith("in_") else accepted[c].dtype for c in _labels(frame)}
     frame = frame.astype(types | {"kind": "string", "reason": "string"})
     return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
 
@@ -36,7 +36,14 @@ def _derived(frame) -> list[str]:
     return [c for c in frame.columns if c.startswith(("in_", "side_", "dist_", "nearest_place"))]
 
 
-def classify_dask(source, model, *, lon: str | None = None, lat: str | None = None, date: str | None = None):
+def _labels(frame) -> list[str]:
+    """The derived columns that are not distances: memberships, sides, nearest place."""
+    return [c for c in _derived(frame) if not c.endswith("_km")]
+
+
+def classify_dask(
+    source, model, *, lon: str | None = None, lat: str | None = None, date: str | None = None, nearest_place=True
+):
     """A lazy dask-geopandas frame: every row of every file of ``source``, classified or rejected.
 
     ``source`` is a folder of partitions (or one file), or a dask-geopandas GeoDataFrame of points
@@ -51,22 +58,23 @@ def classify_dask(source, model, *, lon: str | None = None, lat: str | None = No
     from .classification import classify
 
     if isinstance(source, dask_geopandas.GeoDataFrame):
-        meta = classify(source._meta, model)
-        return source.map_partitions(classify, model, meta=meta)
+        meta = classify(source._meta, model, nearest_place=nearest_place)
+        return source.map_partitions(classify, model, nearest_place=nearest_place, meta=meta)
     if not isinstance(source, (str, os.PathLike)):
         raise ArgumentError("the dask engine takes a folder or file path, or a dask-geopandas GeoDataFrame")
     path = Path(source)
     files = partition_files(path) if path.is_dir() else [path]
     names = {"lon": lon, "lat": lat, "date": date}
-    return dd.from_map(_classified_partition, [str(f) for f in files], model=model, names=names)
+    return dd.from_map(
+        _classified_partition, [str(f) for f in files], model=model, names=names, nearest_place=nearest_place
+    )
 
 
 def split(result: pd.DataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Computed :func:`classify_dask` output -> (accepted and classified, rejected with reasons)."""
     rejected_mask = result["reason"].notna().to_numpy()
     accepted = result[~rejected_mask].drop(columns=["kind", "reason"]).reset_index(drop=True)
-    types = {c: bool if c.startswith("in_") else "str" for c in _derived(accepted) if not c.endswith("_km")}
-    accepted = accepted.astype(types)
+    accepted = accepted.astype({c: bool for c in _labels(accepted) if c.startswith("in_")})
     rejected = pd.DataFrame(result.loc[rejected_mask].drop(columns=[*_derived(result), "geometry"]))
     rejected = rejected.reset_index(drop=True).astype({"kind": object, "reason": object})
     return gpd.GeoDataFrame(accepted, geometry="geometry", crs="EPSG:4326"), rejected
