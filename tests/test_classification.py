@@ -157,6 +157,9 @@ def test_dask_engine_on_two_workers_matches_memory(tmp_path, model):
     got, want = (f.sort_values(key).reset_index(drop=True) for f in (accepted, expected))
     for column in [c for c in expected.columns if c.startswith(("in_", "side_", "dist_", "nearest"))]:
         pd.testing.assert_series_equal(got[column], want[column], check_names=False)
+    for column in ("event_date", "fatalities"):  # usable as read in memory, e.g. for the summaries
+        assert got[column].dtype == want[column].dtype
+    pd.testing.assert_frame_equal(zonemap.monthly_summary(got), zonemap.monthly_summary(want))
 
 
 def test_geodesic_distance_agrees_with_karney():
@@ -170,3 +173,34 @@ def test_geodesic_distance_agrees_with_karney():
         exact = GEOD.inv(lon, lat, lon2, lat2)[2]
         assert np.max(np.abs(geodesic_distance_m(lon, lat, lon2, lat2) - exact)) < tolerance
     assert geodesic_distance_m(36.0, 35.0, 36.0, 35.0) == 0.0
+
+
+def test_cli_dask_engine_writes_each_partition_and_agrees_with_memory(tmp_path, capsys):
+    pytest.importorskip("dask_geopandas")
+    events = zonemap.synthetic_incidents(900, seed=8)
+    events.loc[5, "geometry"] = shapely.box(36, 35, 36.1, 35.1)  # rejected: not a point
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for i, rows in enumerate(np.array_split(np.arange(len(events)), 3)):
+        events.iloc[rows].to_parquet(folder / f"in-{i}.parquet")
+    outputs = {}
+    for engine in ("memory", "dask", "dask"):  # the second dask run replaces the first one's folder
+        out, rejects, monthly = (tmp_path / f"{engine}{suffix}" for suffix in (".parquet", "-rejects.csv", "-sum.csv"))
+        args = ["incidents", str(folder), "-o", str(out), "--rejects", str(rejects), "--summary", str(monthly)]
+        assert cli.main([*args, "--by-event-type", "--engine", engine]) == 0
+        outputs[engine] = (capsys.readouterr().out.splitlines(), out, rejects, monthly)
+    (memory_text, memory_out, *memory_files), (dask_text, dask_out, *dask_files) = outputs["memory"], outputs["dask"]
+    assert dask_text[:2] == memory_text[:2]  # rows read/accepted/rejected, zones and sides
+    assert "899 classified incidents" in dask_text[2] and "3 GeoParquet parts" in dask_text[2]
+    assert sorted(p.name for p in dask_out.iterdir()) == [
+        "part-00000.parquet",
+        "part-00001.parquet",
+        "part-00002.parquet",
+    ]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folders left
+    got = zonemap.read_incidents(dask_out).accepted.sort_values("event_id_cnty").reset_index(drop=True)
+    want = pd.read_parquet(memory_out).sort_values("event_id_cnty").reset_index(drop=True)
+    for column in [c for c in want.columns if c.startswith(("in_", "dist_", "nearest_place_km"))]:
+        np.testing.assert_array_equal(got[column].astype(want[column].dtype), want[column])
+    for memory_file, dask_file in zip(memory_files, dask_files):
+        pd.testing.assert_frame_equal(pd.read_csv(dask_file), pd.read_csv(memory_file))

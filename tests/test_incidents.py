@@ -1,13 +1,16 @@
 """Reading incidents: formats, encodings, delimiters, CRS, and the accounting of every row."""
 
+import io
 import json
+import sys
 
 import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
 
-from zonemap import InputError, read_incidents, sample_incidents
+import zonemap
+from zonemap import InputError, incidents, read_incidents, sample_incidents
 from zonemap.incidents import parse_dates
 
 HEADER = "event_id_cnty,event_date,event_type,latitude,longitude,fatalities,notes\n"
@@ -171,3 +174,27 @@ def test_shipped_sample_is_sourced_and_clean():
     assert sample.accepted["source"].str.len().min() > 10 and sample.accepted["accuracy_km"].notna().all()
     balyun = sample.accepted[sample.accepted["location"].str.startswith("Balyun")]
     assert balyun["event_date"].dt.strftime("%Y-%m-%d").item() == "2020-02-27" and balyun["fatalities"].item() == 33
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("name", ["events.csv", "events.geojson", "parts"])
+def test_large_inputs_show_a_reading_progress_bar_on_a_terminal_only(tmp_path, monkeypatch, name):
+    events = zonemap.synthetic_incidents(3000, seed=2)
+    path = tmp_path / name
+    if name.endswith(".csv"):
+        events.drop(columns="geometry").to_csv(path, index=False)
+    elif name.endswith(".geojson"):
+        events.to_file(path, driver="GeoJSON")
+    else:
+        path.mkdir()
+        events.iloc[:1500].to_parquet(path / "a.parquet")
+        events.iloc[1500:].to_parquet(path / "b.parquet")
+    monkeypatch.setattr(incidents, "PROGRESS_CHARACTERS", 1000)  # "large" for the test
+    for stream, shown in ((_Terminal(), True), (io.StringIO(), False)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        assert len(zonemap.read_incidents(path).accepted) == 3000
+        assert (f"reading {name}" in stream.getvalue()) is shown, stream.getvalue()

@@ -185,9 +185,9 @@ def _classify_in_chunks(model: ZoneModel, n: int, coordinates, nearest_place: bo
     else:
         # a progress bar for large inputs, on a terminal only (tqdm's disable=None)
         bar = tqdm(total=n, unit=" rows", desc="classifying", disable=None if len(starts) > 4 else True)
-        with bar, ThreadPoolExecutor(threads) as pool:  # numpy and shapely release the GIL
+        with bar:  # numpy and shapely release the GIL
             parts = []
-            for part in pool.map(chunk, starts):
+            for part in _pool(threads).map(chunk, starts) if len(starts) > 1 else map(chunk, starts):
                 parts.append(part)
                 bar.update(len(part["in_idlib"]))
     columns = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
@@ -197,6 +197,16 @@ def _classify_in_chunks(model: ZoneModel, n: int, coordinates, nearest_place: bo
         codes = model.place_names.codes[columns["nearest_place"]]
         columns["nearest_place"] = pd.Categorical.from_codes(codes, dtype=model.place_names.dtype)
     return pd.DataFrame(columns)
+
+
+@functools.cache
+def _pool(threads: int) -> ThreadPoolExecutor:
+    """A lasting pool of worker threads: each keeps its own copies of the zone polygons between calls
+    (see :meth:`PolygonGrid._polygons_of_this_thread`)."""
+    return ThreadPoolExecutor(threads, thread_name_prefix="zonemap")
+
+
+os.register_at_fork(after_in_child=_pool.cache_clear)  # a forked child has none of the parent's threads
 
 
 @functools.cache

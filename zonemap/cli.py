@@ -80,11 +80,17 @@ def build_parser() -> argparse.ArgumentParser:
     events = commands.add_parser("incidents", help="classify incidents against the zones and summarise them")
     events.add_argument("file", metavar="FILE", help="CSV (e.g. an ACLED export), GeoJSON, GeoParquet or a folder")
     _add_model_options(events)
-    events.add_argument("-o", "--output", required=True, metavar="OUT.csv|geojson|parquet")
+    events.add_argument(
+        "-o", "--output", required=True, metavar="OUT.csv|geojson|parquet",
+        help="with --engine dask: OUT.parquet becomes a folder of GeoParquet parts, one per input file",
+    )  # fmt: skip
     events.add_argument("--rejects", metavar="PATH.csv", help="write rejected rows with their reasons")
     events.add_argument("--summary", metavar="PATH.csv", help="write counts and fatalities per zone and month")
     events.add_argument("--by-event-type", action="store_true", help="split the summary by event type as well")
-    events.add_argument("--engine", choices=("memory", "dask"), default="memory", help="dask: one partition at a time")
+    events.add_argument(
+        "--engine", choices=("memory", "dask"), default="memory",
+        help="dask: one partition (file of a folder) at a time, written as it is done, for inputs larger than memory",
+    )  # fmt: skip
     _add_reading_options(events)
     return parser
 
@@ -169,28 +175,22 @@ def run_incidents(args) -> None:
     fmt = INCIDENT_FORMATS.get(os.path.splitext(args.output)[1].lower())
     if fmt is None:
         raise ArgumentError(f"{args.output}: output must end in .csv, .geojson or .parquet")
-    for path in (args.output, args.rejects, args.summary):
+    if args.engine == "dask" and fmt != "parquet":
+        raise ArgumentError(
+            f"{args.output}: with --engine dask the output is a folder of GeoParquet parts: OUT.parquet"
+        )
+    for path in (None if args.engine == "dask" else args.output, args.rejects, args.summary):  # dask: a folder
         if path:
             check_writable(path)
     model = classification.zone_model(**_model(args))
     if args.engine == "dask":
-        from . import scale
-
-        names = {"lon": args.lon_column, "lat": args.lat_column, "date": args.date_column}
-        classified, rejected = scale.split(scale.classify_dask(args.file, model, **names).compute())
-        events = incidents.Incidents(classified, rejected, str(args.file), len(classified) + len(rejected))
-    else:
-        events = _read_events(args, args.file)
-        classified = classification.classify(events.accepted, model)
+        _incidents_on_dask(args, model)
+        return
+    events = _read_events(args, args.file)
+    classified = classification.classify(events.accepted, model)
     print(events.report())
-    counts = summary.zone_counts(classified)
-    inside = "; ".join(f"{r.zone} {r.events:,} ({r.fatalities:,.0f} killed)" for r in counts.iloc[1:].itertuples())
-    sides = "; ".join(
-        f"{int((classified[c] == 'opposition').sum()):,} on the opposition side of the {c.removeprefix('side_')} line"
-        for c in classified.columns
-        if c.startswith("side_")
-    )
-    print(f"Inside zones: {inside}. {sides[:1].upper() + sides[1:]}.")
+    sides = {c: int((classified[c] == "opposition").sum()) for c in classified.columns if c.startswith("side_")}
+    _print_zones(summary.zone_counts(classified), sides)
     with atomic_path(args.output) as tmp:
         if fmt == "csv":
             table = classified.drop(columns="geometry").assign(
@@ -207,10 +207,42 @@ def run_incidents(args) -> None:
     if args.rejects:
         print(f"wrote {events.write_rejects(args.rejects):,} rejected rows to {args.rejects}")
     if args.summary:
-        table = summary.monthly_summary(classified, by_event_type=args.by_event_type)
-        with atomic_path(args.summary) as tmp:
-            table.to_csv(tmp, index=False, encoding="utf-8")
-        print(f"wrote the monthly summary ({len(table):,} rows) to {args.summary}")
+        _write_summary(summary.monthly_summary(classified, by_event_type=args.by_event_type), args.summary)
+
+
+def _incidents_on_dask(args, model) -> None:
+    """``--engine dask``: each partition is written as soon as it is classified; only summaries come back."""
+    from . import scale
+    from .output import atomic_path
+
+    names = {"lon": args.lon_column, "lat": args.lat_column, "date": args.date_column}
+    written = scale.classify_to_parquet(args.file, args.output, model, **names, by_event_type=args.by_event_type)
+    print(incidents.report(args.file, written.rows_read, written.accepted, written.rejected, written.warnings))
+    _print_zones(written.zone_counts, written.opposition)
+    print(f"wrote {written.accepted:,} classified incidents to {args.output} ({written.parts:,} GeoParquet parts)")
+    if args.rejects:
+        with atomic_path(args.rejects) as tmp:
+            written.rejected.to_csv(tmp, index=False, encoding="utf-8")
+        print(f"wrote {len(written.rejected):,} rejected rows to {args.rejects}")
+    if args.summary:
+        _write_summary(written.monthly, args.summary)
+
+
+def _print_zones(counts, opposition: dict[str, int]) -> None:
+    """The second sentence of the summary: incidents (and deaths) per zone, and per side of each line."""
+    inside = "; ".join(f"{r.zone} {r.events:,} ({r.fatalities:,.0f} killed)" for r in counts.iloc[1:].itertuples())
+    sides = "; ".join(
+        f"{n:,} on the opposition side of the {c.removeprefix('side_')} line" for c, n in opposition.items()
+    )
+    print(f"Inside zones: {inside}. {sides[:1].upper() + sides[1:]}.")
+
+
+def _write_summary(table, path: str) -> None:
+    from .output import atomic_path
+
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False, encoding="utf-8")
+    print(f"wrote the monthly summary ({len(table):,} rows) to {path}")
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:

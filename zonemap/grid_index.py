@@ -12,6 +12,7 @@ of zero length) is then the nearest of a few candidates, found exactly with nump
 
 from __future__ import annotations
 
+import threading
 import zlib
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ class _CompactPickle:
             if isinstance(value, np.ndarray) and value.nbytes > 1 << 16
             else value
             for key, value in self.__dict__.items()
+            if not key.startswith("_")  # per-process caches
         }
 
     def __setstate__(self, state):
@@ -87,7 +89,6 @@ class PolygonGrid(_CompactPickle):
         inside = np.zeros(shape, dtype=dtype)
         boundary = np.zeros(shape, dtype=dtype)
         for bit, polygon in enumerate(polygons):
-            shapely.prepare(polygon)
             edges = _edges(polygon)
             # work in the window of cells around this polygon only
             minx, miny, maxx, maxy = shapely.bounds(polygon)
@@ -114,10 +115,23 @@ class PolygonGrid(_CompactPickle):
         boundary = self.boundary[index]
         near = np.flatnonzero(boundary)
         flags = boundary[near]
-        for bit, polygon in enumerate(self.polygons):
+        for bit, polygon in enumerate(self._polygons_of_this_thread()):
             check = near[(flags >> bit) & 1 == 1]
             out[bit, check] = shapely.contains_xy(polygon, lon[check], lat[check])
         return out
+
+    def _polygons_of_this_thread(self) -> list:
+        """This thread's own prepared copies of the polygons.
+
+        A GEOS geometry must not be queried from two threads at once: with shapely 2.2 / GEOS 3.14
+        concurrent ``contains_xy`` on one polygon (prepared or not) corrupts the heap (reproduced
+        here), so each thread of :func:`zonemap.classify` tests points against its own copies.
+        """
+        local = self.__dict__.setdefault("_threads", threading.local())
+        if not hasattr(local, "polygons"):
+            local.polygons = list(shapely.from_wkb(shapely.to_wkb(np.asarray(self.polygons, dtype=object))))
+            shapely.prepare(local.polygons)
+        return local.polygons
 
 
 def _edges(polygon) -> np.ndarray:

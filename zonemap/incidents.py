@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+from tqdm import tqdm
+from tqdm.utils import CallbackIOWrapper
 
 from . import data
 from .errors import InputError
@@ -38,6 +40,9 @@ DATE_FORMATS = ("%d %B %Y", "%d-%B-%Y", "%d %b %Y", "%d-%b-%Y", "%B %d, %Y")
 #: Columns zonemap adds to its tables; an input column of the same name is kept as ``<name>_in_file``.
 RESERVED_COLUMNS = ("row", "kind", "reason", "file")
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
+#: Files at least this large (characters) show a progress bar while they are parsed: on a terminal
+#: only (tqdm's ``disable=None``), so logs and pipes stay clean.
+PROGRESS_CHARACTERS = 8_000_000
 GEOJSON_SUFFIXES = {".geojson", ".json"}
 PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
 
@@ -74,23 +79,38 @@ class Incidents:
 
     def reasons(self) -> pd.Series:
         """How many rows were rejected for each kind of problem (``kind`` column)."""
-        if self.rejected.empty:
-            return pd.Series(dtype="int64", name="rows")
-        return self.rejected["kind"].value_counts().rename("rows")
+        return _reasons(self.rejected)
 
     def report(self) -> str:
         """One paragraph: rows read, accepted, rejected (by reason) and any warnings."""
-        text = f"{self.source}: {self.rows_read:,} rows read, {len(self.accepted):,} accepted, "
-        text += f"{len(self.rejected):,} rejected"
-        if len(self.rejected):
-            text += " (" + "; ".join(f"{n:,} {kind}" for kind, n in self.reasons().items()) + ")"
-        return text + "." + "".join(f" Warning: {w}." for w in self.warnings)
+        return report(self.source, self.rows_read, len(self.accepted), self.rejected, self.warnings)
 
     def write_rejects(self, path: str | os.PathLike) -> int:
         """Write the rejected rows (row, reason, values as read) to a UTF-8 CSV atomically; returns the count."""
         with atomic_path(path) as tmp:
             self.rejected.to_csv(tmp, index=False, encoding="utf-8")
         return len(self.rejected)
+
+
+def report(source, rows_read: int, accepted: int, rejected: pd.DataFrame, warnings=()) -> str:
+    """The one-paragraph account of a reading: rows read, accepted, rejected (by reason), warnings.
+
+    Examples
+    --------
+    >>> rejected = pd.DataFrame({"kind": ["missing latitude"]})
+    >>> report("events.csv", 3, 2, rejected)
+    'events.csv: 3 rows read, 2 accepted, 1 rejected (1 missing latitude).'
+    """
+    text = f"{source}: {rows_read:,} rows read, {accepted:,} accepted, {len(rejected):,} rejected"
+    if len(rejected):
+        text += " (" + "; ".join(f"{n:,} {kind}" for kind, n in _reasons(rejected).items()) + ")"
+    return text + "." + "".join(f" Warning: {w}." for w in warnings)
+
+
+def _reasons(rejected: pd.DataFrame) -> pd.Series:
+    if rejected.empty:
+        return pd.Series(dtype="int64", name="rows")
+    return rejected["kind"].value_counts().rename("rows")
 
 
 def read_incidents(
@@ -207,10 +227,11 @@ def _from_csv(text: str, path: Path, names: dict) -> Incidents:
     try:
         with warnings.catch_warnings():  # pandas only warns when the first row has extra fields: make it fail
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            table = pd.read_csv(
-                io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
-                skipinitialspace=True, index_col=False,
-            )  # fmt: skip
+            with _progress(len(text), f"reading {path.name}", " chars", large=len(text) >= PROGRESS_CHARACTERS) as bar:
+                table = pd.read_csv(
+                    CallbackIOWrapper(bar.update, io.StringIO(text), "read"), sep=sep, dtype=str,
+                    keep_default_na=False, na_filter=False, skipinitialspace=True, index_col=False,
+                )  # fmt: skip
         bad_rows = pd.DataFrame(columns=["row", "kind", "reason"])
     except pd.errors.EmptyDataError:
         raise InputError("file is empty", source=path) from None
@@ -255,8 +276,24 @@ def _from_geojson(text: str, path: Path, names: dict) -> Incidents:
         raise InputError(f"expected a GeoJSON FeatureCollection of points, got {kind!r}", source=path)
     if not features:
         raise InputError("the FeatureCollection holds no features", source=path)
+    large = len(text) >= PROGRESS_CHARACTERS
+    with _progress(len(features), f"reading {path.name}", " features", large=large) as bar:
+        records, numbers, lons, lats, rejects = _read_features(features, bar)
+    table = pd.DataFrame(records, index=pd.Index(numbers, dtype="int64"))
+    lon, lat = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
+    crs = _geojson_crs(doc, path)
+    if crs is not None and not crs.equals(pyproj.CRS("OGC:CRS84")) and len(lon):
+        lon, lat = _to_lonlat(lon, lat, crs)
+    table["__lon"], table["__lat"] = lon, lat
+    return _from_table(table, path, names, extra_rejects=pd.DataFrame(rejects), coords=("__lon", "__lat"))
+
+
+def _read_features(features: list, bar) -> tuple[list, list, list, list, list]:
+    """GeoJSON features -> (property records, row numbers, lons, lats, rejects), advancing ``bar``."""
     records, numbers, lons, lats, rejects = [], [], [], [], []
     for number, feature in enumerate(features, start=1):
+        if number % 10_000 == 0:
+            bar.update(10_000)
         properties = feature.get("properties") if isinstance(feature, dict) else None
         properties = properties if isinstance(properties, dict) else {}
         kind, problem, xy = _point_of(feature)
@@ -268,13 +305,13 @@ def _from_geojson(text: str, path: Path, names: dict) -> Incidents:
         numbers.append(number)
         lons.append(xy[0])
         lats.append(xy[1])
-    table = pd.DataFrame(records, index=pd.Index(numbers, dtype="int64"))
-    lon, lat = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
-    crs = _geojson_crs(doc, path)
-    if crs is not None and not crs.equals(pyproj.CRS("OGC:CRS84")) and len(lon):
-        lon, lat = _to_lonlat(lon, lat, crs)
-    table["__lon"], table["__lat"] = lon, lat
-    return _from_table(table, path, names, extra_rejects=pd.DataFrame(rejects), coords=("__lon", "__lat"))
+    return records, numbers, lons, lats, rejects
+
+
+def _progress(total: int, description: str, unit: str, *, large: bool):
+    """A progress bar for reading ``total`` units of a ``large`` input, shown on a terminal only."""
+    hidden = None if large else True  # None: tqdm shows the bar only when stderr is a terminal
+    return tqdm(total=total, desc=description, unit=unit, unit_scale=True, leave=False, disable=hidden)
 
 
 def _as_text(value) -> str:
@@ -347,8 +384,13 @@ def partition_files(path: Path) -> list[Path]:
 
 def _from_folder(path: Path, names: dict, encoding: str | None) -> Incidents:
     """A folder of partitions (e.g. GeoParquet), read in name order; rows are numbered within each file."""
-    parts = [read_incidents(f, lon=names["longitude"], lat=names["latitude"], date=names["date"], encoding=encoding)
-             for f in partition_files(path)]  # fmt: skip
+    files = partition_files(path)
+    parts = []
+    with _progress(len(files), f"reading {path.name}/", " files", large=len(files) > 1) as bar:
+        for file in files:
+            parts.append(read_incidents(file, lon=names["longitude"], lat=names["latitude"], date=names["date"],
+                                        encoding=encoding))  # fmt: skip
+            bar.update()
     return combine(parts, source=str(path))
 
 
@@ -464,8 +506,10 @@ def _rejects(table: pd.DataFrame, kinds, reasons) -> pd.DataFrame:
 
 
 def _syria():
+    """Syria's outline, prepared: a copy of its own per call, as files may be read in several threads
+    at once (dask) and one GEOS geometry must not be queried from two threads at once."""
     countries = data.load_layer("countries")
-    syria = countries.loc[countries["name"] == "Syria"].geometry.iloc[0]
+    syria = shapely.from_wkb(shapely.to_wkb(countries.loc[countries["name"] == "Syria"].geometry.iloc[0]))
     shapely.prepare(syria)
     return syria
 

@@ -9,13 +9,16 @@ accounting holds partition by partition. Needs the ``dask`` extra (dask-geopanda
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
+from . import summary
 from .errors import ArgumentError
-from .incidents import partition_files, read_incidents
+from .incidents import combine, partition_files, read_incidents
+from .output import atomic_folder
 
 
 def _classified_partition(path: str, model, names: dict, nearest_place: bool = True) -> gpd.GeoDataFrame:
@@ -75,6 +78,79 @@ def split(result: pd.DataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     rejected_mask = result["reason"].notna().to_numpy()
     accepted = result[~rejected_mask].drop(columns=["kind", "reason"]).reset_index(drop=True)
     accepted = accepted.astype({c: bool for c in _labels(accepted) if c.startswith("in_")})
+    # dates and deaths shared their columns with rejected rows' text: their types as read in memory
+    accepted["event_date"] = pd.to_datetime(accepted["event_date"])
+    accepted["fatalities"] = pd.to_numeric(accepted["fatalities"])
     rejected = pd.DataFrame(result.loc[rejected_mask].drop(columns=[*_derived(result), "geometry"]))
     rejected = rejected.reset_index(drop=True).astype({"kind": object, "reason": object})
     return gpd.GeoDataFrame(accepted, geometry="geometry", crs="EPSG:4326"), rejected
+
+
+@dataclass
+class Written:
+    """What :func:`classify_to_parquet` brings back: counts, summaries and the rejected rows only."""
+
+    rows_read: int
+    accepted: int
+    rejected: pd.DataFrame  # row, kind, reason, file and the values as read
+    warnings: list[str]
+    zone_counts: pd.DataFrame  # as summary.zone_counts
+    monthly: pd.DataFrame  # as summary.monthly_summary
+    opposition: dict[str, int]  # side_<line> -> incidents on the opposition side
+    parts: int
+
+
+def classify_to_parquet(source, folder, model, *, lon=None, lat=None, date=None, by_event_type=False) -> Written:
+    """Classify every file of ``source`` on dask, writing each partition to ``folder`` as it is done.
+
+    ``folder`` becomes a GeoParquet dataset (``part-00000.parquet``, … one per input file, readable
+    with :func:`zonemap.read_incidents`), replaced only when every partition succeeded. Only counts,
+    summaries and rejected rows come back to this process, so inputs larger than memory work.
+    """
+    try:
+        import dask
+    except ImportError:
+        raise ArgumentError("the dask engine needs the dask extra: pip install 'zonemap[dask]'") from None
+    path = Path(source)
+    files = partition_files(path) if path.is_dir() else [path]
+    names = {"lon": lon, "lat": lat, "date": date}
+    with atomic_folder(folder) as tmp:
+        tasks = [
+            dask.delayed(_write_partition)(str(file), str(tmp / f"part-{i:05d}.parquet"), model, names, by_event_type)
+            for i, file in enumerate(files)
+        ]
+        parts = dask.compute(*tasks)
+    counts = pd.concat([p["zone_counts"] for p in parts]).groupby("zone", sort=False, as_index=False).sum()
+    monthly = pd.concat([p["monthly"] for p in parts])
+    monthly["zone"] = pd.Categorical(monthly["zone"], categories=counts["zone"])  # zones in their usual order
+    keys = [c for c in monthly.columns if c not in ("events", "fatalities")]
+    monthly = monthly.groupby(keys, sort=True, observed=True, as_index=False).sum()[monthly.columns]
+    return Written(
+        rows_read=sum(p["rows_read"] for p in parts),
+        accepted=sum(p["accepted"] for p in parts),
+        rejected=pd.concat([p["rejected"] for p in parts], ignore_index=True),
+        warnings=sorted({w for p in parts for w in p["warnings"]}),
+        zone_counts=counts,
+        monthly=monthly.astype({"zone": str}),
+        opposition={k: sum(p["opposition"][k] for p in parts) for k in parts[0]["opposition"]},
+        parts=len(parts),
+    )
+
+
+def _write_partition(path: str, out: str, model, names: dict, by_event_type: bool) -> dict:
+    """Read, classify and write one partition; return its counts, summary, rejected rows and warnings."""
+    from .classification import classify
+
+    events = combine([read_incidents(path, **names)], source=path)  # as a folder is read in memory
+    accepted = classify(events.accepted, model)
+    accepted.to_parquet(out)
+    sides = [c for c in accepted.columns if c.startswith("side_")]
+    return {
+        "rows_read": events.rows_read,
+        "accepted": len(accepted),
+        "rejected": events.rejected,
+        "warnings": events.warnings,
+        "zone_counts": summary.zone_counts(accepted),
+        "monthly": summary.monthly_summary(accepted, by_event_type=by_event_type),
+        "opposition": {c: int((accepted[c] == "opposition").sum()) for c in sides},
+    }
