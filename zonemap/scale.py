@@ -106,6 +106,15 @@ def classify_to_parquet(source, folder, model, *, lon=None, lat=None, date=None,
     ``folder`` becomes a GeoParquet dataset (``part-00000.parquet``, … one per input file, readable
     with :func:`zonemap.read_incidents`), replaced only when every partition succeeded. Only counts,
     summaries and rejected rows come back to this process, so inputs larger than memory work.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, zonemap
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> zonemap.synthetic_incidents(50, seed=1).to_parquet(folder / "events.parquet")
+    >>> written = classify_to_parquet(folder / "events.parquet", folder / "out.parquet", zonemap.zone_model())
+    >>> written.rows_read, written.accepted, [p.name for p in (folder / "out.parquet").iterdir()]
+    (50, 50, ['part-00000.parquet'])
     """
     try:
         import dask
