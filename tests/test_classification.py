@@ -103,6 +103,8 @@ def test_summaries_add_up():
     assert feb_2020["events"].item() == 5 and feb_2020["fatalities"].item() == 46
     typed = zonemap.monthly_summary(classified, by_event_type=True)
     assert typed["events"].sum() == monthly["events"].sum() and "event_type" in typed
+    untyped = zonemap.monthly_summary(classified.drop(columns="event_type"), by_event_type=True)
+    assert (untyped["event_type"] == "").all() and untyped["events"].sum() == monthly["events"].sum()
 
 
 def test_cli_incidents_writes_outputs_and_counts(tmp_path, capsys):
@@ -183,6 +185,7 @@ def test_cli_dask_engine_writes_each_partition_and_agrees_with_memory(tmp_path, 
     folder.mkdir()
     for i, rows in enumerate(np.array_split(np.arange(len(events)), 3)):
         events.iloc[rows].to_parquet(folder / f"in-{i}.parquet")
+    (folder / "in-3.csv").write_text("event_date,latitude,longitude\n2020-01-01,north,36.5\n")  # all rejected
     outputs = {}
     for engine in ("memory", "dask", "dask"):  # the second dask run replaces the first one's folder
         out, rejects, monthly = (tmp_path / f"{engine}{suffix}" for suffix in (".parquet", "-rejects.csv", "-sum.csv"))

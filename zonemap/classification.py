@@ -53,12 +53,11 @@ class _Targets:
     dlat: np.ndarray | None
 
     @classmethod
-    def of(cls, start, end, centre) -> _Targets:
-        """From (m, 2) lon/lat arrays of segment starts and ends."""
-        plane = [
-            np.column_stack(conformal_plane(p[:, 0], p[:, 1], *centre, radius=EARTH_RADIUS_M)) for p in (start, end)
-        ]
-        span = (end - start).T if np.any(start != end) else (None, None)  # places: points
+    def of(cls, centre, start, end=None) -> _Targets:
+        """From (m, 2) lon/lat arrays of segment starts and ends; of points when ``end`` is None."""
+        ends = [start, start if end is None else end]
+        plane = [np.column_stack(conformal_plane(p[:, 0], p[:, 1], *centre, radius=EARTH_RADIUS_M)) for p in ends]
+        span = (None, None) if end is None else (end - start).T
         return cls(NearestGrid.build(*plane), start[:, 0], start[:, 1], *span)
 
     def distance_m(self, x, y, lon, lat):
@@ -119,7 +118,7 @@ def zone_model(
         zones=zone_shapes,
         opposition=opposition,
         lines={str(key): _line_targets(key, centre) for key in lines},
-        places=_Targets.of(place_xy, place_xy, centre),
+        places=_Targets.of(centre, place_xy),
         place_names=pd.Categorical(places["name"].to_numpy(dtype=object)),
         grid=PolygonGrid.build([*zone_shapes.values(), *opposition.values()], POLYGON_CELL_DEG),
         centre=centre,
@@ -130,7 +129,7 @@ def zone_model(
 def _line_targets(key, centre) -> _Targets:
     parts = shapely.get_parts(densify_geodesic(zones.as_line(key).geometry, LINE_STEP_KM))
     coords = [shapely.get_coordinates(part) for part in parts]
-    return _Targets.of(np.vstack([c[:-1] for c in coords]), np.vstack([c[1:] for c in coords]), centre)
+    return _Targets.of(centre, np.vstack([c[:-1] for c in coords]), np.vstack([c[1:] for c in coords]))
 
 
 def _classify_arrays(model: ZoneModel, lon: np.ndarray, lat: np.ndarray, nearest_place: bool) -> dict[str, np.ndarray]:

@@ -219,7 +219,8 @@ def _incidents_on_dask(args, model) -> None:
     written = scale.classify_to_parquet(args.file, args.output, model, **names, by_event_type=args.by_event_type)
     print(incidents.report(args.file, written.rows_read, written.accepted, written.rejected, written.warnings))
     _print_zones(written.zone_counts, written.opposition)
-    print(f"wrote {written.accepted:,} classified incidents to {args.output} ({written.parts:,} GeoParquet parts)")
+    parts = f"{written.parts:,} GeoParquet part{'' if written.parts == 1 else 's'}"
+    print(f"wrote {written.accepted:,} classified incidents to {args.output} ({parts})")
     if args.rejects:
         with atomic_path(args.rejects) as tmp:
             written.rejected.to_csv(tmp, index=False, encoding="utf-8")

@@ -103,8 +103,9 @@ class Written:
 def classify_to_parquet(source, folder, model, *, lon=None, lat=None, date=None, by_event_type=False) -> Written:
     """Classify every file of ``source`` on dask, writing each partition to ``folder`` as it is done.
 
-    ``folder`` becomes a GeoParquet dataset (``part-00000.parquet``, … one per input file, readable
-    with :func:`zonemap.read_incidents`), replaced only when every partition succeeded. Only counts,
+    ``folder`` becomes a GeoParquet dataset (``part-00000.parquet``, … one per input file with
+    accepted rows, readable with :func:`zonemap.read_incidents`), replaced only when every
+    partition succeeded. Only counts,
     summaries and rejected rows come back to this process, so inputs larger than memory work.
 
     Examples
@@ -142,7 +143,7 @@ def classify_to_parquet(source, folder, model, *, lon=None, lat=None, date=None,
         zone_counts=counts,
         monthly=monthly.astype({"zone": str}),
         opposition={k: sum(p["opposition"][k] for p in parts) for k in parts[0]["opposition"]},
-        parts=len(parts),
+        parts=sum(1 for p in parts if p["accepted"]),
     )
 
 
@@ -152,7 +153,8 @@ def _write_partition(path: str, out: str, model, names: dict, by_event_type: boo
 
     events = combine([read_incidents(path, **names)], source=path)  # as a folder is read in memory
     accepted = classify(events.accepted, model)
-    accepted.to_parquet(out)
+    if len(accepted):  # a file whose every row was rejected leaves no part
+        accepted.to_parquet(out)
     sides = [c for c in accepted.columns if c.startswith("side_")]
     return {
         "rows_read": events.rows_read,

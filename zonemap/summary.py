@@ -37,7 +37,8 @@ def zone_counts(classified: pd.DataFrame) -> pd.DataFrame:
 def monthly_summary(classified: pd.DataFrame, *, by_event_type: bool = False) -> pd.DataFrame:
     """Tidy table: zone, month (YYYY-MM), [event_type], events, fatalities — one row per non-empty cell.
 
-    Rows without a date are left out of the months (they stay in :func:`zone_counts`).
+    Rows without a date are left out of the months (they stay in :func:`zone_counts`); without an
+    ``event_type`` column the event type is empty.
 
     Examples
     --------
@@ -56,7 +57,11 @@ def monthly_summary(classified: pd.DataFrame, *, by_event_type: bool = False) ->
         {
             "month": dated["event_date"].dt.strftime("%Y-%m"),
             "fatalities": dated["fatalities"].fillna(0.0),
-            **({"event_type": dated["event_type"].fillna("")} if by_event_type else {}),
+            **(
+                {"event_type": dated.get("event_type", pd.Series("", index=dated.index)).fillna("")}
+                if by_event_type
+                else {}
+            ),  # fmt: skip
         }
     )
     tables = []
