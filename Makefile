@@ -50,6 +50,7 @@ geodata: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/edge_accuracy.py
+	$(BIN)/python benchmarks/distance_accuracy.py
 	$(BIN)/python benchmarks/incidents.py
 
 clean:
