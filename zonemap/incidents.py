@@ -305,6 +305,7 @@ def _read_features(features: list, bar) -> tuple[list, list, list, list, list]:
         numbers.append(number)
         lons.append(xy[0])
         lats.append(xy[1])
+    bar.update(len(features) % 10_000)
     return records, numbers, lons, lats, rejects
 
 

@@ -109,7 +109,6 @@ def geodesic_length_km(line) -> float:
 
 # Fast vectorised helpers for millions of points (numpy only; checked against pyproj.Geod in the tests).
 _A, _F = GEOD.a, GEOD.f
-_E = float(np.sqrt(GEOD.es))
 _E2 = GEOD.es
 
 

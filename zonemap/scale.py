@@ -21,14 +21,19 @@ from .incidents import combine, partition_files, read_incidents
 from .output import atomic_folder
 
 
-def _classified_partition(path: str, model, names: dict, nearest_place: bool = True) -> gpd.GeoDataFrame:
+def _read_and_classify(path: str, model, names: dict, nearest_place: bool = True):
+    """One partition read as a folder's file is in memory (``file`` column set) and its accepted rows classified."""
     from .classification import classify
 
-    events = read_incidents(path, **names)
-    accepted = classify(events.accepted, model, nearest_place=nearest_place).assign(kind=None, reason=None)
+    events = combine([read_incidents(path, **names)], source=path)
+    return events, classify(events.accepted, model, nearest_place=nearest_place)
+
+
+def _classified_partition(path: str, model, names: dict, nearest_place: bool = True) -> gpd.GeoDataFrame:
+    events, accepted = _read_and_classify(path, model, names, nearest_place)
+    accepted = accepted.assign(kind=None, reason=None)
     rejected = events.rejected.assign(geometry=None)
     frame = pd.concat([accepted, rejected], ignore_index=True) if len(rejected) else accepted
-    frame["file"] = Path(path).name
     # the same dtypes in every partition, with or without rejected rows (sides and places: categories)
     types = {c: "boolean" if c.startswith("in_") else accepted[c].dtype for c in _labels(frame)}
     frame = frame.astype(types | {"kind": "string", "reason": "string"})
@@ -149,10 +154,7 @@ def classify_to_parquet(source, folder, model, *, lon=None, lat=None, date=None,
 
 def _write_partition(path: str, out: str, model, names: dict, by_event_type: bool) -> dict:
     """Read, classify and write one partition; return its counts, summary, rejected rows and warnings."""
-    from .classification import classify
-
-    events = combine([read_incidents(path, **names)], source=path)  # as a folder is read in memory
-    accepted = classify(events.accepted, model)
+    events, accepted = _read_and_classify(path, model, names)
     if len(accepted):  # a file whose every row was rejected leaves no part
         accepted.to_parquet(out)
     sides = [c for c in accepted.columns if c.startswith("side_")]
