@@ -1,4 +1,4 @@
-"""Geodesic measurement: areas in km² on the WGS84 ellipsoid (Karney's algorithm via pyproj.Geod)."""
+"""Area tables: geodesic areas (km², WGS84) of every zone, with their ranges under the lines' stated accuracy."""
 
 from __future__ import annotations
 
@@ -6,24 +6,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .projection import GEOD
+from .geodesy import geodesic_area_km2
 
-
-def geodesic_area_km2(geometries) -> np.ndarray | float:
-    """Geodesic area in km² of a lon/lat geometry (float) or of each in a sequence (array).
-
-    Orientation does not matter; lines and points have zero area.
-
-    Examples
-    --------
-    >>> square = shapely.box(36.0, 35.0, 36.1, 35.1)
-    >>> round(geodesic_area_km2(square), 2)
-    101.2
-    """
-    if isinstance(geometries, shapely.Geometry):
-        return abs(GEOD.geometry_area_perimeter(geometries)[0]) / 1e6
-    values = [0.0 if g is None or g.is_empty else abs(GEOD.geometry_area_perimeter(g)[0]) / 1e6 for g in geometries]
-    return np.asarray(values, dtype=float)
+__all__ = ["area_table", "geodesic_area_km2", "width_sweep"]  # geodesic_area_km2 lives in zonemap.geodesy
 
 
 def area_table(
