@@ -17,6 +17,7 @@ from shapely import ops
 
 from . import data
 from .errors import ArgumentError, InputError, ZonemapWarning
+from .geodesy import geodesic_area_km2
 from .projection import LocalProjection, densify_geodesic
 
 #: Sochi memorandum (S/2018/852): a demilitarised zone 15-20 km deep.
@@ -341,8 +342,6 @@ def _dmz_frame(contact_line, width_km, taper, symmetric, area, opposition_at, *,
         geometries.append(edge_line if edges else band)
     frame = gpd.GeoDataFrame(rows, geometry=geometries, crs=data.WGS84)
     if not edges:
-        from .measure import geodesic_area_km2
-
         frame["area_km2"] = geodesic_area_km2(frame.geometry)
     return frame
 
@@ -379,8 +378,6 @@ def m4_corridor(road=None, *, north_km: float = M4_CORRIDOR_KM, south_km: float 
     proj = LocalProjection.around(section.geometry)
     line_m = _metric_line(section.geometry, proj)
     band_m = _two_widths_band(line_m, north_m, south_m)
-    from .measure import geodesic_area_km2
-
     frame = gpd.GeoDataFrame(
         [
             {
