@@ -60,7 +60,7 @@ def test_export_writes_every_layer(tmp_path, fmt):
     assert cli.main(["export", "--format", fmt, "-o", str(path)]) == 0
     expected = set(export.all_layers())
     if fmt == "gpkg":
-        assert {name for name, _ in pyogrio.list_layers(path)} == expected
+        assert {name for name, _ in pyogrio.list_layers(path)} == expected | {"layer_styles"}  # QGIS styles table
         dmz = gpd.read_file(path, layer="sochi_dmz")
     else:
         frame = gpd.read_parquet(path) if fmt == "parquet" else gpd.read_file(path)

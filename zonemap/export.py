@@ -1,4 +1,9 @@
-"""Export every layer — shipped and modelled — to GeoJSON, GeoPackage or GeoParquet."""
+"""Export every layer — shipped and modelled — to GeoJSON, GeoPackage or GeoParquet.
+
+A GeoPackage opens styled in QGIS: each layer carries a human-readable identifier and description
+(``gpkg_contents``), real DATE fields, and its default style (QML and SLD, the colours of the map,
+field aliases) in the ``layer_styles`` table that QGIS reads on load.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,31 @@ import os
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 
-from . import data, zones
+from . import data, styles, zones
 from .errors import ArgumentError
 from .output import atomic_path
 
 FORMATS = ("geojson", "gpkg", "parquet")
+#: Columns of QGIS's ``layer_styles`` table, in QGIS's order.
+LAYER_STYLES_COLUMNS = (
+    "f_table_catalog",
+    "f_table_schema",
+    "f_table_name",
+    "f_geometry_column",
+    "styleName",
+    "styleQML",
+    "styleSLD",
+    "useAsDefault",
+    "description",
+    "owner",
+    "ui",
+    "update_time",
+)
+#: GeoPackage 1.3, which QGIS 3.22 with GDAL 3.6 (Debian 12) reads without a version warning.
+GPKG_DATASET_OPTIONS = {"VERSION": "1.3"}
+ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 
 
 def all_layers(
@@ -47,8 +71,7 @@ def export_layers(path: str | os.PathLike, fmt: str, **model_options) -> dict[st
     layers = all_layers(**model_options)
     with atomic_path(path) as tmp:
         if fmt == "gpkg":
-            for name, frame in layers.items():
-                frame.to_file(tmp, layer=name, driver="GPKG", promote_to_multi=True)
+            write_geopackage(layers, tmp)
         else:
             combined = pd.concat([frame.assign(layer=name) for name, frame in layers.items()], ignore_index=True)
             combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=data.WGS84)
@@ -57,3 +80,86 @@ def export_layers(path: str | os.PathLike, fmt: str, **model_options) -> dict[st
             else:
                 combined.to_parquet(tmp)
     return {name: len(frame) for name, frame in layers.items()}
+
+
+def with_dates(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` with every text column that holds only ISO dates (``YYYY-MM-DD``) as ``datetime.date``.
+
+    Written with GDAL's Arrow path, such a column becomes a GeoPackage DATE field.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> frame = gpd.GeoDataFrame({"as_of": ["2018-09-17"], "ref": ["M4"]}, geometry=[shapely.Point(36, 35)])
+    >>> with_dates(frame)["as_of"].tolist(), with_dates(frame)["ref"].tolist()
+    ([datetime.date(2018, 9, 17)], ['M4'])
+    """
+    converted = {}
+    for column in frame.columns:
+        values = frame[column]
+        if column == frame.geometry.name or not (
+            pd.api.types.is_string_dtype(values) or pd.api.types.is_object_dtype(values)
+        ):
+            continue
+        present = values.dropna()
+        if len(present) and present.map(type).eq(str).all() and present.str.fullmatch(ISO_DATE).all():
+            dates = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
+            if dates[values.notna()].notna().all():  # every present value is a real calendar day
+                converted[column] = pd.Series([d.date() if pd.notna(d) else None for d in dates],
+                                              index=frame.index, dtype=object)  # fmt: skip
+    return frame.assign(**converted)
+
+
+def _geometry_kind(frame: gpd.GeoDataFrame) -> str:
+    kinds = {"Point": "point", "LineString": "line", "Polygon": "polygon"}
+    found = {kinds[kind.removeprefix("Multi")] for kind in frame.geom_type.dropna().unique()}
+    if len(found) != 1:
+        raise ValueError(f"a GeoPackage layer needs one geometry kind, got {sorted(found) or 'none'}")
+    return found.pop()
+
+
+def write_geopackage(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLike) -> None:
+    """Write ``layers`` to a new GeoPackage, each with its title, DATE fields and default style.
+
+    Layers named in :data:`zonemap.styles.LAYER_STYLES` get a row in ``layer_styles`` (QML and
+    SLD, ``useAsDefault`` true), which QGIS applies when it opens the layer.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, sqlite3
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "zones.gpkg"
+    >>> write_geopackage({"m4_corridor": zones.m4_corridor()}, path)
+    >>> sqlite3.connect(path).execute("SELECT f_table_name, styleName FROM layer_styles").fetchall()
+    [('m4_corridor', 'M4 security corridor (2020)')]
+    """
+    rows = []
+    update_time = pd.Timestamp.now(tz="UTC").floor("s")  # GDAL writes it as GeoPackage's 2026-01-02T03:04:05.000Z
+    for name, frame in layers.items():
+        spec = styles.LAYER_STYLES.get(name)
+        options = {"IDENTIFIER": spec.title, "DESCRIPTION": spec.description} if spec else {}
+        frame = with_dates(frame)
+        frame.to_file(path, layer=name, driver="GPKG", promote_to_multi=True, use_arrow=True, layer_options=options,
+                      dataset_options=GPKG_DATASET_OPTIONS)  # fmt: skip
+        if spec is None:
+            continue
+        info = pyogrio.read_info(path, layer=name)
+        kind = _geometry_kind(frame)
+        rows.append(
+            {
+                "f_table_catalog": "",
+                "f_table_schema": "",
+                "f_table_name": name,
+                "f_geometry_column": info["geometry_name"],
+                "styleName": spec.title,
+                "styleQML": styles.qml(name, kind, list(info["fields"])),
+                "styleSLD": styles.sld(name, kind),
+                "useAsDefault": True,
+                "description": f"zonemap: {spec.description}, in the colours of the zonemap map",
+                "owner": "",
+                "ui": None,
+                "update_time": update_time,
+            }
+        )
+    if rows:
+        table = pd.DataFrame(rows, columns=list(LAYER_STYLES_COLUMNS))
+        pyogrio.write_dataframe(table, path, layer="layer_styles", driver="GPKG", dataset_options=GPKG_DATASET_OPTIONS)
