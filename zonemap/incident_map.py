@@ -63,7 +63,8 @@ _SCRIPT = """
     }
     function binPopup(bin, count, deaths) {
         var box = document.createElement("div");
-        box.textContent = count + " incidents, " + deaths + " fatalities in this " + data.hex_km + " km hexagon";
+        box.textContent = count + " incidents, " + number(deaths) + " fatalities in this "
+            + data.hex_km + " km hexagon";
         return box;
     }
     var icon = L.divIcon({className: "zonemap-incident", iconSize: [10, 10]});
@@ -76,14 +77,24 @@ _SCRIPT = """
         return markers[i];
     }
     var status = document.createElement("div");
+    status.className = "zonemap-time-status";
+    var last = Math.max(0, data.months.length - 1);
+    function undatedCount() {
+        if (data.mode === "points") { return data.month.filter(function (m) { return m < 0; }).length; }
+        return data.bins.reduce(function (sum, bin) { return sum + (bin.undated || 0); }, 0);
+    }
+    var undated = undatedCount();
+    function number(value) { return isFinite(value) ? String(value) : "more than 1.7e308"; }
     function render(lo, hi) {
-        cluster.clearLayers();
+        // Undated incidents belong to no month: drawn and counted while the whole range is chosen.
+        var whole = lo === 0 && hi === last;
         var points = [], shown = 0, from = data.months[lo] || "", to = data.months[hi] || "";
+        cluster.clearLayers();
         if (data.mode === "points") {
             var keep = [];
             for (var i = 0; i < data.lat.length; i++) {
                 var m = data.month[i];
-                if (m < 0 ? (lo === 0 && hi === data.months.length - 1) : (m >= lo && m <= hi)) {
+                if (m < 0 ? whole : (m >= lo && m <= hi)) {
                     keep.push(marker(i));
                     points.push([data.lat[i], data.lon[i]]);
                 }
@@ -94,11 +105,11 @@ _SCRIPT = """
             data.bins.forEach(function (bin) {
                 var count = 0, deaths = 0;
                 for (var m = lo; m <= hi; m++) { count += bin.counts[m] || 0; deaths += bin.deaths[m] || 0; }
-                if (bin.undated && lo === 0 && hi === data.months.length - 1) { count += bin.undated; }
+                if (whole) { count += bin.undated || 0; deaths += bin.undated_deaths || 0; }
                 if (!count) { return; }
                 var opacity = Math.min(0.85, 0.2 + Math.log(1 + count) / 8);
                 var shape = L.polygon(bin.ring, {color: "#7f3f00", weight: 1, fillColor: "#ff7f00",
-                                                 fillOpacity: opacity});
+                                                 fillOpacity: opacity, className: "zonemap-hexagon"});
                 shape.bindPopup(function () { return binPopup(bin, count, deaths); });
                 cluster.addLayer(shape);
                 points.push([bin.lat, bin.lon, count]);
@@ -106,17 +117,20 @@ _SCRIPT = """
             });
         }
         heat.setLatLngs(points);
-        status.textContent = (from === to ? from : from + " to " + to) + ": " + shown + " incidents";
+        var period = !data.months.length ? "No dates" : (from === to ? from : from + " to " + to);
+        var note = !undated || !data.months.length ? ""
+            : whole ? " (" + undated + " undated included)" : " (" + undated + " undated not shown)";
+        status.textContent = period + ": " + shown + " incidents" + note;
     }
     var control = L.control({position: "bottomright"});
     control.onAdd = function () {
         var box = L.DomUtil.create("div", "zonemap-time");
         var title = document.createElement("strong");
-        title.textContent = "Incidents by month";
+        title.textContent = {{ this.title|tojson }};
         box.appendChild(title);
-        var inputs = [0, data.months.length - 1].map(function (value, k) {
+        var inputs = [0, last].map(function (value, k) {
             var input = document.createElement("input");
-            input.type = "range"; input.min = 0; input.max = Math.max(0, data.months.length - 1);
+            input.type = "range"; input.min = 0; input.max = last; input.disabled = data.months.length < 2;
             input.value = value; input.className = k ? "zonemap-time-to" : "zonemap-time-from";
             box.appendChild(input);
             return input;
@@ -132,7 +146,7 @@ _SCRIPT = """
         return box;
     };
     control.addTo(map);
-    render(0, Math.max(0, data.months.length - 1));
+    render(0, last);
 })();
 {% endmacro %}
 """
@@ -155,11 +169,12 @@ class _IncidentLayers(branca.element.MacroElement):
 
     _template = branca.element.Template(_SCRIPT)
 
-    def __init__(self, cluster, heat, data_id: str):
+    def __init__(self, cluster, heat, data_id: str, title: str):
         super().__init__()
         self._name = "IncidentLayers"
         self.cluster, self.heat, self.data_id = cluster, heat, data_id
         self.labels = POPUP_LABELS
+        self.title = title  # zonemap's own words (the layer's name), never data
 
 
 def _text(values: pd.Series, limit: int | None = None) -> list[str]:
@@ -213,6 +228,16 @@ def incident_payload(incidents, *, marker_limit: int = MARKER_LIMIT) -> dict:
     return _hex_payload(lon, lat, month_index, fatalities.fillna(0).to_numpy(), months)
 
 
+def _whole_sum(values: pd.Series) -> int:
+    """Sum of fatalities as an exact integer, even where a float sum would overflow (1e308 + 1e308)."""
+    numbers = values.to_numpy(dtype=float)
+    with np.errstate(over="ignore"):
+        total = float(numbers.sum())
+    if np.isfinite(total) and abs(total) < 2**53:
+        return int(total)
+    return sum(int(v) for v in numbers)
+
+
 def _hex_payload(lon, lat, month_index, fatalities, months) -> dict:
     """Pointy-top hexagons of ``HEX_SIZE_KM`` (centre to corner) on a local equidistant projection."""
     proj = LocalProjection(round(float(np.mean(lon)), 4), round(float(np.mean(lat)), 4))
@@ -237,44 +262,87 @@ def _hex_payload(lon, lat, month_index, fatalities, months) -> dict:
         clon, clat = proj._inverse.transform(cx, cy)
         dated = group[group["m"] >= 0]
         counts = dated.groupby("m").size()
-        deaths = dated.groupby("m")["f"].sum()
+        deaths = dated.groupby("m")["f"].agg(_whole_sum)
         bins.append(
             {
                 "lat": round(float(clat), 5),
                 "lon": round(float(clon), 5),
                 "ring": [[round(float(a), 5), round(float(b), 5)] for a, b in zip(ring_lat, ring_lon)],
                 "counts": {str(k): int(v) for k, v in counts.items()},
-                "deaths": {str(k): int(v) for k, v in deaths.items()},
+                "deaths": {str(k): v for k, v in deaths.items()},
                 "undated": int((group["m"] < 0).sum()),
+                "undated_deaths": _whole_sum(group.loc[group["m"] < 0, "f"]),
             }
         )
     return {"mode": "bins", "months": months, "hex_km": HEX_SIZE_KM, "bins": bins}
+
+
+class _JsonBlock(branca.element.Element):
+    """A ``<script type="application/json">`` block in the page's header.
+
+    The data are serialised by :func:`zonemap.maps._json_for_html` when the page is rendered and
+    never pass through a Jinja template, so text like ``{{ 7*7 }}`` or ``</script>`` stays inert.
+    """
+
+    def __init__(self, element_id: str, value):
+        super().__init__()
+        self._name = "JsonBlock"
+        self.element_id, self.value = element_id, value
+
+    def render(self, **kwargs) -> str:
+        from .maps import _json_for_html
+
+        return f'<script type="application/json" id="{self.element_id}">{_json_for_html(self.value)}</script>'
+
+
+def _data_block_id(root) -> str:
+    """``zonemap-incidents``, numbered from the second incident layer of one page on."""
+    taken = {child.element_id for child in root.header._children.values() if isinstance(child, _JsonBlock)}
+    return next(
+        key for key in ("zonemap-incidents", *(f"zonemap-incidents-{n}" for n in range(2, len(taken) + 2)))
+        if key not in taken
+    )  # fmt: skip
 
 
 def add_incidents(m: folium.Map, incidents, *, marker_limit: int = MARKER_LIMIT) -> folium.Map:
     """Add incidents (a GeoDataFrame of points, e.g. ``classify(read_incidents(f).accepted)``) to a map.
 
     Layers: clustered markers (or hexagon bins above ``marker_limit``) with popups, a heat map,
-    and a month range filter. Returns the map.
+    and a month range filter. Works on any ``folium.Map`` (e.g. ``folium.Map()``), not only on
+    :func:`zonemap.zone_map`'s. Incidents without a date are drawn and counted while the whole
+    month range is chosen. Returns the map.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map to draw on.
+    incidents : geopandas.GeoDataFrame
+        Points in EPSG:4326; ``event_date``, ``fatalities`` and ACLED's text columns when present.
+    marker_limit : int
+        Above this many incidents, hexagons of ``HEX_SIZE_KM`` (km) replace the markers.
 
     Examples
     --------
-    >>> from zonemap import sample_incidents, zone_map
-    >>> m = add_incidents(zone_map(), sample_incidents().accepted)
-    >>> "zonemap-incidents" in m.get_root().render()
+    >>> import folium
+    >>> from zonemap import sample_incidents
+    >>> m = add_incidents(folium.Map(), sample_incidents().accepted)
+    >>> 'id="zonemap-incidents"' in m.get_root().render()
     True
     """
     root = m.get_root()
-    root.payloads["zonemap-incidents"] = incident_payload(incidents, marker_limit=marker_limit)
+    block_id = _data_block_id(root)
+    root.header.add_child(_JsonBlock(block_id, incident_payload(incidents, marker_limit=marker_limit)), name=block_id)
     many = len(incidents) > marker_limit
     name = f"Incidents ({HEX_SIZE_KM:g} km hexagons)" if many else "Incidents (clustered)"
     cluster = plugins.MarkerCluster(name=name, options={"chunkedLoading": True}) if not many else None
     if cluster is not None:
+        if m.options.get("max_zoom") is None and not any(isinstance(c, folium.TileLayer) for c in m._children.values()):
+            m.options["max_zoom"] = 18  # Leaflet.markercluster needs a maximum zoom; tile layers give one
         cluster.default_js = [("markerclusterjs", MARKERCLUSTER_JS)]
         cluster.default_css = [(f"markerclustercss{i}", url) for i, url in enumerate(MARKERCLUSTER_CSS)]
         cluster.add_to(m)
     else:
         cluster = folium.FeatureGroup(name=name).add_to(m)
     heat = plugins.HeatMap([], name="Incidents heat map", show=False, radius=18).add_to(m)
-    _IncidentLayers(cluster, heat, "zonemap-incidents").add_to(m)
+    _IncidentLayers(cluster, heat, block_id, f"{name} by month").add_to(m)
     return m
