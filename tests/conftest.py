@@ -61,6 +61,23 @@ def geodesic_distance_to_line_m(points, line, step_km: float = 0.05) -> np.ndarr
     return dist.min(axis=1)
 
 
+def hexagon_of_each_point(rings, lon, lat) -> np.ndarray:
+    """Index of the ring (corners as [lat, lon], as on the map) holding each lon/lat point.
+
+    -1 for a point within 2 m of an edge: the rings are rounded to 1e-5 degrees (about a metre).
+    """
+    polygons = shapely.polygons([[(p[1], p[0]) for p in ring] for ring in rings])
+    points = shapely.points(lon, lat)
+    point_index, hexagon = shapely.STRtree(polygons).query(points, predicate="intersects")
+    holder = np.full(len(points), -1)
+    once = np.bincount(point_index, minlength=len(points)) == 1
+    holder[point_index[once[point_index]]] = hexagon[once[point_index]]
+    inside = holder >= 0
+    edge_deg = shapely.distance(points[inside], shapely.boundary(polygons[holder[inside]]))
+    holder[np.flatnonzero(inside)[edge_deg < 2.0 / 111_000]] = -1
+    return holder
+
+
 def sample_points(geometry, n: int) -> list[shapely.Point]:
     """``n`` lon/lat points spread along the vertices of a (multi)line."""
     coords = shapely.get_coordinates(geometry)

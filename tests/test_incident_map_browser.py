@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import PAYLOADS, offline_page, render_every_popup
+from conftest import PAYLOADS, hexagon_of_each_point, offline_page, render_every_popup
 
 from zonemap import incident_map, maps, synthetic
 from zonemap.projection import GEOD
@@ -145,20 +145,6 @@ def hexagon_page(chromium, tmp_path_factory):
     return events, months, month, ranges, states, size, popups, external, errors
 
 
-def _hexagon_of_each_incident(rings, lon, lat):
-    """Index of the drawn hexagon holding each incident; -1 within 2 m of an edge (rings are rounded to ~1 m)."""
-    polygons = shapely.polygons([[(p[1], p[0]) for p in ring] for ring in rings])
-    points = shapely.points(lon, lat)
-    point_index, hexagon = shapely.STRtree(polygons).query(points, predicate="intersects")
-    holder = np.full(len(points), -1)
-    once = np.bincount(point_index, minlength=len(points)) == 1
-    holder[point_index[once[point_index]]] = hexagon[once[point_index]]
-    inside = holder >= 0
-    edge_deg = shapely.distance(points[inside], shapely.boundary(polygons[holder[inside]]))
-    holder[np.flatnonzero(inside)[edge_deg < 2.0 / 111_000]] = -1
-    return holder
-
-
 def test_hexagons_are_regular_3_km_hexagons_holding_the_incidents_they_count(hexagon_page):
     events, months, month, ranges, states, size, popups, external, errors = hexagon_page
     lon, lat = events.geometry.x.to_numpy(), events.geometry.y.to_numpy()
@@ -179,7 +165,7 @@ def test_hexagons_are_regular_3_km_hexagons_holding_the_incidents_they_count(hex
     size_m = incident_map.HEX_SIZE_KM * 1000
     assert np.abs(radius - size_m).max() < 5.0 and np.abs(side - size_m).max() < 5.0
     # Counts: for each range, each drawn hexagon's count is that of the incidents inside its ring.
-    holder = _hexagon_of_each_incident(rings, lon, lat)
+    holder = hexagon_of_each_point(rings, lon, lat)
     assert (holder >= 0).mean() > 0.99
     for (a, b), state in zip(ranges, states):
         lo, hi = min(a, b), max(a, b)
