@@ -1,0 +1,559 @@
+"""The zones as of a date: dated contact lines of the Idlib pocket and the zones' validity dates.
+
+A *timeline* is a set of contact lines, each dated (``as_of``). The line in force on a date is
+the latest one dated on or before it; before the first line there is none (an error for one date,
+index ``-1`` in :func:`line_index`). For each dated line the model builds, once, a
+:class:`ZonesAsOf`: the line with its stated accuracy (km), the opposition-held and
+government-held parts of the Idlib de-escalation area, the Sochi DMZ (drawn on the line of
+17 Sep 2018, the line of the memorandum) and the part of it still opposition-held.
+
+Zones have validity dates (``geodata/zone_validity.json``, each with the reports that set them):
+a zone is in force from ``valid_from`` (inclusive) up to, not including, ``valid_to``. See
+:func:`zones_in_force` and :func:`in_force` (vectorised over event dates).
+
+Shipped timeline: ``geodata/contact_line_timeline.geojson`` (built by
+``geodata/build_timeline.py`` from dated reports cited per vertex). Bring your own: a file,
+GeoDataFrame or GeoSeries of line features with a date column (``as_of`` by default).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import data, zones
+from .errors import ArgumentError, InputError
+from .measure import geodesic_area_km2
+
+#: The shipped timeline layer, ``geodata/<name>.geojson``.
+TIMELINE_LAYER = "contact_line_timeline"
+#: The Sochi memorandum's date: its DMZ is drawn on the line in force that day.
+SOCHI_DATE = "2018-09-17"
+#: Column names (``in_<zone>``) that map to a validity record other than their own name.
+_VALIDITY_ALIASES = {"dmz": "sochi_dmz"}
+
+
+# --------------------------------------------------------------------------- dates
+def _day(value, *, what: str = "date") -> np.datetime64:
+    """One date (text, datetime, Timestamp, datetime64) as a naive datetime64[ns]; NaT is refused."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise ArgumentError(f"{what} {value!r} is not a date (use ISO 8601, e.g. 2019-08-31)") from None
+    if pd.isna(stamp):
+        raise ArgumentError(f"{what} is missing (NaT)")
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp.to_datetime64().astype("datetime64[ns]")
+
+
+def _dates(values) -> np.ndarray:
+    """An array of dates as naive datetime64[ns] (NaT where missing), vectorised."""
+    if isinstance(values, np.ndarray) and np.issubdtype(values.dtype, np.datetime64):
+        return values.astype("datetime64[ns]")
+    if np.isscalar(values) or values is None or isinstance(values, pd.Timestamp):
+        values = [values]
+    try:
+        parsed = pd.to_datetime(pd.Series(values), errors="raise", format="mixed")
+    except (TypeError, ValueError) as exc:
+        raise ArgumentError(f"dates could not be read ({str(exc).splitlines()[0]})") from None
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    return parsed.to_numpy(dtype="datetime64[ns]")
+
+
+def _iso(day: np.datetime64) -> str:
+    return str(np.datetime_as_string(day, unit="D"))
+
+
+# --------------------------------------------------------------------------- the state on a line
+@dataclass(frozen=True, eq=False)
+class ZonesAsOf:
+    """The zones as of one dated contact line, with their error: built once per line (cached).
+
+    It holds from ``as_of`` up to, not including, ``until`` (the next line's date; ``None`` for
+    the last line). Geometries are lon/lat (EPSG:4326); areas are geodesic km².
+
+    Attributes
+    ----------
+    index : int
+        Position of the line in its timeline (0 = earliest).
+    as_of, until : str or None
+        ISO dates of the period the line stands for.
+    line : zonemap.zones.Feature
+        The contact line with its name, source and ``accuracy_km``.
+    accuracy_km : float
+        The line's stated positional accuracy (km): points nearer to the line than this may be
+        on either side.
+    opposition : shapely.Geometry
+        The opposition-held part of the Idlib de-escalation area (the face holding Idlib city).
+    government : shapely.Geometry
+        The rest of the Idlib area: held by the government at ``as_of``.
+
+    Examples
+    --------
+    >>> state = zones_as_of("2019-12-01")
+    >>> state.as_of, state.until, state.accuracy_km
+    ('2019-08-31', '2020-01-29', 6.0)
+    >>> state.opposition.contains(data.place("Idlib"))
+    True
+    """
+
+    index: int
+    as_of: str
+    until: str | None
+    line: zones.Feature
+    area: zones.Feature
+    opposition: shapely.Geometry
+    government: shapely.Geometry
+    dmz_line: zones.Feature = field(repr=False)
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def accuracy_km(self) -> float:
+        return self.line.accuracy_km
+
+    @functools.cached_property
+    def opposition_km2(self) -> float:
+        """Geodesic area (km²) of the opposition-held part of the Idlib area at ``as_of``."""
+        return float(geodesic_area_km2(self.opposition))
+
+    @functools.cached_property
+    def government_km2(self) -> float:
+        """Geodesic area (km²) of the Idlib area held by the government at ``as_of``."""
+        return float(geodesic_area_km2(self.government))
+
+    def dmz(self, width_km: float = zones.SOCHI_WIDTH_KM[1]) -> shapely.Geometry:
+        """The Sochi DMZ band out to ``width_km`` (km) from the 2018 line (lon/lat), built once per width."""
+        key = ("dmz", float(width_km))
+        if key not in self._cache:
+            self._cache[key] = zones.dmz_geometry(_as_frame(self.dmz_line), width_km, area=_as_frame(self.area))
+        return self._cache[key]
+
+    def dmz_opposition(self, width_km: float = zones.SOCHI_WIDTH_KM[1]) -> shapely.Geometry:
+        """The part of the ``width_km`` DMZ still opposition-held at ``as_of`` (lon/lat)."""
+        key = ("dmz_opposition", float(width_km))
+        if key not in self._cache:
+            self._cache[key] = _clean(shapely.intersection(self.dmz(width_km), self.opposition))
+        return self._cache[key]
+
+    def side(self, lon, lat) -> np.ndarray:
+        """``opposition`` / ``government`` / ``outside`` (the Idlib area) for points in lon/lat, vectorised.
+
+        Examples
+        --------
+        >>> zones_as_of("2019-08-31").side([36.651, 36.634], [35.442, 35.931]).tolist()
+        ['government', 'opposition']
+        """
+        lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+        held = shapely.contains_xy(_prepared(self.opposition), lon, lat)
+        inside = shapely.contains_xy(_prepared(self.area.geometry), lon, lat)
+        return np.where(held, "opposition", np.where(inside, "government", "outside"))
+
+    @property
+    def zones_in_force(self) -> tuple[str, ...]:
+        """The zones in force on ``as_of`` (validity keys); validity can change within a period."""
+        return zones_in_force(self.as_of)
+
+
+def _prepared(geometry: shapely.Geometry) -> shapely.Geometry:
+    shapely.prepare(geometry)
+    return geometry
+
+
+def _clean(geometry: shapely.Geometry) -> shapely.Geometry:
+    return geometry if geometry.is_valid else shapely.make_valid(geometry, method="structure")
+
+
+def _as_frame(feature: zones.Feature) -> gpd.GeoDataFrame:
+    """A one-row frame carrying the feature's provenance, so zonemap's messages name it."""
+    row = {"name": feature.name, "as_of": feature.as_of, "source": feature.source, "accuracy_km": feature.accuracy_km}
+    return gpd.GeoDataFrame([row], geometry=[feature.geometry], crs=data.WGS84)
+
+
+# --------------------------------------------------------------------------- the timeline
+class Timeline:
+    """Dated contact lines (sorted by date) and their states, each built on first use and kept.
+
+    Use :func:`load_timeline` to get one; the module functions use the shipped timeline (or
+    the ``source`` they are given).
+
+    Examples
+    --------
+    >>> tl = load_timeline()
+    >>> tl.as_of[0], len(tl)
+    ('2018-09-17', 6)
+    >>> tl.line_index(["2018-09-16", "2018-09-17", "2020-03-06"]).tolist()
+    [-1, 0, 5]
+    """
+
+    def __init__(self, frame: gpd.GeoDataFrame, *, area=None, label: str = "the shipped timeline"):
+        self.frame = frame.reset_index(drop=True)
+        self.label = label
+        self.dates = self.frame["as_of"].to_numpy(dtype="datetime64[D]").astype("datetime64[ns]")
+        self.as_of = [_iso(d) for d in self.dates]
+        self._area = zones.as_area(area)
+        self._states: dict[int, ZonesAsOf] = {}
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def line_index(self, dates) -> np.ndarray:
+        """Index of the line in force on each date (int64); ``-1`` before the first line and for NaT."""
+        days = _dates(dates)
+        index = np.searchsorted(self.dates, days, side="right").astype(np.int64) - 1
+        index[np.isnat(days)] = -1
+        return index
+
+    def index_of(self, date) -> int:
+        """Index of the line in force on one ``date``; an :class:`ArgumentError` before the first."""
+        day = _day(date)
+        index = int(np.searchsorted(self.dates, day, side="right")) - 1
+        if index < 0:
+            raise ArgumentError(f"no contact line in force on {_iso(day)}: {self.label} starts on {self.as_of[0]}")
+        return index
+
+    def state(self, index: int) -> ZonesAsOf:
+        """The :class:`ZonesAsOf` of line ``index``, built on first use."""
+        if not -len(self) <= index < len(self):
+            raise ArgumentError(f"line index {index} out of range (the timeline has {len(self)} lines)")
+        index %= len(self)
+        if index not in self._states:
+            self._states[index] = self._build(index)
+        return self._states[index]
+
+    def states(self) -> list[ZonesAsOf]:
+        """Every line's state, in date order."""
+        return [self.state(i) for i in range(len(self))]
+
+    def _feature(self, index: int) -> zones.Feature:
+        return zones.as_line(self.frame.iloc[[index]])
+
+    def _build(self, index: int) -> ZonesAsOf:
+        line = self._feature(index)
+        try:
+            opposition = zones.opposition_side(_as_frame(line), _as_frame(self._area))
+        except InputError as exc:
+            raise InputError(f"line dated {self.as_of[index]}: {exc}") from None
+        government = _clean(shapely.difference(self._area.geometry, opposition))
+        return ZonesAsOf(
+            index=index,
+            as_of=self.as_of[index],
+            until=self.as_of[index + 1] if index + 1 < len(self) else None,
+            line=line,
+            area=self._area,
+            opposition=opposition,
+            government=government,
+            dmz_line=self._dmz_line(),
+        )
+
+    def _dmz_line(self) -> zones.Feature:
+        """The line the Sochi DMZ is drawn on: this timeline's line of 17 Sep 2018, else the shipped one."""
+        index = int(np.searchsorted(self.dates, _day(SOCHI_DATE), side="right")) - 1
+        if index >= 0 and self.as_of[index] == SOCHI_DATE:
+            return self._feature(index)
+        return zones.as_line("2018")
+
+
+def _read_timeline(source, date_column: str) -> tuple[gpd.GeoDataFrame, str]:
+    label = str(source) if isinstance(source, (str, os.PathLike)) else "the timeline"
+    frame = data.read_geometries(source, what="contact line timeline")
+    if date_column not in frame.columns:
+        columns = ", ".join(c for c in frame.columns if c != frame.geometry.name) or "none"
+        raise InputError(
+            f"no date column {date_column!r} (columns: {columns}); name it with date_column=", source=label
+        )
+    geom_types = set(frame.geom_type.dropna())
+    if not geom_types <= {"LineString", "MultiLineString"}:
+        raise InputError(f"expected line features, got {', '.join(sorted(geom_types))}", source=label)
+    raw = frame[date_column]
+    parsed = pd.to_datetime(raw.astype(str).where(raw.notna(), None), errors="coerce", format="mixed")
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        row = int(bad.nonzero()[0][0])
+        raise InputError(f"{date_column} {raw.iloc[row]!r} is not a date", source=label, row=row + 1)
+    days = parsed.dt.normalize()
+    repeated = days.duplicated(keep=False).to_numpy()
+    if repeated.any():
+        rows = (repeated.nonzero()[0] + 1).tolist()
+        when = f"{days[repeated].iloc[0]:%Y-%m-%d}"
+        raise InputError(f"two lines dated {when} (rows {rows[0]} and {rows[1]})", source=label)
+    out = frame.drop(columns=[c for c in ("as_of",) if c != date_column and c in frame.columns])
+    out = out.rename(columns={date_column: "as_of"}).assign(as_of=days.dt.strftime("%Y-%m-%d"))
+    if "name" not in out.columns:
+        out["name"] = "contact line " + out["as_of"]
+    out["name"] = out["name"].fillna("contact line " + out["as_of"]).astype(str)
+    if "source" not in out.columns:
+        out["source"] = label if label != "the timeline" else "user-supplied"
+    if "accuracy_km" not in out.columns:
+        out["accuracy_km"] = np.nan
+    out["accuracy_km"] = pd.to_numeric(out["accuracy_km"], errors="coerce")
+    if "notes" not in out.columns:
+        out["notes"] = ""
+    out = out.sort_values("as_of", kind="stable").reset_index(drop=True)
+    for row in range(len(out)):  # each line on its own: one that crosses itself is refused, naming it
+        try:
+            zones.as_line(out.iloc[[row]])
+        except InputError as exc:
+            raise InputError(f"line dated {out['as_of'].iloc[row]}: {exc.reason}", source=label) from None
+    columns = ["name", "as_of", "source", "accuracy_km", "notes"]
+    return gpd.GeoDataFrame(out[columns + [c for c in out.columns if c not in columns]], crs=data.WGS84), label
+
+
+@functools.cache
+def _shipped() -> Timeline:
+    frame = gpd.read_file(data.geodata_dir() / f"{TIMELINE_LAYER}.geojson")
+    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.strftime("%Y-%m-%d")
+    return Timeline(frame.sort_values("as_of").reset_index(drop=True))
+
+
+@functools.lru_cache(maxsize=8)
+def _from_file(path: str, mtime_ns: int, date_column: str) -> Timeline:
+    frame, label = _read_timeline(path, date_column)
+    return Timeline(frame, label=label)
+
+
+def load_timeline(source=None, *, date_column: str = "as_of") -> Timeline:
+    """A :class:`Timeline`: the shipped one (``source=None``), or a user's file, GeoDataFrame or GeoSeries.
+
+    A user's timeline is line features with a date column (``date_column``, ``as_of`` by
+    default; any date format pandas reads, a time of day is dropped); one feature is a
+    timeline of one line. Optional columns ``name``, ``source``, ``accuracy_km`` (km),
+    ``notes``. Timelines read from files are cached (per path and modification time).
+
+    Examples
+    --------
+    >>> load_timeline().as_of[-1]
+    '2020-03-05'
+    """
+    if source is None:
+        return _shipped()
+    if isinstance(source, (str, os.PathLike)) and Path(source).is_file():
+        path = Path(source).resolve()
+        return _from_file(str(path), path.stat().st_mtime_ns, date_column)
+    if isinstance(source, gpd.GeoSeries):
+        if date_column not in ("as_of",) or source.index.dtype.kind not in "M":
+            raise InputError("a GeoSeries timeline needs its dates as the index (or pass a GeoDataFrame)")
+        source = gpd.GeoDataFrame({"as_of": source.index}, geometry=source.to_numpy(), crs=source.crs)
+    frame, label = _read_timeline(source, date_column)
+    return Timeline(frame, label=label)
+
+
+# --------------------------------------------------------------------------- public functions
+def timeline(source=None, *, date_column: str = "as_of") -> gpd.GeoDataFrame:
+    """The dated contact lines as a GeoDataFrame in EPSG:4326, sorted by ``as_of`` (ISO date text).
+
+    Columns: ``name``, ``as_of``, ``source``, ``accuracy_km`` (km), ``notes`` (and, for the
+    shipped timeline, ``vertices``: what each vertex marks and the reports behind it, as JSON).
+
+    Examples
+    --------
+    >>> timeline()["as_of"].tolist()
+    ['2018-09-17', '2019-05-10', '2019-08-31', '2020-01-29', '2020-02-17', '2020-03-05']
+    """
+    return load_timeline(source, date_column=date_column).frame.copy()
+
+
+def zones_as_of(date, source=None, *, date_column: str = "as_of") -> ZonesAsOf:
+    """The :class:`ZonesAsOf` of the line in force on ``date`` (built once per line, then cached).
+
+    Examples
+    --------
+    >>> zones_as_of("2020-02-20").line.name
+    'Contact line, 17 February 2020 (after Saraqib, the M5 and western Aleppo)'
+    """
+    tl = load_timeline(source, date_column=date_column)
+    return tl.state(tl.index_of(date))
+
+
+def line_as_of(date, source=None, *, date_column: str = "as_of") -> zones.Feature:
+    """The contact line in force on ``date``: the latest one dated on or before it.
+
+    Before the first line an :class:`~zonemap.errors.ArgumentError` says when the timeline starts.
+
+    Examples
+    --------
+    >>> line_as_of("2019-09-01").as_of
+    '2019-08-31'
+    >>> line_as_of("2018-01-01")
+    Traceback (most recent call last):
+    ...
+    zonemap.errors.ArgumentError: no contact line in force on 2018-01-01: the shipped timeline starts on 2018-09-17
+    """
+    tl = load_timeline(source, date_column=date_column)
+    return tl._feature(tl.index_of(date))
+
+
+def line_index(dates, source=None, *, date_column: str = "as_of") -> np.ndarray:
+    """For each date, the index (int64) of the line in force: ``-1`` before the first line and for NaT.
+
+    ``dates`` is anything array-like of dates (datetime64, Timestamps, ISO text); vectorised
+    with :func:`numpy.searchsorted`.
+
+    Examples
+    --------
+    >>> line_index(np.array(["2018-09-16", "2019-08-31", "NaT"], dtype="datetime64[D]")).tolist()
+    [-1, 2, -1]
+    """
+    return load_timeline(source, date_column=date_column).line_index(dates)
+
+
+def line_periods(source=None, *, date_column: str = "as_of") -> pd.DataFrame:
+    """The periods between consecutive dated lines: ``index``, ``as_of``, ``until`` (exclusive), ``name``.
+
+    ``until`` is the next line's date (``None`` for the last line): a summary by line period
+    groups events by :func:`line_index`.
+
+    Examples
+    --------
+    >>> line_periods()[["as_of", "until"]].iloc[0].tolist()
+    ['2018-09-17', '2019-05-10']
+    """
+    tl = load_timeline(source, date_column=date_column)
+    return pd.DataFrame(
+        {
+            "index": np.arange(len(tl)),
+            "as_of": tl.as_of,
+            "until": tl.as_of[1:] + [None],
+            "name": tl.frame["name"].tolist(),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- zone validity
+@functools.cache
+def _validity() -> pd.DataFrame:
+    records = json.loads((data.geodata_dir() / "zone_validity.json").read_text(encoding="utf-8"))["zones"]
+    frame = pd.DataFrame(records)
+    frame["valid_from"] = pd.to_datetime(frame["valid_from"])
+    frame["valid_to"] = pd.to_datetime(frame["valid_to"])
+    return frame.set_index("zone")
+
+
+def validity() -> pd.DataFrame:
+    """When each zone was in force, with the events and reports that set the dates.
+
+    Columns: ``zone``, ``valid_from`` (inclusive), ``valid_to`` (exclusive; NaT while still in
+    force), ``from_event``, ``from_sources``, ``to_event``, ``to_sources``, ``notes``.
+
+    Examples
+    --------
+    >>> v = validity().set_index("zone")
+    >>> str(v.loc["m4_corridor", "valid_from"].date()), str(v.loc["eastern_ghouta", "valid_to"].date())
+    ('2020-03-06', '2018-04-14')
+    """
+    return _validity().reset_index()
+
+
+def validity_key(zone: str) -> str:
+    """The validity record for a zone key or ``in_<zone>`` column (``dmz_20km`` → ``sochi_dmz``).
+
+    Examples
+    --------
+    >>> validity_key("in_dmz_15km"), validity_key("idlib")
+    ('sochi_dmz', 'idlib')
+    """
+    key = zone.removeprefix("in_")
+    if key in _validity().index:
+        return key
+    for prefix, target in _VALIDITY_ALIASES.items():
+        if key == prefix or key.startswith(prefix + "_"):
+            return target
+    raise ArgumentError(f"no validity dates for zone {zone!r}; known: {', '.join(_validity().index)}")
+
+
+def in_force(zone: str, dates) -> np.ndarray:
+    """Whether ``zone`` was in force on each date (bool array, vectorised); False for NaT.
+
+    Examples
+    --------
+    >>> in_force("m4_corridor", ["2020-03-05", "2020-03-06"]).tolist()
+    [False, True]
+    """
+    record = _validity().loc[validity_key(zone)]
+    days = _dates(dates)
+    start = record["valid_from"].to_datetime64()
+    ok = days >= start
+    if not pd.isna(record["valid_to"]):
+        ok &= days < record["valid_to"].to_datetime64()
+    return ok & ~np.isnat(days)
+
+
+def zones_in_force(date) -> tuple[str, ...]:
+    """The zones (validity keys) in force on ``date``.
+
+    Examples
+    --------
+    >>> zones_in_force("2018-05-01")
+    ('idlib', 'northern_homs', 'southern')
+    """
+    day = _day(date)
+    return tuple(key for key in _validity().index if bool(in_force(key, np.array([day]))[0]))
+
+
+# --------------------------------------------------------------------------- the table
+def _places_sides(state: ZonesAsOf, places: gpd.GeoDataFrame) -> np.ndarray:
+    xy = shapely.get_coordinates(places.geometry.to_numpy())
+    return state.side(xy[:, 0], xy[:, 1])
+
+
+def timeline_table(
+    source=None, *, date_column: str = "as_of", dmz_width_km: float = zones.SOCHI_WIDTH_KM[1]
+) -> pd.DataFrame:
+    """One row per dated line: what was held then and what changed since the previous line.
+
+    Columns: ``as_of``, ``name``, ``accuracy_km`` (km); ``opposition_km2`` (opposition-held
+    part of the Idlib de-escalation area), ``government_km2`` (the rest: held by the
+    government at ``as_of``), ``dmz_opposition_km2`` (the part of the ``dmz_width_km`` DMZ of
+    17 Sep 2018 still opposition-held), ``taken_since_previous_km2`` (opposition-held at the
+    previous line, government-held at this one), ``regained_since_previous_km2`` (the
+    reverse), all geodesic km²; ``to_government`` and ``to_opposition``: gazetteer towns
+    (``geodata/places.geojson``, observation posts left out) that changed side.
+
+    Examples
+    --------
+    >>> table = timeline_table()
+    >>> bool(table["opposition_km2"].is_monotonic_decreasing)
+    True
+    >>> "Khan Shaykhun" in table.loc[table["as_of"] == "2019-08-31", "to_government"].item()
+    True
+    """
+    tl = load_timeline(source, date_column=date_column)
+    places = data.load_layer("places")
+    places = places[places["kind"] != "observation_post"].reset_index(drop=True)
+    names = places["name"].to_numpy(dtype=object)
+    rows, previous, previous_sides = [], None, None
+    for state in tl.states():
+        sides = _places_sides(state, places)
+        row = {
+            "as_of": state.as_of,
+            "name": state.line.name,
+            "accuracy_km": state.accuracy_km,
+            "opposition_km2": state.opposition_km2,
+            "government_km2": state.government_km2,
+            "dmz_opposition_km2": float(geodesic_area_km2(state.dmz_opposition(dmz_width_km))),
+            "taken_since_previous_km2": np.nan,
+            "regained_since_previous_km2": np.nan,
+            "to_government": [],
+            "to_opposition": [],
+        }
+        if previous is not None:
+            taken = shapely.difference(previous.opposition, state.opposition)
+            regained = shapely.difference(state.opposition, previous.opposition)
+            row["taken_since_previous_km2"] = float(geodesic_area_km2(_clean(taken)))
+            row["regained_since_previous_km2"] = float(geodesic_area_km2(_clean(regained)))
+            row["to_government"] = names[(previous_sides == "opposition") & (sides == "government")].tolist()
+            row["to_opposition"] = names[(previous_sides == "government") & (sides == "opposition")].tolist()
+        rows.append(row)
+        previous, previous_sides = state, sides
+    return pd.DataFrame(rows)
