@@ -128,7 +128,7 @@ def test_cli_incidents_writes_outputs_and_counts(tmp_path, capsys):
     "args, message",
     [
         (["incidents", "missing.csv", "-o", "x.csv"], "missing.csv: no such file"),
-        (["incidents", "geodata/incidents_sample.csv", "-o", "x.xlsx"], "must end in .csv, .geojson or .parquet"),
+        (["incidents", "geodata/incidents_sample.csv", "-o", "x.xlsx"], "must end in .csv, .geojson, .parquet or .gpkg"),
     ],
 )
 def test_cli_incidents_errors_are_one_line(args, message, capsys):
@@ -196,6 +196,7 @@ def test_cli_dask_engine_writes_each_partition_and_agrees_with_memory(tmp_path, 
     assert dask_text[:2] == memory_text[:2]  # rows read/accepted/rejected, zones and sides
     assert "899 classified incidents" in dask_text[2] and "3 GeoParquet parts" in dask_text[2]
     assert sorted(p.name for p in dask_out.iterdir()) == [
+        ".zonemap-output",
         "part-00000.parquet",
         "part-00001.parquet",
         "part-00002.parquet",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ import shapely
 from tqdm import tqdm
 
 from . import data, zones
-from .errors import ArgumentError
+from .errors import ArgumentError, InputError, ZonemapWarning
 from .grid_index import NearestGrid, PolygonGrid
 from .projection import conformal_plane, densify_geodesic, geodesic_distance_m
 
@@ -241,11 +242,71 @@ def classify(
         raise ArgumentError(f"engine must be 'memory' or 'dask', not {engine!r}")
     if not isinstance(incidents, gpd.GeoDataFrame):
         raise ArgumentError("classify() needs a GeoDataFrame of points (see read_incidents)")
-    if incidents.crs is not None and incidents.crs.to_epsg() != 4326:
+    if incidents.crs is None:
+        raise InputError("the incidents have no CRS; set one first (e.g. gdf.set_crs('EPSG:4326'))")
+    if incidents.crs.to_epsg() != 4326:
         incidents = incidents.to_crs(data.WGS84)
     geoms = incidents.geometry.to_numpy()
-    columns = _classify_in_chunks(
-        model, len(geoms), lambda rows: (shapely.get_x(geoms[rows]), shapely.get_y(geoms[rows])), nearest_place
-    )
+    problem = unclassifiable(geoms)
+    usable = problem == None  # noqa: E711 (elementwise)
+    lon = np.where(usable, shapely.get_x(np.where(usable, geoms, None)), np.nan)
+    lat = np.where(usable, shapely.get_y(np.where(usable, geoms, None)), np.nan)
+    columns = _classify_in_chunks(model, len(geoms), lambda rows: (lon[rows], lat[rows]), nearest_place)
     columns.index = incidents.index
+    if not usable.all():
+        columns = _blank_unclassified(columns, usable)
+        columns["unclassified_reason"] = problem
+        kinds = pd.Series(problem[~usable]).value_counts()
+        counts = "; ".join(f"{n:,} {kind}" for kind, n in kinds.items())
+        warnings.warn(f"{(~usable).sum():,} rows not classified ({counts}): see unclassified_reason", ZonemapWarning, 2)
+    clashes = [c for c in columns.columns if c in incidents.columns]
+    if clashes:  # e.g. classifying zonemap's own output again: the earlier answers are kept, renamed
+        taken = set(incidents.columns) | set(columns.columns)
+        incidents = incidents.rename(columns={c: _earlier_name(c, taken) for c in clashes})
     return incidents.assign(**{c: columns[c] for c in columns.columns})
+
+
+def unclassifiable(geoms) -> np.ndarray:
+    """Why each geometry cannot be classified (None where it is a usable point).
+
+    Examples
+    --------
+    >>> unclassifiable(np.array([shapely.Point(36.6, 35.9), None, shapely.Point(), shapely.box(0, 0, 1, 1)]))
+    array([None, 'no geometry', 'empty point', 'not a point (Polygon)'], dtype=object)
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    kinds = shapely.get_type_id(geoms)
+    problem = np.full(len(geoms), None, dtype=object)
+    problem[kinds == -1] = "no geometry"
+    other = (kinds != 0) & (kinds != -1)
+    problem[other] = [f"not a point ({g.geom_type})" for g in geoms[other]]
+    points = kinds == 0
+    empty = points & shapely.is_empty(geoms)
+    problem[empty] = "empty point"
+    solid = np.where(points & ~empty, geoms, None)
+    xy_nan = points & ~empty & (np.isnan(shapely.get_x(solid)) | np.isnan(shapely.get_y(solid)))
+    problem[xy_nan] = "coordinates not a number"
+    return problem
+
+
+def _blank_unclassified(columns: pd.DataFrame, usable: np.ndarray) -> pd.DataFrame:
+    """Rows that were not classified get no answer: memberships and sides missing, distances NaN."""
+    out = {}
+    for name in columns.columns:
+        values = columns[name]
+        if name.startswith("in_"):
+            values = values.astype("boolean").mask(~usable)
+        elif isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.mask(~usable)
+        else:
+            values = values.where(usable)
+        out[name] = values
+    return pd.DataFrame(out, index=columns.index)
+
+
+def _earlier_name(column: str, taken: set) -> str:
+    candidate, number = f"{column}_in_file", 2
+    while candidate in taken:
+        candidate, number = f"{column}_in_file_{number}", number + 1
+    taken.add(candidate)
+    return candidate

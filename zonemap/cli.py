@@ -6,13 +6,18 @@ Errors a user can fix print one line on stderr and exit with code 2, never a tra
 from __future__ import annotations
 
 import argparse
+import codecs
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import warnings
 
-from . import export, figure, incidents, maps, measure, summary, zones
+from . import export, incidents, measure, summary, zones
 from .errors import ArgumentError, ZonemapError, ZonemapWarning
+from .output import plan_outputs
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,6 +32,17 @@ def _positive_km(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number of km: {text!r}") from None
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"width must be a positive number of km, got {text}")
+    if value > zones.MAX_WIDTH_KM:
+        raise argparse.ArgumentTypeError(f"width {text} km is more than the {zones.MAX_WIDTH_KM:g} km zonemap models")
+    return value
+
+
+def _text(value: str) -> str:
+    """Text for the output (a title): refuses bytes that are not valid UTF-8 (kept as surrogates by Python)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise argparse.ArgumentTypeError("not valid UTF-8 text") from None
     return value
 
 
@@ -55,7 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     areas = commands.add_parser("areas", help="print the geodesic area table (km²)")
     _add_model_options(areas)
-    areas.add_argument("--json", action="store_true", help="print a JSON list of {zone, area_km2, official_km2}")
+    areas.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON list of {zone, area_km2, area_km2_low, area_km2_high, official_km2}",
+    )
     exporter = commands.add_parser("export", help="write every layer to one file")
     _add_model_options(exporter)
     exporter.add_argument("--format", required=True, choices=export.FORMATS)
@@ -75,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(drawing)
     drawing.add_argument("-o", "--output", required=True, metavar="PATH.png|svg|pdf")
     _add_symmetric(drawing)
-    drawing.add_argument("--title", help="figure title (default: what the DMZ is and which line it follows)")
+    drawing.add_argument(
+        "--title", type=_text, help="figure title (default: what the DMZ is and which line it follows)"
+    )
     drawing.add_argument("--dpi", type=int, default=200, help="resolution of a PNG in dots per inch (default 200)")
     events = commands.add_parser("incidents", help="classify incidents against the zones and summarise them")
     events.add_argument("file", metavar="FILE", help="CSV (e.g. an ACLED export), GeoJSON, GeoParquet or a folder")
@@ -103,6 +125,13 @@ def _add_reading_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _read_events(args, path: str):
+    if args.encoding:
+        try:
+            codecs.lookup(args.encoding)
+        except LookupError:
+            raise ArgumentError(
+                f"--encoding: unknown text encoding {args.encoding!r} (e.g. utf-8, cp1252, latin-1)"
+            ) from None
     return incidents.read_incidents(
         path, lon=args.lon_column, lat=args.lat_column, date=args.date_column, encoding=args.encoding
     )
@@ -126,24 +155,38 @@ def _check_range(args) -> tuple[float, float]:
 
 def run_areas(args) -> None:
     table = measure.area_table(**_model(args))
-    table["area_km2"] = table["area_km2"].round(1)
+    numbers = ["area_km2", "area_km2_low", "area_km2_high"]
+    table[numbers] = table[numbers].round(1)
     if args.json:
         records = [{k: (None if v != v else v) for k, v in row.items()} for row in table.to_dict("records")]
         print(json.dumps(records, indent=2, ensure_ascii=False))
         return
-    width = max(map(len, table["zone"]))
-    print(f"{'zone':<{width}}  {'area_km2':>10}  {'official_km2':>12}")
-    for row in table.itertuples():
+    # whole km²: the lines' stated accuracy makes tenths meaningless; the range shows how far off they may be
+    cells = [f"{row.area_km2:,.0f} ({row.area_km2_low:,.0f}–{row.area_km2_high:,.0f})" for row in table.itertuples()]
+    width, cell = max(map(len, table["zone"])), max(map(len, cells))
+    print(f"{'zone':<{width}}  {'area_km2':>{cell}}  {'official_km2':>12}")
+    for row, text in zip(table.itertuples(), cells):
         official = "" if row.official_km2 != row.official_km2 else f"{row.official_km2:,.1f}"
-        print(f"{row.zone:<{width}}  {row.area_km2:>10,.1f}  {official:>12}")
+        print(f"{row.zone:<{width}}  {text:>{cell}}  {official:>12}")
+    print("(low–high): the area with each line moved by its stated accuracy toward either side (km²)")
 
 
 def run_export(args) -> None:
+    plan_outputs({"-o": args.output}, inputs=_inputs(args))
     counts = export.export_layers(args.output, args.format, **_model(args))
     print(f"wrote {sum(counts.values())} features in {len(counts)} layers to {args.output}")
 
 
+def _inputs(args, *files) -> list[str]:
+    """The files this run reads: the given ones and a contact line given as a file."""
+    line = getattr(args, "contact_line", None)
+    return [f for f in (*files, line) if f and os.path.exists(f)]
+
+
 def run_map(args) -> None:
+    from . import maps
+
+    plan_outputs({"-o": args.output}, inputs=_inputs(args, args.incidents))
     events = _read_events(args, args.incidents) if args.incidents else None
     if events is not None:
         print(events.report())
@@ -158,75 +201,78 @@ def run_map(args) -> None:
 
 
 def run_figure(args) -> None:
+    from . import figure
+
     if not 20 <= args.dpi <= 1200:
         raise ArgumentError(f"--dpi must be between 20 and 1200, got {args.dpi}")
+    plan_outputs({"-o": args.output}, inputs=_inputs(args))
     fig = figure.zone_figure(**_model(args), symmetric=args.symmetric, title=args.title)
     size = figure.save_figure(fig, args.output, dpi=args.dpi)
     print(f"wrote {args.output} ({size / 1e6:.2f} MB)")
 
 
-INCIDENT_FORMATS = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".parquet": "parquet"}
-
-
 def run_incidents(args) -> None:
     from . import classification
-    from .output import atomic_path, check_writable
 
-    fmt = INCIDENT_FORMATS.get(os.path.splitext(args.output)[1].lower())
-    if fmt is None:
-        raise ArgumentError(f"{args.output}: output must end in .csv, .geojson or .parquet")
-    if args.engine == "dask" and fmt != "parquet":
+    fmt = incidents.output_format(args.output)
+    folder = args.engine == "dask"
+    if folder and fmt != "parquet":
         raise ArgumentError(
             f"{args.output}: with --engine dask the output is a folder of GeoParquet parts: OUT.parquet"
         )
-    for path in (None if args.engine == "dask" else args.output, args.rejects, args.summary):  # dask: a folder
-        if path:
-            check_writable(path)
+    plan = plan_outputs(
+        {"-o": args.output, "--rejects": args.rejects, "--summary": args.summary},
+        inputs=_inputs(args, args.file),
+        folders=("-o",) if folder else (),
+    )
     model = classification.zone_model(**_model(args))
-    if args.engine == "dask":
-        _incidents_on_dask(args, model)
-        return
+    with plan:
+        if folder:
+            done = _incidents_on_dask(args, model, plan)
+        else:
+            done = _incidents_in_memory(args, model, plan)
+    for line in done:
+        print(line)
+
+
+def _incidents_in_memory(args, model, plan) -> list[str]:
+    """Read, classify and write every output to its temporary path; returns the lines to print once committed."""
+    from . import classification
+
     events = _read_events(args, args.file)
     classified = classification.classify(events.accepted, model)
     print(events.report())
     sides = {c: int((classified[c] == "opposition").sum()) for c in classified.columns if c.startswith("side_")}
     _print_zones(summary.zone_counts(classified), sides)
-    with atomic_path(args.output) as tmp:
-        if fmt == "csv":
-            table = classified.drop(columns="geometry").assign(
-                event_date=classified["event_date"].dt.strftime("%Y-%m-%d")
-            )
-            table.to_csv(tmp, index=False, encoding="utf-8")
-        elif fmt == "geojson":
-            classified.assign(event_date=classified["event_date"].dt.strftime("%Y-%m-%d")).to_file(
-                tmp, driver="GeoJSON"
-            )
-        else:
-            classified.to_parquet(tmp)
-    print(f"wrote {len(classified):,} classified incidents to {args.output}")
-    if args.rejects:
-        print(f"wrote {events.write_rejects(args.rejects):,} rejected rows to {args.rejects}")
-    if args.summary:
-        _write_summary(summary.monthly_summary(classified, by_event_type=args.by_event_type), args.summary)
+    incidents.write_incidents(classified, plan.path("-o"), fmt=incidents.output_format(args.output))
+    done = [f"wrote {len(classified):,} classified incidents to {args.output}"]
+    monthly = summary.monthly_summary(classified, by_event_type=args.by_event_type) if args.summary else None
+    return done + _write_secondary(plan, args, events.rejected, monthly)
 
 
-def _incidents_on_dask(args, model) -> None:
+def _incidents_on_dask(args, model, plan) -> list[str]:
     """``--engine dask``: each partition is written as soon as it is classified; only summaries come back."""
     from . import scale
-    from .output import atomic_path
 
     names = {"lon": args.lon_column, "lat": args.lat_column, "date": args.date_column}
-    written = scale.classify_to_parquet(args.file, args.output, model, **names, by_event_type=args.by_event_type)
+    written = scale.write_parts(args.file, plan.path("-o"), model, **names, by_event_type=args.by_event_type)
     print(incidents.report(args.file, written.rows_read, written.accepted, written.rejected, written.warnings))
     _print_zones(written.zone_counts, written.opposition)
     parts = f"{written.parts:,} GeoParquet part{'' if written.parts == 1 else 's'}"
-    print(f"wrote {written.accepted:,} classified incidents to {args.output} ({parts})")
+    done = [f"wrote {written.accepted:,} classified incidents to {args.output} ({parts})"]
+    return done + _write_secondary(plan, args, written.rejected, written.monthly if args.summary else None)
+
+
+def _write_secondary(plan, args, rejected, monthly) -> list[str]:
+    """The ``--rejects`` and ``--summary`` CSVs, to their temporary paths; returns the lines to print."""
+    done = []
     if args.rejects:
-        with atomic_path(args.rejects) as tmp:
-            written.rejected.to_csv(tmp, index=False, encoding="utf-8")
-        print(f"wrote {len(written.rejected):,} rejected rows to {args.rejects}")
-    if args.summary:
-        _write_summary(written.monthly, args.summary)
+        rejected.to_csv(plan.path("--rejects"), index=False, encoding="utf-8")
+        done.append(f"wrote {len(rejected):,} rejected rows to {args.rejects}")
+    if monthly is not None:
+        monthly.to_csv(plan.path("--summary"), index=False, encoding="utf-8")
+        done.append(f"wrote the monthly summary ({len(monthly):,} rows) to {args.summary}")
+    return done
 
 
 def _print_zones(counts, opposition: dict[str, int]) -> None:
@@ -238,36 +284,106 @@ def _print_zones(counts, opposition: dict[str, int]) -> None:
     print(f"Inside zones: {inside}. {sides[:1].upper() + sides[1:]}.")
 
 
-def _write_summary(table, path: str) -> None:
-    from .output import atomic_path
-
-    with atomic_path(path) as tmp:
-        table.to_csv(tmp, index=False, encoding="utf-8")
-    print(f"wrote the monthly summary ({len(table):,} rows) to {path}")
-
-
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    print(f"zonemap: warning: {message}", file=sys.stderr)
+    _err(f"zonemap: warning: {message}")
+
+
+class _PipeSafeStdout:
+    """stdout for the run: once the reader has gone (``zonemap … | head``), the rest is dropped
+    quietly; a closed pipe never stops the work or the outputs."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.closed_pipe = False
+
+    def write(self, text: str) -> int:
+        if not self.closed_pipe:
+            try:
+                self.stream.write(text)
+                self.stream.flush()
+            except (BrokenPipeError, ValueError):  # ValueError: the stream was closed
+                self._drop()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.closed_pipe:
+            try:
+                self.stream.flush()
+            except (BrokenPipeError, ValueError):
+                self._drop()
+
+    def _drop(self) -> None:
+        self.closed_pipe = True
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # Python's own flush at exit must not fail
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+def _err(text: str) -> None:
+    with contextlib.suppress(BrokenPipeError, ValueError):
+        print(text, file=sys.stderr, flush=True)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that temporary files are removed on the way out."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise _Terminated()
 
 
 COMMANDS = {"areas": run_areas, "export": run_export, "map": run_map, "figure": run_figure, "incidents": run_incidents}
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (0 ok, 2 bad input or arguments). Warnings print as one line."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("always", ZonemapWarning)
-        warnings.showwarning = _one_line_warning
-        try:
+    """Run the CLI; returns the exit code (0 ok, 2 bad input or arguments, 130 Ctrl-C, 143 SIGTERM).
+
+    Every problem prints one line on stderr, never a traceback; warnings print as one line too.
+    """
+    previous, stdout = signal.getsignal(signal.SIGTERM), sys.stdout
+    sys.stdout = _PipeSafeStdout(stdout) if stdout is not None else stdout
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", ZonemapWarning)
+            warnings.showwarning = _one_line_warning
             args = build_parser().parse_args(argv)
             COMMANDS[args.command](args)
-        except ZonemapError as exc:
-            print(f"zonemap: error: {exc}", file=sys.stderr)
-            return 2
-        except OSError as exc:
-            print(f"zonemap: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-            return 2
+    except ZonemapError as exc:
+        _err(f"zonemap: error: {_one_line(exc)}")
+        return 2
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        _err(f"zonemap: error: {where}{exc.strerror or _one_line(exc)}")
+        return 2
+    except KeyboardInterrupt:
+        _err("zonemap: interrupted; no output was changed")
+        return 130
+    except _Terminated:
+        _err("zonemap: terminated; no output was changed")
+        return 143
+    except RecursionError:
+        _err("zonemap: error: input nested too deeply to read")
+        return 2
+    except MemoryError:
+        _err("zonemap: error: out of memory (try --engine dask for inputs larger than memory)")
+        return 2
+    finally:
+        sys.stdout = stdout
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ import csv
 import io
 import json
 import os
+import re
+import stat
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -37,9 +39,19 @@ COLUMN_CANDIDATES = {
 }
 #: Date formats accepted besides ISO 8601 (ACLED's long forms). Slashed dates are ambiguous: refused.
 DATE_FORMATS = ("%d %B %Y", "%d-%B-%Y", "%d %b %Y", "%d-%b-%Y", "%B %d, %Y")
+#: Dates that name only a month: kept with ``date_precision`` "month", never given a day.
+MONTH_FORMATS = ("%Y-%m", "%B %Y", "%b %Y")
+#: Words that are dates only relative to the day zonemap runs: refused, never read as that day.
+RELATIVE_DATES = {"today", "now", "yesterday", "tomorrow"}
 #: Columns zonemap adds to its tables; an input column of the same name is kept as ``<name>_in_file``.
-RESERVED_COLUMNS = ("row", "kind", "reason", "file")
+RESERVED_COLUMNS = ("row", "kind", "reason", "file", "date_precision", "geometry")
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
+#: Suffixes read as partitions of a folder (hidden files, notes and logs are passed over).
+PARTITION_SUFFIXES = {".csv", ".tsv", ".parquet", ".geoparquet", ".pq", ".geojson"}
+#: Bytes read to tell text from binary before a whole file is read.
+SNIFF_BYTES = 65_536
+#: Output formats of classified incidents, by suffix.
+OUTPUT_FORMATS = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".parquet": "parquet", ".gpkg": "gpkg"}
 #: Files at least this large (characters) show a progress bar while they are parsed: on a terminal
 #: only (tqdm's ``disable=None``), so logs and pipes stay clean.
 PROGRESS_CHARACTERS = 8_000_000
@@ -140,25 +152,106 @@ def read_incidents(
     if isinstance(source, gpd.GeoDataFrame):
         return _from_geoframe(source, "GeoDataFrame", names)
     if isinstance(source, pd.DataFrame):
-        return _from_table(source, "DataFrame", names)
+        return _from_table(_keep_named_index(source), "DataFrame", names)
     if not isinstance(source, (str, os.PathLike)):
         raise InputError(f"incidents must be a file path or a (Geo)DataFrame, not {type(source).__name__}")
     path = Path(source)
     if path.is_dir():
         return _from_folder(path, names, encoding)
-    if not path.is_file():
-        raise InputError("no such file", source=path)
+    _check_readable_file(path)
     suffix = path.suffix.lower()
     if suffix in PARQUET_SUFFIXES:
         return _from_parquet(path, names)
+    if suffix not in GEOJSON_SUFFIXES | CSV_SUFFIXES and suffix:
+        raise InputError(f"unknown file type {suffix!r}: use .csv, .geojson, .json or .parquet", source=path)
+    _sniff_text(path, encoding)
     raw = path.read_bytes()
     if not raw.strip():
         raise InputError("file is empty", source=path)
     if suffix in GEOJSON_SUFFIXES:
         return _from_geojson(_decode(raw, path, encoding), path, names)
-    if suffix in CSV_SUFFIXES or not suffix:
-        return _from_csv(_decode(raw, path, encoding), path, names)
-    raise InputError(f"unknown file type {suffix!r}: use .csv, .geojson, .json or .parquet", source=path)
+    return _from_csv(raw, _decode(raw, path, encoding), path, names, encoding)
+
+
+def _check_readable_file(path: Path) -> None:
+    """A regular file that exists (a device such as /dev/null, a pipe or a folder is named as such)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InputError("no such file", source=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read ({exc.strerror})", source=path) from None
+    if not stat.S_ISREG(mode):
+        kind = "character device" if stat.S_ISCHR(mode) else "named pipe" if stat.S_ISFIFO(mode) else "special file"
+        raise InputError(f"is a {kind}, not a regular file of incidents", source=path)
+
+
+def _sniff_text(path: Path, encoding: str | None) -> None:
+    """Refuse binary data from the head of the file, before a large file is read whole."""
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputError(f"unknown text encoding {encoding!r}", source=path) from None
+    with open(path, "rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    if head and _is_binary_text(head.decode(_encoding_of(head, encoding), errors="ignore")[:4096]):
+        raise InputError("binary data, not text", source=path)
+
+
+def output_format(path) -> str:
+    """The format of classified incidents written to ``path``, from its suffix (csv, geojson, parquet, gpkg).
+
+    Examples
+    --------
+    >>> output_format("events.gpkg")
+    'gpkg'
+    """
+    fmt = OUTPUT_FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise InputError("output must end in .csv, .geojson, .parquet or .gpkg", source=path)
+    return fmt
+
+
+def write_incidents(classified: gpd.GeoDataFrame, path, *, fmt: str | None = None) -> None:
+    """Write classified incidents to ``path`` as they are (not atomically: give a temporary path).
+
+    Every column is kept; CSV gets the point as ``longitude``/``latitude`` columns when the input
+    had none; dates are written with their precision (``2020-02-27``, ``2020-02``, ``2020``), as
+    real dates in GeoPackage and Parquet.
+    """
+    fmt = fmt or output_format(path)
+    if fmt == "parquet":
+        classified.to_parquet(path)
+        return
+    table = classified.assign(event_date=_date_text(classified))
+    if fmt == "csv":
+        pd.DataFrame(table.drop(columns=table.geometry.name)).to_csv(path, index=False, encoding="utf-8")
+    elif fmt == "geojson":
+        table.to_file(path, driver="GeoJSON")
+    else:  # GeoPackage: a real DATE field (day precision; the text keeps a month or year)
+        dates = pd.to_datetime(classified["event_date"]).dt.date.astype(object)
+        exact = _precision(classified) == "day"
+        table = table.assign(event_day=np.where(exact, dates, None)).rename(columns={"event_date": "event_date_text"})
+        table.to_file(path, driver="GPKG", layer="incidents")
+
+
+def _precision(frame: pd.DataFrame) -> np.ndarray:
+    if "date_precision" in frame:
+        return frame["date_precision"].astype("string").fillna("").to_numpy(dtype=object)
+    return np.where(frame["event_date"].notna(), "day", "")
+
+
+def _date_text(frame: pd.DataFrame) -> np.ndarray:
+    """``event_date`` as text at the precision it was given (never a day that was not in the data)."""
+    dates = pd.to_datetime(frame["event_date"])
+    precision = _precision(frame)
+    text = np.full(len(frame), None, dtype=object)
+    for kind, fmt in (("day", "%Y-%m-%d"), ("month", "%Y-%m"), ("year", "%Y")):
+        mask = precision == kind
+        if mask.any():
+            text[mask] = dates[mask].dt.strftime(fmt).to_numpy(dtype=object)
+    return text
 
 
 def sample_incidents() -> Incidents:
@@ -179,20 +272,25 @@ def sample_incidents() -> Incidents:
 # --- decoding -----------------------------------------------------------------------------------
 
 
-def _decode(raw: bytes, path: Path, encoding: str | None) -> str:
-    """Bytes to text: a BOM decides; else UTF-16 by its zero bytes; else UTF-8 (or ``encoding``)."""
+def _encoding_of(raw: bytes, encoding: str | None) -> str:
+    """The encoding to decode with: ``encoding`` if given; else a BOM decides; else UTF-16 by its
+    zero bytes; else UTF-8."""
     if encoding:
-        chosen = encoding
-    elif raw.startswith(codecs.BOM_UTF8):
-        chosen = "utf-8-sig"
-    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        chosen = "utf-16"
-    elif len(raw) >= 4 and raw[1:2] == b"\x00" and raw[3:4] == b"\x00":
-        chosen = "utf-16-le"
-    elif len(raw) >= 4 and raw[0:1] == b"\x00" and raw[2:3] == b"\x00":
-        chosen = "utf-16-be"
-    else:
-        chosen = "utf-8"
+        return codecs.lookup(encoding).name
+    if raw.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(raw) >= 4 and raw[1:2] == b"\x00" and raw[3:4] == b"\x00":
+        return "utf-16-le"
+    if len(raw) >= 4 and raw[0:1] == b"\x00" and raw[2:3] == b"\x00":
+        return "utf-16-be"
+    return "utf-8"
+
+
+def _decode(raw: bytes, path: Path, encoding: str | None) -> str:
+    """Bytes to text in the encoding of :func:`_encoding_of`."""
+    chosen = _encoding_of(raw, encoding)
     try:
         text = raw.decode(chosen)
     except (UnicodeDecodeError, LookupError) as exc:
@@ -200,10 +298,13 @@ def _decode(raw: bytes, path: Path, encoding: str | None) -> str:
         if _looks_binary(raw):
             raise InputError("binary data, not text", source=path) from None
         raise InputError(f"not {chosen} text{where} (give the encoding, e.g. --encoding cp1252)", source=path) from None
-    head = text[:4096]
-    if "\x00" in head or sum(1 for ch in head if ord(ch) < 32 and ch not in "\t\n\r") > len(head) * 0.05:
+    if _is_binary_text(text[:4096]):
         raise InputError("binary data, not text", source=path)
     return text
+
+
+def _is_binary_text(head: str) -> bool:
+    return "\x00" in head or sum(1 for ch in head if ord(ch) < 32 and ch not in "\t\n\r") > len(head) * 0.05
 
 
 def _looks_binary(raw: bytes) -> bool:
@@ -222,23 +323,77 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _from_csv(text: str, path: Path, names: dict) -> Incidents:
+def _from_csv(raw: bytes, text: str, path: Path, names: dict, encoding: str | None) -> Incidents:
     sep = _sniff_delimiter(text)
+    if _encoding_of(raw, encoding) in ("utf-8", "utf-8-sig"):
+        data_bytes = raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
+    else:
+        data_bytes = text.encode("utf-8")  # pandas parses UTF-8 bytes: no 4-bytes-a-character copy of the text
     try:
         with warnings.catch_warnings():  # pandas only warns when the first row has extra fields: make it fail
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            with _progress(len(text), f"reading {path.name}", " chars", large=len(text) >= PROGRESS_CHARACTERS) as bar:
+            large = len(data_bytes) >= PROGRESS_CHARACTERS
+            with _progress(len(data_bytes), f"reading {path.name}", "B", large=large) as bar:
                 table = pd.read_csv(
-                    CallbackIOWrapper(bar.update, io.StringIO(text), "read"), sep=sep, dtype=str,
+                    CallbackIOWrapper(bar.update, io.BytesIO(data_bytes), "read"), sep=sep, dtype=str,
                     keep_default_na=False, na_filter=False, skipinitialspace=True, index_col=False,
+                    encoding="utf-8",
                 )  # fmt: skip
         bad_rows = pd.DataFrame(columns=["row", "kind", "reason"])
     except pd.errors.EmptyDataError:
         raise InputError("file is empty", source=path) from None
     except (pd.errors.ParserError, pd.errors.ParserWarning):  # rows with too many fields: read one by one
         table, bad_rows = _read_ragged_csv(text, sep, path)
+    del data_bytes
     table.index = pd.RangeIndex(1, len(table) + 1) if bad_rows.empty else table.index
-    return _from_table(table, path, names, extra_rejects=bad_rows, header_only_is_error=True)
+    _refuse_swallowed_lines(table, text, sep, path)
+    return _from_table(table, path, names, extra_rejects=bad_rows, header_only_is_error=True, sep=sep)
+
+
+#: A field holding this many embedded lines that each look like a whole record (as many
+#: delimiters as the header) is an unclosed quote, not a note with line breaks.
+SWALLOWED_LINES = 1
+
+
+def _refuse_swallowed_lines(table: pd.DataFrame, text: str, sep: str, path: Path) -> None:
+    """An unclosed quote makes one record of many lines: refuse the file, naming the row and lines.
+
+    Legitimate quoted line breaks (a note over two lines) are kept; a field whose embedded lines
+    have as many delimiters as the header are records the quote swallowed.
+    """
+    records = len(table)
+    physical = text.count("\n") + (0 if text.endswith("\n") else 1) - 1  # lines after the header
+    if physical <= records or not len(table.columns):
+        return
+    fields_per_line = len(table.columns) - 1
+    objects = [c for c in table.columns if table[c].dtype == object or pd.api.types.is_string_dtype(table[c])]
+    newline_rows = np.zeros(records, dtype=bool)
+    for column in objects:
+        newline_rows |= table[column].str.contains("\n", regex=False).fillna(False).to_numpy(dtype=bool)
+    if not newline_rows.any():
+        return
+    line_counts = np.zeros(records, dtype=np.int64)
+    for column in objects:
+        line_counts += table[column].str.count("\n").fillna(0).to_numpy(dtype=np.int64)
+    first_line = 2 + np.concatenate([[0], np.cumsum(1 + line_counts)[:-1]])  # physical line of each record
+    for position in np.flatnonzero(newline_rows):
+        values = table.iloc[position]
+        swallowed = [
+            line
+            for value in values
+            if isinstance(value, str) and "\n" in value
+            for line in value.split("\n")[1:]
+            if line.count(sep) >= max(fields_per_line, 1)
+        ]
+        if len(swallowed) >= SWALLOWED_LINES:
+            start = int(first_line[position])
+            end = start + int(line_counts[position])
+            raise InputError(
+                f"a quote opened in this row does not close: it swallows lines {start + 1}-{end} "
+                f"({len(swallowed):,} of them look like records); fix the quoting",
+                source=path,
+                row=int(table.index[position]),
+            )
 
 
 def _read_ragged_csv(text: str, sep: str, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -267,6 +422,8 @@ def _from_geojson(text: str, path: Path, names: dict) -> Incidents:
         truncated = "" if text.rstrip().endswith(("}", "]")) else ", truncated?"
         where = f"line {exc.lineno} column {exc.colno}"
         raise InputError(f"not valid JSON ({exc.msg}: {where}{truncated})", source=path) from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply to be GeoJSON", source=path) from None
     if isinstance(doc, dict) and doc.get("type") == "FeatureCollection" and isinstance(doc.get("features"), list):
         features = doc["features"]
     elif isinstance(doc, dict) and doc.get("type") == "Feature":
@@ -344,9 +501,13 @@ def _point_of(feature) -> tuple[str | None, str | None, tuple[float, float] | No
 
 
 def _geojson_crs(doc: dict, path: Path) -> pyproj.CRS | None:
-    name = ((doc.get("crs") or {}).get("properties") or {}).get("name") if isinstance(doc.get("crs"), dict) else None
-    if not name:
+    crs = doc.get("crs")
+    if crs is None:
         return None
+    properties = crs.get("properties") if isinstance(crs, dict) else None
+    name = properties.get("name") if isinstance(properties, dict) else None
+    if not isinstance(name, str) or not name:
+        raise InputError('"crs" is not a named CRS ({"type": "name", "properties": {"name": …}})', source=path)
     try:
         return pyproj.CRS.from_user_input(name)
     except pyproj.exceptions.CRSError:
@@ -358,14 +519,17 @@ def _to_lonlat(x, y, crs: pyproj.CRS):
     return transformer.transform(x, y)
 
 
-def _from_parquet(path: Path, names: dict) -> Incidents:
+def _from_parquet(path: Path, names: dict, *, empty_ok: bool = False) -> Incidents:
     try:
         frame = gpd.read_parquet(path)
     except (ValueError, KeyError):  # a Parquet table without geometry metadata: lon/lat columns
-        return _from_table(_read_plain_parquet(path), path, names)
+        table = _keep_named_index(_read_plain_parquet(path))
+        if table.empty and empty_ok:
+            return _empty(path)
+        return _from_table(table, path, names, header_only_is_error=True)
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise InputError(f"not a readable Parquet file ({str(exc).splitlines()[0][:200]})", source=path) from None
-    return _from_geoframe(frame, path, names)
+    return _from_geoframe(frame, path, names, empty_ok=empty_ok)
 
 
 def _read_plain_parquet(path: Path) -> pd.DataFrame:
@@ -375,12 +539,41 @@ def _read_plain_parquet(path: Path) -> pd.DataFrame:
         raise InputError(f"not a readable Parquet file ({str(exc).splitlines()[0][:200]})", source=path) from None
 
 
+def _keep_named_index(frame: pd.DataFrame) -> pd.DataFrame:
+    """A named index (e.g. event ids) becomes a column, so no output loses it."""
+    if any(name is not None for name in frame.index.names):
+        return frame.reset_index()
+    return frame
+
+
+def _empty(source) -> Incidents:
+    """The reading of a partition with no rows (a folder may hold one; it adds nothing)."""
+    columns = {"row": pd.Series(dtype="int64"), "event_date": pd.Series(dtype="datetime64[ns]"),
+               "date_precision": pd.Series(dtype=object), "fatalities": pd.Series(dtype=float)}  # fmt: skip
+    accepted = gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries([], crs=data.WGS84), crs=data.WGS84)
+    return Incidents(accepted, pd.DataFrame(columns=["row", "kind", "reason"]), str(source), 0)
+
+
 def partition_files(path: Path) -> list[Path]:
-    """The readable files of a folder of partitions, in name order."""
-    files = sorted(p for p in path.iterdir() if p.suffix.lower() in PARQUET_SUFFIXES | CSV_SUFFIXES | GEOJSON_SUFFIXES)
+    """The data files of a folder of partitions, in name order: known suffixes only, hidden files
+    (zonemap's own temporary files, macOS ``._x.csv``) and notes or logs passed over."""
+    files = sorted(
+        p
+        for p in path.iterdir()
+        if p.suffix.lower() in PARTITION_SUFFIXES and not p.name.startswith((".", "~$")) and p.is_file()
+    )
     if not files:
         raise InputError("folder holds no .parquet, .csv or .geojson files", source=path)
     return files
+
+
+def read_partition(path, names: dict, encoding: str | None = None) -> Incidents:
+    """One file of a folder of partitions: as :func:`read_incidents`, but a file with no rows is fine."""
+    path = Path(path)
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        _check_readable_file(path)
+        return _from_parquet(path, names, empty_ok=True)
+    return read_incidents(path, lon=names["longitude"], lat=names["latitude"], date=names["date"], encoding=encoding)
 
 
 def _from_folder(path: Path, names: dict, encoding: str | None) -> Incidents:
@@ -389,31 +582,63 @@ def _from_folder(path: Path, names: dict, encoding: str | None) -> Incidents:
     parts = []
     with _progress(len(files), f"reading {path.name}/", " files", large=len(files) > 1) as bar:
         for file in files:
-            parts.append(read_incidents(file, lon=names["longitude"], lat=names["latitude"], date=names["date"],
-                                        encoding=encoding))  # fmt: skip
+            parts.append(read_partition(file, names, encoding))
             bar.update()
     return combine(parts, source=str(path))
 
 
 def combine(parts: list[Incidents], *, source: str) -> Incidents:
-    """Concatenate several readings into one; each row keeps its ``file`` and its ``row`` in that file."""
-    accepted = [part.accepted.assign(file=Path(part.source).name) for part in parts]
+    """Concatenate several readings into one; each row keeps its ``file`` and its ``row`` in that file.
+
+    A column whose type differs between files (text in a CSV, numbers in a GeoJSON) becomes text
+    in all of them, so the result has one schema. Warnings name their file.
+    """
+    accepted = unify_columns([part.accepted.assign(file=Path(part.source).name) for part in parts])
     rejected = [part.rejected.assign(file=Path(part.source).name) for part in parts]
     return Incidents(
         accepted=gpd.GeoDataFrame(pd.concat(accepted, ignore_index=True), crs=data.WGS84),
         rejected=pd.concat(rejected, ignore_index=True),
         source=source,
         rows_read=sum(part.rows_read for part in parts),
-        warnings=sorted({w for part in parts for w in part.warnings}),
+        warnings=[f"{Path(part.source).name}: {w}" for part in parts for w in part.warnings],
     )
 
 
-def _from_geoframe(frame: gpd.GeoDataFrame, source, names: dict) -> Incidents:
+#: Columns zonemap makes, whose types are its own and the same in every part.
+_OWN_TYPES = ("row", "event_date", "date_precision", "fatalities", "file", "geometry")
+
+
+def unify_columns(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """The frames with one type per column name: where files disagree the column is text in all.
+
+    Examples
+    --------
+    >>> a, b = pd.DataFrame({"id": [1]}), pd.DataFrame({"id": ["x-2"]})
+    >>> [f["id"].tolist() for f in unify_columns([a, b])]
+    [['1'], ['x-2']]
+    """
+    types: dict[str, set] = {}
+    for frame in frames:
+        for column in frame.columns:
+            if len(frame) and column not in _OWN_TYPES:
+                types.setdefault(column, set()).add(str(frame[column].dtype))
+    mixed = {c for c, seen in types.items() if len(seen) > 1}
+    if not mixed:
+        return frames
+    return [frame.astype({c: "string" for c in mixed if c in frame.columns}) for frame in frames]
+
+
+def _from_geoframe(frame: gpd.GeoDataFrame, source, names: dict, *, empty_ok: bool = False) -> Incidents:
     if frame.crs is None:
         raise InputError("has no CRS; set one first (e.g. gdf.set_crs('EPSG:4326'))", source=source)
     if frame.empty:
+        if empty_ok:
+            return _empty(source)
         raise InputError("holds no rows", source=source)
+    frame = _keep_named_index(frame)
     table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    for column in [c for c in table.columns if isinstance(table[c].dtype, gpd.array.GeometryDtype)]:
+        table[column] = shapely.to_wkt(table[column].to_numpy())  # a second geometry column, as WKT text
     table.index = pd.RangeIndex(1, len(frame) + 1)
     geoms = frame.geometry.to_numpy()
     kinds = shapely.get_type_id(geoms)
@@ -442,11 +667,11 @@ def _from_geoframe(frame: gpd.GeoDataFrame, source, names: dict) -> Incidents:
 # --- validation -----------------------------------------------------------------------------------
 
 
-def _find_column(columns, wanted: str | None, role: str, source, required: bool) -> str | None:
+def _find_column(columns, wanted, role: str, source, required: bool) -> str | None:
     lookup = {str(c).strip().lstrip("\ufeff").lower(): c for c in columns}
     if wanted is not None:
-        if wanted.lower() in lookup:
-            return lookup[wanted.lower()]
+        if str(wanted).lower() in lookup:
+            return lookup[str(wanted).lower()]
         raise InputError(f"no column {wanted!r} for the {role}; columns are {_list(columns)}", source=source)
     for candidate in COLUMN_CANDIDATES[role]:
         if candidate in lookup:
@@ -465,41 +690,133 @@ def _list(columns) -> str:
     return ", ".join(names[:12]) + (", …" if len(names) > 12 else "") if names else "(none)"
 
 
-def _numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Parse numbers (decimal commas allowed); returns values, blank mask, not-a-number mask."""
+#: A whole number written with thousands separators: 1,000 or 12,345,678 (or 1,234.5).
+_GROUPED = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+#: A decimal comma: 35,9306 or 2,5.
+_DECIMAL_COMMA = r"[+-]?\d*,\d+"
+
+
+def _numbers(values: pd.Series, *, whole: bool = False, decimal_comma: bool = False):
+    """Parse numbers; returns values, blank mask, not-a-number mask, ambiguous mask.
+
+    A comma is a thousands separator in a value grouped by threes (``1,000``) and a decimal comma
+    otherwise (``35,9306``). ``1,000`` alone could be either: in a column of ``whole`` numbers it is
+    a thousand unless the column has decimal commas elsewhere; in other columns it is a decimal
+    comma when the file uses them (``decimal_comma``: a ``;`` or tab delimiter, or other values of
+    the column) — else it is ambiguous, and rejected rather than guessed.
+    """
+    n = len(values)
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         numbers = values.to_numpy(dtype=float)
-        return numbers, np.isnan(numbers), np.zeros(len(values), dtype=bool)
+        return numbers, np.isnan(numbers), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     text = values.astype("string").fillna("").str.strip()
     blank = (text == "").to_numpy()
-    numbers = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").to_numpy(dtype=float)
-    return numbers, blank, np.isnan(numbers) & ~blank
+    ambiguous = np.zeros(n, dtype=bool)
+    commas = text.str.contains(",", regex=False).to_numpy(dtype=bool)
+    if commas.any():
+        with_commas = text[commas]
+        grouped = with_commas.str.fullmatch(_GROUPED).to_numpy(dtype=bool)
+        decimal = with_commas.str.fullmatch(_DECIMAL_COMMA).to_numpy(dtype=bool)
+        plain_thousands = grouped & ~decimal  # 1,234,567 or 1,234.5: only thousands
+        both = grouped & decimal  # 1,000: a thousand, or one with a decimal comma
+        decimals_seen = bool((decimal & ~grouped).any())
+        if whole:
+            both_is = "thousands" if not decimals_seen else "ambiguous"
+        else:
+            evidence = (decimal_comma or decimals_seen) and not plain_thousands.any()
+            both_is = "decimal" if evidence else "ambiguous"
+        thousands = plain_thousands | (both & (both_is == "thousands"))
+        decimals = (decimal & ~grouped) | (both & (both_is == "decimal"))
+        ambiguous[np.flatnonzero(commas)[both & (both_is == "ambiguous")]] = True
+        fixed = with_commas.to_numpy(dtype=object)
+        fixed[thousands] = [v.replace(",", "") for v in fixed[thousands]]
+        fixed[decimals] = [v.replace(",", ".") for v in fixed[decimals]]
+        fixed[ambiguous[commas]] = ""
+        text = text.copy()
+        text[commas] = fixed
+    numbers = pd.to_numeric(text.mask(ambiguous, ""), errors="coerce").to_numpy(dtype=float)
+    return numbers, blank, np.isnan(numbers) & ~blank & ~ambiguous, ambiguous
+
+
+#: Matches an ISO time with a UTC offset: the offset is dropped so the local calendar date stays.
+_OFFSET = re.compile(r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$")
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
     """Dates as datetime64 (NaT where unparseable): ISO 8601 and ACLED's long forms ('27 February 2020').
 
+    A time with a UTC offset keeps its local calendar date (``2020-02-27T01:30+03:00`` is 27 Feb).
+    A month (``2020-02``) or a year (``2020``) gives the period's first day; :func:`date_precisions`
+    says which rows are such. Words such as ``today`` are not dates.
+
     Examples
     --------
     >>> parse_dates(pd.Series(["2020-02-27", "27 February 2020", "2020-02-30", "2/3/2020"])).dt.day.tolist()
     [27.0, 27.0, nan, nan]
+    >>> parse_dates(pd.Series(["2020-02-27T01:30+03:00"])).dt.strftime("%Y-%m-%d").tolist()
+    ['2020-02-27']
     """
+    return _parse_dates(values)[0]
+
+
+def date_precisions(values: pd.Series) -> np.ndarray:
+    """``day``, ``month`` or ``year`` for each date of :func:`parse_dates` ("" where none).
+
+    Examples
+    --------
+    >>> date_precisions(pd.Series(["2020-02-27", "2020-02", "February 2020", "2020", "today"])).tolist()
+    ['day', 'month', 'month', 'year', '']
+    """
+    return _parse_dates(values)[1]
+
+
+def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = pd.to_datetime(values, utc=True)
-        return parsed.dt.tz_localize(None).astype("datetime64[ns]")
+        dates = pd.Series(values)
+        if getattr(dates.dt, "tz", None) is not None:
+            dates = dates.dt.tz_localize(None)  # the wall-clock time where it was recorded
+        dates = dates.astype("datetime64[ns]")
+        return dates, np.where(dates.notna(), "day", "")
     text = values.astype("string").fillna("").str.strip()
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
-    for fmt in DATE_FORMATS:
+    text = text.mask(text.str.lower().isin(RELATIVE_DATES), "")
+    text = text.str.replace(_OFFSET, r"\1", regex=True)
+    year = text.str.fullmatch(r"\d{4}").to_numpy(dtype=bool)
+    month = text.str.fullmatch(r"\d{4}-\d{1,2}").to_numpy(dtype=bool)
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    for fmt in DATE_FORMATS + MONTH_FORMATS[1:]:
         todo = parsed.isna() & (text != "")
         if not todo.any():
             break
-        parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce", utc=True)
-    return parsed.dt.tz_localize(None).astype("datetime64[ns]")
+        found = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        parsed[todo] = found
+        if fmt in MONTH_FORMATS:
+            month[np.flatnonzero(todo.to_numpy())[found.notna().to_numpy()]] = True
+    parsed = pd.Series(parsed, index=values.index).astype("datetime64[ns]")
+    precision = np.where(year, "year", np.where(month, "month", "day"))
+    return parsed, np.where(parsed.notna().to_numpy(), precision, "").astype(object)
+
+
+def _free_name(name: str, taken) -> str:
+    """``<name>_in_file``, or ``<name>_in_file_2``, … whichever is not a column yet."""
+    candidate, number = f"{name}_in_file", 2
+    while candidate in taken:
+        candidate, number = f"{name}_in_file_{number}", number + 1
+    return candidate
+
+
+def _rename_reserved(table: pd.DataFrame, reserved=RESERVED_COLUMNS) -> pd.DataFrame:
+    """Input columns named like columns zonemap adds are kept under a free ``<name>_in_file`` name."""
+    renames, taken = {}, set(map(str, table.columns))
+    for column in table.columns:
+        if str(column) in reserved:
+            renames[column] = _free_name(str(column), taken)
+            taken.add(renames[column])
+    return table.rename(columns=renames) if renames else table
 
 
 def _rejects(table: pd.DataFrame, kinds, reasons) -> pd.DataFrame:
     visible = table[[c for c in table.columns if not str(c).startswith("__")]].astype("string").fillna("")
-    out = visible.rename(columns={c: f"{c}_in_file" for c in RESERVED_COLUMNS if c in visible.columns})
+    out = _rename_reserved(visible)
     out.insert(0, "reason", list(reasons))
     out.insert(0, "kind", list(kinds))
     out.insert(0, "row", table.index.to_numpy(dtype="int64"))
@@ -523,11 +840,15 @@ def _from_table(
     extra_rejects: pd.DataFrame | None = None,
     coords: tuple[str, str] | None = None,
     header_only_is_error: bool = False,
+    sep: str = ",",
 ) -> Incidents:
-    """Validate a table row by row (vectorised): coordinates, dates, fatalities."""
+    """Validate a table row by row (vectorised): coordinates, dates, fatalities.
+
+    ``coords`` names the columns holding the points' lon/lat when they came from geometries;
+    ``sep`` is the CSV delimiter (``;`` and tab files use decimal commas).
+    """
     extra_rejects = extra_rejects if extra_rejects is not None else pd.DataFrame(columns=["row", "kind", "reason"])
-    clashes = {c: f"{c}_in_file" for c in RESERVED_COLUMNS if c in table.columns}  # e.g. re-reading our output
-    table = table.rename(columns=clashes)
+    table = _rename_reserved(table)  # e.g. re-reading zonemap's own output
     if table.index.dtype != "int64" or (len(table) and table.index.min() < 1):
         table = table.set_axis(pd.RangeIndex(1, len(table) + 1))
     if header_only_is_error and table.empty and extra_rejects.empty:
@@ -554,10 +875,15 @@ def _from_table(
                 reason[mask] = [template.format(*row) for row in zip(*(np.asarray(v)[mask] for v in values))]
 
     raw = {col: table[col].astype("string").fillna("").to_numpy(dtype=object) for col in (lon_col, lat_col)}
-    lon, lon_blank, lon_nan = _numbers(table[lon_col])
-    lat, lat_blank, lat_nan = _numbers(table[lat_col])
+    decimal_comma = sep in (";", "\t")
+    lon, lon_blank, lon_nan, lon_unsure = _numbers(table[lon_col], decimal_comma=decimal_comma)
+    lat, lat_blank, lat_nan, lat_unsure = _numbers(table[lat_col], decimal_comma=decimal_comma)
     flag(lon_blank, "missing longitude")
     flag(lat_blank, "missing latitude")
+    unsure = "ambiguous number"
+    unsure_text = "{} {!r}: a thousands separator or a decimal comma? write it with a decimal point"
+    flag(lon_unsure, unsure, unsure_text, np.full(n, "longitude"), raw[lon_col])
+    flag(lat_unsure, unsure, unsure_text, np.full(n, "latitude"), raw[lat_col])
     flag(lon_nan, "non-numeric longitude", "non-numeric longitude {!r}", raw[lon_col])
     flag(lat_nan, "non-numeric latitude", "non-numeric latitude {!r}", raw[lat_col])
     with np.errstate(invalid="ignore"):
@@ -570,7 +896,7 @@ def _from_table(
     flag(lon_bad, "longitude out of range", "longitude {:g} out of range -180..180", lon)
     flag((lon == 0) & (lat == 0), "coordinates 0, 0", "coordinates are 0, 0 (a missing value?)")
     ok = reason == None  # noqa: E711
-    outside_syria = 0
+    outside_rows = np.array([], dtype=np.int64)
     if ok.any():  # lon and lat ranges overlap here, so swapping is judged for the file, not per row
         syria = _syria()
         outside = np.zeros(n, dtype=bool)
@@ -580,20 +906,24 @@ def _from_table(
         if swapped.sum() > 0.5 * ok.sum():
             swap_text = "longitude and latitude look swapped ({0:g}, {1:g} is outside Syria, {1:g}, {0:g} inside)"
             flag(swapped, "coordinates swapped", swap_text, lon, lat)
-        outside_syria = int((outside & (reason == None)).sum())  # noqa: E711
+        outside_rows = table.index.to_numpy()[outside & (reason == None)]  # noqa: E711
 
     if date_col is not None:
-        dates = parse_dates(table[date_col])
+        dates, precision = _parse_dates(table[date_col])
         date_text = table[date_col].astype("string").fillna("").str.strip().to_numpy(dtype=object)
         flag(date_text == "", "missing date")
+        relative = np.isin(np.char.lower(date_text.astype(str)), list(RELATIVE_DATES))
+        flag(relative, "relative date", "relative date {!r}: give the calendar date", date_text)
         flag(dates.isna().to_numpy(), "unparseable date", "unparseable date {!r}", date_text)
     else:
         dates = pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
+        precision = np.full(n, "", dtype=object)
     fatalities = np.full(n, np.nan)
     fat_col = next((c for c in table.columns if str(c).strip().lower() == "fatalities"), None)
     if fat_col is not None:
-        fatalities, _, fat_nan = _numbers(table[fat_col])
+        fatalities, _, fat_nan, fat_unsure = _numbers(table[fat_col], whole=True, decimal_comma=decimal_comma)
         fat_text = table[fat_col].astype("string").fillna("").to_numpy(dtype=object)
+        flag(fat_unsure, unsure, unsure_text, np.full(n, "fatalities"), fat_text)
         with np.errstate(invalid="ignore"):
             known = ~np.isnan(fatalities)
             fat_bad = fat_nan | (known & ((fatalities < 0) | np.isinf(fatalities) | (np.mod(fatalities, 1) != 0)))
@@ -601,16 +931,22 @@ def _from_table(
 
     ok = reason == None  # noqa: E711
     good = table.loc[ok].drop(columns=[c for c in (lon_col, lat_col) if str(c).startswith("__")])
-    good = good.assign(event_date=dates[ok].to_numpy(), fatalities=fatalities[ok])
+    good = good.assign(event_date=dates[ok].to_numpy(), date_precision=precision[ok], fatalities=fatalities[ok])
     if coords is None:
         good[lon_col], good[lat_col] = lon[ok], lat[ok]
+    else:  # the point from a geometry, as columns too: a CSV of the result keeps the location
+        for name, values in (("longitude", lon), ("latitude", lat)):
+            good[name if name not in good.columns else f"point_{name}"] = values[ok]
     good.insert(0, "row", table.index.to_numpy(dtype="int64")[ok])
     accepted = gpd.GeoDataFrame(good.reset_index(drop=True), geometry=gpd.points_from_xy(lon[ok], lat[ok]),
                                 crs=data.WGS84)  # fmt: skip
     rejected = pd.concat([extra_rejects, _rejects(table.loc[~ok], kind[~ok], reason[~ok])], ignore_index=True)
     rejected = rejected.sort_values("row", kind="stable").reset_index(drop=True) if len(rejected) else rejected
     warnings = [] if date_col is not None else ["no date column: event_date is empty and monthly summaries skip it"]
-    if outside_syria:
-        warnings.append(f"{outside_syria:,} accepted rows lie outside Syria (check for swapped coordinates)")
+    if len(outside_rows):
+        first = ", ".join(str(r) for r in outside_rows[:5]) + (", …" if len(outside_rows) > 5 else "")
+        warnings.append(
+            f"{len(outside_rows):,} accepted rows lie outside Syria (row {first}; check for swapped coordinates)"
+        )
     rows_read = n + len(extra_rejects)
     return Incidents(accepted=accepted, rejected=rejected, source=str(source), rows_read=rows_read, warnings=warnings)

@@ -1,31 +1,283 @@
-"""Atomic output: write to a temporary file (or folder) beside the target, then rename over it."""
+"""Safe output: every file is written beside its target under a temporary name, then renamed.
+
+A user's files are sacred. Before any work, :func:`plan_outputs` refuses an output path that is an
+input or another output (same resolved path or same inode), that is anything but a regular file
+(a folder, a device, a pipe, a symbolic link), or whose name is too long for its file system. A
+folder output (the dask engine's GeoParquet parts) replaces only a folder zonemap wrote itself,
+recognised by the marker file :data:`FOLDER_MARKER` inside it.
+
+Outputs of one run are committed together: all are written first, then renamed one after the
+other while the run holds a lock on each target folder, so two runs never interleave their
+files. A failure (or Ctrl-C, or SIGTERM: the CLI turns it into an exception) before the commit
+leaves every previous output untouched and no temporary file behind.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import secrets
 import shutil
-import tempfile
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ArgumentError
 
+#: The file zonemap leaves in each output folder it writes; a folder without it is never replaced.
+FOLDER_MARKER = ".zonemap-output"
+#: Characters of the target's name kept in a temporary name (which must fit the file system's limit).
+_TEMP_STEM_CHARS = 40
 
-def check_writable(path: str | os.PathLike) -> Path:
-    """The output path, after checking its folder exists and can be written to."""
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def check_target(path: str | os.PathLike, *, folder: bool = False, what: str = "output") -> Path:
+    """Check that ``path`` may be written by zonemap: the checks of :func:`plan_outputs` for one path.
+
+    Examples
+    --------
+    >>> check_target("/dev/null")
+    Traceback (most recent call last):
+    ...
+    zonemap.errors.ArgumentError: /dev/null: is a character device, not a regular file; zonemap replaces only regular files
+    """
     target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
+    if not target.name or target.name in (".", ".."):
+        raise ArgumentError(f"{target}: give a file name for the {what}")
+    parent = target.parent
+    if not parent.is_dir():
+        raise ArgumentError(f"{target}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ArgumentError(f"{target}: folder {parent} is not writable")
+    if len(os.fsencode(target.name)) > _name_max(parent):
+        raise ArgumentError(f"{target.name[:40]}…: the {what} name is longer than the file system allows")
+    try:
+        info = target.lstat()
+    except FileNotFoundError:
+        return target
+    if stat.S_ISLNK(info.st_mode):
+        raise ArgumentError(
+            f"{target}: is a symbolic link; give the path of the file itself (zonemap never writes through links)"
+        )
+    if folder:
+        if not stat.S_ISDIR(info.st_mode):
+            raise ArgumentError(f"{target}: exists and is not a folder; give a new folder name for the parts")
+        if not (target / FOLDER_MARKER).is_file():
+            raise ArgumentError(f"{target}: folder exists and was not written by zonemap; refusing to replace it")
+        return target
+    if stat.S_ISDIR(info.st_mode):
         raise ArgumentError(f"{target}: is a folder; give a file name")
-    if not folder.is_dir():
-        raise ArgumentError(f"{target}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise ArgumentError(f"{target}: folder {folder} is not writable")
+    if not stat.S_ISREG(info.st_mode):
+        kind = _kind_of(info.st_mode)
+        raise ArgumentError(f"{target}: is a {kind}, not a regular file; zonemap replaces only regular files")
     return target
 
 
+def _kind_of(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+        (stat.S_ISFIFO, "named pipe"),
+        (stat.S_ISSOCK, "socket"),
+    ):
+        if test(mode):
+            return name
+    return "special file"
+
+
+@dataclass
+class _Output:
+    label: str
+    target: Path
+    folder: bool
+    temporary: Path | None = None
+
+
+@dataclass
+class Outputs:
+    """The outputs of one run: checked up front, written to temporary paths, committed together.
+
+    Use :func:`plan_outputs` to make one, :meth:`path` for each output's temporary path, and the
+    ``with`` statement to commit all of them on success (or remove every temporary on failure).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with plan_outputs({"-o": folder / "a.txt", "--summary": folder / "b.txt"}) as outputs:
+    ...     _ = outputs.path("-o").write_text("a")
+    ...     _ = outputs.path("--summary").write_text("b")
+    >>> sorted(p.name for p in folder.iterdir())
+    ['a.txt', 'b.txt']
+    """
+
+    items: dict[str, _Output] = field(default_factory=dict)
+
+    def path(self, label: str) -> Path:
+        """The temporary path to write the output ``label`` to (a new folder for a folder output)."""
+        item = self.items[label]
+        if item.temporary is None:
+            stem = item.target.name[:_TEMP_STEM_CHARS]
+            suffix = "" if item.folder else "".join(item.target.suffixes[-1:])[:16]
+            item.temporary = item.target.parent / f".{stem}.{secrets.token_hex(4)}.tmp{suffix}"
+            if item.folder:
+                item.temporary.mkdir()
+                (item.temporary / FOLDER_MARKER).write_text("written by zonemap; safe for zonemap to replace\n")
+        return item.temporary
+
+    def target(self, label: str) -> Path:
+        return self.items[label].target
+
+    def __enter__(self) -> Outputs:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.discard()
+
+    def discard(self) -> None:
+        """Remove every temporary file or folder this run made (never a target)."""
+        for item in self.items.values():
+            if item.temporary is not None:
+                _remove(item.temporary)
+                item.temporary = None
+
+    def commit(self) -> None:
+        """Rename every written output over its target, holding a lock on each target folder."""
+        written = [item for item in self.items.values() if item.temporary is not None and _exists(item.temporary)]
+        try:
+            with _locked({item.target.parent for item in written}):
+                for item in written:  # targets are checked again: the run may have taken hours
+                    check_target(item.target, folder=item.folder, what=item.label)
+                    _normal_permissions(item.temporary, item.folder)
+                for item in written:
+                    _replace(item)
+        finally:
+            self.discard()
+
+
+def _exists(path: Path) -> bool:
+    return os.path.lexists(path)
+
+
+def _remove(path: Path) -> None:
+    """Remove a temporary file or folder of zonemap's own making."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif _exists(path):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def _replace(item: _Output) -> None:
+    if not item.folder:
+        os.replace(item.temporary, item.target)
+        return
+    old = None
+    if item.target.exists():  # zonemap's own folder (checked): moved aside, removed once the new one is in
+        old = item.target.parent / f".{item.target.name[:_TEMP_STEM_CHARS]}.{secrets.token_hex(4)}.old"
+        os.replace(item.target, old)
+    os.replace(item.temporary, item.target)
+    if old is not None:
+        shutil.rmtree(old)
+
+
+def _normal_permissions(path: Path, folder: bool) -> None:
+    """Temporary files are made private (0600/0700); give outputs the permissions the umask asks for."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    os.chmod(path, (0o777 if folder else 0o666) & ~mask)
+
+
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike, suffix: str | None = None):
+def _locked(folders):
+    """Hold an exclusive lock (flock) on each folder, in a fixed order, for the duration."""
+    handles = []
+    try:
+        for folder in sorted(str(f) for f in folders):
+            handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+            handles.append(handle)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        for handle in handles:
+            os.close(handle)
+
+
+def plan_outputs(outputs: dict, *, inputs=(), folders=()) -> Outputs:
+    """Check every output path before any work and return the run's :class:`Outputs`.
+
+    ``outputs`` maps a label (e.g. the option, ``"-o"``) to a path or None (not asked for);
+    ``inputs`` are the files or folders the run reads; labels in ``folders`` are folder outputs.
+    Refuses (ArgumentError) an output that is an input, lies inside an input folder's tree as the
+    input itself, names the same file as another output, or fails :func:`check_target`.
+
+    Examples
+    --------
+    >>> plan_outputs({"-o": "events.csv"}, inputs=["events.csv"])
+    Traceback (most recent call last):
+    ...
+    zonemap.errors.ArgumentError: -o events.csv: is an input of this run; refusing to write over it
+    """
+    wanted = {label: Path(path) for label, path in outputs.items() if path is not None and str(path) != ""}
+    seen: dict[object, str] = {}
+    for path in inputs:
+        for key in _keys(Path(path)):
+            seen[key] = "input"
+    plan = Outputs()
+    for label, path in wanted.items():
+        for key in _keys(path):
+            if key in seen:
+                other = seen[key]
+                if other == "input":
+                    raise ArgumentError(f"{label} {path}: is an input of this run; refusing to write over it")
+                raise ArgumentError(f"{label} {path}: names the same file as {other}; give each output its own name")
+        for input_path in inputs:
+            if label in folders and _is_within(Path(input_path), path):
+                raise ArgumentError(f"{label} {path}: holds an input of this run; refusing to replace it")
+        target = check_target(path, folder=label in folders, what=label)
+        for key in _keys(path):
+            seen[key] = label
+        plan.items[label] = _Output(label, target, label in folders)
+    return plan
+
+
+def _keys(path: Path) -> list[object]:
+    """What identifies a path: its resolved name and, when it exists, its device and inode."""
+    keys: list[object] = [str(path.resolve())]
+    identity = _identity(path)
+    if identity is not None:
+        keys.append(identity)
+    return keys
+
+
+def _is_within(inner: Path, outer: Path) -> bool:
+    try:
+        inner.resolve().relative_to(outer.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, *, inputs=()):
     """Yield a temporary path beside ``path``; on success rename it to ``path``, else delete it.
 
     An existing file at ``path`` is untouched unless the whole write succeeds.
@@ -39,26 +291,16 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None):
     >>> target.read_text()
     'done'
     """
-    target = check_writable(path)
-    handle, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=suffix or target.suffix, dir=target.parent or "."
-    )
-    os.close(handle)
-    tmp = Path(tmp_name)
-    tmp.unlink()  # writers such as GDAL want to create the file themselves
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with plan_outputs({"output": path}, inputs=inputs) as plan:
+        yield plan.path("output")
 
 
 @contextlib.contextmanager
-def atomic_folder(path: str | os.PathLike):
+def atomic_folder(path: str | os.PathLike, *, inputs=()):
     """Yield a new temporary folder beside ``path``; on success it replaces ``path``, else it is deleted.
 
-    A folder already at ``path`` is kept until the new one is complete, then removed.
+    A folder already at ``path`` is replaced only if zonemap wrote it (it holds :data:`FOLDER_MARKER`),
+    and is kept until the new one is complete.
 
     Examples
     --------
@@ -66,27 +308,8 @@ def atomic_folder(path: str | os.PathLike):
     >>> target = pathlib.Path(tempfile.mkdtemp()) / "parts.parquet"
     >>> with atomic_folder(target) as tmp:
     ...     _ = (tmp / "part-0.txt").write_text("done")
-    >>> [p.name for p in target.iterdir()]
+    >>> [p.name for p in target.iterdir() if not p.name.startswith(".")]
     ['part-0.txt']
     """
-    target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
-    if target.exists() and not target.is_dir():
-        raise ArgumentError(f"{target}: is a file; give a folder name for the partitions")
-    if not parent.is_dir():
-        raise ArgumentError(f"{target}: folder {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise ArgumentError(f"{target}: folder {parent} is not writable")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
-    try:
-        yield tmp
-        old = None
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=parent))
-            os.replace(target, old / target.name)
-        os.replace(tmp, target)
-        if old is not None:
-            shutil.rmtree(old)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
+    with plan_outputs({"output": path}, inputs=inputs, folders=("output",)) as plan:
+        yield plan.path("output")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import summary
 from .errors import ArgumentError
-from .incidents import combine, partition_files, read_incidents
+from .incidents import combine, partition_files, read_partition
 from .output import atomic_folder
 
 
@@ -25,7 +25,8 @@ def _read_and_classify(path: str, model, names: dict, nearest_place: bool = True
     """One partition read as a folder's file is in memory (``file`` column set) and its accepted rows classified."""
     from .classification import classify
 
-    events = combine([read_incidents(path, **names)], source=path)
+    columns = {"longitude": names["lon"], "latitude": names["lat"], "date": names["date"]}
+    events = combine([read_partition(path, columns)], source=path)
     return events, classify(events.accepted, model, nearest_place=nearest_place)
 
 
@@ -109,9 +110,10 @@ def classify_to_parquet(source, folder, model, *, lon=None, lat=None, date=None,
     """Classify every file of ``source`` on dask, writing each partition to ``folder`` as it is done.
 
     ``folder`` becomes a GeoParquet dataset (``part-00000.parquet``, … one per input file with
-    accepted rows, readable with :func:`zonemap.read_incidents`), replaced only when every
-    partition succeeded. Only counts,
-    summaries and rejected rows come back to this process, so inputs larger than memory work.
+    accepted rows, all with one schema, readable with :func:`zonemap.read_incidents`), written
+    only when every partition succeeded; an existing folder is replaced only if zonemap wrote it.
+    Only counts, summaries and rejected rows come back to this process, so inputs larger than
+    memory work.
 
     Examples
     --------
@@ -119,9 +121,15 @@ def classify_to_parquet(source, folder, model, *, lon=None, lat=None, date=None,
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> zonemap.synthetic_incidents(50, seed=1).to_parquet(folder / "events.parquet")
     >>> written = classify_to_parquet(folder / "events.parquet", folder / "out.parquet", zonemap.zone_model())
-    >>> written.rows_read, written.accepted, [p.name for p in (folder / "out.parquet").iterdir()]
-    (50, 50, ['part-00000.parquet'])
+    >>> written.rows_read, written.accepted, sorted(p.name for p in (folder / "out.parquet").iterdir())
+    (50, 50, ['.zonemap-output', 'part-00000.parquet'])
     """
+    with atomic_folder(folder, inputs=[source]) as tmp:
+        return write_parts(source, tmp, model, lon=lon, lat=lat, date=date, by_event_type=by_event_type)
+
+
+def write_parts(source, folder, model, *, lon=None, lat=None, date=None, by_event_type=False) -> Written:
+    """:func:`classify_to_parquet` into an existing, empty ``folder`` (e.g. a temporary one), not atomically."""
     try:
         import dask
     except ImportError:
@@ -129,12 +137,13 @@ def classify_to_parquet(source, folder, model, *, lon=None, lat=None, date=None,
     path = Path(source)
     files = partition_files(path) if path.is_dir() else [path]
     names = {"lon": lon, "lat": lat, "date": date}
-    with atomic_folder(folder) as tmp:
-        tasks = [
-            dask.delayed(_write_partition)(str(file), str(tmp / f"part-{i:05d}.parquet"), model, names, by_event_type)
-            for i, file in enumerate(files)
-        ]
-        parts = dask.compute(*tasks)
+    outputs = [Path(folder) / f"part-{i:05d}.parquet" for i in range(len(files))]
+    tasks = [
+        dask.delayed(_write_partition)(str(file), str(out), model, names, by_event_type)
+        for file, out in zip(files, outputs)
+    ]
+    parts = dask.compute(*tasks)
+    unify_part_schemas([out for out in outputs if out.exists()])
     counts = pd.concat([p["zone_counts"] for p in parts]).groupby("zone", sort=False, as_index=False).sum()
     monthly = pd.concat([p["monthly"] for p in parts])
     monthly["zone"] = pd.Categorical(monthly["zone"], categories=counts["zone"])  # zones in their usual order
@@ -144,7 +153,7 @@ def classify_to_parquet(source, folder, model, *, lon=None, lat=None, date=None,
         rows_read=sum(p["rows_read"] for p in parts),
         accepted=sum(p["accepted"] for p in parts),
         rejected=pd.concat([p["rejected"] for p in parts], ignore_index=True),
-        warnings=sorted({w for p in parts for w in p["warnings"]}),
+        warnings=[w for p in parts for w in p["warnings"]],
         zone_counts=counts,
         monthly=monthly.astype({"zone": str}),
         opposition={k: sum(p["opposition"][k] for p in parts) for k in parts[0]["opposition"]},
@@ -167,3 +176,30 @@ def _write_partition(path: str, out: str, model, names: dict, by_event_type: boo
         "monthly": summary.monthly_summary(accepted, by_event_type=by_event_type),
         "opposition": {c: int((accepted[c] == "opposition").sum()) for c in sides},
     }
+
+
+def unify_part_schemas(paths: list[Path]) -> None:
+    """Rewrite GeoParquet parts so that all have one schema: every column in every part (empty
+    where a file lacked it), in one order, and text where files disagree on a column's type."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schemas = [pq.read_schema(p) for p in paths]
+    if len({s.remove_metadata().to_string() for s in schemas}) <= 1:
+        return
+    types: dict[str, list] = {}
+    for schema in schemas:
+        for item in schema:
+            if item.type != pa.null() and item.type not in types.setdefault(item.name, []):
+                types[item.name].append(item.type)
+    target = pa.schema([pa.field(n, t[0] if len(t) == 1 else pa.string()) for n, t in types.items()])
+    geo = next((s.metadata[b"geo"] for s in schemas if s.metadata and b"geo" in s.metadata), None)
+    target = target.with_metadata({b"geo": geo} if geo else {})
+    for path, schema in zip(paths, schemas):
+        if schema.remove_metadata().equals(target.remove_metadata()):
+            continue
+        table = pq.read_table(path)
+        columns = [
+            table[f.name].cast(f.type) if f.name in table.column_names else pa.nulls(len(table), f.type) for f in target
+        ]
+        pq.write_table(pa.Table.from_arrays(columns, schema=target), path)

@@ -23,7 +23,7 @@ def zone_counts(classified: pd.DataFrame) -> pd.DataFrame:
     """
     rows = [{"zone": ALL, "events": len(classified), "fatalities": float(classified["fatalities"].sum())}]
     for column in zone_columns(classified):
-        inside = classified[column].to_numpy(dtype=bool)
+        inside = _members(classified[column])
         rows.append(
             {
                 "zone": column.removeprefix("in_"),
@@ -34,11 +34,16 @@ def zone_counts(classified: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _members(column: pd.Series):
+    """A membership column as a bool mask (rows that were not classified are in no zone)."""
+    return column.astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
 def monthly_summary(classified: pd.DataFrame, *, by_event_type: bool = False) -> pd.DataFrame:
     """Tidy table: zone, month (YYYY-MM), [event_type], events, fatalities — one row per non-empty cell.
 
-    Rows without a date are left out of the months (they stay in :func:`zone_counts`); without an
-    ``event_type`` column the event type is empty.
+    Rows without a date, or dated only to a year (``date_precision``), are left out of the months
+    (they stay in :func:`zone_counts`); without an ``event_type`` column the event type is empty.
 
     Examples
     --------
@@ -51,7 +56,10 @@ def monthly_summary(classified: pd.DataFrame, *, by_event_type: bool = False) ->
     ['idlib', '2020-02', 1, 3.0]
     ['idlib', '2020-03', 1, 1.0]
     """
-    dated = classified[classified["event_date"].notna()]
+    dated = classified["event_date"].notna()
+    if "date_precision" in classified:
+        dated &= classified["date_precision"].astype("string").fillna("") != "year"
+    dated = classified[dated]
     keys = ["month"] + (["event_type"] if by_event_type else [])
     base = pd.DataFrame(
         {
@@ -66,7 +74,7 @@ def monthly_summary(classified: pd.DataFrame, *, by_event_type: bool = False) ->
     )
     tables = []
     for zone, column in [(ALL, None)] + [(c.removeprefix("in_"), c) for c in zone_columns(classified)]:
-        part = base if column is None else base[dated[column].to_numpy(dtype=bool)]
+        part = base if column is None else base[_members(dated[column])]
         grouped = part.groupby(keys, sort=True).agg(events=("fatalities", "size"), fatalities=("fatalities", "sum"))
         tables.append(grouped.reset_index().assign(zone=zone))
     columns = ["zone", *keys, "events", "fatalities"]

@@ -24,6 +24,12 @@ from .projection import LocalProjection, densify_geodesic
 SOCHI_WIDTH_KM = (15.0, 20.0)
 #: Moscow additional protocol of 5 Mar 2020: 6 km north and 6 km south of the M4.
 M4_CORRIDOR_KM = 6.0
+#: The widest band (km) zonemap builds: wider bands cover all of north-west Syria and leave the
+#: local projection's accurate range, so they are refused rather than computed wrongly.
+MAX_WIDTH_KM = 200.0
+#: Parts of a user's contact line farther apart than this (km) are a gap, not a digitising seam:
+#: a line with a gap has no sides, so it is refused rather than bridged.
+MAX_GAP_KM = 2.0
 #: Segments of circular arcs per quarter circle; 64 keeps the chord sag on a 20 km arc under 2 m.
 QUAD_SEGS = 64
 #: An edge is the part of a band's boundary farther than this below the requested width (m).
@@ -60,14 +66,12 @@ def as_line(line=None, *, what: str = "contact line") -> Feature:
     if isinstance(line, str) and what == "contact line" and not Path(line).exists():
         raise InputError(f"unknown contact line {line!r}: give {', '.join(data.CONTACT_LINE_KEYS)} or an existing file")
     frame = data.read_geometries(line, what=what)
+    source = line if isinstance(line, str) else None
+    _refuse_missing_vertices(frame, what, source)
     geom_types = set(frame.geom_type)
     if not geom_types <= {"LineString", "MultiLineString"}:
-        raise InputError(
-            f"expected line geometries for the {what}, got {', '.join(sorted(geom_types))}",
-            source=line if isinstance(line, str) else None,
-        )
-    source = line if isinstance(line, str) else None
-    parts = shapely.get_parts(frame.geometry.dropna().to_numpy())
+        raise InputError(f"expected line geometries for the {what}, got {', '.join(sorted(geom_types))}", source=source)
+    parts = shapely.get_parts(frame.geometry.to_numpy())
     parts = parts[~shapely.is_empty(parts)]
     if len(parts) == 0 or all(shapely.get_num_coordinates(p) < 2 for p in parts):
         raise InputError(f"the {what} is empty", source=source)
@@ -81,7 +85,45 @@ def as_line(line=None, *, what: str = "contact line") -> Feature:
     merged = shapely.line_merge(shapely.union_all(cleaned))
     if what == "contact line":
         _refuse_self_crossing(cleaned, source)
-    return _feature(frame.assign(geometry=[merged] + [None] * (len(frame) - 1)).iloc[:1], default_name=f"user {what}")
+        _refuse_gaps(merged, source)
+    first = frame.assign(geometry=[merged] + [None] * (len(frame) - 1)).iloc[:1]
+    return _feature(first, default_name=f"user {what}", source=source)
+
+
+def _refuse_missing_vertices(frame: gpd.GeoDataFrame, what: str, source) -> None:
+    """A feature without geometry, or a vertex without coordinates (NaN), is refused, never dropped."""
+    geoms = frame.geometry.to_numpy()
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.any():
+        feature = int(np.flatnonzero(missing)[0]) + 1
+        raise InputError(f"feature {feature} of the {what} has no geometry", source=source)
+    for feature, geom in enumerate(geoms, start=1):
+        nan = np.isnan(shapely.get_coordinates(geom)).any(axis=1)
+        if nan.any():
+            vertex = int(np.flatnonzero(nan)[0]) + 1
+            reason = f"vertex {vertex} of feature {feature} of the {what} has no coordinates (NaN)"
+            raise InputError(reason, source=source)
+
+
+def _refuse_gaps(line, source) -> None:
+    """Parts of a contact line must meet (within :data:`MAX_GAP_KM`): name the widest gap otherwise."""
+    parts = shapely.get_parts(line)
+    if len(parts) < 2:
+        return
+    proj = LocalProjection.around(line)
+    metric = proj.to_metric(parts)
+    for i, part in enumerate(metric):
+        others = np.delete(metric, i)
+        gap_m = float(shapely.distance(part, others).min())
+        if gap_m > MAX_GAP_KM * 1000:
+            nearest = others[int(np.argmin(shapely.distance(part, others)))]
+            a, b = shapely.ops.nearest_points(part, nearest)
+            x, y = proj.to_lonlat(shapely.Point((a.x + b.x) / 2, (a.y + b.y) / 2)).coords[0]
+            raise InputError(
+                f"the contact line has a gap of {gap_m / 1000:.1f} km between its parts near {x:.4f}, {y:.4f}"
+                f" (lon, lat); parts must meet within {MAX_GAP_KM:g} km",
+                source=source,
+            )
 
 
 def _refuse_self_crossing(parts, source) -> None:
@@ -100,6 +142,7 @@ def as_area(area=None, *, what: str = "de-escalation area") -> Feature:
     if area is None or (isinstance(area, str) and area in {"idlib", "northern_homs", "eastern_ghouta", "southern"}):
         return _feature(data.de_escalation_area(area or "idlib"))
     frame = data.read_geometries(area, what=what)
+    _refuse_missing_vertices(frame, what, area if isinstance(area, str) else None)
     geom_types = set(frame.geom_type)
     if not geom_types <= {"Polygon", "MultiPolygon"}:
         raise InputError(f"expected polygons for the {what}, got {', '.join(sorted(geom_types))}")
@@ -118,29 +161,40 @@ def _is_shipped_key(text: str) -> bool:
     return text in data.CONTACT_LINE_KEYS or text in set(lines["as_of"]) or text in set(lines["name"])
 
 
-def _feature(frame: gpd.GeoDataFrame, default_name: str = "") -> Feature:
+def _feature(frame: gpd.GeoDataFrame, default_name: str = "", source=None) -> Feature:
     row = frame.iloc[0]
 
     def get(key, default):
         value = row.get(key, default) if hasattr(row, "get") else default
         return default if value is None or (isinstance(value, float) and np.isnan(value)) else value
 
+    accuracy = get("accuracy_km", np.nan)
+    try:
+        accuracy_km = float(accuracy)
+    except (TypeError, ValueError):
+        raise InputError(f"accuracy_km {accuracy!r} is not a number of km", source=source or default_name) from None
+    if accuracy_km < 0:
+        raise InputError(f"accuracy_km {accuracy!r} is negative", source=source or default_name)
     return Feature(
         geometry=row.geometry,
         name=str(get("name", default_name)),
         as_of=str(get("as_of", "unknown")),
         source=str(get("source", "user-supplied")),
-        accuracy_km=float(get("accuracy_km", np.nan)),
+        accuracy_km=accuracy_km,
     )
 
 
 def _check_width(width_km: float, name: str = "width_km") -> float:
+    if isinstance(width_km, (bool, np.bool_)):
+        raise ArgumentError(f"{name} must be a number of km, got {width_km!r}")
     try:
         width = float(width_km)
     except (TypeError, ValueError):
         raise ArgumentError(f"{name} must be a number of km, got {width_km!r}") from None
     if not np.isfinite(width) or width <= 0:
         raise ArgumentError(f"{name} must be a positive number of km, got {width_km!r}")
+    if width > MAX_WIDTH_KM:
+        raise ArgumentError(f"{name} {width:g} km is more than the {MAX_WIDTH_KM:g} km zonemap models")
     return width
 
 
