@@ -274,6 +274,10 @@ def test_a_user_timeline_frame_with_one_line_works(tmp_path):
     state = tl.zones_as_of("2019-01-01", frame)
     assert state.as_of == "2018-09-17" and state.until is None
     assert np.isnan(state.accuracy_km)
+    series = gpd.GeoSeries(frame.geometry.to_numpy(), index=pd.to_datetime(["2018-09-17"]), crs="EPSG:4326")
+    assert tl.timeline(series)["as_of"].tolist() == ["2018-09-17"]
+    with pytest.raises(InputError, match="dates as the index"):
+        tl.timeline(frame.geometry)
 
 
 def test_bad_user_timelines_are_refused_naming_file_row_and_problem(tmp_path):

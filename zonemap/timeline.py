@@ -202,6 +202,7 @@ class Timeline:
         self.as_of = [_iso(d) for d in self.dates]
         self._area = zones.as_area(area)
         self._states: dict[int, ZonesAsOf] = {}
+        self._features: dict[int, zones.Feature] = {}
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -235,7 +236,9 @@ class Timeline:
         return [self.state(i) for i in range(len(self))]
 
     def _feature(self, index: int) -> zones.Feature:
-        return zones.as_line(self.frame.iloc[[index]])
+        if index not in self._features:
+            self._features[index] = zones.as_line(self.frame.iloc[[index]])
+        return self._features[index]
 
     def _build(self, index: int) -> ZonesAsOf:
         line = self._feature(index)
@@ -329,7 +332,9 @@ def load_timeline(source=None, *, date_column: str = "as_of") -> Timeline:
     A user's timeline is line features with a date column (``date_column``, ``as_of`` by
     default; any date format pandas reads, a time of day is dropped); one feature is a
     timeline of one line. Optional columns ``name``, ``source``, ``accuracy_km`` (km),
-    ``notes``. Timelines read from files are cached (per path and modification time).
+    ``notes``. Timelines read from files are cached (per path and modification time); one
+    made from a frame is not, so keep the returned object and ask it (its states are built
+    once each).
 
     Examples
     --------
@@ -342,9 +347,9 @@ def load_timeline(source=None, *, date_column: str = "as_of") -> Timeline:
         path = Path(source).resolve()
         return _from_file(str(path), path.stat().st_mtime_ns, date_column)
     if isinstance(source, gpd.GeoSeries):
-        if date_column not in ("as_of",) or source.index.dtype.kind not in "M":
+        if source.index.dtype.kind != "M":
             raise InputError("a GeoSeries timeline needs its dates as the index (or pass a GeoDataFrame)")
-        source = gpd.GeoDataFrame({"as_of": source.index}, geometry=source.to_numpy(), crs=source.crs)
+        source = gpd.GeoDataFrame({date_column: source.index}, geometry=source.to_numpy(), crs=source.crs)
     frame, label = _read_timeline(source, date_column)
     return Timeline(frame, label=label)
 
