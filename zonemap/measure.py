@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from . import uncertainty
 from .geodesy import geodesic_area_km2
 
 __all__ = ["area_table", "geodesic_area_km2", "width_sweep"]  # geodesic_area_km2 lives in zonemap.geodesy
@@ -21,6 +22,13 @@ def area_table(
     (``corridor_km`` each side), and the max-width DMZ split by ``later_line`` into the part on the
     government side (taken in the 2019-20 offensives) and the part still on the opposition side.
 
+    ``area_km2_low`` and ``area_km2_high`` (km²) are the least and greatest area when each line a row
+    depends on is moved by its stated ``accuracy_km`` toward either side: outlines of the
+    governorate and the Astana areas in and out; the contact line (and ``later_line``) sideways,
+    with the Idlib area's outline following the line where it runs along it
+    (:func:`zonemap.uncertainty.scenarios`); the M4 road sideways. A line stating no accuracy is
+    not moved. These are bounds of a systematic shift, not confidence intervals.
+
     Examples
     --------
     >>> table = area_table()
@@ -33,38 +41,76 @@ def area_table(
     govs = data.load_layer("governorates")
     idlib = govs[govs["name"] == "Idlib"]
     rows.append(("Idlib governorate (shipped outline)", geodesic_area_km2(idlib.geometry.iloc[0]), 6097.0))
+    spans = [uncertainty.outline_range_km2(idlib.geometry.iloc[0], idlib["accuracy_km"].iloc[0])[1:]]
     areas = data.load_layer("de_escalation_areas")
-    rows += [(name, geodesic_area_km2(geom), np.nan) for name, geom in zip(areas["name"], areas.geometry)]
-    dmz = zones.sochi_dmz(contact_line, width_km=width_km)
-    rows += [
-        (f"Sochi DMZ, {w:g} km ({contact_line} line)", a, np.nan) for w, a in zip(dmz["width_max_km"], dmz["area_km2"])
-    ]
-    corridor = zones.m4_corridor(north_km=corridor_km, south_km=corridor_km)
-    rows.append((f"M4 security corridor, {corridor_km:g} km each side", float(corridor["area_km2"].iloc[0]), np.nan))
-    widest = dmz.geometry.iloc[-1]
-    taken = shapely.intersection(widest, zones.government_side(later_line))
-    label = f"Sochi DMZ {dmz['width_max_km'].iloc[-1]:g} km ({contact_line})"
-    rows.append((f"{label} on the government side of the {later_line} line", geodesic_area_km2(taken), np.nan))
-    rows.append(
-        (
-            f"{label} still on the opposition side of the {later_line} line",
-            geodesic_area_km2(shapely.difference(widest, taken)),
-            np.nan,
-        )
-    )
-    return pd.DataFrame(rows, columns=["zone", "area_km2", "official_km2"])
+    for name, geom, accuracy in zip(areas["name"], areas.geometry, areas["accuracy_km"]):
+        area, low, high = uncertainty.outline_range_km2(geom, accuracy)
+        rows.append((name, area, np.nan))
+        spans.append((low, high))
+    low_km, high_km = zones._check_width_range(width_km)
+    widths = sorted({low_km, high_km})
+
+    def bands(lines, area):
+        return [zones.dmz_geometry(lines["contact"], w, area=area) for w in widths]
+
+    for w, (area, low, high) in zip(widths, uncertainty.area_ranges_km2(bands, {"contact": contact_line})):
+        rows.append((f"Sochi DMZ, {w:g} km ({contact_line} line)", area, np.nan))
+        spans.append((low, high))
+
+    def corridor(lines, _area):
+        return [zones.m4_corridor(lines["road"], north_km=corridor_km, south_km=corridor_km).geometry.iloc[0]]
+
+    ((area, low, high),) = uncertainty.area_ranges_km2(corridor, {"road": zones.corridor_section()}, edge=False)
+    rows.append((f"M4 security corridor, {corridor_km:g} km each side", area, np.nan))
+    spans.append((low, high))
+
+    def split_by_later_line(lines, area):
+        widest = zones.dmz_geometry(lines["contact"], widths[-1], area=area)
+        taken = shapely.intersection(widest, zones.government_side(lines["later"], area))
+        return [taken, shapely.difference(widest, taken)]
+
+    label = f"Sochi DMZ {widths[-1]:g} km ({contact_line})"
+    if str(later_line) != str(contact_line):  # against its own line the split says nothing
+        lines = {"contact": contact_line, "later": later_line}
+        taken, kept = uncertainty.area_ranges_km2(split_by_later_line, lines)
+        sides = (("on the government side of", taken), ("still on the opposition side of", kept))
+        for where, (area, low, high) in sides:
+            rows.append((f"{label} {where} the {later_line} line", area, np.nan))
+            spans.append((low, high))
+    table = pd.DataFrame(rows, columns=["zone", "area_km2", "official_km2"])
+    table.insert(2, "area_km2_low", [low for low, _ in spans])
+    table.insert(3, "area_km2_high", [high for _, high in spans])
+    return table
 
 
 def width_sweep(widths_km=(15, 16, 17, 18, 19, 20), *, contact_line="2018", symmetric: bool = False) -> pd.DataFrame:
-    """Geodesic area (km²) of the DMZ band at each width in ``widths_km`` (km).
+    """Geodesic area (km²) of the DMZ band at each width in ``widths_km`` (km), with its range.
+
+    ``area_km2_low`` and ``area_km2_high`` (km²): the least and greatest area when the contact line
+    is moved by its stated ``accuracy_km`` toward either side (see :func:`area_table`).
 
     Examples
     --------
     >>> sweep = width_sweep((15, 20))
     >>> bool(sweep["area_km2"].is_monotonic_increasing)
     True
+    >>> bool((sweep["area_km2_low"] <= sweep["area_km2"]).all() and (sweep["area_km2"] <= sweep["area_km2_high"]).all())
+    True
     """
     from .zones import dmz_geometry
 
-    areas = [geodesic_area_km2(dmz_geometry(contact_line, w, symmetric=symmetric)) for w in widths_km]
-    return pd.DataFrame({"width_km": [float(w) for w in widths_km], "area_km2": areas})
+    widths = [float(w) for w in widths_km]
+
+    def bands(lines, area):
+        return [dmz_geometry(lines["contact"], w, symmetric=symmetric, area=area) for w in widths]
+
+    ranges = uncertainty.area_ranges_km2(bands, {"contact": contact_line}) if widths else []
+    return pd.DataFrame(
+        {
+            "width_km": widths,
+            "area_km2": [area for area, _, _ in ranges],
+            "area_km2_low": [low for _, low, _ in ranges],
+            "area_km2_high": [high for _, _, high in ranges],
+        },
+        dtype=float,
+    )

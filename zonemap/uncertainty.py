@@ -1,0 +1,659 @@
+"""Positional uncertainty: membership probabilities of incidents, and lines displaced by their accuracy.
+
+The error model (also in the README, "How sure is a membership?"):
+
+* Every line and every incident location carries a stated accuracy in km, read as the distance
+  the true position lies within, across the line, with 95 % probability: σ = accuracy / 1.96.
+  This is how map accuracy is reported (the US National Standard for Spatial Data Accuracy states
+  accuracy at the 95 % level), and it keeps a 20 km band meaningful: read as one σ, a 5 km line
+  error would leave no point of the band even 95 % sure to be in it. ACLED ``geo_precision`` codes
+  map to stated accuracies in km (:data:`GEO_PRECISION_KM`); a row's own ``accuracy_km`` wins.
+* The line's error and the incident's are independent Gaussians, so the error of the signed
+  distance between them (km, + on the opposition side) has σ² = σ_line² + σ_event².
+* ``p_opposition = Φ(d/σ)``: the true point is on the opposition side when the true signed
+  distance D ~ N(d, σ²) is positive.
+* ``p_in_dmz = Φ(d/σ) − Φ((d − w)/σ)``: the DMZ of depth w is the band 0 < D ≤ w. Its outer edge is
+  *defined* as w km from the line, so it moves rigidly with the line: the same error applies, and
+  no extra error is added for the edge.
+* A probability becomes a status: ``inside`` at p ≥ 0.95, ``outside`` at p ≤ 0.05, ``uncertain``
+  between (:data:`STATUS_THRESHOLDS`). With a 5 km line and a 2 km incident, ``uncertain`` is a
+  strip about ±5.3 km wide around each edge.
+* Counts: the number of events inside a zone is a sum of independent Bernoulli variables
+  (Poisson-binomial); its expectation is Σp, its variance Σp(1 − p), and the interval given is the
+  normal approximation (±1.96 √Σp(1 − p)), clipped to [0, events].
+
+Not modelled: the error of the Idlib area's outline (the distance is measured to the line only),
+correlation of one line's error along its length (each event sees the line's error independently),
+and errors larger than Gaussian tails.
+
+Area ranges (:func:`zonemap.measure.area_table`) displace whole lines by their stated accuracy
+(:func:`displace_line`, :func:`displace_outline`): a systematic shift by the full stated accuracy,
+a bound rather than an interval.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import zones
+from .errors import ArgumentError
+from .geodesy import geodesic_area_km2
+from .projection import LocalProjection, densify_geodesic
+
+#: Stated accuracy (km, 95 %) for ACLED's ``geo_precision`` codes: 1 = the named town or village (the coordinates
+#: of its centre; a town spans a few km), 2 = "near" a town or a small part of a district (the
+#: nearest town's coordinates), 3 = only a larger region is known (its centroid or capital). The
+#: values are the judgement behind the shipped sample (``geodata/incidents_sample.csv``).
+GEO_PRECISION_KM = {1: 2.0, 2: 5.0, 3: 15.0}
+#: Stated accuracy (km, 95 %) of an incident that gives neither ``accuracy_km`` nor ``geo_precision``.
+DEFAULT_EVENT_ACCURACY_KM = 2.0
+#: (low, high): p ≤ low is ``outside``, p ≥ high is ``inside``, anything between ``uncertain``.
+STATUS_THRESHOLDS = (0.05, 0.95)
+STATUSES = ("outside", "uncertain", "inside")
+#: z of the two-sided 95 % normal interval used for expected counts.
+Z95 = 1.959963984540054
+
+#: Rows per block of the vectorised kernels: a block's arrays stay in the CPU cache.
+BLOCK_ROWS = 65_536
+# Φ tabulated from math.erfc every 1/1024 on [-8.5, 8.5] (beyond, Φ is within 1e-17 of 0 or 1) and
+# interpolated linearly: within 3e-8 of Φ (the interpolation error is at most h²/8 · max|φ'|).
+# numpy has no erf, and scipy is deliberately not a dependency.
+_PHI_STEP = 1 / 1024
+_PHI_LIMIT = 8.5
+_PHI_GRID = np.arange(-_PHI_LIMIT, _PHI_LIMIT + 2 * _PHI_STEP, _PHI_STEP)
+_PHI_VALUES = np.array([0.5 * math.erfc(-z / math.sqrt(2)) for z in _PHI_GRID])
+_PHI_SLOPES = np.diff(_PHI_VALUES)
+_PHI_VALUES = _PHI_VALUES[:-1]
+
+
+def _phi_block(z: np.ndarray) -> np.ndarray:
+    """Φ of one block of z values (a new array; z is left alone, NaN stays NaN)."""
+    u = np.clip(z, -_PHI_LIMIT, _PHI_LIMIT)
+    missing = np.isnan(u)
+    has_missing = missing.any()
+    if has_missing:
+        u[missing] = 0.0
+    u += _PHI_LIMIT
+    u *= 1 / _PHI_STEP
+    cell = u.astype(np.intp)
+    u -= cell
+    out = _PHI_SLOPES[cell]
+    out *= u
+    out += _PHI_VALUES[cell]
+    if has_missing:
+        out[missing] = np.nan
+    return out
+
+
+def normal_cdf(x) -> np.ndarray:
+    """Standard normal distribution function Φ(x), vectorised (within 3e-8 of the exact value).
+
+    Examples
+    --------
+    >>> normal_cdf([0.0, 1.959964, -3.0]).round(6).tolist()
+    [0.5, 0.975, 0.00135]
+    """
+    x = np.asarray(x, dtype=float)
+    flat = x.ravel()
+    out = np.empty_like(flat)
+    for start in range(0, len(flat), BLOCK_ROWS):
+        out[start : start + BLOCK_ROWS] = _phi_block(flat[start : start + BLOCK_ROWS])
+    return out.reshape(x.shape)
+
+
+def sigma_km(accuracy_km) -> np.ndarray:
+    """σ (km) of a stated accuracy (km): the accuracy is the 95 % bound, so σ = accuracy / 1.96.
+
+    Examples
+    --------
+    >>> sigma_km([5.0, 1.96]).round(3).tolist()
+    [2.551, 1.0]
+    """
+    accuracy = np.asarray(accuracy_km, dtype=float)
+    if np.any(accuracy < 0):
+        raise ArgumentError("an accuracy in km must not be negative")
+    return accuracy / Z95
+
+
+def combined_sigma_km(line_sigma_km, event_sigma_km) -> np.ndarray:
+    """σ (km) of a signed distance: the line's and the event's independent errors, √(σ_line² + σ_event²).
+
+    Examples
+    --------
+    >>> combined_sigma_km(3.0, [4.0, 0.0]).tolist()
+    [5.0, 3.0]
+    """
+    return np.hypot(np.asarray(line_sigma_km, dtype=float), np.asarray(event_sigma_km, dtype=float))
+
+
+def event_accuracy_km(frame: pd.DataFrame, *, default_km: float = DEFAULT_EVENT_ACCURACY_KM) -> np.ndarray:
+    """Stated accuracy (km, 95 %) of each incident: ``accuracy_km``, else ACLED ``geo_precision``, else ``default_km``.
+
+    ``geo_precision`` 1, 2 and 3 map to :data:`GEO_PRECISION_KM` (2, 5 and 15 km); an unknown
+    code, a blank or a negative accuracy falls through to the next source.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"accuracy_km": [0.5, None, None], "geo_precision": [3, 2, None]})
+    >>> event_accuracy_km(frame).tolist()
+    [0.5, 5.0, 2.0]
+    """
+    accuracy = np.full(len(frame), float(default_km))
+    if "geo_precision" in frame:
+        codes = pd.to_numeric(frame["geo_precision"], errors="coerce")
+        mapped = codes.map(GEO_PRECISION_KM).to_numpy(dtype=float)
+        accuracy = np.where(np.isnan(mapped), accuracy, mapped)
+    if "accuracy_km" in frame:
+        stated = pd.to_numeric(frame["accuracy_km"], errors="coerce").to_numpy(dtype=float)
+        accuracy = np.where(np.isfinite(stated) & (stated >= 0), stated, accuracy)
+    return accuracy
+
+
+def event_sigma_km(frame: pd.DataFrame, *, default_km: float = DEFAULT_EVENT_ACCURACY_KM) -> np.ndarray:
+    """σ (km) of each incident's location: :func:`event_accuracy_km` / 1.96.
+
+    Examples
+    --------
+    >>> event_sigma_km(pd.DataFrame({"geo_precision": [1, 3]})).round(2).tolist()
+    [1.02, 7.65]
+    """
+    return sigma_km(event_accuracy_km(frame, default_km=default_km))
+
+
+def _cdf_of_ratio(numerator, sigma) -> np.ndarray:
+    """Φ(numerator/σ) elementwise, with the limits at σ = 0: 1 above, 0 below, ½ at 0 (NaN stays NaN)."""
+    numerator, sigma = np.broadcast_arrays(np.asarray(numerator, dtype=float), np.asarray(sigma, dtype=float))
+    if np.any(sigma < 0):
+        raise ArgumentError("sigma_km must not be negative")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = normal_cdf(numerator / sigma)
+    exact = sigma == 0
+    if exact.any():
+        step = np.where(numerator > 0, 1.0, np.where(numerator < 0, 0.0, np.where(numerator == 0, 0.5, np.nan)))
+        p = np.where(exact, step, p)
+    return p
+
+
+def p_opposition(signed_distance_km, sigma_km) -> np.ndarray:
+    """Probability that a point was on the opposition side of the line: Φ(d/σ).
+
+    ``signed_distance_km`` is + on the opposition side (as ``dist_<line>_km`` of :func:`~zonemap.classify`),
+    ``sigma_km`` the combined error σ (:func:`combined_sigma_km`, km); σ = 0 gives 0 or 1 (½ on the
+    line); a NaN distance gives NaN.
+
+    Examples
+    --------
+    >>> p_opposition([0.0, 5.0, -15.0], 5.0).round(3).tolist()
+    [0.5, 0.841, 0.001]
+    """
+    return _cdf_of_ratio(signed_distance_km, sigma_km)
+
+
+def p_in_band(signed_distance_km, width_km, sigma_km) -> np.ndarray:
+    """Probability that a point lay in the band 0 < D ≤ ``width_km`` on the opposition side of a line.
+
+    Φ(d/σ) − Φ((d − w)/σ): the band's outer edge is w km from the line by definition, so it moves
+    with the line and carries the same error (see the module notes).
+
+    Examples
+    --------
+    >>> p_in_band([10.0, 0.0, 20.0, 40.0], 20.0, 2.0).round(3).tolist()
+    [1.0, 0.5, 0.5, 0.0]
+    """
+    width = np.asarray(width_km, dtype=float)
+    if np.any(~(width > 0)):
+        raise ArgumentError("width_km must be positive")
+    d = np.asarray(signed_distance_km, dtype=float)
+    return _cdf_of_ratio(d, sigma_km) - _cdf_of_ratio(d - width, sigma_km)
+
+
+def _status_codes(p: np.ndarray, low: float, high: float) -> np.ndarray:
+    codes = (p > low).view(np.int8) + (p >= high).view(np.int8)  # 0 outside, 1 uncertain, 2 inside
+    codes[np.isnan(p)] = -1
+    return codes
+
+
+def _check_thresholds(low: float, high: float) -> None:
+    if not 0 <= low < high <= 1:
+        raise ArgumentError(f"status thresholds need 0 <= low < high <= 1, got {low!r}, {high!r}")
+
+
+def status(p, low: float = STATUS_THRESHOLDS[0], high: float = STATUS_THRESHOLDS[1]) -> pd.Categorical:
+    """``inside`` where p ≥ ``high``, ``outside`` where p ≤ ``low``, ``uncertain`` between (NaN stays missing).
+
+    Examples
+    --------
+    >>> status([0.99, 0.5, 0.01, float("nan")]).tolist()
+    ['inside', 'uncertain', 'outside', nan]
+    """
+    _check_thresholds(low, high)
+    codes = _status_codes(np.asarray(p, dtype=float), low, high)
+    return pd.Categorical.from_codes(codes, categories=STATUSES, validate=False)
+
+
+def line_accuracy_of(key) -> float:
+    """The stated accuracy (km, 95 %) of a contact line: a shipped key or anything :func:`~zonemap.zones.as_line` takes.
+
+    Examples
+    --------
+    >>> line_accuracy_of("2018")
+    5.0
+    """
+    accuracy = zones.as_line(key).accuracy_km
+    if not np.isfinite(accuracy):
+        raise ArgumentError(f"the contact line {key!r} states no accuracy_km: pass line_accuracy_km=")
+    return float(accuracy)
+
+
+def probability_columns(
+    classified: pd.DataFrame,
+    line_accuracy_km: float | Mapping[str, float] | None = None,
+    *,
+    dmz_width_km: float = zones.SOCHI_WIDTH_KM[1],
+    dmz_line: str = "2018",
+    event_accuracy_km=None,
+    thresholds: tuple[float, float] = STATUS_THRESHOLDS,
+) -> dict[str, np.ndarray | pd.Categorical]:
+    """The columns :func:`add_probabilities` adds, as a dict of arrays (for callers assembling a frame).
+
+    Examples
+    --------
+    >>> sorted(probability_columns(pd.DataFrame({"dist_2018_km": [3.0]})))
+    ['dmz_status', 'p_in_dmz', 'p_opposition', 'p_opposition_2018']
+    """
+    _check_thresholds(*thresholds)
+    width = float(dmz_width_km)
+    if not width > 0:
+        raise ArgumentError(f"dmz_width_km must be a positive number of km, got {dmz_width_km!r}")
+    keys = [c[5:-3] for c in classified.columns if c.startswith("dist_") and c.endswith("_km") and len(c) > 8]
+    if dmz_line not in keys:
+        raise ArgumentError(f"no column dist_{dmz_line}_km to measure the DMZ from (classify against {dmz_line!r})")
+    if event_accuracy_km is None:
+        event_sigma = event_sigma_km(classified)
+    else:
+        event_sigma = np.broadcast_to(sigma_km(event_accuracy_km), (len(classified),))
+
+    def line_sigma(key) -> float:
+        if isinstance(line_accuracy_km, Mapping) and key in line_accuracy_km:
+            return float(sigma_km(line_accuracy_km[key]))
+        if line_accuracy_km is None or isinstance(line_accuracy_km, Mapping):
+            return float(sigma_km(line_accuracy_of(key)))
+        return float(sigma_km(line_accuracy_km))
+
+    n = len(classified)
+    distances = {key: classified[f"dist_{key}_km"].to_numpy(dtype=float) for key in keys}
+    sigmas = {key: line_sigma(key) for key in keys}
+    in_force = None
+    if "dist_km" in classified:  # the line in force on each event's date, with its accuracy per row if given
+        rows_sigma = (
+            sigma_km(pd.to_numeric(classified["line_accuracy_km"]).to_numpy(dtype=float))
+            if "line_accuracy_km" in classified
+            else np.full(n, sigmas[dmz_line])
+        )
+        in_force = (classified["dist_km"].to_numpy(dtype=float), rows_sigma)
+    out = {f"p_opposition_{key}": np.empty(n) for key in keys}
+    out["p_in_dmz"] = np.empty(n)
+    if in_force is not None:
+        out["p_opposition"] = np.empty(n)
+    codes = np.empty(n, dtype=np.int8)
+    for start in range(0, n, BLOCK_ROWS):  # one pass over cache-sized blocks
+        rows = slice(start, start + BLOCK_ROWS)
+        event_var = np.square(event_sigma[rows])
+        for key in keys:
+            inverse = 1 / np.sqrt(event_var + sigmas[key] ** 2)
+            z = distances[key][rows] * inverse
+            out[f"p_opposition_{key}"][rows] = _phi_block(z)
+            if key == dmz_line:
+                z -= width * inverse
+                np.subtract(out[f"p_opposition_{key}"][rows], _phi_block(z), out=out["p_in_dmz"][rows])
+                codes[rows] = _status_codes(out["p_in_dmz"][rows], *thresholds)
+        if in_force is not None:
+            distance, rows_sigma = in_force
+            out["p_opposition"][rows] = _phi_block(distance[rows] / np.sqrt(event_var + np.square(rows_sigma[rows])))
+    if not np.all(event_sigma > 0) or not all(s > 0 for s in sigmas.values()):  # σ = 0 somewhere: exact limits
+        for key in keys:
+            sigma = combined_sigma_km(sigmas[key], event_sigma)
+            out[f"p_opposition_{key}"] = p_opposition(distances[key], sigma)
+            if key == dmz_line:
+                out["p_in_dmz"] = p_in_band(distances[key], width, sigma)
+                codes = _status_codes(out["p_in_dmz"], *thresholds)
+        if in_force is not None:
+            out["p_opposition"] = p_opposition(in_force[0], combined_sigma_km(in_force[1], event_sigma))
+    if in_force is None:
+        out["p_opposition"] = out[f"p_opposition_{dmz_line}"]
+    out["dmz_status"] = pd.Categorical.from_codes(codes, categories=STATUSES, validate=False)
+    return out
+
+
+def add_probabilities(
+    classified: pd.DataFrame,
+    line_accuracy_km: float | Mapping[str, float] | None = None,
+    *,
+    dmz_width_km: float = zones.SOCHI_WIDTH_KM[1],
+    dmz_line: str = "2018",
+    event_accuracy_km=None,
+    thresholds: tuple[float, float] = STATUS_THRESHOLDS,
+) -> pd.DataFrame:
+    """Add membership probabilities and statuses to a classified frame (see :func:`~zonemap.classify`).
+
+    For every signed distance column ``dist_<line>_km`` (km, + on the opposition side) it adds
+    ``p_opposition_<line>``; ``p_opposition`` for the line in force on each event's date (column
+    ``dist_km``, when the frame has it; else the same as ``p_opposition_<dmz_line>``); and
+    ``p_in_dmz``, the probability of lying in the DMZ at its maximum depth ``dmz_width_km`` (km)
+    along ``dmz_line``, with ``dmz_status`` (outside / uncertain / inside at ``thresholds``).
+
+    ``line_accuracy_km`` (km, 95 %) is one number for every line, a mapping line → km, or None to
+    read each line's stated ``accuracy_km`` (a per-row ``line_accuracy_km`` column serves
+    ``dist_km``). ``event_accuracy_km`` (km, 95 %) is a number, an array (one per row) or None for
+    :func:`event_accuracy_km`. Returns a new frame; NaN distances give NaN probabilities and a
+    missing status.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"dist_2018_km": [10.0, 19.3, 22.0, -9.0], "accuracy_km": [1.0, 1.0, 1.0, 1.0]})
+    >>> out = add_probabilities(frame)
+    >>> out["p_in_dmz"].round(2).tolist(), out["dmz_status"].tolist()
+    ([1.0, 0.61, 0.22, 0.0], ['inside', 'uncertain', 'uncertain', 'outside'])
+    """
+    columns = probability_columns(
+        classified,
+        line_accuracy_km,
+        dmz_width_km=dmz_width_km,
+        dmz_line=dmz_line,
+        event_accuracy_km=event_accuracy_km,
+        thresholds=thresholds,
+    )
+    return classified.assign(**columns)
+
+
+def expected_counts(
+    classified: pd.DataFrame,
+    p_column: str = "p_in_dmz",
+    *,
+    by_month: bool = True,
+    thresholds: tuple[float, float] = STATUS_THRESHOLDS,
+) -> pd.DataFrame:
+    """Events per month in a zone with their uncertainty: certain and uncertain counts, expected count Σp, 95 % range.
+
+    ``p_column`` holds each event's probability of being in the zone (``p_in_dmz``,
+    ``p_opposition``, …). Columns: [``month`` (YYYY-MM; undated rows are left out)], ``events``
+    (rows counted), ``inside`` (p ≥ high), ``uncertain``, ``outside`` (p ≤ low), ``expected`` (Σp),
+    ``expected_low`` and ``expected_high`` (Σp ∓ 1.96 √Σp(1 − p), the normal approximation of the
+    Poisson-binomial count, clipped to [0, events]). ``by_month=False`` gives one row for all rows.
+    Rows whose probability is NaN are counted in ``events`` only.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"p_in_dmz": [0.99, 0.5, 0.02, 0.6],
+    ...     "event_date": pd.to_datetime(["2020-02-01", "2020-02-03", "2020-02-09", "2020-03-01"])})
+    >>> expected_counts(frame).round(2).iloc[0].to_dict()  # doctest: +NORMALIZE_WHITESPACE
+    {'month': '2020-02', 'events': 3, 'inside': 1, 'uncertain': 1, 'outside': 1,
+     'expected': 1.51, 'expected_low': 0.47, 'expected_high': 2.55}
+    """
+    _check_thresholds(*thresholds)
+    low, high = thresholds
+    if p_column not in classified:
+        raise ArgumentError(f"no column {p_column!r}: add probabilities first (zonemap.uncertainty.add_probabilities)")
+    p = pd.to_numeric(classified[p_column]).to_numpy(dtype=float)
+    parts = pd.DataFrame(
+        {
+            "events": np.ones(len(p), dtype=np.int64),
+            "inside": (p >= high).astype(np.int64),
+            "uncertain": ((p > low) & (p < high)).astype(np.int64),
+            "outside": (p <= low).astype(np.int64),
+            "expected": np.nan_to_num(p),
+            "variance": np.nan_to_num(p * (1 - p)),
+        },
+        index=classified.index,
+    )
+    if by_month:
+        dated = classified["event_date"].notna().to_numpy()
+        parts = parts[dated].assign(month=classified.loc[dated, "event_date"].dt.strftime("%Y-%m"))
+        table = parts.groupby("month", sort=True).sum().reset_index()
+    else:
+        table = parts.sum().to_frame().T.astype({c: "int64" for c in ("events", "inside", "uncertain", "outside")})
+    half = Z95 * np.sqrt(table.pop("variance").to_numpy(dtype=float))
+    expected = table["expected"].to_numpy(dtype=float)
+    table["expected_low"] = np.clip(expected - half, 0, table["events"])
+    table["expected_high"] = np.clip(expected + half, 0, table["events"])
+    return table
+
+
+# --------------------------------------------------------------------------- lines displaced by their accuracy
+def displace_line(line, offset_km: float):
+    """A lon/lat line moved sideways by ``offset_km`` (km; + to the left of its direction, − to the right).
+
+    Every point moves along the perpendicular by the same geodesic distance: the line is densified
+    along its geodesics, offset in a local azimuthal equidistant projection (round joins) and
+    brought back to lon/lat (within metres of the geodesic offset over the region; tested against
+    ``pyproj.Geod``). A MultiLineString is displaced part by part; 0 km returns the line.
+
+    Examples
+    --------
+    >>> from zonemap.projection import GEOD
+    >>> north = displace_line(shapely.LineString([(36.0, 35.0), (36.5, 35.0)]), 5.0)
+    >>> lon, lat = shapely.get_coordinates(north.interpolate(0.5, normalized=True))[0]
+    >>> round(GEOD.inv(36.25, 35.0, lon, lat)[2] / 1000, 2)
+    5.0
+    """
+    offset_m = float(offset_km) * 1000.0
+    if not np.isfinite(offset_m):
+        raise ArgumentError(f"offset_km must be a number of km, got {offset_km!r}")
+    if offset_m == 0:
+        return line
+    proj = LocalProjection.around(line)
+    return proj.to_lonlat(_offset_m(proj.to_metric(densify_geodesic(line, max_segment_km=0.5)), offset_m))
+
+
+def displace_outline(polygon, offset_km: float):
+    """A lon/lat polygon whose outline moves outward by ``offset_km`` (km; inward when negative).
+
+    Geodesic to within metres: buffered in a local azimuthal equidistant projection with round
+    joins. Shrinking past the polygon's width gives an empty polygon.
+
+    Examples
+    --------
+    >>> from zonemap.geodesy import geodesic_area_km2
+    >>> square = shapely.box(36.0, 35.0, 36.1, 35.1)   # about 101 km²
+    >>> round(geodesic_area_km2(displace_outline(square, 1.0)) - geodesic_area_km2(square))   # + perimeter + π
+    44
+    """
+    offset_m = float(offset_km) * 1000.0
+    if not np.isfinite(offset_m):
+        raise ArgumentError(f"offset_km must be a number of km, got {offset_km!r}")
+    if offset_m == 0:
+        return polygon
+    proj = LocalProjection.around(polygon)
+    polygon_m = proj.to_metric(shapely.segmentize(polygon, 0.005))  # ~0.5 km steps in degrees, then metric
+    return zones._valid_lonlat(proj, shapely.buffer(polygon_m, offset_m, quad_segs=zones.QUAD_SEGS))
+
+
+def _offset_m(line_m, offset_m: float):
+    """A metric (Multi)LineString offset sideways by ``offset_m`` (+ left), part by part, as one geometry."""
+    parts = line_m.geoms if isinstance(line_m, shapely.MultiLineString) else [line_m]
+    moved = [shapely.offset_curve(part, offset_m, quad_segs=zones.QUAD_SEGS, join_style="round") for part in parts]
+    moved = [piece for m in moved for piece in shapely.get_parts(shapely.line_merge(m)) if not piece.is_empty]
+    return moved[0] if len(moved) == 1 else shapely.MultiLineString(moved)
+
+
+def _reach_edge(line_m, nominal_m, area_m, offset_m: float):
+    """Extend the ends of a displaced metric line that fell short of the area's edge, along their direction.
+
+    Only ends whose nominal end lay on the edge (within |offset| + 1 km) are extended, up to the first
+    crossing of the edge (plus 1 m) or 3 |offset| + 10 km, whichever comes first.
+    """
+    boundary = area_m.boundary
+    reach = abs(offset_m) + 1000.0
+    nominal_ends = shapely.get_coordinates(shapely.boundary(nominal_m))
+    edge_ends = [shapely.Point(xy) for xy in nominal_ends if boundary.distance(shapely.Point(xy)) <= reach]
+    longest = 3 * abs(offset_m) + 10_000.0
+
+    def extended(part: shapely.LineString) -> shapely.LineString:
+        coords = np.asarray(part.coords)
+        ends = []
+        for end, back in ((coords[0], part.interpolate(min(2000.0, part.length / 2))),
+                          (coords[-1], part.interpolate(max(part.length - 2000.0, part.length / 2)))):  # fmt: skip
+            point = shapely.Point(end)
+            if not edge_ends or min(point.distance(e) for e in edge_ends) > 2 * reach or not area_m.contains(point):
+                ends.append(None)
+                continue
+            step = end - np.asarray(back.coords[0])
+            step /= np.hypot(*step)
+            ray = shapely.LineString([end, end + step * longest])
+            hits = shapely.get_coordinates(shapely.intersection(ray, boundary))
+            far = longest if len(hits) == 0 else np.min(np.hypot(*(hits - end).T)) + 1.0
+            ends.append(end + step * far)
+        head = [] if ends[0] is None else [ends[0]]
+        tail = [] if ends[1] is None else [ends[1]]
+        return shapely.LineString(np.vstack([*head, coords, *tail]))
+
+    parts = line_m.geoms if isinstance(line_m, shapely.MultiLineString) else [line_m]
+    done = [extended(part) for part in parts]
+    return done[0] if len(done) == 1 else shapely.MultiLineString(done)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One way the lines could lie: each line moved by a signed offset (km, + to its left).
+
+    ``lines`` are the moved lines (lon/lat), their ends carried on to the area's edge where the
+    nominal line reached it; ``area`` is the area (lon/lat) with the strips each line moved across
+    added to it — where the area's outline runs along a line (the Idlib area follows the 2018 line),
+    the outline moves with the line instead of leaving a gap.
+    """
+
+    offsets_km: dict[str, float]
+    lines: dict[str, shapely.Geometry]
+    area: shapely.Geometry
+
+
+def _line_and_accuracy(value) -> tuple[shapely.Geometry, float]:
+    if isinstance(value, zones.Feature):
+        return value.geometry, value.accuracy_km
+    if isinstance(value, tuple) and len(value) == 2:
+        geometry, accuracy = value
+        return (zones.as_line(geometry).geometry if not isinstance(geometry, shapely.Geometry) else geometry), float(
+            accuracy
+        )
+    feature = zones.as_line(value)
+    return feature.geometry, feature.accuracy_km
+
+
+def scenarios(lines: Mapping[str, object], area=None, *, edge: bool = True) -> list[Scenario]:
+    """The nominal lines and every combination of each line displaced by ± its stated accuracy.
+
+    ``lines`` maps a name to a line: anything :func:`~zonemap.zones.as_line` takes (its
+    ``accuracy_km`` is used), a :class:`~zonemap.zones.Feature`, or a ``(line, accuracy_km)`` pair.
+    ``area`` is anything :func:`~zonemap.zones.as_area` takes (None: the Idlib area). The first
+    scenario is the nominal one (the lines and area unchanged); a line with no or zero accuracy is
+    never moved. Offsets are geodesic (local azimuthal equidistant projection, see :func:`displace_line`).
+    ``edge=False`` is for lines that do not bound the area (a road): their ends stay where they are
+    and the area is left unchanged.
+
+    Examples
+    --------
+    >>> [s.offsets_km for s in scenarios({"2018": "2018"})]
+    [{'2018': 0.0}, {'2018': -5.0}, {'2018': 5.0}]
+    """
+    zone = zones.as_area(area).geometry
+    named = {name: _line_and_accuracy(value) for name, value in lines.items()}
+    proj = LocalProjection.around(zone, *(geometry for geometry, _ in named.values()))
+    area_m = proj.to_metric(zone)
+    metric = {name: proj.to_metric(densify_geodesic(geometry, 0.5)) for name, (geometry, _) in named.items()}
+    groups: dict[bytes, list[str]] = {}  # the same line under two names moves as one
+    for name, (geometry, _) in named.items():
+        groups.setdefault(shapely.to_wkb(geometry), []).append(name)
+    choices = []
+    for names in groups.values():
+        accuracy = named[names[0]][1]
+        choices.append([0.0] if not (np.isfinite(accuracy) and accuracy > 0) else [0.0, -accuracy, accuracy])
+    out = []
+    for group_offsets in itertools.product(*choices):
+        if any(o != 0 for o in group_offsets) and any(o == 0 for o, c in zip(group_offsets, choices) if len(c) > 1):
+            continue  # nominal, or every movable line at one of its extremes
+        by_name = {name: float(o) for o, names in zip(group_offsets, groups.values()) for name in names}
+        offsets = [by_name[name] for name in named]
+        if not any(offsets):
+            nominal = {name: geometry for name, (geometry, _) in named.items()}
+            out.append(Scenario(dict(zip(named, offsets)), nominal, zone))
+            continue
+        strips = [
+            shapely.buffer(metric[name], offset * 1000.0, single_sided=True, quad_segs=zones.QUAD_SEGS)
+            for name, offset in zip(named, offsets)
+            if offset and edge
+        ]
+        grown_m = shapely.union_all([area_m, *strips])
+        moved = {}
+        for name, offset in zip(named, offsets):
+            line_m = metric[name] if offset == 0 else _offset_m(metric[name], offset * 1000.0)
+            if offset and edge:
+                line_m = _reach_edge(line_m, metric[name], grown_m, offset * 1000.0)
+            moved[name] = proj.to_lonlat(line_m) if offset else named[name][0]
+        grown = zones._valid_lonlat(proj, grown_m) if strips else zone
+        out.append(Scenario(dict(zip(named, offsets)), moved, grown))
+    return out
+
+
+def area_ranges_km2(measure, lines: Mapping[str, object], area=None, *, edge: bool = True) -> list[tuple]:
+    """[(area, low, high), …] in km² for each of several areas measured on the same :func:`scenarios`.
+
+    ``measure(lines, area)`` gets a dict of lon/lat lines (keys of ``lines``) and the area (lon/lat
+    polygon) and returns a sequence of lon/lat polygons (measured geodesically) or numbers of km².
+    Each triple is the nominal value and the least and greatest over the scenarios: the range of a
+    systematic shift of each line by its full stated accuracy toward either side — a bound on what
+    the lines' error can do, not a confidence interval. Nothing is measured twice.
+
+    Examples
+    --------
+    >>> def sides(lines, area):
+    ...     held = zones.opposition_side(lines["line"], area)
+    ...     return [held, shapely.difference(area, held)]
+    >>> [(round(a, -2), low < a < high) for a, low, high in area_ranges_km2(sides, {"line": "2020"})]
+    [(3500.0, True), (3600.0, True)]
+    """
+    values = []
+    for scenario in scenarios(lines, area, edge=edge):
+        measured = measure(scenario.lines, scenario.area)
+        values.append([float(geodesic_area_km2(v)) if isinstance(v, shapely.Geometry) else float(v) for v in measured])
+    return [(column[0], min(column), max(column)) for column in zip(*values)]
+
+
+def area_range_km2(measure, lines: Mapping[str, object], area=None, *, edge: bool = True) -> tuple[float, float, float]:
+    """(area, low, high) in km² of one area: :func:`area_ranges_km2` for a ``measure`` returning one polygon or number.
+
+    Examples
+    --------
+    >>> def band(lines, area):
+    ...     return zones.dmz_geometry(lines["line"], 20.0, area=area)
+    >>> area, low, high = area_range_km2(band, {"line": "2018"})
+    >>> low < area < high
+    True
+    """
+    return area_ranges_km2(lambda lines_, area_: [measure(lines_, area_)], lines, area, edge=edge)[0]
+
+
+def outline_range_km2(polygon, accuracy_km: float) -> tuple[float, float, float]:
+    """(area, low, high) in km² of a lon/lat polygon whose outline may lie ``accuracy_km`` (km) in or out.
+
+    Low and high are the geodesic areas with the outline moved inward and outward by the full stated
+    accuracy (:func:`displace_outline`); no or zero accuracy gives low = area = high.
+
+    Examples
+    --------
+    >>> area, low, high = outline_range_km2(shapely.box(36.0, 35.0, 36.1, 35.1), 1.0)
+    >>> round(low), round(area), round(high)
+    (65, 101, 145)
+    """
+    area = float(geodesic_area_km2(polygon))
+    accuracy = float(accuracy_km)
+    if not (np.isfinite(accuracy) and accuracy > 0):
+        return area, area, area
+    low, high = (float(geodesic_area_km2(displace_outline(polygon, sign * accuracy))) for sign in (-1, 1))
+    return area, min(low, area), max(high, area)
