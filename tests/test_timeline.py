@@ -300,3 +300,12 @@ def test_bad_user_timelines_are_refused_naming_file_row_and_problem(tmp_path):
     points = gpd.GeoDataFrame({"as_of": ["2019-01-01"]}, geometry=[shapely.Point(36.6, 35.9)], crs="EPSG:4326")
     with pytest.raises(InputError, match="expected line features, got Point"):
         tl.timeline(points)
+
+
+def test_taken_between_two_dates_is_judged_by_the_lines_in_force():
+    table = tl.timeline_table().set_index("as_of")
+    taken = tl.taken_between("2019-09-01", "2020-01-31")  # lines of 31 Aug 2019 and 29 Jan 2020
+    assert abs(float(tl.geodesic_area_km2(taken)) - table.loc["2020-01-29", "taken_since_previous_km2"]) < 0.5
+    assert tl.taken_between("2019-09-01", "2019-09-02").is_empty
+    with pytest.raises(ArgumentError, match="is before start"):
+        tl.taken_between("2020-03-05", "2019-01-01")

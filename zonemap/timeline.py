@@ -435,6 +435,28 @@ def line_periods(source=None, *, date_column: str = "as_of") -> pd.DataFrame:
     )
 
 
+def taken_between(start, end, source=None, *, date_column: str = "as_of") -> shapely.Geometry:
+    """The part of the Idlib area opposition-held as of ``start`` and government-held as of ``end`` (lon/lat).
+
+    Each date is judged by the line in force on it (so the answer is "taken between the line
+    of ``start`` and the line of ``end``"); its geodesic area is
+    ``zonemap.measure.geodesic_area_km2(taken_between(a, b))``.
+
+    Examples
+    --------
+    >>> taken = taken_between("2018-09-17", "2020-03-05")
+    >>> table = timeline_table()
+    >>> held = table["opposition_km2"]
+    >>> bool(abs(geodesic_area_km2(taken) - (held.iloc[0] - held.iloc[-1])) < 1.0)
+    True
+    """
+    tl = load_timeline(source, date_column=date_column)
+    before, after = tl.state(tl.index_of(start)), tl.state(tl.index_of(end))
+    if after.index < before.index:
+        raise ArgumentError(f"end {end!r} is before start {start!r}")
+    return _clean(shapely.difference(before.opposition, after.opposition))
+
+
 # --------------------------------------------------------------------------- zone validity
 @functools.cache
 def _validity() -> pd.DataFrame:
