@@ -287,7 +287,7 @@ def qml(layer: str, geometry: str, fields: list[str]) -> str:
     (True, True)
     """
     spec = LAYER_STYLES[layer]
-    root = ET.Element("qgis", version="3.22.0", styleCategories="Symbology|Fields|Labeling")
+    root = ET.Element("qgis", version="3.22.0", styleCategories="Symbology|Fields")
     renderer = ET.SubElement(
         root,
         "renderer-v2",
