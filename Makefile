@@ -40,6 +40,11 @@ test: $(STAMP) browser-deps
 	$(BIN)/ruff check $(SRC)
 	$(BIN)/python -m pytest
 
+## The property tests with many new random examples each run (hypothesis profile "deep", tests/conftest.py).
+.PHONY: test-deep
+test-deep: $(STAMP)
+	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest tests/test_properties.py -q --hypothesis-show-statistics
+
 ## Debian's PyQGIS (python3-qgis, for /usr/bin/python3; ~230 MB download, ~1 min) and the test that
 ## opens the GeoPackage export in it. `make test` runs that test too wherever PyQGIS is installed.
 .PHONY: test-qgis qgis-deps
