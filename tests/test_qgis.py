@@ -29,6 +29,7 @@ report = {"qgis": Qgis.QGIS_VERSION, "layers": {}}
 for name in names:
     layer = QgsVectorLayer(f"{path}|layername={name}", name, "ogr")
     info = {"valid": layer.isValid(), "features": layer.featureCount()}
+    info["title"], info["abstract"] = layer.metadata().title(), layer.metadata().abstract()
     renderer = layer.renderer()
     info["renderer"] = renderer.type() if renderer else None
     info["fields"] = {field.name(): field.typeName() for field in layer.fields()}
@@ -123,6 +124,13 @@ def test_qgis_draws_every_feature_with_exactly_one_rule(qgis_report, layer):
     assert all(len(drawn) == 1 for drawn in info["drawn_by"]), info["drawn_by"]
     if layer == "contact_lines":
         assert [drawn[0] for drawn in info["drawn_by"]] == [rule.label for rule in styles.LAYER_STYLES[layer].rules[:2]]
+
+
+@pytest.mark.parametrize("layer", sorted(styles.LAYER_STYLES))
+def test_qgis_shows_the_readable_title_and_description(qgis_report, layer):
+    info = qgis_report[0]["layers"][layer]
+    spec = styles.LAYER_STYLES[layer]
+    assert (info["title"], info["abstract"]) == (spec.title, spec.description)  # layer metadata in QGIS
 
 
 @pytest.mark.parametrize("layer", sorted(styles.LAYER_STYLES))
