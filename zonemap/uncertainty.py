@@ -303,20 +303,23 @@ def probability_columns(
     if in_force is not None:
         out["p_opposition"] = np.empty(n)
     codes = np.empty(n, dtype=np.int8)
-    for start in range(0, n, BLOCK_ROWS):  # one pass over cache-sized blocks
-        rows = slice(start, start + BLOCK_ROWS)
-        event_var = np.square(event_sigma[rows])
-        for key in keys:
-            inverse = 1 / np.sqrt(event_var + sigmas[key] ** 2)
-            z = distances[key][rows] * inverse
-            out[f"p_opposition_{key}"][rows] = _phi_block(z)
-            if key == dmz_line:
-                z -= width * inverse
-                np.subtract(out[f"p_opposition_{key}"][rows], _phi_block(z), out=out["p_in_dmz"][rows])
-                codes[rows] = _status_codes(out["p_in_dmz"][rows], *thresholds)
-        if in_force is not None:
-            distance, rows_sigma = in_force
-            out["p_opposition"][rows] = _phi_block(distance[rows] / np.sqrt(event_var + np.square(rows_sigma[rows])))
+    with np.errstate(divide="ignore", invalid="ignore"):  # σ = 0 is redone exactly below
+        for start in range(0, n, BLOCK_ROWS):  # one pass over cache-sized blocks
+            rows = slice(start, start + BLOCK_ROWS)
+            event_var = np.square(event_sigma[rows])
+            for key in keys:
+                inverse = 1 / np.sqrt(event_var + sigmas[key] ** 2)
+                z = distances[key][rows] * inverse
+                out[f"p_opposition_{key}"][rows] = _phi_block(z)
+                if key == dmz_line:
+                    z -= width * inverse
+                    np.subtract(out[f"p_opposition_{key}"][rows], _phi_block(z), out=out["p_in_dmz"][rows])
+                    codes[rows] = _status_codes(out["p_in_dmz"][rows], *thresholds)
+            if in_force is not None:
+                distance, rows_sigma = in_force
+                out["p_opposition"][rows] = _phi_block(
+                    distance[rows] / np.sqrt(event_var + np.square(rows_sigma[rows]))
+                )
     if not np.all(event_sigma > 0) or not all(s > 0 for s in sigmas.values()):  # σ = 0 somewhere: exact limits
         for key in keys:
             sigma = combined_sigma_km(sigmas[key], event_sigma)
@@ -519,6 +522,17 @@ def _reach_edge(line_m, nominal_m, area_m, offset_m: float):
     return done[0] if len(done) == 1 else shapely.MultiLineString(done)
 
 
+def _strip_outside(line_m, offset_m: float, area_m):
+    """The parts of the strip a metric line sweeps when moved by ``offset_m`` that lie outside the area
+    along the line: pieces smaller than offset² (the corners where the line crosses the outline at its
+    ends) are left out, so only an outline that follows the line moves with it."""
+    if offset_m == 0:
+        return shapely.Polygon()
+    strip = shapely.buffer(line_m, offset_m, single_sided=True, quad_segs=zones.QUAD_SEGS)
+    pieces = shapely.get_parts(shapely.difference(strip, area_m))
+    return shapely.union_all(pieces[shapely.area(pieces) >= offset_m * offset_m])
+
+
 @dataclass(frozen=True)
 class Scenario:
     """One way the lines could lie: each line moved by a signed offset (km, + to its left).
@@ -584,11 +598,8 @@ def scenarios(lines: Mapping[str, object], area=None, *, edge: bool = True) -> l
             nominal = {name: geometry for name, (geometry, _) in named.items()}
             out.append(Scenario(dict(zip(named, offsets)), nominal, zone))
             continue
-        strips = [
-            shapely.buffer(metric[name], offset * 1000.0, single_sided=True, quad_segs=zones.QUAD_SEGS)
-            for name, offset in zip(named, offsets)
-            if offset and edge
-        ]
+        strips = [_strip_outside(metric[name], offset * 1000.0, area_m) for name, offset in zip(named, offsets)]
+        strips = [strip for strip, offset in zip(strips, offsets) if offset and edge]
         grown_m = shapely.union_all([area_m, *strips])
         moved = {}
         for name, offset in zip(named, offsets):
