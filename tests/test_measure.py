@@ -1,10 +1,12 @@
 """Areas against pyproj.Geod and the area table's consistency."""
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 
-from zonemap import measure
+import zonemap
+from zonemap import measure, uncertainty, zones
 from zonemap.projection import GEOD
 
 
@@ -44,3 +46,46 @@ def test_width_sweep_matches_table_and_increases(table):
     assert sweep["width_km"].tolist() == [15, 16, 17, 18, 19, 20]
     assert np.all(np.diff(sweep["area_km2"]) > 0)
     assert sweep["area_km2"].iloc[-1] == pytest.approx(table.loc["Sochi DMZ, 20 km (2018 line)", "area_km2"])
+
+
+# --------------------------------------------------------------------------- ranges under the stated accuracy
+def test_every_area_lies_within_its_range(table):
+    assert (table["area_km2_low"] <= table["area_km2"]).all()
+    assert (table["area_km2"] <= table["area_km2_high"]).all()
+    assert (table["area_km2_high"] > table["area_km2_low"]).all()  # every shipped line states an accuracy
+
+
+def test_m4_row_is_the_corridor_and_its_range_comes_from_the_road(table):
+    row = table.loc["M4 security corridor, 6 km each side"]
+    assert row["area_km2"] == pytest.approx(float(zonemap.m4_corridor()["area_km2"].iloc[0]), rel=1e-9)
+    assert 0 < row["area_km2_high"] - row["area_km2_low"] < 0.1 * row["area_km2"]  # a road moved sideways
+
+
+def test_zero_accuracy_gives_no_range():
+    line = zones.as_line("2018").geometry
+    user_line = gpd.GeoDataFrame({"accuracy_km": [0.0]}, geometry=[line], crs="EPSG:4326")
+    table = measure.area_table(contact_line=user_line, later_line="2020").set_index("zone")
+    dmz = table[table.index.str.startswith("Sochi DMZ,")]
+    assert len(dmz) == 2 and (dmz["area_km2_low"] == dmz["area_km2"]).all()
+    assert (dmz["area_km2_high"] == dmz["area_km2"]).all()
+    sweep = measure.width_sweep((15, 20), contact_line=user_line)
+    assert sweep["area_km2_low"].equals(sweep["area_km2"]) and sweep["area_km2_high"].equals(sweep["area_km2"])
+
+
+def test_range_grows_with_the_stated_accuracy():
+    line = zones.as_line("2018").geometry
+
+    def band(lines, area):
+        return zones.dmz_geometry(lines["line"], 20.0, area=area)
+
+    spans = []
+    for accuracy_km in (1.0, 3.0, 5.0):
+        area, low, high = uncertainty.area_range_km2(band, {"line": (line, accuracy_km)})
+        assert low <= area <= high
+        spans.append(high - low)
+    assert 0 < spans[0] < spans[1] < spans[2]
+
+
+def test_width_sweep_ranges_contain_the_areas():
+    sweep = measure.width_sweep((15, 20))
+    assert (sweep["area_km2_low"] < sweep["area_km2"]).all() and (sweep["area_km2"] < sweep["area_km2_high"]).all()
