@@ -204,3 +204,12 @@ def test_geojson_and_parquet_keep_iso_text_dates(tmp_path):
     export.export_layers(path, "parquet")
     frame = pd.read_parquet(path, columns=["layer", "as_of"])
     assert frame.loc[frame["layer"] == "contact_lines", "as_of"].tolist() == ["2018-09-17", "2020-03-05"]
+
+
+def test_a_layer_of_unknown_geometry_kind_is_written_unstyled(tmp_path):
+    path = tmp_path / "x.gpkg"
+    empty = export.all_layers()["m4_corridor"].iloc[:0]  # no features: GDAL cannot tell the geometry type
+    export.write_geopackage({"m4_corridor": empty, "roads": export.all_layers()["roads"]}, path)
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT count(*) FROM m4_corridor").fetchone() == (0,)
+        assert [r[0] for r in connection.execute("SELECT f_table_name FROM layer_styles")] == ["roads"]

@@ -110,19 +110,18 @@ def with_dates(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame.assign(**converted)
 
 
-def _geometry_kind(frame: gpd.GeoDataFrame) -> str:
+def _geometry_kind(geometry_type: str) -> str | None:
+    """``point``, ``line`` or ``polygon`` for a GDAL geometry type name (None for mixed or unknown)."""
     kinds = {"Point": "point", "LineString": "line", "Polygon": "polygon"}
-    found = {kinds[kind.removeprefix("Multi")] for kind in frame.geom_type.dropna().unique()}
-    if len(found) != 1:
-        raise ValueError(f"a GeoPackage layer needs one geometry kind, got {sorted(found) or 'none'}")
-    return found.pop()
+    return kinds.get(geometry_type.removeprefix("Multi").removesuffix(" Z"))
 
 
 def write_geopackage(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLike) -> None:
     """Write ``layers`` to a new GeoPackage, each with its title, DATE fields and default style.
 
     Layers named in :data:`zonemap.styles.LAYER_STYLES` get a row in ``layer_styles`` (QML and
-    SLD, ``useAsDefault`` true), which QGIS applies when it opens the layer.
+    SLD, ``useAsDefault`` true), which QGIS applies when it opens the layer; other layers (and
+    layers of mixed geometry kinds) are written unstyled.
 
     Examples
     --------
@@ -140,10 +139,10 @@ def write_geopackage(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLik
         frame = with_dates(frame)
         frame.to_file(path, layer=name, driver="GPKG", promote_to_multi=True, use_arrow=True, layer_options=options,
                       dataset_options=GPKG_DATASET_OPTIONS)  # fmt: skip
-        if spec is None:
-            continue
         info = pyogrio.read_info(path, layer=name)
-        kind = _geometry_kind(frame)
+        kind = _geometry_kind(info["geometry_type"])
+        if spec is None or kind is None:
+            continue
         rows.append(
             {
                 "f_table_catalog": "",
