@@ -15,9 +15,9 @@ import sys
 import threading
 import warnings
 
-from . import export, incidents, measure, summary, zones
+from . import export, gazetteer, incidents, measure, summary, zones
 from .errors import ArgumentError, ZonemapError, ZonemapWarning
-from .output import plan_outputs
+from .output import plan_outputs, writing
 
 
 class _Parser(argparse.ArgumentParser):
@@ -114,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="dask: one partition (file of a folder) at a time, written as it is done, for inputs larger than memory",
     )  # fmt: skip
     _add_reading_options(events)
+    towns = commands.add_parser("places", help="list the gazetteer places inside a zone (e.g. dmz_20km)")
+    towns.add_argument("--in", dest="zone", required=True, metavar="ZONE", help="idlib, dmz_20km, m4_corridor, …")
+    towns.add_argument("--as-of", metavar="DATE", help="use the contact line in force on DATE (YYYY-MM-DD)")
+    _add_model_options(towns)
+    towns.add_argument("--json", action="store_true", help="print a JSON list of places with lon, lat")
     return parser
 
 
@@ -214,28 +219,28 @@ def run_figure(args) -> None:
 def run_incidents(args) -> None:
     from . import classification
 
-    fmt = incidents.output_format(args.output)
     folder = args.engine == "dask"
-    if folder and fmt != "parquet":
-        raise ArgumentError(
-            f"{args.output}: with --engine dask the output is a folder of GeoParquet parts: OUT.parquet"
-        )
     plan = plan_outputs(
         {"-o": args.output, "--rejects": args.rejects, "--summary": args.summary},
         inputs=_inputs(args, args.file),
         folders=("-o",) if folder else (),
     )
+    fmt = incidents.output_format(args.output)
+    if folder and fmt != "parquet":
+        raise ArgumentError(
+            f"{args.output}: with --engine dask the output is a folder of GeoParquet parts: OUT.parquet"
+        )
     model = classification.zone_model(**_model(args))
     with plan:
         if folder:
             done = _incidents_on_dask(args, model, plan)
         else:
-            done = _incidents_in_memory(args, model, plan)
+            done = _incidents_in_memory(args, model, plan, fmt)
     for line in done:
         print(line)
 
 
-def _incidents_in_memory(args, model, plan) -> list[str]:
+def _incidents_in_memory(args, model, plan, fmt: str) -> list[str]:
     """Read, classify and write every output to its temporary path; returns the lines to print once committed."""
     from . import classification
 
@@ -244,7 +249,8 @@ def _incidents_in_memory(args, model, plan) -> list[str]:
     print(events.report())
     sides = {c: int((classified[c] == "opposition").sum()) for c in classified.columns if c.startswith("side_")}
     _print_zones(summary.zone_counts(classified), sides)
-    incidents.write_incidents(classified, plan.path("-o"), fmt=incidents.output_format(args.output))
+    with writing(args.output):
+        incidents.write_incidents(classified, plan.path("-o"), fmt=fmt)
     done = [f"wrote {len(classified):,} classified incidents to {args.output}"]
     monthly = summary.monthly_summary(classified, by_event_type=args.by_event_type) if args.summary else None
     return done + _write_secondary(plan, args, events.rejected, monthly)
@@ -255,7 +261,8 @@ def _incidents_on_dask(args, model, plan) -> list[str]:
     from . import scale
 
     names = {"lon": args.lon_column, "lat": args.lat_column, "date": args.date_column}
-    written = scale.write_parts(args.file, plan.path("-o"), model, **names, by_event_type=args.by_event_type)
+    with writing(args.output):
+        written = scale.write_parts(args.file, plan.path("-o"), model, **names, by_event_type=args.by_event_type)
     print(incidents.report(args.file, written.rows_read, written.accepted, written.rejected, written.warnings))
     _print_zones(written.zone_counts, written.opposition)
     parts = f"{written.parts:,} GeoParquet part{'' if written.parts == 1 else 's'}"
@@ -267,10 +274,12 @@ def _write_secondary(plan, args, rejected, monthly) -> list[str]:
     """The ``--rejects`` and ``--summary`` CSVs, to their temporary paths; returns the lines to print."""
     done = []
     if args.rejects:
-        rejected.to_csv(plan.path("--rejects"), index=False, encoding="utf-8")
+        with writing(args.rejects):
+            rejected.to_csv(plan.path("--rejects"), index=False, encoding="utf-8")
         done.append(f"wrote {len(rejected):,} rejected rows to {args.rejects}")
     if monthly is not None:
-        monthly.to_csv(plan.path("--summary"), index=False, encoding="utf-8")
+        with writing(args.summary):
+            monthly.to_csv(plan.path("--summary"), index=False, encoding="utf-8")
         done.append(f"wrote the monthly summary ({len(monthly):,} rows) to {args.summary}")
     return done
 
@@ -336,7 +345,31 @@ def _on_sigterm(signum, frame) -> None:
     raise _Terminated()
 
 
+def run_places(args) -> None:
+    options = _model(args)
+    if args.as_of and options["contact_line"] != "2018":
+        raise ArgumentError("--as-of picks the contact line in force that day; leave out --contact-line")
+    if args.as_of:
+        del options["contact_line"]
+    found = gazetteer.places_in(args.zone, args.as_of, **options)
+    sides = ["side_as_of"] if args.as_of else ["side_2018", "side_2020"]
+    if args.json:
+        records = found.drop(columns="geometry").assign(lon=found.geometry.x.round(6), lat=found.geometry.y.round(6))
+        text = records.astype(object).where(records.notna(), None).to_dict("records")
+        print(json.dumps(text, indent=2, ensure_ascii=False, default=int))
+        return
+    rows = [("name", "kind", "governorate", *sides, "to_edge_km")]
+    for row in found.itertuples():
+        admin = f"{row.admin1} ({row.admin1_pcode})" if isinstance(row.admin1_pcode, str) else str(row.admin1 or "")
+        rows.append((row.name, row.kind, admin, *(getattr(row, s) for s in sides), f"{row.to_edge_km:.2f}"))
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(f"{c!s:<{w}}" for c, w in zip(r, widths)).rstrip())
+    print(f"{len(found)} places in {args.zone}" + (f" as of {args.as_of}" if args.as_of else ""))
+
+
 COMMANDS = {"areas": run_areas, "export": run_export, "map": run_map, "figure": run_figure, "incidents": run_incidents}
+COMMANDS["places"] = run_places
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,5 +34,9 @@ class ArgumentError(ZonemapError, ValueError):
     """An option or parameter value is out of range or inconsistent (e.g. a negative width)."""
 
 
+class OutputError(ZonemapError, OSError):
+    """An output could not be written (disk full, file too large, …); the previous file is unchanged."""
+
+
 class ZonemapWarning(UserWarning):
     """Input was usable after a repair zonemap made (e.g. repeated points removed); says what it did."""

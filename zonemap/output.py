@@ -23,7 +23,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ArgumentError
+from .errors import ArgumentError, OutputError, ZonemapError
 
 #: The file zonemap leaves in each output folder it writes; a folder without it is never replaced.
 FOLDER_MARKER = ".zonemap-output"
@@ -51,10 +51,11 @@ def check_target(path: str | os.PathLike, *, folder: bool = False, what: str = "
 
     Examples
     --------
-    >>> check_target("/dev/null")
-    Traceback (most recent call last):
-    ...
-    zonemap.errors.ArgumentError: /dev/null: is a character device, not a regular file; zonemap replaces only regular files
+    >>> try:
+    ...     check_target("/dev/null")
+    ... except ArgumentError as error:
+    ...     print(error)
+    /dev/null: is a character device, not a regular file; zonemap replaces only regular files
     """
     target = Path(path)
     if not target.name or target.name in (".", ".."):
@@ -276,6 +277,51 @@ def _is_within(inner: Path, outer: Path) -> bool:
     return True
 
 
+#: Bytes written to probe a folder after a writer failed, to tell a full disk from other causes.
+_PROBE_BYTES = 1 << 20
+
+
+@contextlib.contextmanager
+def writing(target: str | os.PathLike):
+    """Turn any failure of the writer inside into one :class:`~zonemap.errors.OutputError` line.
+
+    Writers (GDAL above all) report a full disk in their own words ("no such table"); the folder is
+    probed with a real write so the message says what the system says (e.g. no space left).
+
+    Examples
+    --------
+    >>> try:
+    ...     with writing("out.csv"):
+    ...         raise RuntimeError("sqlite3_exec failed")
+    ... except OutputError as error:
+    ...     print(error)
+    out.csv: could not be written (sqlite3_exec failed); any previous file is unchanged
+    """
+    try:
+        yield
+    except ZonemapError:
+        raise
+    except Exception as exc:  # writers raise many types (pyogrio, pyarrow, OSError); all mean "not written"
+        cause = _folder_problem(Path(target).parent) or " ".join(str(exc).split())[:300] or type(exc).__name__
+        raise OutputError(f"{target}: could not be written ({cause}); any previous file is unchanged") from exc
+
+
+def _folder_problem(folder: Path) -> str | None:
+    """What the system says when a megabyte is written to ``folder`` (None if that works)."""
+    probe = folder / f".zonemap-probe.{secrets.token_hex(4)}"
+    try:
+        with open(probe, "wb") as handle:
+            handle.write(bytes(_PROBE_BYTES))
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
+    return None
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, *, inputs=()):
     """Yield a temporary path beside ``path``; on success rename it to ``path``, else delete it.
@@ -291,7 +337,7 @@ def atomic_path(path: str | os.PathLike, *, inputs=()):
     >>> target.read_text()
     'done'
     """
-    with plan_outputs({"output": path}, inputs=inputs) as plan:
+    with plan_outputs({"output": path}, inputs=inputs) as plan, writing(path):
         yield plan.path("output")
 
 
@@ -311,5 +357,5 @@ def atomic_folder(path: str | os.PathLike, *, inputs=()):
     >>> [p.name for p in target.iterdir() if not p.name.startswith(".")]
     ['part-0.txt']
     """
-    with plan_outputs({"output": path}, inputs=inputs, folders=("output",)) as plan:
+    with plan_outputs({"output": path}, inputs=inputs, folders=("output",)) as plan, writing(path):
         yield plan.path("output")

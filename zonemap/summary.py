@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 ALL = "all incidents"
@@ -9,7 +10,7 @@ ALL = "all incidents"
 
 def zone_columns(classified: pd.DataFrame) -> list[str]:
     """The ``in_<zone>`` membership columns of a classified frame."""
-    return [c for c in classified.columns if c.startswith("in_")]
+    return [c for c in classified.columns if c.startswith("in_") and "_in_file" not in c]  # not an earlier run's
 
 
 def zone_counts(classified: pd.DataFrame) -> pd.DataFrame:
@@ -21,14 +22,15 @@ def zone_counts(classified: pd.DataFrame) -> pd.DataFrame:
     >>> zone_counts(frame).to_dict("records")
     [{'zone': 'all incidents', 'events': 2, 'fatalities': 4.0}, {'zone': 'idlib', 'events': 1, 'fatalities': 3.0}]
     """
-    rows = [{"zone": ALL, "events": len(classified), "fatalities": float(classified["fatalities"].sum())}]
+    fatalities = classified["fatalities"] if "fatalities" in classified else pd.Series(np.nan, index=classified.index)
+    rows = [{"zone": ALL, "events": len(classified), "fatalities": float(fatalities.sum())}]
     for column in zone_columns(classified):
         inside = _members(classified[column])
         rows.append(
             {
                 "zone": column.removeprefix("in_"),
                 "events": int(inside.sum()),
-                "fatalities": float(classified.loc[inside, "fatalities"].sum()),
+                "fatalities": float(fatalities[inside].sum()),
             }
         )
     return pd.DataFrame(rows)

@@ -5,9 +5,16 @@ Each file is something a user could really hand over; EXPECTED.json says what zo
 """
 
 import codecs
+import io
 import json
 import random
 from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from shapely import Point
+
+from zonemap.incidents import SNIFF_BYTES
 
 HERE = Path(__file__).resolve().parent
 HEADER = "event_id_cnty,event_date,event_type,latitude,longitude,fatalities,notes\n"
@@ -20,6 +27,12 @@ def good(n: int) -> str:
 
 def feature(geometry, **props):
     return {"type": "Feature", "properties": {"event_date": "2020-02-27", **props}, "geometry": geometry}
+
+
+def _parquet(frame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer)
+    return buffer.getvalue()
 
 
 def main() -> None:
@@ -82,6 +95,47 @@ def main() -> None:
     add("mixed_bag.csv", HEADER + good(5) + "B1,2020-02-27,Battles,,36.6,1,x\nB2,2020-02-30,Battles,35.9,36.6,1,x\n"
         "B3,2020-02-27,Battles,35.9,36.6,-4,x\n" + good(3), accepted=8,
         rejected={"missing latitude": 1, "unparseable date": 1, "bad fatalities": 1})  # fmt: skip
+    # Found by the adversarial trial: values changed, rows swallowed, dates invented (issue 12).
+    lines = good(1000).splitlines(keepends=True)
+    lines[9] = lines[9].replace(",fine\n", ',"opens a quote that never closes\n')
+    lines[499] = lines[499].replace(",fine\n", ',"a ""quoted"" note"\n')
+    add("unclosed_quote.csv", HEADER + "".join(lines), error="a quote opened in this row does not close")
+    lines = good(50).splitlines(keepends=True)
+    lines[9] = lines[9].replace(",fine\n", ',"opens a quote at the end\n')
+    add("unclosed_quote_at_end.csv", HEADER + "".join(lines), error="a quote opened in this row does not close")
+    add("quoted_line_breaks.csv", HEADER + good(2) + 'Q1,2020-02-27,Battles,35.9,36.6,1,"a note\nover two lines"\n',
+        accepted=3, rejected={})  # fmt: skip
+    add("thousands_separator.csv", HEADER + good(2) + 'T1,2020-02-27,Battles,35.9,36.6,"1,000",x\n'
+        'T2,2020-02-27,Battles,35.9,36.6,"12,345",x\nT3,2020-02-27,Battles,35.9,36.6,"1,234.0",x\n',
+        accepted=5, rejected={})  # fmt: skip
+    add("ambiguous_coordinates.csv", HEADER + good(2) + 'A1,2020-02-27,Battles,"35,930",36.6,1,x\n',
+        accepted=2, rejected={"ambiguous number": 1})  # fmt: skip
+    add("decimal_comma_column.csv", HEADER + 'D1,2020-02-27,Battles,"35,9306","36,6339",1,x\n'
+        'D2,2020-02-27,Battles,"35,930","36,634",1,x\n', accepted=2, rejected={})  # fmt: skip
+    add("fatalities_decimal_comma.csv", "event_date;latitude;longitude;fatalities\n2020-02-27;35,93;36,63;2,5\n"
+        "2020-02-27;35,93;36,63;1,000\n2020-02-27;35,93;36,63;3\n",
+        accepted=1, rejected={"bad fatalities": 1, "ambiguous number": 1})  # fmt: skip
+    add("timezone_dates.csv", "event_date,latitude,longitude\n2020-02-27T01:30+03:00,35.9,36.6\n"
+        "2020-02-27T00:00:00+0300,35.9,36.6\n2020-02-27T23:30Z,35.9,36.6\n", accepted=3, rejected={})  # fmt: skip
+    add("relative_dates.csv", "event_date,latitude,longitude\ntoday,35.9,36.6\nNow,35.9,36.6\n2020-02-27,35.9,36.6\n",
+        accepted=1, rejected={"relative date": 2})  # fmt: skip
+    add("partial_dates.csv", "event_date,latitude,longitude\n2020,35.9,36.6\n2020-02,35.9,36.6\n"
+        "February 2020,35.9,36.6\n2020-02-27,35.9,36.6\n", accepted=4, rejected={})  # fmt: skip
+    add("geometry_column.csv", "event_date,latitude,longitude,geometry\n2020-02-27,35.9,36.6,POINT (36.6 35.9)\n",
+        accepted=1, rejected={})  # fmt: skip
+    add("deeply_nested.geojson", "[" * 100_000 + "]" * 100_000, error="nested too deeply")
+    add("crs_as_list.geojson", json.dumps({"type": "FeatureCollection", "crs": {"type": "name", "properties": [
+        "EPSG:4326"]}, "features": [feature({"type": "Point", "coordinates": [36.6, 35.9]})]}),
+        error='"crs" is not a named CRS')  # fmt: skip
+    add("zeros.csv", bytes(SNIFF_BYTES), error="binary data")
+    point = Point(36.6, 35.9)
+    two = gpd.GeoDataFrame({"event_date": ["2020-02-27"], "site": gpd.GeoSeries([point], crs=4326)},
+                           geometry=[point], crs=4326)  # fmt: skip
+    add("two_geometry_columns.parquet", _parquet(two), accepted=1, rejected={})
+    named = gpd.GeoDataFrame({"event_date": ["2020-02-27"] * 2}, geometry=[point] * 2, crs=4326,
+                             index=pd.Index(["SYR1", "SYR2"], name="event_id_cnty"))  # fmt: skip
+    add("named_index.parquet", _parquet(named), accepted=2, rejected={})
+    add("zero_rows.parquet", _parquet(named.iloc[:0]), error="holds no rows")
     for name, content in files.items():
         (HERE / name).write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
     (HERE / "EXPECTED.json").write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n", encoding="utf-8")
