@@ -57,6 +57,10 @@ DEFAULT_EVENT_ACCURACY_KM = 2.0
 #: (low, high): p ≤ low is ``outside``, p ≥ high is ``inside``, anything between ``uncertain``.
 STATUS_THRESHOLDS = (0.05, 0.95)
 STATUSES = ("outside", "uncertain", "inside")
+#: Columns of a classified frame for the contact line in force on each event's date (timeline):
+#: its signed distance (km, + on the opposition side) and that line's stated accuracy (km).
+IN_FORCE_DISTANCE = "dist_km"
+IN_FORCE_ACCURACY = "line_accuracy_km"
 #: z of the two-sided 95 % normal interval used for expected counts.
 Z95 = 1.959963984540054
 
@@ -291,13 +295,13 @@ def probability_columns(
     distances = {key: classified[f"dist_{key}_km"].to_numpy(dtype=float) for key in keys}
     sigmas = {key: line_sigma(key) for key in keys}
     in_force = None
-    if "dist_km" in classified:  # the line in force on each event's date, with its accuracy per row if given
+    if IN_FORCE_DISTANCE in classified:  # the line in force on each event's date, with its accuracy per row if given
         rows_sigma = (
-            sigma_km(pd.to_numeric(classified["line_accuracy_km"]).to_numpy(dtype=float))
-            if "line_accuracy_km" in classified
+            sigma_km(pd.to_numeric(classified[IN_FORCE_ACCURACY]).to_numpy(dtype=float))
+            if IN_FORCE_ACCURACY in classified
             else np.full(n, sigmas[dmz_line])
         )
-        in_force = (classified["dist_km"].to_numpy(dtype=float), rows_sigma)
+        in_force = (classified[IN_FORCE_DISTANCE].to_numpy(dtype=float), rows_sigma)
     out = {f"p_opposition_{key}": np.empty(n) for key in keys}
     out["p_in_dmz"] = np.empty(n)
     if in_force is not None:
@@ -333,6 +337,30 @@ def probability_columns(
         out["p_opposition"] = out[f"p_opposition_{dmz_line}"]
     out["dmz_status"] = pd.Categorical.from_codes(codes, categories=STATUSES, validate=False)
     return out
+
+
+def classified_columns(columns: pd.DataFrame, incidents: pd.DataFrame, options: Mapping) -> dict:
+    """The probability columns :func:`~zonemap.classify` adds, from its classification ``columns``.
+
+    ``incidents`` give each event's accuracy (``accuracy_km`` / ``geo_precision``, see
+    :func:`event_accuracy_km`); ``options`` are the zone model's (``contact_line``, ``width_km``):
+    the DMZ is measured on ``contact_line`` at its maximum width. Empty when the model measures no
+    distance to the DMZ's line (a user's contact line that is not among the model's ``lines``).
+
+    Examples
+    --------
+    >>> columns = pd.DataFrame({"dist_2018_km": [10.0], "dist_2020_km": [-3.0]})
+    >>> out = classified_columns(columns, pd.DataFrame({"geo_precision": [1]}), {"contact_line": "2018"})
+    >>> out["dmz_status"].tolist(), round(float(out["p_opposition_2020"][0]), 2)
+    (['inside'], 0.14)
+    """
+    dmz_line = str(options.get("contact_line") or "2018")
+    if f"dist_{dmz_line}_km" not in columns:
+        return {}
+    width = zones._check_width_range(options.get("width_km", zones.SOCHI_WIDTH_KM))[1]
+    return probability_columns(
+        columns, dmz_line=dmz_line, dmz_width_km=width, event_accuracy_km=event_accuracy_km(incidents)
+    )
 
 
 def add_probabilities(
