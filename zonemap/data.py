@@ -1,15 +1,22 @@
 """Load the shipped layers in ``geodata/`` and coerce users' own geometries to EPSG:4326.
 
-Every shipped feature carries ``source``, ``as_of``, ``accuracy_km`` and ``notes``.
+Every shipped feature carries ``source``, ``as_of``, ``accuracy_km`` and ``notes``. Places are
+found by any of their names (:func:`place`); points are given their OCHA governorate by
+:func:`admin1_of`.
 """
 
 from __future__ import annotations
 
+import difflib
 import functools
 import os
+import re
+import threading
+import unicodedata
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -72,19 +79,92 @@ def load_layers() -> dict[str, gpd.GeoDataFrame]:
     return {name: load_layer(name) for name in LAYERS}
 
 
+#: Arabic article particles (and their assimilated forms) left out when names are compared.
+_ARTICLES = frozenset({"al", "el", "il", "ad", "adh", "an", "ar", "as", "ash", "at", "ath", "az", "ed", "es", "ez"})
+#: Spelling variants of common name words, compared as one.
+_WORD_VARIANTS = {"tall": "tel", "tal": "tel", "tell": "tel", "kfar": "kafr", "kafar": "kafr", "kefr": "kafr"}
+_WORD_VARIANTS |= {"ayn": "ain", "ein": "ain", "jebel": "jabal", "jbel": "jabal"}
+_LETTERS = str.maketrans({"ı": "i", "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ـ": None})
+
+
+def fold_name(name: str) -> str:
+    """A place name reduced to a key that its spelling variants share.
+
+    Case, diacritics, apostrophes/ʿayn marks, hyphens and spaces, the article (``al-``, ``Al ``,
+    ``ash-``, Arabic ``ال``…), doubled letters and a few word variants (Tell/Tall, Kafr/Kfar,
+    Ain/Ayn) are ignored.
+
+    Examples
+    --------
+    >>> fold_name("Ma‘arrat an Nu‘mān") == fold_name("Maarat al-Numan")
+    True
+    >>> fold_name("Jisr ash Shughūr"), fold_name("جِسْرُ ٱلشُّغُورِ") == fold_name("جسر الشغور")
+    ('jisrshughur', True)
+    """
+    text = unicodedata.normalize("NFKD", str(name))
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold().translate(_LETTERS)
+    text = re.sub(r"['‘’ʿʾ`´]", "", text)
+    words = [w[2:] if w.startswith("ال") and len(w) > 3 else w for w in re.findall(r"[^\W_]+", text)]
+    words = [_WORD_VARIANTS.get(w, w) for w in words if w not in _ARTICLES] or words
+    return re.sub(r"(.)\1+", r"\1", "".join(words))
+
+
+@functools.cache
+def _place_keys() -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Folded names to gazetteer rows: (own names, other names: aliases and Arabic)."""
+    places = _read_layer("places")[["name", "aliases", "name_ar"]].fillna("")
+    own: dict[str, list[int]] = {}
+    other: dict[str, list[int]] = {}
+    for i, (name, aliases, name_ar) in enumerate(zip(places["name"], places["aliases"], places["name_ar"])):
+        own.setdefault(fold_name(name), []).append(i)
+        for alias in [*aliases.split(";"), name_ar]:
+            if alias.strip() and i not in other.setdefault(fold_name(alias), []):
+                other[fold_name(alias)].append(i)
+    return own, other
+
+
+def place_row(name: str) -> int:
+    """The gazetteer row (position in the ``places`` layer) a name or alias designates.
+
+    Raises :class:`~zonemap.errors.InputError` naming near matches when no place has that name,
+    or naming the candidates when an alias belongs to several places.
+
+    Examples
+    --------
+    >>> load_layer("places")["name"].iloc[place_row("Saraqeb")]
+    'Saraqib'
+    """
+    key = fold_name(name)
+    own, other = _place_keys()
+    hits = own.get(key) or other.get(key, [])
+    places = _read_layer("places")
+    names = places["name"]
+    if len(hits) > 1:  # a village's name designates the village, not the observation post named after it
+        hits = [i for i in hits if places["kind"].iloc[i] != "observation_post"] or hits
+    if len(hits) == 1:
+        return hits[0]
+    if hits:
+        raise InputError(f"{name!r} names several places ({', '.join(names.iloc[hits])}); give one of these names")
+    near = difflib.get_close_matches(key, [*own, *other], n=8, cutoff=0.75) if key else []
+    suggestions = list(dict.fromkeys(names.iloc[i] for k in near for i in own.get(k) or other[k]))[:5]
+    hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+    raise InputError(f"no place named {name!r} in the gazetteer{hint}")
+
+
 def place(name: str) -> shapely.Point:
-    """A gazetteer place's point (lon, lat), by exact name.
+    """A gazetteer place's point (lon, lat), by its name or any alias (ACLED, GeoNames, Arabic…).
+
+    The match ignores case, diacritics, the article and spelling details (see :func:`fold_name`);
+    with no match the error suggests near names.
 
     Examples
     --------
     >>> round(place("Idlib").y, 3)
     35.931
+    >>> place("Ma'arrat an-Nu'man") == place("معرة النعمان") == place("Maarat al-Numan")
+    True
     """
-    places = load_layer("places")
-    hit = places[places["name"] == name]
-    if hit.empty:
-        raise InputError(f"no place named {name!r} in the gazetteer")
-    return hit.geometry.iloc[0]
+    return _read_layer("places").geometry.iloc[place_row(name)]
 
 
 def de_escalation_area(zone: str = "idlib") -> gpd.GeoDataFrame:
@@ -166,6 +246,8 @@ def read_geometries(obj, *, what: str) -> gpd.GeoDataFrame:
         except Exception as exc:  # pyogrio raises several types; all mean "unreadable"
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise InputError(f"cannot read as geodata ({reason})", source=source) from None
+        if not isinstance(frame, gpd.GeoDataFrame):  # e.g. a CSV without a geometry column
+            raise InputError(f"holds no geometries (expected the {what})", source=source)
     else:
         raise InputError(f"the {what} must be a GeoDataFrame, shapely geometry or file path")
     if frame.empty:
@@ -184,3 +266,47 @@ def _check_lon_lat(frame: gpd.GeoDataFrame, source: str) -> None:
     if bad.any():
         row = int(bad.to_numpy().nonzero()[0][0]) + 1
         raise InputError("coordinates outside lon -180..180 / lat -90..90", source=source, row=row)
+
+
+class _Governorates(threading.local):
+    """OCHA governorates, each thread with its own prepared copies (GEOS geometries must not be
+    queried from two threads at once; see :mod:`zonemap.grid_index`)."""
+
+    def __init__(self):
+        frame = _read_layer("governorates")
+        self.pcode = frame["pcode"].to_numpy(dtype=object)
+        self.name_en = frame["name_en"].to_numpy(dtype=object)
+        self.geometry = shapely.from_wkb(shapely.to_wkb(frame.geometry.to_numpy()))
+        shapely.prepare(self.geometry)
+        self.bounds = shapely.bounds(self.geometry)
+
+
+_GOVERNORATES = None
+
+
+def admin1_of(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    """OCHA admin-1 P-code and English name of the governorate holding each point (lon/lat, degrees).
+
+    Vectorised (``shapely.intersects_xy`` on prepared polygons after a bounding-box filter); safe to
+    call from several threads. Points outside Syria get ``None``; a point on a shared edge gets the
+    first governorate by P-code.
+
+    Examples
+    --------
+    >>> pcode, name = admin1_of([36.6339, 37.1612, 40.0], [35.9306, 36.2012, 30.0])
+    >>> pcode.tolist(), name.tolist()
+    (['SY07', 'SY02', None], ['Idleb', 'Aleppo', None])
+    """
+    global _GOVERNORATES
+    if _GOVERNORATES is None:
+        _GOVERNORATES = _Governorates()
+    govs = _GOVERNORATES
+    lon, lat = np.asarray(lon, dtype=float).ravel(), np.asarray(lat, dtype=float).ravel()
+    found = np.full(len(lon), -1, dtype=np.int64)
+    for i, (polygon, (west, south, east, north)) in enumerate(zip(govs.geometry, govs.bounds)):
+        check = np.flatnonzero((found < 0) & (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north))
+        if len(check):
+            found[check[shapely.intersects_xy(polygon, lon[check], lat[check])]] = i
+    pcode = np.where(found >= 0, govs.pcode[found], None)
+    name = np.where(found >= 0, govs.name_en[found], None)
+    return pcode, name

@@ -1,0 +1,115 @@
+"""The gazetteer: search places by any name, and list the places inside a zone of the model.
+
+The places are the shipped layer ``places`` (``geodata/places.geojson``): every GeoNames place
+of the region (``cities1000``) merged with zonemap's curated towns, front-line villages and the
+twelve Turkish observation posts of 2017-18, each with its aliases (ACLED, GeoNames and other
+spellings), Arabic name where known, OCHA governorate (``admin1_pcode``, ``admin1``) and
+provenance. :func:`zonemap.place` finds one place's point by any alias.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from . import classification, data, zones
+from .errors import ArgumentError
+from .projection import LocalProjection
+
+#: Columns of the frames :func:`places_in` and :func:`lookup` return, besides ``geometry``.
+COLUMNS = ("name", "name_ar", "aliases", "kind", "country", "admin1_pcode", "admin1", "sohr_no", "accuracy_km")
+
+
+def lookup(name: str) -> gpd.GeoDataFrame:
+    """The gazetteer row of a place found by any of its names (one-row GeoDataFrame, EPSG:4326).
+
+    Examples
+    --------
+    >>> lookup("Jisr Ash-Shugur")[["name", "name_ar", "admin1_pcode"]].values.tolist()
+    [['Jisr al-Shughur', 'جسر الشغور', 'SY07']]
+    """
+    places = data.load_layer("places")
+    return places.iloc[[data.place_row(name)]].reset_index(drop=True)
+
+
+def places_in(
+    zone: str,
+    as_of=None,
+    *,
+    contact_line=None,
+    width_km=zones.SOCHI_WIDTH_KM,
+    corridor_km: float = zones.M4_CORRIDOR_KM,
+    kinds=None,
+) -> gpd.GeoDataFrame:
+    """Gazetteer places inside a zone of the zone model, as a GeoDataFrame (EPSG:4326).
+
+    ``zone`` is a key of :func:`zonemap.zone_model`'s zones: ``idlib``, ``northern_homs``,
+    ``eastern_ghouta``, ``southern`` (Astana areas), ``dmz_15km`` / ``dmz_20km`` (the Sochi DMZ at
+    the two ends of ``width_km``, km) or ``m4_corridor`` (``corridor_km`` each side of the M4).
+    The DMZ follows ``contact_line``: the shipped 2018 line by default, or a user's line (file,
+    GeoDataFrame or shapely line). With ``as_of`` (a date) it follows the contact line in force
+    that day (:func:`zonemap.timeline.line_as_of`), and the column ``side_as_of`` says who held
+    each place then. ``kinds`` keeps only some kinds of place (e.g. ``["city", "town"]``).
+
+    Columns: those of :data:`COLUMNS`, ``side_2018`` / ``side_2020`` (side of the shipped lines)
+    and ``to_edge_km``, the distance (km) from the place to the zone's edge: a place closer to the
+    edge than its ``accuracy_km`` plus the line's may lie on either side of it.
+
+    Examples
+    --------
+    >>> inside = places_in("dmz_20km")
+    >>> {"Saraqib", "Khan Shaykhun", "Jisr al-Shughur"} <= set(inside["name"]), "Idlib" in set(inside["name"])
+    (True, False)
+    >>> places_in("m4_corridor", kinds=["town"])["name"].head(3).tolist()
+    ['Ariha', 'Jisr al-Shughur', 'Saraqib']
+    """
+    if as_of is not None:
+        if contact_line is not None:
+            raise ArgumentError("give either as_of (the line in force that day) or contact_line, not both")
+        contact_line, side_as_of = _line_as_of(as_of)
+    options = {"width_km": width_km, "corridor_km": corridor_km}
+    if contact_line is not None:
+        options["contact_line"] = contact_line
+    shipped = contact_line is None or (isinstance(contact_line, str) and contact_line == "2018")
+    shipped = shipped and tuple(np.atleast_1d(width_km)) == zones.SOCHI_WIDTH_KM and corridor_km == zones.M4_CORRIDOR_KM
+    model = classification._default_model() if shipped else classification.zone_model(**options)
+    if zone not in model.zones:
+        raise ArgumentError(f"unknown zone {zone!r}; choose one of {', '.join(model.zones)}")
+    places = data.load_layer("places")
+    if kinds is not None:
+        places = places[places["kind"].isin(list(kinds))]
+    xy = shapely.get_coordinates(places.geometry.to_numpy())
+    columns = classification.classify_points(xy[:, 0], xy[:, 1], model, nearest_place=False)
+    inside = columns[f"in_{zone}"].to_numpy()
+    found = places.loc[inside, [*COLUMNS, "geometry"]].copy()
+    for key in ("2018", "2020"):
+        found[f"side_{key}"] = columns.loc[inside, f"side_{key}"].astype(str).to_numpy()
+    if as_of is not None:
+        found["side_as_of"] = side_as_of(xy[inside, 0], xy[inside, 1])
+    found["to_edge_km"] = _to_edge_km(model.zones[zone], found.geometry.to_numpy())
+    return gpd.GeoDataFrame(found, crs=data.WGS84).sort_values("name", key=_ascii).reset_index(drop=True)
+
+
+def _line_as_of(date):
+    """The contact line in force on ``date`` and a function giving each point's side then."""
+    try:
+        from . import timeline
+    except ImportError:  # pragma: no cover - the timeline ships with zonemap; kept for partial installs
+        raise ArgumentError("as_of needs zonemap.timeline (dated contact lines), which is not installed") from None
+    line = timeline.line_as_of(date)
+    return line.geometry, timeline.zones_as_of(date).side
+
+
+def _to_edge_km(zone: shapely.Geometry, points: np.ndarray) -> np.ndarray:
+    """Distance (km) from each point to the zone's boundary, in a local metric frame."""
+    if len(points) == 0:
+        return np.empty(0)
+    proj = LocalProjection.around(zone)
+    edge = proj.to_metric(zone.boundary)
+    return np.round(shapely.distance(proj.to_metric(points), edge) / 1000, 2)
+
+
+def _ascii(names):
+    """Sort key: names compared without diacritics or case."""
+    return names.map(data.fold_name)
