@@ -8,6 +8,7 @@ from .data import contact_line, de_escalation_area, load_layer, load_layers, pla
 from .errors import ArgumentError, InputError, ZonemapError
 from .export import all_layers, export_layers
 from .figure import save_figure, zone_figure
+from .gazetteer import places_in
 from .incident_map import add_incidents
 from .incidents import Incidents, read_incidents, sample_incidents
 from .maps import save_map, zone_map
@@ -38,6 +39,7 @@ __all__ = [
     "monthly_summary",
     "opposition_side",
     "place",
+    "places_in",
     "read_incidents",
     "road",
     "sample_incidents",

@@ -17,7 +17,9 @@ def area_table(
 ) -> pd.DataFrame:
     """Geodesic areas (km²) of every zone, the DMZ at its min and max width, and what changed.
 
-    Rows: the Idlib governorate (shipped outline) next to its official 6,097 km², the four Astana
+    Rows: the Idlib governorate as OCHA's COD-AB draws it (P-code SY07), beside the published
+    6,097 km² in ``official_km2`` (a figure quoted from official sources, which rest on other
+    boundaries; no available polygon gives it — see the README), the four Astana
     areas, the Sochi DMZ along ``contact_line`` at ``width_km`` min and max, the M4 corridor
     (``corridor_km`` each side), and the max-width DMZ split by ``later_line`` into the part on the
     government side (taken in the 2019-20 offensives) and the part still on the opposition side.
@@ -32,15 +34,15 @@ def area_table(
     Examples
     --------
     >>> table = area_table()
-    >>> table.loc[table["zone"] == "Idlib governorate (shipped outline)", "official_km2"].item()
-    6097.0
+    >>> round(table.loc[table["zone"] == "Idlib governorate (OCHA SY07)", "area_km2"].item(), 1)
+    5416.5
     """
     from . import data, zones
 
     rows = []
     govs = data.load_layer("governorates")
-    idlib = govs[govs["name"] == "Idlib"]
-    rows.append(("Idlib governorate (shipped outline)", geodesic_area_km2(idlib.geometry.iloc[0]), 6097.0))
+    idlib = govs[govs["pcode"] == "SY07"]
+    rows.append(("Idlib governorate (OCHA SY07)", geodesic_area_km2(idlib.geometry.iloc[0]), 6097.0))
     spans = [uncertainty.outline_range_km2(idlib.geometry.iloc[0], idlib["accuracy_km"].iloc[0])[1:]]
     areas = data.load_layer("de_escalation_areas")
     for name, geom, accuracy in zip(areas["name"], areas.geometry, areas["accuracy_km"]):

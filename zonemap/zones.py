@@ -425,7 +425,7 @@ def m4_corridor(road=None, *, north_km: float = M4_CORRIDOR_KM, south_km: float 
     --------
     >>> corridor = m4_corridor()
     >>> round(float(corridor["area_km2"].iloc[0]), -1)
-    850.0
+    870.0
     """
     north_m, south_m = (_check_width(w, n) * 1000.0 for w, n in ((north_km, "north_km"), (south_km, "south_km")))
     section = corridor_section(road)
