@@ -20,8 +20,8 @@ def test_areas_table_prints_one_decimal_km2():
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["zone", "area_km2", "official_km2"]
-    idlib = next(line for line in lines if line.startswith("Idlib governorate"))
-    assert idlib.rstrip().endswith("6,097.0")
+    idlib = next(line for line in lines if line.startswith("Idlib governorate (OCHA SY07)"))
+    assert " 5,416 (" in idlib  # OCHA's 5,416.5 km², in whole km²
     assert any(line.startswith("Sochi DMZ, 20 km") for line in lines)
 
 
