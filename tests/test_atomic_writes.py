@@ -1,5 +1,11 @@
-"""Every output is written to a temporary file and renamed: a failure half-way leaves the old file."""
+"""Every output is written under a temporary name beside its target, then renamed over it.
 
+For each writer: a failure injected *after* the writer has written its bytes leaves the previous
+file untouched and no temporary file; and the finished file is the very file the writer wrote
+(same inode, same folder): renamed, never copied or written in place.
+"""
+
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -9,37 +15,121 @@ from matplotlib.figure import Figure
 
 from zonemap import cli
 
-SAMPLE = "geodata/incidents_sample.csv"
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = str(ROOT / "geodata" / "incidents_sample.csv")
+
+#: (arguments, output name, class and method of the writer that writes that output)
+WRITERS = {
+    "map": (["map", "-o", "{out}"], "map.html", Path, "write_text"),
+    "figure": (["figure", "-o", "{out}"], "figure.png", Figure, "savefig"),
+    "export gpkg": (["export", "--format", "gpkg", "-o", "{out}"], "zones.gpkg", gpd.GeoDataFrame, "to_file"),
+    "export geojson": (["export", "--format", "geojson", "-o", "{out}"], "zones.geojson", gpd.GeoDataFrame, "to_file"),
+    "export parquet": (["export", "--format", "parquet", "-o", "{out}"], "zones.parquet", gpd.GeoDataFrame, "to_parquet"),
+    "incidents csv": (["incidents", SAMPLE, "-o", "{out}"], "events.csv", pd.DataFrame, "to_csv"),
+    "incidents geojson": (["incidents", SAMPLE, "-o", "{out}"], "events.geojson", gpd.GeoDataFrame, "to_file"),
+    "incidents gpkg": (["incidents", SAMPLE, "-o", "{out}"], "events.gpkg", gpd.GeoDataFrame, "to_file"),
+    "incidents parquet": (["incidents", SAMPLE, "-o", "{out}"], "events.parquet", gpd.GeoDataFrame, "to_parquet"),
+    "summary": (["incidents", SAMPLE, "-o", "{dir}/x.csv", "--summary", "{out}"], "summary.csv", pd.DataFrame, "to_csv"),
+    "rejects": (["incidents", SAMPLE, "-o", "{dir}/x.csv", "--rejects", "{out}"], "rejects.csv", pd.DataFrame, "to_csv"),
+}  # fmt: skip
 
 
-def _half_write_then_fail(self, *args, **kwargs):
-    """Stands in for a writer method: writes part of a file, then fails like a full disk."""
-    target = self if isinstance(self, Path) else (args[0] if args else next(iter(kwargs.values())))
-    Path(target).write_bytes(b"half a file")
-    raise OSError(28, "No space left on device")
+def _path_argument(self, args, kwargs) -> Path:
+    if isinstance(self, Path):
+        return self
+    value = args[0] if args else next(v for k, v in kwargs.items() if k in ("path", "path_or_buf", "filename", "fname"))
+    return Path(value)
 
 
-@pytest.mark.parametrize(
-    "args, output, owner, method",
-    [
-        (["map", "-o", "{out}"], "map.html", Path, "write_text"),
-        (["figure", "-o", "{out}"], "figure.png", Figure, "savefig"),
-        (["export", "--format", "gpkg", "-o", "{out}"], "zones.gpkg", gpd.GeoDataFrame, "to_file"),
-        (["export", "--format", "geojson", "-o", "{out}"], "zones.geojson", gpd.GeoDataFrame, "to_file"),
-        (["incidents", SAMPLE, "-o", "{out}"], "events.csv", pd.DataFrame, "to_csv"),
-        (["incidents", SAMPLE, "-o", "{out}"], "events.geojson", gpd.GeoDataFrame, "to_file"),
-        (["incidents", SAMPLE, "-o", "{out}"], "events.parquet", gpd.GeoDataFrame, "to_parquet"),
-        (["incidents", SAMPLE, "-o", "x.csv", "--summary", "{out}"], "summary.csv", pd.DataFrame, "to_csv"),
-    ],
-)
-def test_failure_half_way_leaves_the_old_output(tmp_path, monkeypatch, capsys, args, output, owner, method):
-    target = tmp_path / output
+def _is_for(path: Path, name: str) -> bool:
+    """Whether the writer was asked to write output ``name``: its temporary file, or the file itself."""
+    return path.name == name or path.name.startswith(f".{name}.")
+
+
+def _argv(args, target: Path):
+    return [a.format(out=target, dir=target.parent) for a in args]
+
+
+@pytest.mark.parametrize("writer", sorted(WRITERS))
+def test_failure_after_writing_leaves_the_old_output_and_no_temporary(tmp_path, monkeypatch, capsys, writer):
+    args, name, owner, method = WRITERS[writer]
+    target = tmp_path / name
     target.write_bytes(b"previous good output")
-    monkeypatch.chdir(tmp_path) if "x.csv" in args else None
-    monkeypatch.setattr(owner, method, _half_write_then_fail)
-    argv = [a.format(out=target) for a in args]
-    argv = [str(Path(__file__).resolve().parents[1] / a) if a == SAMPLE else a for a in argv]
-    assert cli.main(argv) == 2
-    assert "No space left on device" in capsys.readouterr().err
+    real = getattr(owner, method)
+
+    def write_then_fail(self, *a, **k):
+        result = real(self, *a, **k)
+        path = _path_argument(self, a, k)
+        if _is_for(path, name):
+            assert path.stat().st_size > 0  # bytes were written before the failure
+            raise OSError(28, "No space left on device")
+        return result
+
+    monkeypatch.setattr(owner, method, write_then_fail)
+    assert cli.main(_argv(args, target)) == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and len(err.strip().splitlines()) == 1
     assert target.read_bytes() == b"previous good output"
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+@pytest.mark.parametrize("writer", sorted(WRITERS))
+def test_the_finished_file_is_the_renamed_temporary_file(tmp_path, monkeypatch, writer):
+    args, name, owner, method = WRITERS[writer]
+    target = tmp_path / name
+    target.write_bytes(b"previous good output")
+    real, seen = getattr(owner, method), []
+
+    def write_and_remember(self, *a, **k):
+        result = real(self, *a, **k)
+        path = _path_argument(self, a, k)
+        if _is_for(path, name):
+            seen.append((path, path.stat().st_ino))
+        return result
+
+    monkeypatch.setattr(owner, method, write_and_remember)
+    assert cli.main(_argv(args, target)) == 0
+    (written, inode), *_ = seen
+    assert written.name != name and written.parent == tmp_path  # a temporary name in the same folder
+    assert target.stat().st_ino == inode  # renamed: the same file, not a copy or a rewrite
+    assert not written.exists()
+
+
+def test_dask_part_failure_leaves_the_old_folder(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("dask")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"p{i}.csv").write_text(Path(SAMPLE).read_text())
+    out = tmp_path / "out.parquet"
+    assert cli.main(["incidents", str(folder), "-o", str(out), "--engine", "dask"]) == 0
+    before = {p.name: (p.read_bytes(), p.stat().st_ino) for p in out.iterdir()}
+    real = gpd.GeoDataFrame.to_parquet
+
+    def second_part_fails(self, path, *a, **k):
+        real(self, path, *a, **k)
+        if Path(path).name == "part-00001.parquet":
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", second_part_fails)
+    capsys.readouterr()
+    assert cli.main(["incidents", str(folder), "-o", str(out), "--engine", "dask"]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert {p.name: (p.read_bytes(), p.stat().st_ino) for p in out.iterdir()} == before
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_dask_folder_is_renamed_into_place(tmp_path, monkeypatch):
+    pytest.importorskip("dask")
+    seen = []
+    real_replace = os.replace
+
+    def remember(src, dst):
+        seen.append((Path(src), Path(dst), os.stat(src).st_ino))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", remember)
+    out = tmp_path / "out.parquet"
+    assert cli.main(["incidents", SAMPLE, "-o", str(out), "--engine", "dask"]) == 0
+    (src, dst, inode), *_ = [s for s in seen if s[1] == out]
+    assert src.parent == tmp_path and src.name.startswith(".out.parquet.") and out.stat().st_ino == inode
