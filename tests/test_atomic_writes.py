@@ -19,18 +19,19 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = str(ROOT / "geodata" / "incidents_sample.csv")
 
 #: (arguments, output name, class and method of the writer that writes that output)
+GDF, DF = gpd.GeoDataFrame, pd.DataFrame
 WRITERS = {
     "map": (["map", "-o", "{out}"], "map.html", Path, "write_text"),
     "figure": (["figure", "-o", "{out}"], "figure.png", Figure, "savefig"),
-    "export gpkg": (["export", "--format", "gpkg", "-o", "{out}"], "zones.gpkg", gpd.GeoDataFrame, "to_file"),
-    "export geojson": (["export", "--format", "geojson", "-o", "{out}"], "zones.geojson", gpd.GeoDataFrame, "to_file"),
-    "export parquet": (["export", "--format", "parquet", "-o", "{out}"], "zones.parquet", gpd.GeoDataFrame, "to_parquet"),
-    "incidents csv": (["incidents", SAMPLE, "-o", "{out}"], "events.csv", pd.DataFrame, "to_csv"),
-    "incidents geojson": (["incidents", SAMPLE, "-o", "{out}"], "events.geojson", gpd.GeoDataFrame, "to_file"),
-    "incidents gpkg": (["incidents", SAMPLE, "-o", "{out}"], "events.gpkg", gpd.GeoDataFrame, "to_file"),
-    "incidents parquet": (["incidents", SAMPLE, "-o", "{out}"], "events.parquet", gpd.GeoDataFrame, "to_parquet"),
-    "summary": (["incidents", SAMPLE, "-o", "{dir}/x.csv", "--summary", "{out}"], "summary.csv", pd.DataFrame, "to_csv"),
-    "rejects": (["incidents", SAMPLE, "-o", "{dir}/x.csv", "--rejects", "{out}"], "rejects.csv", pd.DataFrame, "to_csv"),
+    "export gpkg": (["export", "--format", "gpkg", "-o", "{out}"], "zones.gpkg", GDF, "to_file"),
+    "export geojson": (["export", "--format", "geojson", "-o", "{out}"], "zones.geojson", GDF, "to_file"),
+    "export parquet": (["export", "--format", "parquet", "-o", "{out}"], "zones.parquet", GDF, "to_parquet"),
+    "incidents csv": (["incidents", SAMPLE, "-o", "{out}"], "events.csv", DF, "to_csv"),
+    "incidents geojson": (["incidents", SAMPLE, "-o", "{out}"], "events.geojson", GDF, "to_file"),
+    "incidents gpkg": (["incidents", SAMPLE, "-o", "{out}"], "events.gpkg", GDF, "to_file"),
+    "incidents parquet": (["incidents", SAMPLE, "-o", "{out}"], "events.parquet", GDF, "to_parquet"),
+    "summary": (["incidents", SAMPLE, "-o", "{dir}/x.csv", "--summary", "{out}"], "summary.csv", DF, "to_csv"),
+    "rejects": (["incidents", SAMPLE, "-o", "{dir}/x.csv", "--rejects", "{out}"], "rejects.csv", DF, "to_csv"),
 }  # fmt: skip
 
 
