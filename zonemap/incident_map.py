@@ -2,7 +2,9 @@
 
 The incidents reach the page as one escaped JSON block (never through a template); popups are
 built with ``textContent``. Above ``MARKER_LIMIT`` incidents they are aggregated into hexagons
-(``HEX_SIZE_KM``) with counts per month, so the HTML stays small.
+(``HEX_SIZE_KM``) with counts per month, so the HTML stays small. Incidents without a date are
+drawn and counted while the whole month range is chosen (the status says how many). Fatalities
+are summed exactly (as integers), so absurd values such as 1e308 cannot overflow the page's data.
 """
 
 from __future__ import annotations
