@@ -37,7 +37,7 @@ OFFLINE_ASSETS = {
     "leaflet.css": "leaflet/dist/leaflet.css",
     "Control.FullScreen.min.js": "leaflet.fullscreen/Control.FullScreen.js",
     "Control.FullScreen.css": "leaflet.fullscreen/Control.FullScreen.css",
-    "leaflet-measure.min.js": "leaflet-measure/dist/leaflet-measure.js",
+    "leaflet-measure.min.js": "leaflet-measure/dist/leaflet-measure.min.js",
     "leaflet-measure.min.css": "leaflet-measure/dist/leaflet-measure.css",
     "leaflet.markercluster.js": "leaflet.markercluster/dist/leaflet.markercluster.js",
     "MarkerCluster.css": "leaflet.markercluster/dist/MarkerCluster.css",
