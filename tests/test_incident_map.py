@@ -38,15 +38,6 @@ def test_long_notes_are_cut_for_the_page():
     assert len(data["notes"][0]) == incident_map.NOTES_MAX_CHARS and data["notes"][0].endswith("…")
 
 
-def test_many_incidents_become_hexagons_that_keep_every_count():
-    events = zonemap.synthetic_incidents(5000, seed=2)
-    data = incident_map.incident_payload(events, marker_limit=1000)
-    assert data["mode"] == "bins"
-    total = sum(sum(b["counts"].values()) + b["undated"] for b in data["bins"])
-    assert total == 5000
-    assert all(len(b["ring"]) == 6 for b in data["bins"])
-
-
 def test_100k_incidents_make_a_small_self_contained_map(tmp_path, capsys):
     source = tmp_path / "big.parquet"
     zonemap.synthetic_incidents(100_000, seed=3).to_parquet(source)
@@ -70,7 +61,7 @@ def test_marker_positions_are_the_incidents_within_a_metre():
 
 
 def test_hexagons_are_regular_and_hold_the_incidents_they_count():
-    events = zonemap.synthetic_incidents(3000, seed=6)
+    events = zonemap.synthetic_incidents(2000, seed=6)
     data = incident_map.incident_payload(events, marker_limit=100)
     rings = np.asarray([b["ring"] for b in data["bins"]])  # (hexagons, 6, [lat, lon])
     centres = np.asarray([[b["lat"], b["lon"]] for b in data["bins"]])
@@ -84,7 +75,8 @@ def test_hexagons_are_regular_and_hold_the_incidents_they_count():
     holder = hexagon_of_each_point(rings, events.geometry.x.to_numpy(), events.geometry.y.to_numpy())
     counted = np.asarray([sum(b["counts"].values()) + b["undated"] for b in data["bins"]])
     sure = np.bincount(holder[holder >= 0], minlength=len(rings))
-    assert (counted >= sure).all() and (counted - sure).sum() == (holder < 0).sum() < 30
+    assert counted.sum() == len(events) and (holder < 0).sum() < 20  # every incident counted once
+    assert (counted >= sure).all() and (counted - sure).sum() == (holder < 0).sum()
 
 
 @pytest.mark.parametrize("marker_limit", [incident_map.MARKER_LIMIT, 10])
