@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from . import classification, data, zones
+from . import classification, data, timeline, zones
 from .errors import ArgumentError
 from .projection import LocalProjection
 
@@ -93,12 +93,7 @@ def places_in(
 
 def _line_as_of(date):
     """The contact line in force on ``date`` and a function giving each point's side then."""
-    try:
-        from . import timeline
-    except ImportError:  # pragma: no cover - the timeline ships with zonemap; kept for partial installs
-        raise ArgumentError("as_of needs zonemap.timeline (dated contact lines), which is not installed") from None
-    line = timeline.line_as_of(date)
-    return line.geometry, timeline.zones_as_of(date).side
+    return timeline.line_as_of(date).geometry, timeline.zones_as_of(date).side
 
 
 def _to_edge_km(zone: shapely.Geometry, points: np.ndarray) -> np.ndarray:
