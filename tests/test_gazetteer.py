@@ -72,6 +72,7 @@ def test_all_twelve_observation_posts_with_sohr_number_and_date():
         ("Morek", ["Murak", "Mūrak", "مورك"]),
         ("Zaytunah observation post", ["OP 8", "observation post 8", "al-Zaytunah"]),
         ("Ḩīsh", ["Hish", "hīsh", "HISH"]),
+        ("Kafr Nabudah", ["Kafar Nabuda", "Kfar Nabuda", "كفر نبودة"]),
     ],
 )
 def test_known_places_resolve_by_three_aliases(name, aliases):
