@@ -12,6 +12,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from pyarrow.parquet import ParquetWriter
 
 from zonemap import cli
 
@@ -29,7 +30,7 @@ WRITERS = {
     "incidents csv": (["incidents", SAMPLE, "-o", "{out}"], "events.csv", DF, "to_csv"),
     "incidents geojson": (["incidents", SAMPLE, "-o", "{out}"], "events.geojson", GDF, "to_file"),
     "incidents gpkg": (["incidents", SAMPLE, "-o", "{out}"], "events.gpkg", GDF, "to_file"),
-    "incidents parquet": (["incidents", SAMPLE, "-o", "{out}"], "events.parquet", GDF, "to_parquet"),
+    "incidents parquet": (["incidents", SAMPLE, "-o", "{out}"], "events.parquet", ParquetWriter, "close"),
     "summary": (["incidents", SAMPLE, "-o", "{dir}/x.csv", "--summary", "{out}"], "summary.csv", DF, "to_csv"),
     "rejects": (["incidents", SAMPLE, "-o", "{dir}/x.csv", "--rejects", "{out}"], "rejects.csv", DF, "to_csv"),
 }  # fmt: skip
@@ -38,6 +39,8 @@ WRITERS = {
 def _path_argument(self, args, kwargs) -> Path:
     if isinstance(self, Path):
         return self
+    if isinstance(self, ParquetWriter):  # a streaming writer: its file is written by the time it closes
+        return Path(self.where)
     value = args[0] if args else next(v for k, v in kwargs.items() if k in ("path", "path_or_buf", "filename", "fname"))
     return Path(value)
 

@@ -15,7 +15,7 @@ import sys
 import threading
 import warnings
 
-from . import export, gazetteer, incidents, measure, summary, zones
+from . import export, gazetteer, incidents, measure, zones
 from .errors import ArgumentError, ZonemapError, ZonemapWarning
 from .output import plan_outputs, writing
 
@@ -129,7 +129,7 @@ def _add_reading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--encoding", help="text encoding when not UTF-8/UTF-16 (e.g. cp1252)")
 
 
-def _read_events(args, path: str):
+def _check_encoding(args) -> None:
     if args.encoding:
         try:
             codecs.lookup(args.encoding)
@@ -137,6 +137,10 @@ def _read_events(args, path: str):
             raise ArgumentError(
                 f"--encoding: unknown text encoding {args.encoding!r} (e.g. utf-8, cp1252, latin-1)"
             ) from None
+
+
+def _read_events(args, path: str):
+    _check_encoding(args)
     return incidents.read_incidents(
         path, lon=args.lon_column, lat=args.lat_column, date=args.date_column, encoding=args.encoding
     )
@@ -241,19 +245,16 @@ def run_incidents(args) -> None:
 
 
 def _incidents_in_memory(args, model, plan, fmt: str) -> list[str]:
-    """Read, classify and write every output to its temporary path; returns the lines to print once committed."""
-    from . import classification
+    """Read, classify and write chunk by chunk to the temporary paths; returns the lines to print once committed."""
+    from . import ingest
 
-    events = _read_events(args, args.file)
-    classified = classification.classify(events.accepted, model)
-    print(events.report())
-    sides = {c: int((classified[c] == "opposition").sum()) for c in classified.columns if c.startswith("side_")}
-    _print_zones(summary.zone_counts(classified), sides)
+    reading = {"lon": args.lon_column, "lat": args.lat_column, "date": args.date_column, "encoding": args.encoding}
+    _check_encoding(args)
     with writing(args.output):
-        incidents.write_incidents(classified, plan.path("-o"), fmt=fmt)
-    done = [f"wrote {len(classified):,} classified incidents to {args.output}"]
-    monthly = summary.monthly_summary(classified, by_event_type=args.by_event_type) if args.summary else None
-    return done + _write_secondary(plan, args, events.rejected, monthly)
+        tally = ingest.classify_file(
+            args.file, plan.path("-o"), model, fmt=fmt, by_event_type=args.by_event_type, **reading
+        )
+    return _report_tally(args, plan, tally, f"wrote {tally.accepted:,} classified incidents to {args.output}")
 
 
 def _incidents_on_dask(args, model, plan) -> list[str]:
@@ -263,11 +264,16 @@ def _incidents_on_dask(args, model, plan) -> list[str]:
     names = {"lon": args.lon_column, "lat": args.lat_column, "date": args.date_column}
     with writing(args.output):
         written = scale.write_parts(args.file, plan.path("-o"), model, **names, by_event_type=args.by_event_type)
-    print(incidents.report(args.file, written.rows_read, written.accepted, written.rejected, written.warnings))
-    _print_zones(written.zone_counts, written.opposition)
     parts = f"{written.parts:,} GeoParquet part{'' if written.parts == 1 else 's'}"
-    done = [f"wrote {written.accepted:,} classified incidents to {args.output} ({parts})"]
-    return done + _write_secondary(plan, args, written.rejected, written.monthly if args.summary else None)
+    done = f"wrote {written.accepted:,} classified incidents to {args.output} ({parts})"
+    return _report_tally(args, plan, written.tally, done)
+
+
+def _report_tally(args, plan, tally, done: str) -> list[str]:
+    """Print the reading's account and the zones line; write --rejects and --summary; lines to print after."""
+    print(tally.report(args.file))
+    _print_zones(tally.zone_counts(), tally.opposition)
+    return [done, *_write_secondary(plan, args, tally.rejected(), tally.monthly() if args.summary else None)]
 
 
 def _write_secondary(plan, args, rejected, monthly) -> list[str]:

@@ -81,6 +81,10 @@ class Incidents:
     source: str
     rows_read: int
     warnings: list[str] = field(default_factory=list)
+    #: Row numbers of accepted rows outside Syria (the warning names the first few).
+    outside_rows: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
+    #: Whether the data had a date column.
+    dated: bool = True
 
     def __post_init__(self):
         if self.rows_read != len(self.accepted) + len(self.rejected):  # an internal bug, never the user's
@@ -165,11 +169,117 @@ def read_incidents(
     if suffix not in GEOJSON_SUFFIXES | CSV_SUFFIXES and suffix:
         raise InputError(f"unknown file type {suffix!r}: use .csv, .geojson, .json or .parquet", source=path)
     _sniff_text(path, encoding)
+    if suffix in GEOJSON_SUFFIXES:
+        raw = path.read_bytes()
+        if not raw.strip():
+            raise InputError("file is empty", source=path)
+        return _from_geojson(_decode(raw, path, encoding), path, names)
+    try:
+        return merge_chunks(list(csv_chunks(path, names, encoding)), path)
+    except IrregularCSV:
+        return _from_whole_csv(path, names, encoding)
+
+
+class IrregularCSV(Exception):
+    """A CSV the fast reader cannot take as it is (rows with too many or too few fields, bytes that
+    are not the encoding): it is read whole by the careful reader, which says what is wrong where."""
+
+
+def read_chunks(source, *, lon=None, lat=None, date=None, encoding=None, careful: bool = False):
+    """The readings of consecutive chunks of a file (bounded memory for large CSVs), in order.
+
+    A CSV is read in chunks of about :data:`CHUNK_BYTES`; other inputs in one. Row numbers are the
+    file's. May raise :class:`IrregularCSV` after some chunks: read again with ``careful=True``
+    (one chunk, read whole, every irregular row rejected with its reason).
+    """
+    names = {"longitude": lon, "latitude": lat, "date": date}
+    path = Path(source) if isinstance(source, (str, os.PathLike)) else None
+    if path is None or path.is_dir() or path.suffix.lower() not in CSV_SUFFIXES | {""}:
+        yield read_incidents(source, lon=lon, lat=lat, date=date, encoding=encoding)
+        return
+    _check_readable_file(path)
+    _sniff_text(path, encoding)
+    if careful:
+        yield _from_whole_csv(path, names, encoding)
+    else:
+        yield from csv_chunks(path, names, encoding)
+
+
+#: Bytes of CSV parsed at a time (about 150,000 ACLED rows): memory stays flat as files grow.
+CHUNK_BYTES = 32 << 20
+
+
+def csv_chunks(path: Path, names: dict, encoding: str | None):
+    """Read a CSV in chunks with Arrow's streaming reader; each chunk validated like a whole file.
+
+    Every column is read as text (nothing is converted behind zonemap's back). Raises
+    :class:`IrregularCSV` when a row has the wrong number of fields or text is not the encoding.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    if not head.strip():
+        raise InputError("file is empty", source=path)
+    chosen = _encoding_of(head, encoding)
+    head_text = head.decode(chosen, errors="ignore").lstrip("\ufeff")
+    sep = _sniff_delimiter(head_text)
+    try:
+        header = next(csv.reader(io.StringIO(head_text), delimiter=sep, skipinitialspace=True))
+    except (StopIteration, csv.Error):
+        raise IrregularCSV() from None
+    if len(set(header)) != len(header) or not header:
+        raise IrregularCSV()
+    arrow_encoding = "utf8" if chosen in ("utf-8", "utf-8-sig") else chosen
+    size = path.stat().st_size
+    large = size >= PROGRESS_CHARACTERS
+    with open(path, "rb") as handle, _progress(size, f"reading {path.name}", "B", large=large) as bar:
+        yield from _arrow_chunks(handle, bar, arrow_encoding, sep, header, path, names)
+
+
+def _arrow_chunks(handle, bar, arrow_encoding: str, sep: str, header: list, path: Path, names: dict):
+    import pyarrow as pa
+    from pyarrow import csv as arrow_csv
+
+    try:
+        reader = arrow_csv.open_csv(
+            handle,
+            read_options=arrow_csv.ReadOptions(block_size=CHUNK_BYTES, encoding=arrow_encoding),
+            parse_options=arrow_csv.ParseOptions(delimiter=sep, newlines_in_values=True),
+            convert_options=arrow_csv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        rows, line = 0, 2  # records so far; physical line of the next record (the header is line 1)
+        for batch in reader:
+            table = batch.to_pandas()
+            table.columns = [c.lstrip("\ufeff") for c in table.columns]
+            table = _strip_leading_spaces(table)
+            table.index = pd.RangeIndex(rows + 1, rows + 1 + len(table))
+            line = _refuse_swallowed_lines(table, sep, path, first_line=line)
+            rows += len(table)
+            bar.update(handle.tell() - bar.n)
+            yield _from_table(table, path, names, sep=sep)
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        raise IrregularCSV() from None
+    if rows == 0:
+        raise InputError("has a header but no data rows", source=path)
+
+
+def _strip_leading_spaces(table: pd.DataFrame) -> pd.DataFrame:
+    """Spaces after a delimiter are not part of the value (as pandas' ``skipinitialspace``)."""
+    for column in table.columns:
+        values = table[column]
+        if values.str.startswith(" ").any():
+            table[column] = values.str.lstrip(" ")
+    return table
+
+
+def _from_whole_csv(path: Path, names: dict, encoding: str | None) -> Incidents:
+    """The careful reader: the whole file in memory, irregular rows rejected one by one."""
     raw = path.read_bytes()
     if not raw.strip():
         raise InputError("file is empty", source=path)
-    if suffix in GEOJSON_SUFFIXES:
-        return _from_geojson(_decode(raw, path, encoding), path, names)
     return _from_csv(raw, _decode(raw, path, encoding), path, names, encoding)
 
 
@@ -217,23 +327,94 @@ def write_incidents(classified: gpd.GeoDataFrame, path, *, fmt: str | None = Non
     """Write classified incidents to ``path`` as they are (not atomically: give a temporary path).
 
     Every column is kept; CSV gets the point as ``longitude``/``latitude`` columns when the input
-    had none; dates are written with their precision (``2020-02-27``, ``2020-02``, ``2020``), as
-    real dates in GeoPackage and Parquet.
+    had none; dates are written with their precision (``2020-02-27``, ``2020-02``, ``2020``): as
+    timestamps in Parquet, and in GeoPackage as text plus a real DATE field ``event_day``.
     """
-    fmt = fmt or output_format(path)
-    if fmt == "parquet":
-        classified.to_parquet(path)
-        return
-    table = classified.assign(event_date=_date_text(classified))
-    if fmt == "csv":
-        pd.DataFrame(table.drop(columns=table.geometry.name)).to_csv(path, index=False, encoding="utf-8")
-    elif fmt == "geojson":
-        table.to_file(path, driver="GeoJSON")
-    else:  # GeoPackage: a real DATE field (day precision; the text keeps a month or year)
-        dates = pd.to_datetime(classified["event_date"]).dt.date.astype(object)
-        exact = _precision(classified) == "day"
-        table = table.assign(event_day=np.where(exact, dates, None)).rename(columns={"event_date": "event_date_text"})
-        table.to_file(path, driver="GPKG", layer="incidents")
+    with IncidentWriter(path, fmt or output_format(path)) as writer:
+        writer.write(classified)
+
+
+class IncidentWriter:
+    """Writes classified incidents chunk after chunk to one file (CSV, GeoParquet, GeoPackage, GeoJSON).
+
+    CSV and GeoParquet stream (one row group per chunk); GeoPackage appends; GeoJSON, a single
+    document, is kept until :meth:`close` — use another format for files larger than memory.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, zonemap
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "events.parquet"
+    >>> events = zonemap.classify(zonemap.synthetic_incidents(4, seed=1))
+    >>> with IncidentWriter(path, "parquet") as writer:
+    ...     writer.write(events.iloc[:2])
+    ...     writer.write(events.iloc[2:])
+    >>> len(gpd.read_parquet(path))
+    4
+    """
+
+    def __init__(self, path, fmt: str):
+        self.path, self.fmt = Path(path), fmt
+        self.columns: list | None = None
+        self.parquet = None
+        self.held: list[gpd.GeoDataFrame] = []
+
+    def __enter__(self) -> IncidentWriter:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None:
+            self.close()
+        elif self.parquet is not None:
+            self.parquet.close()
+
+    def write(self, classified: gpd.GeoDataFrame) -> None:
+        first = self.columns is None
+        if first:
+            self.columns = list(classified.columns)
+        elif list(classified.columns) != self.columns:
+            classified = classified.reindex(columns=self.columns)
+        if self.fmt == "parquet":
+            self._write_parquet(classified)
+        elif self.fmt == "csv":
+            table = pd.DataFrame(classified.drop(columns=classified.geometry.name)).assign(
+                event_date=_date_text(classified)
+            )
+            table.to_csv(self.path, mode="w" if first else "a", header=first, index=False, encoding="utf-8")
+        elif self.fmt == "gpkg":
+            dates = pd.to_datetime(classified["event_date"]).dt.date.astype(object)
+            exact = (_precision(classified) == "day") & classified["event_date"].notna().to_numpy()
+            table = classified.assign(event_date=_date_text(classified), event_day=np.where(exact, dates, None))
+            table.rename(columns={"event_date": "event_date_text"}).to_file(
+                self.path, driver="GPKG", layer="incidents", mode="w" if first else "a", use_arrow=True
+            )
+        else:
+            self.held.append(classified)
+
+    def _write_parquet(self, classified: gpd.GeoDataFrame) -> None:
+        import pyarrow.parquet as pq
+        from geopandas.io.arrow import _geopandas_to_arrow
+
+        table = _geopandas_to_arrow(classified, index=False)
+        if self.parquet is None:
+            geo = json.loads(table.schema.metadata[b"geo"])
+            for column in geo["columns"].values():
+                column.pop("bbox", None)  # the first chunk's extent is not the file's
+            schema = table.schema.with_metadata({b"geo": json.dumps(geo).encode()})
+            self.parquet = pq.ParquetWriter(self.path, schema)
+        table = table.cast(self.parquet.schema, safe=False).replace_schema_metadata(self.parquet.schema.metadata)
+        self.parquet.write_table(table)
+
+    def close(self) -> None:
+        if self.parquet is not None:
+            self.parquet.close()
+            self.parquet = None
+        if self.fmt == "geojson":
+            frames = self.held or []
+            table = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=data.WGS84)
+            table.assign(event_date=_date_text(table)).to_file(self.path, driver="GeoJSON")
+            self.held = []
+        elif self.columns is None:
+            raise InputError("nothing to write", source=self.path)
 
 
 def _precision(frame: pd.DataFrame) -> np.ndarray:
@@ -346,7 +527,7 @@ def _from_csv(raw: bytes, text: str, path: Path, names: dict, encoding: str | No
         table, bad_rows = _read_ragged_csv(text, sep, path)
     del data_bytes
     table.index = pd.RangeIndex(1, len(table) + 1) if bad_rows.empty else table.index
-    _refuse_swallowed_lines(table, text, sep, path)
+    _refuse_swallowed_lines(table, sep, path)
     return _from_table(table, path, names, extra_rejects=bad_rows, header_only_is_error=True, sep=sep)
 
 
@@ -355,27 +536,25 @@ def _from_csv(raw: bytes, text: str, path: Path, names: dict, encoding: str | No
 SWALLOWED_LINES = 1
 
 
-def _refuse_swallowed_lines(table: pd.DataFrame, text: str, sep: str, path: Path) -> None:
+def _refuse_swallowed_lines(table: pd.DataFrame, sep: str, path: Path, first_line: int = 2) -> int:
     """An unclosed quote makes one record of many lines: refuse the file, naming the row and lines.
 
     Legitimate quoted line breaks (a note over two lines) are kept; a field whose embedded lines
-    have as many delimiters as the header are records the quote swallowed.
+    have as many delimiters as the header are records the quote swallowed. ``first_line`` is the
+    physical line of the table's first record; returns the line after its last.
     """
     records = len(table)
-    physical = text.count("\n") + (0 if text.endswith("\n") else 1) - 1  # lines after the header
-    if physical <= records or not len(table.columns):
-        return
     fields_per_line = len(table.columns) - 1
     objects = [c for c in table.columns if table[c].dtype == object or pd.api.types.is_string_dtype(table[c])]
     newline_rows = np.zeros(records, dtype=bool)
     for column in objects:
         newline_rows |= table[column].str.contains("\n", regex=False).fillna(False).to_numpy(dtype=bool)
     if not newline_rows.any():
-        return
+        return first_line + records
     line_counts = np.zeros(records, dtype=np.int64)
     for column in objects:
         line_counts += table[column].str.count("\n").fillna(0).to_numpy(dtype=np.int64)
-    first_line = 2 + np.concatenate([[0], np.cumsum(1 + line_counts)[:-1]])  # physical line of each record
+    lines = first_line + np.concatenate([[0], np.cumsum(1 + line_counts)[:-1]])  # physical line of each record
     for position in np.flatnonzero(newline_rows):
         values = table.iloc[position]
         swallowed = [
@@ -386,7 +565,7 @@ def _refuse_swallowed_lines(table: pd.DataFrame, text: str, sep: str, path: Path
             if line.count(sep) >= max(fields_per_line, 1)
         ]
         if len(swallowed) >= SWALLOWED_LINES:
-            start = int(first_line[position])
+            start = int(lines[position])
             end = start + int(line_counts[position])
             raise InputError(
                 f"a quote opened in this row does not close: it swallows lines {start + 1}-{end} "
@@ -394,6 +573,7 @@ def _refuse_swallowed_lines(table: pd.DataFrame, text: str, sep: str, path: Path
                 source=path,
                 row=int(table.index[position]),
             )
+    return first_line + records + int(line_counts.sum())
 
 
 def _read_ragged_csv(text: str, sep: str, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -776,8 +956,40 @@ def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
         if getattr(dates.dt, "tz", None) is not None:
             dates = dates.dt.tz_localize(None)  # the wall-clock time where it was recorded
         dates = dates.astype("datetime64[ns]")
-        return dates, np.where(dates.notna(), "day", "")
+        return dates, np.where(dates.notna(), "day", "").astype(object)
     text = values.astype("string").fillna("").str.strip()
+    parsed = _common_dates(text)
+    precision = np.where(parsed.notna().to_numpy(), "day", "").astype(object)
+    todo = (parsed.isna() & (text != "")).to_numpy()
+    if todo.any():  # the rarer forms, on the rows the common ones did not read
+        rare, rare_precision = _rare_dates(text[todo])
+        parsed[todo] = rare.to_numpy()
+        precision[todo] = rare_precision
+    return parsed, precision
+
+
+#: The forms most files use, read first by Arrow's strptime (fast); the rest go to :func:`_rare_dates`.
+COMMON_DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y")
+
+
+def _common_dates(text: pd.Series) -> pd.Series:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    strings = pa.array(text.to_numpy(dtype=object), type=pa.string())
+    found = pa.nulls(len(strings), pa.timestamp("s"))
+    for fmt in COMMON_DATE_FORMATS:
+        if not pc.any(pc.is_null(found)).as_py():
+            break
+        parsed = pc.strptime(strings, format=fmt, unit="s", error_is_null=True)
+        # strptime rolls 2020-02-30 over to 1 March: keep only dates that print back as written
+        exact = pc.equal(pc.strftime(parsed, format=fmt, locale="C"), strings)
+        found = pc.coalesce(found, pc.if_else(pc.fill_null(exact, False), parsed, None))
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=text.index).astype("datetime64[ns]")
+
+
+def _rare_dates(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """ISO 8601 with times and offsets, months, years and ACLED's other long forms; relative words refused."""
     text = text.mask(text.str.lower().isin(RELATIVE_DATES), "")
     text = text.str.replace(_OFFSET, r"\1", regex=True)
     year = text.str.fullmatch(r"\d{4}").to_numpy(dtype=bool)
@@ -791,7 +1003,7 @@ def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
         parsed[todo] = found
         if fmt in MONTH_FORMATS:
             month[np.flatnonzero(todo.to_numpy())[found.notna().to_numpy()]] = True
-    parsed = pd.Series(parsed, index=values.index).astype("datetime64[ns]")
+    parsed = pd.Series(parsed, index=text.index).astype("datetime64[ns]")
     precision = np.where(year, "year", np.where(month, "month", "day"))
     return parsed, np.where(parsed.notna().to_numpy(), precision, "").astype(object)
 
@@ -942,11 +1154,44 @@ def _from_table(
                                 crs=data.WGS84)  # fmt: skip
     rejected = pd.concat([extra_rejects, _rejects(table.loc[~ok], kind[~ok], reason[~ok])], ignore_index=True)
     rejected = rejected.sort_values("row", kind="stable").reset_index(drop=True) if len(rejected) else rejected
-    warnings = [] if date_col is not None else ["no date column: event_date is empty and monthly summaries skip it"]
+    rows_read = n + len(extra_rejects)
+    dated = date_col is not None
+    return Incidents(
+        accepted=accepted,
+        rejected=rejected,
+        source=str(source),
+        rows_read=rows_read,
+        warnings=reading_warnings(dated, outside_rows),
+        outside_rows=outside_rows,
+        dated=dated,
+    )
+
+
+def reading_warnings(dated: bool, outside_rows: np.ndarray) -> list[str]:
+    """The warnings of a reading: no date column; accepted rows outside Syria (the first few named)."""
+    warnings = [] if dated else ["no date column: event_date is empty and monthly summaries skip it"]
     if len(outside_rows):
         first = ", ".join(str(r) for r in outside_rows[:5]) + (", …" if len(outside_rows) > 5 else "")
         warnings.append(
             f"{len(outside_rows):,} accepted rows lie outside Syria (row {first}; check for swapped coordinates)"
         )
-    rows_read = n + len(extra_rejects)
-    return Incidents(accepted=accepted, rejected=rejected, source=str(source), rows_read=rows_read, warnings=warnings)
+    return warnings
+
+
+def merge_chunks(chunks: list[Incidents], source) -> Incidents:
+    """Readings of consecutive chunks of one file as one reading (rows keep their numbers in the file)."""
+    if len(chunks) == 1:
+        return chunks[0]
+    accepted = unify_columns([c.accepted for c in chunks])
+    outside = np.concatenate([c.outside_rows for c in chunks])
+    dated = all(c.dated for c in chunks)
+    rejected = [c.rejected for c in chunks if len(c.rejected)] or [chunks[0].rejected]
+    return Incidents(
+        accepted=gpd.GeoDataFrame(pd.concat(accepted, ignore_index=True), crs=data.WGS84),
+        rejected=pd.concat(rejected, ignore_index=True),
+        source=str(source),
+        rows_read=sum(c.rows_read for c in chunks),
+        warnings=reading_warnings(dated, outside),
+        outside_rows=outside,
+        dated=dated,
+    )

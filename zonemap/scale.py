@@ -15,9 +15,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import summary
 from .errors import ArgumentError
-from .incidents import combine, partition_files, read_partition
+from .incidents import partition_files, read_partition
+from .ingest import Tally
 from .output import atomic_folder
 
 
@@ -26,7 +26,9 @@ def _read_and_classify(path: str, model, names: dict, nearest_place: bool = True
     from .classification import classify
 
     columns = {"longitude": names["lon"], "latitude": names["lat"], "date": names["date"]}
-    events = combine([read_partition(path, columns)], source=path)
+    events = read_partition(path, columns)
+    events.accepted = events.accepted.assign(file=Path(path).name)
+    events.rejected = events.rejected.assign(file=Path(path).name)
     return events, classify(events.accepted, model, nearest_place=nearest_place)
 
 
@@ -94,16 +96,19 @@ def split(result: pd.DataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
 
 @dataclass
 class Written:
-    """What :func:`classify_to_parquet` brings back: counts, summaries and the rejected rows only."""
+    """What :func:`classify_to_parquet` brings back: the tally of every partition (counts, summaries,
+    rejected rows and warnings; no accepted row) and how many parts it wrote."""
 
-    rows_read: int
-    accepted: int
-    rejected: pd.DataFrame  # row, kind, reason, file and the values as read
-    warnings: list[str]
-    zone_counts: pd.DataFrame  # as summary.zone_counts
-    monthly: pd.DataFrame  # as summary.monthly_summary
-    opposition: dict[str, int]  # side_<line> -> incidents on the opposition side
+    tally: Tally
     parts: int
+
+    @property
+    def rows_read(self) -> int:
+        return self.tally.rows_read
+
+    @property
+    def accepted(self) -> int:
+        return self.tally.accepted
 
 
 def classify_to_parquet(source, folder, model, *, lon=None, lat=None, date=None, by_event_type=False) -> Written:
@@ -144,38 +149,20 @@ def write_parts(source, folder, model, *, lon=None, lat=None, date=None, by_even
     ]
     parts = dask.compute(*tasks)
     unify_part_schemas([out for out in outputs if out.exists()])
-    counts = pd.concat([p["zone_counts"] for p in parts]).groupby("zone", sort=False, as_index=False).sum()
-    monthly = pd.concat([p["monthly"] for p in parts])
-    monthly["zone"] = pd.Categorical(monthly["zone"], categories=counts["zone"])  # zones in their usual order
-    keys = [c for c in monthly.columns if c not in ("events", "fatalities")]
-    monthly = monthly.groupby(keys, sort=True, observed=True, as_index=False).sum()[monthly.columns]
-    return Written(
-        rows_read=sum(p["rows_read"] for p in parts),
-        accepted=sum(p["accepted"] for p in parts),
-        rejected=pd.concat([p["rejected"] for p in parts], ignore_index=True),
-        warnings=[w for p in parts for w in p["warnings"]],
-        zone_counts=counts,
-        monthly=monthly.astype({"zone": str}),
-        opposition={k: sum(p["opposition"][k] for p in parts) for k in parts[0]["opposition"]},
-        parts=sum(1 for p in parts if p["accepted"]),
-    )
+    total = Tally(by_event_type=by_event_type)
+    for file, part in zip(files, parts):
+        total.merge(part, label=file.name)
+    return Written(tally=total, parts=sum(1 for part in parts if part.accepted))
 
 
-def _write_partition(path: str, out: str, model, names: dict, by_event_type: bool) -> dict:
-    """Read, classify and write one partition; return its counts, summary, rejected rows and warnings."""
+def _write_partition(path: str, out: str, model, names: dict, by_event_type: bool) -> Tally:
+    """Read, classify and write one partition; return its tally (counts, summary, rejected rows, warnings)."""
     events, accepted = _read_and_classify(path, model, names)
     if len(accepted):  # a file whose every row was rejected leaves no part
         accepted.to_parquet(out)
-    sides = [c for c in accepted.columns if c.startswith("side_")]
-    return {
-        "rows_read": events.rows_read,
-        "accepted": len(accepted),
-        "rejected": events.rejected,
-        "warnings": events.warnings,
-        "zone_counts": summary.zone_counts(accepted),
-        "monthly": summary.monthly_summary(accepted, by_event_type=by_event_type),
-        "opposition": {c: int((accepted[c] == "opposition").sum()) for c in sides},
-    }
+    tally = Tally(by_event_type=by_event_type)
+    tally.add(events, accepted)
+    return tally
 
 
 def unify_part_schemas(paths: list[Path]) -> None:

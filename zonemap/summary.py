@@ -81,3 +81,22 @@ def monthly_summary(classified: pd.DataFrame, *, by_event_type: bool = False) ->
         tables.append(grouped.reset_index().assign(zone=zone))
     columns = ["zone", *keys, "events", "fatalities"]
     return pd.concat(tables, ignore_index=True)[columns].astype({"events": "int64", "fatalities": "float64"})
+
+
+def combine_monthly(parts: list[pd.DataFrame], *, zones=None) -> pd.DataFrame:
+    """Monthly summaries of several chunks or files as one (events and fatalities added up).
+
+    ``zones`` gives the order of the zones (as :func:`zone_counts` lists them).
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"zone": ["idlib"], "month": ["2020-02"], "events": [2], "fatalities": [1.0]})
+    >>> combine_monthly([a, a]).values.tolist()
+    [['idlib', '2020-02', 4, 2.0]]
+    """
+    monthly = pd.concat(parts, ignore_index=True)
+    order = list(dict.fromkeys(zones if zones is not None else monthly["zone"]))
+    monthly["zone"] = pd.Categorical(monthly["zone"], categories=order)
+    keys = [c for c in monthly.columns if c not in ("events", "fatalities")]
+    monthly = monthly.groupby(keys, sort=True, observed=True, as_index=False).sum()[monthly.columns]
+    return monthly.astype({"zone": str, "events": "int64", "fatalities": "float64"})

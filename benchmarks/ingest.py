@@ -1,0 +1,83 @@
+"""Benchmark: the command an analyst runs, ``zonemap incidents FILE.csv -o OUT.parquet``, against the
+floor of the same work with no zonemap in it (``pandas.read_csv`` with its default C parser, then
+``to_parquet``), on ACLED-like CSVs (zonemap.synthetic_incidents written with ACLED's columns).
+
+Each command runs in its own process (so its peak memory, the maximum resident set size, is its
+own); each time is the best of ``--runs`` (default 3) wall-clock times.
+
+Run: ``.venv/bin/python benchmarks/ingest.py [--rows 1000000 2000000] [--runs 3] [--big]``
+(``--big`` adds 20M rows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FLOOR = "import sys, pandas as pd; pd.read_csv(sys.argv[1]).to_parquet(sys.argv[2])"
+CHUNK_ROWS = 500_000
+
+
+def write_acled_like(path: Path, rows: int) -> None:
+    """An ACLED-like CSV of ``rows`` synthetic incidents, written in chunks (bounded memory)."""
+    import zonemap
+
+    with open(path, "w", encoding="utf-8") as handle:
+        for start in range(0, rows, CHUNK_ROWS):
+            n = min(CHUNK_ROWS, rows - start)
+            events = zonemap.synthetic_incidents(n, seed=start)
+            events["event_id_cnty"] = [f"SYR{start + i:08d}" for i in range(1, n + 1)]
+            events["event_date"] = events["event_date"].dt.strftime("%d %B %Y")  # ACLED's long form
+            events["geo_precision"] = 1 + (events.index % 3)
+            table = events.drop(columns="geometry")
+            table.to_csv(handle, index=False, header=start == 0)
+
+
+def best_of(command: list[str], runs: int) -> tuple[float, float]:
+    """(best wall seconds, largest peak resident MB) of ``runs`` runs of ``command``."""
+    results = []
+    for _ in range(runs):  # each run in a fresh grandchild so ru_maxrss is that run's own
+        wrapper = [sys.executable, __file__, "--child", *command]
+        start = time.perf_counter()
+        done = subprocess.run(wrapper, capture_output=True, text=True, cwd=ROOT)
+        if done.returncode:
+            sys.exit(f"{' '.join(command)} failed:\n{done.stderr}")
+        results.append((time.perf_counter() - start, float(done.stdout.strip().splitlines()[-1])))
+    return min(r[0] for r in results), max(r[1] for r in results)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 2_000_000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--big", action="store_true", help="add 20M rows")
+    args = parser.parse_args()
+    sizes = args.rows + ([20_000_000] if args.big else [])
+    zonemap_cli = [sys.executable, "-m", "zonemap", "incidents"]
+    print(f"{'rows':>11} {'zonemap s':>10} {'floor s':>8} {'ratio':>6} {'zonemap MB':>11} {'floor MB':>9}")
+    with tempfile.TemporaryDirectory() as folder:
+        for rows in sizes:
+            source = Path(folder) / f"acled-{rows}.csv"
+            write_acled_like(source, rows)
+            ours = best_of([*zonemap_cli, str(source), "-o", str(Path(folder) / "out.parquet")], args.runs)
+            floor = best_of([sys.executable, "-c", FLOOR, str(source), str(Path(folder) / "floor.parquet")], args.runs)
+            print(
+                f"{rows:>11,} {ours[0]:>10.1f} {floor[0]:>8.1f} {ours[0] / floor[0]:>5.1f}x"
+                f" {ours[1]:>11,.0f} {floor[1]:>9,.0f}"
+            )
+            source.unlink()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        subprocess.run(sys.argv[2:], check=True, capture_output=True, cwd=ROOT, env={**os.environ})
+        print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    else:
+        main()
