@@ -76,9 +76,12 @@ def test_add_probabilities_columns_and_missing_distances():
 
 
 def test_line_in_force_column_is_used_for_p_opposition():
-    frame = pd.DataFrame({"dist_2018_km": [9.0], "dist_km": [-5.0], "line_accuracy_km": [1.0], "accuracy_km": [1.0]})
+    frame = pd.DataFrame(
+        {"dist_2018_km": [9.0], "dist_line_km": [-5.0], "line_accuracy_km": [1.0], "accuracy_km": [1.0]}
+    )
     out = u.add_probabilities(frame)
     assert out["p_opposition"].item() < 0.01 < 0.99 < out["p_opposition_2018"].item()
+    assert "p_opposition_line" not in out
 
 
 def test_add_probabilities_refuses_what_it_cannot_answer():

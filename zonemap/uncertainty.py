@@ -59,7 +59,7 @@ STATUS_THRESHOLDS = (0.05, 0.95)
 STATUSES = ("outside", "uncertain", "inside")
 #: Columns of a classified frame for the contact line in force on each event's date (timeline):
 #: its signed distance (km, + on the opposition side) and that line's stated accuracy (km).
-IN_FORCE_DISTANCE = "dist_km"
+IN_FORCE_DISTANCE = "dist_line_km"
 IN_FORCE_ACCURACY = "line_accuracy_km"
 #: z of the two-sided 95 % normal interval used for expected counts.
 Z95 = 1.959963984540054
@@ -276,7 +276,11 @@ def probability_columns(
     width = float(dmz_width_km)
     if not width > 0:
         raise ArgumentError(f"dmz_width_km must be a positive number of km, got {dmz_width_km!r}")
-    keys = [c[5:-3] for c in classified.columns if c.startswith("dist_") and c.endswith("_km") and len(c) > 8]
+    keys = [
+        c[5:-3]
+        for c in classified.columns
+        if c.startswith("dist_") and c.endswith("_km") and len(c) > 8 and c != IN_FORCE_DISTANCE
+    ]
     if dmz_line not in keys:
         raise ArgumentError(f"no column dist_{dmz_line}_km to measure the DMZ from (classify against {dmz_line!r})")
     if event_accuracy_km is None:
@@ -376,13 +380,13 @@ def add_probabilities(
 
     For every signed distance column ``dist_<line>_km`` (km, + on the opposition side) it adds
     ``p_opposition_<line>``; ``p_opposition`` for the line in force on each event's date (column
-    ``dist_km``, when the frame has it; else the same as ``p_opposition_<dmz_line>``); and
+    ``dist_line_km``, when the frame has it; else the same as ``p_opposition_<dmz_line>``); and
     ``p_in_dmz``, the probability of lying in the DMZ at its maximum depth ``dmz_width_km`` (km)
     along ``dmz_line``, with ``dmz_status`` (outside / uncertain / inside at ``thresholds``).
 
     ``line_accuracy_km`` (km, 95 %) is one number for every line, a mapping line → km, or None to
     read each line's stated ``accuracy_km`` (a per-row ``line_accuracy_km`` column serves
-    ``dist_km``). ``event_accuracy_km`` (km, 95 %) is a number, an array (one per row) or None for
+    ``dist_line_km``). ``event_accuracy_km`` (km, 95 %) is a number, an array (one per row) or None for
     :func:`event_accuracy_km`. Returns a new frame; NaN distances give NaN probabilities and a
     missing status.
 
