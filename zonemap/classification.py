@@ -34,6 +34,8 @@ EARTH_RADIUS_M = 6_371_008.8
 LINE_STEP_KM = 5.0
 #: Cell size (degrees) of the membership grid: points in cells no zone boundary crosses need no test.
 POLYGON_CELL_DEG = 0.001
+#: Cell size (degrees) of the governorates' grid: they span all of Syria, so a coarser grid.
+ADMIN1_CELL_DEG = 0.01
 SIDES = ("opposition", "government", "outside")  # side_<line>: of the line in the Idlib area, or outside it
 CHUNK_ROWS = 131_072
 ASTANA_ZONES = ("idlib", "northern_homs", "eastern_ghouta", "southern")
@@ -72,6 +74,31 @@ class _Targets:
 
 
 @dataclass
+class DatedLines:
+    """The timeline's contact lines for judging each event as of its date: per line its date, stated
+    accuracy (km), distance targets and a grid of its opposition-held face; zones' validity dates."""
+
+    dates: np.ndarray  # datetime64[ns], ascending
+    accuracy_km: np.ndarray
+    targets: list[_Targets]
+    faces: list[PolygonGrid]
+    validity: dict[str, tuple[np.datetime64, np.datetime64]]  # zone -> [from, to) (NaT: open)
+
+    def index(self, dates: np.ndarray) -> np.ndarray:
+        """The line in force on each date (-1 before the first line and for NaT)."""
+        index = np.searchsorted(self.dates, dates, side="right").astype(np.int64) - 1
+        index[np.isnat(dates)] = -1
+        return index
+
+    def in_force(self, zone: str, dates: np.ndarray) -> np.ndarray:
+        start, end = self.validity[zone]
+        ok = dates >= start
+        if not np.isnat(end):
+            ok &= dates < end
+        return ok
+
+
+@dataclass
 class ZoneModel:
     """Everything classification needs, built once (picklable, so dask workers get a copy)."""
 
@@ -83,6 +110,10 @@ class ZoneModel:
     grid: PolygonGrid  # the zones, then the opposition faces
     centre: tuple[float, float]
     options: dict
+    dated: DatedLines | None = None  # the timeline, for answers as of each event's date
+    admin1: PolygonGrid | None = None  # OCHA governorates, in the order of ``admin1_codes``
+    admin1_codes: pd.Categorical | None = None  # P-codes
+    admin1_names: pd.Categorical | None = None  # OCHA English names
 
 
 def zone_model(
@@ -91,12 +122,15 @@ def zone_model(
     contact_line="2018",
     corridor_km: float = zones.M4_CORRIDOR_KM,
     lines=("2018", "2020"),
+    timeline=None,
 ) -> ZoneModel:
     """Prepare zones, lines and gazetteer for :func:`classify` (widths in km).
 
     Zones: the four Astana areas, the Sochi DMZ along ``contact_line`` at its min and max width,
-    the M4 corridor (``corridor_km`` each side). ``lines`` are the dated contact lines to measure
-    distances to and sides of.
+    the M4 corridor (``corridor_km`` each side). ``lines`` are fixed contact lines to measure
+    distances to and sides of (columns ``side_<line>``, ``dist_<line>_km``). ``timeline`` (a file
+    or frame of dated lines; None: the shipped one, see :mod:`zonemap.timeline`) gives the line in
+    force on each event's date, and the zones' validity dates.
 
     Examples
     --------
@@ -124,16 +158,58 @@ def zone_model(
         grid=PolygonGrid.build([*zone_shapes.values(), *opposition.values()], POLYGON_CELL_DEG),
         centre=centre,
         options={"width_km": (low, high), "contact_line": contact_line, "corridor_km": corridor_km},
+        dated=_dated_lines(timeline, centre, list(zone_shapes)),
+        **_admin1(),
     )
 
 
-def _line_targets(key, centre) -> _Targets:
-    parts = shapely.get_parts(densify_geodesic(zones.as_line(key).geometry, LINE_STEP_KM))
+def _admin1() -> dict:
+    """OCHA's governorates (admin-1) as a membership grid, with their P-codes and English names."""
+    governorates = data.load_layer("governorates").sort_values("pcode")
+    codes, names = (list(governorates[c]) for c in ("pcode", "name_en"))
+    return {
+        "admin1": PolygonGrid.build(list(governorates.geometry), ADMIN1_CELL_DEG),
+        "admin1_codes": pd.Categorical(codes, categories=codes),
+        "admin1_names": pd.Categorical(names, categories=names),
+    }
+
+
+def _dated_lines(source, centre, zone_keys) -> DatedLines:
+    """Each dated line's targets and opposition face, built once per timeline (cached by it)."""
+    from . import timeline as dated
+
+    lines = dated.load_timeline(source)
+    states = lines.states()
+    validity = dated.validity().set_index("zone")
+    windows = {}
+    for key in zone_keys:
+        record = validity.loc[dated.validity_key(key)]
+        windows[key] = (record["valid_from"].to_datetime64(), pd.Timestamp(record["valid_to"]).to_datetime64())
+    return DatedLines(
+        dates=lines.dates,
+        accuracy_km=np.array([state.accuracy_km for state in states], dtype=float),
+        targets=[_line_targets(state.line.geometry, centre) for state in states],
+        faces=[PolygonGrid.build([state.opposition], POLYGON_CELL_DEG) for state in states],
+        validity=windows,
+    )
+
+
+def _line_targets(line, centre) -> _Targets:
+    geometry = line if isinstance(line, shapely.Geometry) else zones.as_line(line).geometry
+    return _targets_of_line(shapely.to_wkb(geometry), centre)
+
+
+@functools.lru_cache(maxsize=32)
+def _targets_of_line(wkb: bytes, centre) -> _Targets:
+    """A line's distance targets, built once (a fixed line is often also one of the timeline's)."""
+    parts = shapely.get_parts(densify_geodesic(shapely.from_wkb(wkb), LINE_STEP_KM))
     coords = [shapely.get_coordinates(part) for part in parts]
     return _Targets.of(centre, np.vstack([c[:-1] for c in coords]), np.vstack([c[1:] for c in coords]))
 
 
-def _classify_arrays(model: ZoneModel, lon: np.ndarray, lat: np.ndarray, nearest_place: bool) -> dict[str, np.ndarray]:
+def _classify_arrays(
+    model: ZoneModel, lon: np.ndarray, lat: np.ndarray, nearest_place: bool, line_index: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     inside = model.grid.contains(lon, lat)  # (polygons, n): the zones, then the opposition faces
     out: dict[str, np.ndarray] = {f"in_{key}": inside[i] for i, key in enumerate(model.zones)}
     x, y = conformal_plane(lon, lat, *model.centre, radius=EARTH_RADIUS_M)
@@ -143,11 +219,29 @@ def _classify_arrays(model: ZoneModel, lon: np.ndarray, lat: np.ndarray, nearest
         distance_km = line.distance_m(x, y, lon, lat)[0] / 1000
         out[f"side_{key}"] = np.where(opposition, np.int8(0), outside_idlib)  # codes of SIDES
         out[f"dist_{key}_km"] = np.negative(distance_km, out=distance_km, where=~opposition)
+    if line_index is not None:
+        out |= _in_force_line(model.dated, x, y, lon, lat, line_index, outside_idlib)
+    if model.admin1 is not None:
+        governorate = model.admin1.contains(lon, lat)  # (governorates, n)
+        out["admin1"] = np.where(governorate.any(axis=0), governorate.argmax(axis=0), -1).astype(np.int16)
     if nearest_place:
         distance_m, nearest = model.places.distance_m(x, y, lon, lat)
         out["nearest_place"] = nearest
         out["nearest_place_km"] = distance_m / 1000
     return out
+
+
+def _in_force_line(dated: DatedLines, x, y, lon, lat, line_index, outside_idlib) -> dict[str, np.ndarray]:
+    """Side of, and signed distance (km) to, the line in force for each point (``line_index``, -1: none)."""
+    distance_km = np.full(len(lon), np.nan)
+    side = np.full(len(lon), np.int8(-1))  # -1: no line (a missing category)
+    for i in np.unique(line_index[line_index >= 0]):
+        rows = np.flatnonzero(line_index == i)
+        opposition = dated.faces[i].contains(lon[rows], lat[rows])[0]
+        away = dated.targets[i].distance_m(x[rows], y[rows], lon[rows], lat[rows])[0] / 1000
+        distance_km[rows] = np.where(opposition, away, -away)
+        side[rows] = np.where(opposition, np.int8(0), outside_idlib[rows])
+    return {"side": side, "dist_line_km": distance_km}
 
 
 def classify_points(
@@ -171,14 +265,19 @@ def classify_points(
     return _classify_in_chunks(model, len(lon), lambda rows: (lon[rows], lat[rows]), nearest_place, threads)
 
 
-def _classify_in_chunks(model: ZoneModel, n: int, coordinates, nearest_place: bool, threads=None) -> pd.DataFrame:
-    """Classify ``n`` points chunk by chunk over threads; ``coordinates(slice)`` gives a chunk's lon, lat."""
+def _classify_in_chunks(
+    model: ZoneModel, n: int, coordinates, nearest_place: bool, threads=None, line_index=None
+) -> pd.DataFrame:
+    """Classify ``n`` points chunk by chunk over threads; ``coordinates(slice)`` gives a chunk's lon, lat;
+    ``line_index`` (one per point) the dated line to judge each point against (None: fixed lines only)."""
     threads = threads or min(os.cpu_count() or 1, 8)
     rows = min(CHUNK_ROWS, -(-n // threads)) or 1  # every thread busy, even on small inputs
     starts = range(0, n, rows)
 
     def chunk(start):
-        return _classify_arrays(model, *coordinates(slice(start, start + rows)), nearest_place)
+        part = slice(start, start + rows)
+        index = None if line_index is None else line_index[part]
+        return _classify_arrays(model, *coordinates(part), nearest_place, index)
 
     if n == 0:
         parts = [chunk(0)]
@@ -191,11 +290,15 @@ def _classify_in_chunks(model: ZoneModel, n: int, coordinates, nearest_place: bo
                 parts.append(part)
                 bar.update(len(part["in_idlib"]))
     columns = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-    for key in [k for k in columns if k.startswith("side_")]:
+    for key in [k for k in columns if k.startswith("side")]:
         columns[key] = pd.Categorical.from_codes(columns[key], categories=SIDES)
     if nearest_place:
         codes = model.place_names.codes[columns["nearest_place"]]
         columns["nearest_place"] = pd.Categorical.from_codes(codes, dtype=model.place_names.dtype)
+    if "admin1" in columns:  # OCHA P-code and English name of the governorate (missing outside Syria)
+        found = columns.pop("admin1")
+        columns["admin1_pcode"] = pd.Categorical.from_codes(found, dtype=model.admin1_codes.dtype)
+        columns["admin1"] = pd.Categorical.from_codes(found, dtype=model.admin1_names.dtype)
     return pd.DataFrame(columns)
 
 
@@ -216,21 +319,45 @@ def _default_model() -> ZoneModel:
 
 
 def classify(
-    incidents, model: ZoneModel | None = None, *, engine: str = "memory", nearest_place: bool = True, **model_options
+    incidents,
+    model: ZoneModel | None = None,
+    *,
+    as_of="event",
+    engine: str = "memory",
+    nearest_place: bool = True,
+    **model_options,
 ):
-    """Add the classification columns of :func:`classify_points` to incidents (EPSG:4326 points).
+    """Add the classification columns of :func:`classify_points` to incidents (EPSG:4326 points),
+    each incident judged as of its own date.
+
+    ``as_of="event"`` (default): each incident is judged against the contact line in force on its
+    ``event_date`` (the latest dated line on or before it, :mod:`zonemap.timeline`), adding
+    ``line_date`` (that line's date), ``line_accuracy_km``, ``side`` (opposition / government /
+    outside the Idlib area), ``dist_line_km`` (signed geodesic distance, km, + on the opposition
+    side) and ``as_of_basis`` (how the row was judged); and every ``in_<zone>`` is True only if the
+    zone was in force that day (no DMZ before 17 Sep 2018, no M4 corridor before 6 Mar 2020, …).
+    Rows without a day (no date, or only a month or year) keep the fixed-line answers and say so in
+    ``as_of_basis``. ``as_of="2019-08-31"`` judges every row as of that date; ``as_of=None`` gives
+    the fixed-line answers only. The fixed lines' ``side_<line>`` / ``dist_<line>_km`` are always
+    there. Also: ``p_opposition``, ``p_in_dmz`` and ``dmz_status`` (:mod:`zonemap.uncertainty`),
+    ``admin1_pcode`` and ``admin1`` (OCHA governorate).
 
     ``incidents`` is a GeoDataFrame (e.g. ``read_incidents(...).accepted``) or, with
     ``engine="dask"``, a dask-geopandas GeoDataFrame classified partition by partition.
-    ``model_options`` (``width_km``, ``contact_line``, ``corridor_km``) build the zone model;
-    ``nearest_place=False`` leaves out the nearest-place columns.
+    ``model_options`` (``width_km``, ``contact_line``, ``corridor_km``, ``timeline``) build the
+    zone model; ``nearest_place=False`` leaves out the nearest-place columns.
 
     Examples
     --------
-    >>> import geopandas as gpd, shapely
-    >>> events = gpd.GeoDataFrame(geometry=[shapely.Point(36.63, 35.93)], crs="EPSG:4326")
-    >>> classify(events)["in_idlib"].tolist()
-    [True]
+    >>> import geopandas as gpd, pandas as pd, shapely
+    >>> saraqib = shapely.Point(36.8059, 35.8645)
+    >>> events = gpd.GeoDataFrame({"event_date": pd.to_datetime(["2019-06-01", "2020-03-01"])},
+    ...                           geometry=[saraqib, saraqib], crs="EPSG:4326")
+    >>> result = classify(events)
+    >>> result["side"].tolist(), result["line_date"].dt.strftime("%Y-%m-%d").tolist()
+    (['opposition', 'government'], ['2019-05-10', '2020-02-17'])
+    >>> result["in_m4_corridor"].tolist(), result["admin1_pcode"].tolist()
+    ([False, False], ['SY07', 'SY07'])
     """
     if model is None:
         model = zone_model(**model_options) if model_options else _default_model()
@@ -251,8 +378,15 @@ def classify(
     usable = problem == None  # noqa: E711 (elementwise)
     lon = np.where(usable, shapely.get_x(np.where(usable, geoms, None)), np.nan)
     lat = np.where(usable, shapely.get_y(np.where(usable, geoms, None)), np.nan)
-    columns = _classify_in_chunks(model, len(geoms), lambda rows: (lon[rows], lat[rows]), nearest_place)
+    dates, basis = _judging_dates(incidents, as_of, model)
+    line_index = None if dates is None else model.dated.index(dates)
+    columns = _classify_in_chunks(
+        model, len(geoms), lambda rows: (lon[rows], lat[rows]), nearest_place, line_index=line_index
+    )
     columns.index = incidents.index
+    if dates is not None:
+        columns = _as_of_columns(columns, model.dated, dates, line_index, basis)
+    columns = columns.assign(**_probabilities(columns, incidents, model, dates))
     if not usable.all():
         columns = _blank_unclassified(columns, usable)
         columns["unclassified_reason"] = problem
@@ -264,6 +398,82 @@ def classify(
         taken = set(incidents.columns) | set(columns.columns)
         incidents = incidents.rename(columns={c: _earlier_name(c, taken) for c in clashes})
     return incidents.assign(**{c: columns[c] for c in columns.columns})
+
+
+#: How each row was judged (column ``as_of_basis``).
+BASES = (
+    "event date",
+    "as of the given date",
+    "no date: fixed lines, zones regardless of dates",
+    "month or year only: fixed lines, zones regardless of dates",
+    "before the first dated line: no line in force",
+)
+
+
+def _judging_dates(incidents, as_of, model: ZoneModel):
+    """The date each row is judged as of (datetime64[ns], NaT: not judged by date) and why, or (None, None)."""
+    if as_of is None or model.dated is None:
+        return None, None
+    n = len(incidents)
+    if not (isinstance(as_of, str) and as_of == "event"):
+        from .timeline import _day
+
+        day = _day(as_of, what="as_of")
+        if day < model.dated.dates[0]:
+            first = np.datetime_as_string(model.dated.dates[0], unit="D")
+            raise ArgumentError(
+                f"no contact line in force on {np.datetime_as_string(day, unit='D')}: the first is {first}"
+            )
+        return np.full(n, day), np.full(n, 1, dtype=np.int8)
+    if "event_date" not in incidents:
+        return np.full(n, np.datetime64("NaT", "ns")), np.full(n, 2, dtype=np.int8)
+    dates = pd.to_datetime(incidents["event_date"]).to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    dates = dates.astype("datetime64[ns]")
+    basis = np.where(np.isnat(dates), np.int8(2), np.int8(0))
+    if "date_precision" in incidents:
+        partial = incidents["date_precision"].astype("string").fillna("").isin(["month", "year"]).to_numpy()
+        dates[partial] = np.datetime64("NaT")
+        basis[partial] = 3
+    basis[(basis == 0) & (dates < model.dated.dates[0])] = 4
+    return dates, basis
+
+
+def _as_of_columns(columns: pd.DataFrame, dated: DatedLines, dates, line_index, basis) -> pd.DataFrame:
+    """Line date and accuracy per row, zones counted only while in force, and how each row was judged."""
+    judged = line_index >= 0
+    known = ~np.isnat(dates)
+    extra = {
+        "line_date": np.where(judged, dated.dates[np.maximum(line_index, 0)], np.datetime64("NaT", "ns")),
+        "line_accuracy_km": np.where(judged, dated.accuracy_km[np.maximum(line_index, 0)], np.nan),
+        "as_of_basis": pd.Categorical.from_codes(basis, categories=BASES),
+    }
+    for zone in dated.validity:
+        column = f"in_{zone}"
+        if column in columns:
+            members = columns[column].to_numpy(dtype=bool, na_value=False)
+            values = np.where(known, members & dated.in_force(zone, dates), members)
+            columns[column] = (
+                values
+                if columns[column].dtype == bool
+                else pd.array(values, dtype="boolean").where(columns[column].notna(), pd.NA)
+            )
+    return columns.assign(**extra)
+
+
+def _probabilities(columns: pd.DataFrame, incidents, model: ZoneModel, dates) -> dict:
+    """``p_opposition``, ``p_in_dmz``, ``dmz_status``: no DMZ probability on a day it was not in force."""
+    from . import uncertainty
+
+    out = uncertainty.classified_columns(columns, incidents, model.options)
+    if out and dates is not None and model.dated is not None:
+        dmz = next((k for k in model.dated.validity if k.startswith("dmz_")), None)
+        if dmz is not None:
+            absent = ~np.isnat(dates) & ~model.dated.in_force(dmz, dates)
+            out["p_in_dmz"] = np.where(absent, 0.0, out["p_in_dmz"])
+            status = np.asarray(out["dmz_status"].astype(object))
+            status[absent] = "outside"
+            out["dmz_status"] = pd.Categorical(status, categories=out["dmz_status"].categories)
+    return out
 
 
 def unclassifiable(geoms) -> np.ndarray:
