@@ -3,10 +3,11 @@
 Same run, same synthetic incidents (``zonemap.synthetic_incidents``, 1M by default), the model built
 once before timing. Timed, each the best of repeated runs after a warm-up:
 
-- ``classify``: ``zonemap.classify(events, model, nearest_place=False)`` — memberships, sides and
-  signed geodesic distances to both contact lines, without probabilities;
-- ``probability columns``: :func:`zonemap.uncertainty.probability_columns` on its result — the
-  work the probabilities add when ``classify`` assembles them with its other columns;
+- ``classify``: ``zonemap.classify(events, model, nearest_place=False)`` — memberships, sides,
+  signed geodesic distances (and, once :func:`zonemap.classify` adds them, the probabilities);
+- ``probability columns``: :func:`zonemap.uncertainty.classified_columns` on its result — the work
+  the probabilities add inside ``classify``; the share reported is this time against the rest of
+  ``classify`` (``classify`` minus it, when ``classify`` already includes it);
 - ``add_probabilities``: :func:`zonemap.uncertainty.add_probabilities`, the same plus a copy of
   the frame with the columns added (what a user calling it afterwards pays).
 
@@ -47,22 +48,26 @@ def main(n: int = 1_000_000) -> int:
     model = zonemap.zone_model()
     zonemap.classify(events.iloc[:1000], model, nearest_place=False)  # warm-up: threads, caches
     classify_s, classified = _best_of(lambda: zonemap.classify(events, model, nearest_place=False))
-    columns_s, columns = _best_of(lambda: uncertainty.probability_columns(classified))
+    included = "p_in_dmz" in classified.columns
+    columns_s, _ = _best_of(lambda: uncertainty.classified_columns(classified, events, model.options))
     add_s, with_p = _best_of(lambda: uncertainty.add_probabilities(classified))
+    base_s = classify_s - columns_s if included else classify_s
     z = np.linspace(-10, 10, 200_001)
     phi_error = np.abs(uncertainty.normal_cdf(z) - np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in z])).max()
-    shares = with_p["dmz_status"].value_counts(normalize=True)
-    in_area = with_p["in_idlib"].to_numpy(dtype=bool)
-    uncertain_in_area = float((with_p.loc[in_area, "dmz_status"] == "uncertain").mean())
+    judged = classified if included else with_p  # classify's own statuses know when the DMZ was in force
+    shares = judged["dmz_status"].value_counts(normalize=True)
+    in_area = judged["in_idlib"].to_numpy(dtype=bool, na_value=False)
+    uncertain_in_area = float((judged.loc[in_area, "dmz_status"] == "uncertain").mean())
     print(f"{n:,} synthetic incidents (seed 14)")
-    print(f"classify (no nearest place)   {classify_s:8.3f} s")
-    print(f"probability columns           {columns_s:8.3f} s   {columns_s / classify_s:6.1%} of classify")
-    print(f"add_probabilities (new frame) {add_s:8.3f} s   {add_s / classify_s:6.1%} of classify")
+    label = "classify (incl. probabilities)" if included else "classify (no probabilities)"
+    print(f"{label:<31}{classify_s:8.3f} s")
+    print(f"{'probability columns':<31}{columns_s:8.3f} s   {columns_s / base_s:6.1%} of classification without them")
+    print(f"{'add_probabilities (new frame)':<31}{add_s:8.3f} s   {add_s / base_s:6.1%}")
     print(f"target: at most {TARGET:.0%}")
     print(f"max |Φ − exact| on [-10, 10]: {phi_error:.1e}")
     print("dmz_status: " + ", ".join(f"{k} {shares.get(k, 0):.1%}" for k in uncertainty.STATUSES))
     print(f"uncertain among events in the Idlib area: {uncertain_in_area:.1%}")
-    return 0 if add_s / classify_s <= TARGET else 1
+    return 0 if columns_s / base_s <= TARGET else 1
 
 
 if __name__ == "__main__":
