@@ -123,6 +123,7 @@ def zone_model(
     corridor_km: float = zones.M4_CORRIDOR_KM,
     lines=("2018", "2020"),
     timeline=None,
+    timeline_date_column: str = "as_of",
 ) -> ZoneModel:
     """Prepare zones, lines and gazetteer for :func:`classify` (widths in km).
 
@@ -130,7 +131,7 @@ def zone_model(
     the M4 corridor (``corridor_km`` each side). ``lines`` are fixed contact lines to measure
     distances to and sides of (columns ``side_<line>``, ``dist_<line>_km``). ``timeline`` (a file
     or frame of dated lines; None: the shipped one, see :mod:`zonemap.timeline`) gives the line in
-    force on each event's date, and the zones' validity dates.
+    force on each event's date (its date column: ``timeline_date_column``), and the zones' validity dates.
 
     Examples
     --------
@@ -158,7 +159,7 @@ def zone_model(
         grid=PolygonGrid.build([*zone_shapes.values(), *opposition.values()], POLYGON_CELL_DEG),
         centre=centre,
         options={"width_km": (low, high), "contact_line": contact_line, "corridor_km": corridor_km},
-        dated=_dated_lines(timeline, centre, list(zone_shapes)),
+        dated=_dated_lines(timeline, timeline_date_column, centre, list(zone_shapes)),
         **_admin1(),
     )
 
@@ -174,11 +175,11 @@ def _admin1() -> dict:
     }
 
 
-def _dated_lines(source, centre, zone_keys) -> DatedLines:
+def _dated_lines(source, date_column: str, centre, zone_keys) -> DatedLines:
     """Each dated line's targets and opposition face, built once per timeline (cached by it)."""
     from . import timeline as dated
 
-    lines = dated.load_timeline(source)
+    lines = dated.load_timeline(source, date_column=date_column)
     states = lines.states()
     validity = dated.validity().set_index("zone")
     windows = {}
@@ -444,6 +445,11 @@ def _as_of_columns(columns: pd.DataFrame, dated: DatedLines, dates, line_index, 
     known = ~np.isnat(dates)
     extra = {
         "line_date": np.where(judged, dated.dates[np.maximum(line_index, 0)], np.datetime64("NaT", "ns")),
+        "line_until": np.where(
+            judged & (line_index + 1 < len(dated.dates)),
+            dated.dates[np.minimum(line_index + 1, len(dated.dates) - 1)],
+            np.datetime64("NaT", "ns"),
+        ),
         "line_accuracy_km": np.where(judged, dated.accuracy_km[np.maximum(line_index, 0)], np.nan),
         "as_of_basis": pd.Categorical.from_codes(basis, categories=BASES),
     }

@@ -66,6 +66,32 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _colour_option(text: str) -> tuple[str, str]:
+    key, sep, colour = text.partition("=")
+    if not sep or not key or not colour:
+        raise argparse.ArgumentTypeError(f"expected LAYER=#rrggbb, got {text!r}")
+    return key, colour
+
+
+def _add_drawing_options(parser: argparse.ArgumentParser, *, title: bool = True) -> None:
+    """What the map and the figure draw and how: layers, colours, the user's files, labels, title."""
+    from .layers import OVERLAYS
+
+    parser.add_argument("--layers", nargs="+", metavar="LAYER", choices=list(OVERLAYS),
+                        help=f"layers to draw, in any order (default all): {', '.join(OVERLAYS)}")  # fmt: skip
+    parser.add_argument("--colour", action="append", type=_colour_option, default=[], metavar="LAYER=#RRGGBB",
+                        help="colour of a layer (repeat; the files of --add are user1, user2, ...)")  # fmt: skip
+    parser.add_argument("--add", action="append", default=[], metavar="FILE",
+                        help="draw your own lines or areas (GeoJSON, GeoPackage, ...), named (repeat)")  # fmt: skip
+    parser.add_argument("--lang", choices=("en", "ar"), default="en", help="language of place labels (default en)")
+    if title:
+        parser.add_argument("--title", type=_text, help="legend title (default: zonemap: Syrian de-escalation zones)")
+
+
+def _drawing(args) -> dict:
+    return {"layers": args.layers, "colours": dict(args.colour), "user_layers": args.add, "lang": args.lang}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="zonemap", description="Model and map the Syrian de-escalation zones.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -91,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="inline Leaflet and plugins so the file opens with no network; starts on 'No tiles'",
     )
+    _add_drawing_options(mapper)
+    mapper.add_argument("--base", choices=("osm", "positron", "imagery", "none"),
+                        help="base layer shown first (default osm; none with --self-contained)")  # fmt: skip
+    mapper.add_argument("--no-date-control", action="store_true", help="leave out the date slider over the dated lines")
     drawing = commands.add_parser("figure", help="write the static report figure (PNG, SVG or PDF; matplotlib)")
     _add_model_options(drawing)
     drawing.add_argument("-o", "--output", required=True, metavar="PATH.png|svg|pdf")
@@ -99,6 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--title", type=_text, help="figure title (default: what the DMZ is and which line it follows)"
     )
     drawing.add_argument("--dpi", type=int, default=200, help="resolution of a PNG in dots per inch (default 200)")
+    _add_drawing_options(drawing, title=False)
+    drawing.add_argument("--incidents", metavar="FILE", help="draw incidents (by dmz_status or event type)")
+    _add_reading_options(drawing)
+    drawing.add_argument(
+        "--timeline", action="store_true", help="small multiples: one panel per dated contact line, areas in titles"
+    )
     events = commands.add_parser("incidents", help="classify incidents against the zones and summarise them")
     events.add_argument("file", metavar="FILE", help="CSV (e.g. an ACLED export), GeoJSON, GeoParquet or a folder")
     _add_model_options(events)
@@ -110,16 +146,37 @@ def build_parser() -> argparse.ArgumentParser:
     events.add_argument("--summary", metavar="PATH.csv", help="write counts and fatalities per zone and month")
     events.add_argument("--by-event-type", action="store_true", help="split the summary by event type as well")
     events.add_argument(
+        "--period-summary", metavar="PATH.csv", help="write counts and fatalities per zone and contact-line period"
+    )
+    judging = events.add_mutually_exclusive_group()
+    judging.add_argument(
+        "--as-of", metavar="DATE", help="judge every incident as of DATE (default: each as of its own date)"
+    )
+    judging.add_argument(
+        "--fixed-lines", action="store_true", help="no dates: only the fixed lines' answers (zones regardless of dates)"
+    )
+    _add_timeline_option(events)
+    events.add_argument(
         "--engine", choices=("memory", "dask"), default="memory",
         help="dask: one partition (file of a folder) at a time, written as it is done, for inputs larger than memory",
     )  # fmt: skip
     _add_reading_options(events)
+    history = commands.add_parser("timeline", help="print the dated contact lines and what each changed (km²)")
+    _add_timeline_option(history)
+    history.add_argument("--json", action="store_true", help="print a JSON list, one object per dated line")
     towns = commands.add_parser("places", help="list the gazetteer places inside a zone (e.g. dmz_20km)")
     towns.add_argument("--in", dest="zone", required=True, metavar="ZONE", help="idlib, dmz_20km, m4_corridor, …")
     towns.add_argument("--as-of", metavar="DATE", help="use the contact line in force on DATE (YYYY-MM-DD)")
     _add_model_options(towns)
     towns.add_argument("--json", action="store_true", help="print a JSON list of places with lon, lat")
     return parser
+
+
+def _add_timeline_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--timeline", metavar="FILE", help="dated contact lines (line features with an as_of date; default: shipped)"
+    )
+    parser.add_argument("--timeline-date-column", default="as_of", metavar="NAME", help="date column of --timeline")
 
 
 def _add_reading_options(parser: argparse.ArgumentParser) -> None:
@@ -195,15 +252,19 @@ def _inputs(args, *files) -> list[str]:
 def run_map(args) -> None:
     from . import maps
 
-    plan_outputs({"-o": args.output}, inputs=_inputs(args, args.incidents))
+    plan_outputs({"-o": args.output}, inputs=_inputs(args, args.incidents, *args.add))
     events = _read_events(args, args.incidents) if args.incidents else None
     if events is not None:
         print(events.report())
     m = maps.zone_map(
         **_model(args),
+        **_drawing(args),
         symmetric=args.symmetric,
         offline=args.self_contained,
         incidents=None if events is None else events.accepted,
+        title=args.title,
+        base=args.base,
+        date_control=not args.no_date_control,
     )
     size = maps.save_map(m, args.output, self_contained=args.self_contained)
     print(f"wrote {args.output} ({size / 1e6:.2f} MB{', self-contained' if args.self_contained else ''})")
@@ -214,19 +275,31 @@ def run_figure(args) -> None:
 
     if not 20 <= args.dpi <= 1200:
         raise ArgumentError(f"--dpi must be between 20 and 1200, got {args.dpi}")
-    plan_outputs({"-o": args.output}, inputs=_inputs(args))
-    fig = figure.zone_figure(**_model(args), symmetric=args.symmetric, title=args.title)
+    plan_outputs({"-o": args.output}, inputs=_inputs(args, args.incidents, *args.add))
+    if args.timeline:
+        fig = figure.timeline_figure()
+    else:
+        events = _read_events(args, args.incidents) if args.incidents else None
+        if events is not None:
+            print(events.report())
+        fig = figure.zone_figure(**_model(args), **_drawing(args), symmetric=args.symmetric, title=args.title,
+                                 incidents=None if events is None else events.accepted)  # fmt: skip
     size = figure.save_figure(fig, args.output, dpi=args.dpi)
     print(f"wrote {args.output} ({size / 1e6:.2f} MB)")
 
 
 def run_incidents(args) -> None:
-    from . import classification
+    from . import ingest
 
     folder = args.engine == "dask"
     plan = plan_outputs(
-        {"-o": args.output, "--rejects": args.rejects, "--summary": args.summary},
-        inputs=_inputs(args, args.file),
+        {
+            "-o": args.output,
+            "--rejects": args.rejects,
+            "--summary": args.summary,
+            "--period-summary": args.period_summary,
+        },
+        inputs=_inputs(args, args.file, args.timeline),
         folders=("-o",) if folder else (),
     )
     fmt = incidents.output_format(args.output)
@@ -234,7 +307,8 @@ def run_incidents(args) -> None:
         raise ArgumentError(
             f"{args.output}: with --engine dask the output is a folder of GeoParquet parts: OUT.parquet"
         )
-    model = classification.zone_model(**_model(args))
+    timeline = {"timeline": args.timeline, "timeline_date_column": args.timeline_date_column}
+    model = ingest.cached_zone_model(**_model(args), **timeline)
     with plan:
         if folder:
             done = _incidents_on_dask(args, model, plan)
@@ -252,8 +326,9 @@ def _incidents_in_memory(args, model, plan, fmt: str) -> list[str]:
     _check_encoding(args)
     with writing(args.output):
         tally = ingest.classify_file(
-            args.file, plan.path("-o"), model, fmt=fmt, by_event_type=args.by_event_type, **reading
-        )
+            args.file, plan.path("-o"), model, fmt=fmt, by_event_type=args.by_event_type,
+            monthly=bool(args.summary), periods=bool(args.period_summary), as_of=_as_of(args), **reading,
+        )  # fmt: skip
     return _report_tally(args, plan, tally, f"wrote {tally.accepted:,} classified incidents to {args.output}")
 
 
@@ -269,11 +344,22 @@ def _incidents_on_dask(args, model, plan) -> list[str]:
     return _report_tally(args, plan, written.tally, done)
 
 
+def _as_of(args):
+    """How ``zonemap incidents`` judges incidents: each as of its own date, all as of one, or by fixed lines."""
+    return None if args.fixed_lines else (args.as_of or "event")
+
+
 def _report_tally(args, plan, tally, done: str) -> list[str]:
-    """Print the reading's account and the zones line; write --rejects and --summary; lines to print after."""
+    """Print the reading's account and the zones line; write the secondary CSVs; lines to print after."""
     print(tally.report(args.file))
     _print_zones(tally.zone_counts(), tally.opposition)
-    return [done, *_write_secondary(plan, args, tally.rejected(), tally.monthly() if args.summary else None)]
+    done = [done, *_write_secondary(plan, args, tally.rejected(), tally.monthly() if args.summary else None)]
+    if args.period_summary:
+        periods = tally.periods()
+        with writing(args.period_summary):
+            periods.to_csv(plan.path("--period-summary"), index=False, encoding="utf-8")
+        done.append(f"wrote the summary by contact-line period ({len(periods):,} rows) to {args.period_summary}")
+    return done
 
 
 def _write_secondary(plan, args, rejected, monthly) -> list[str]:
@@ -292,9 +378,18 @@ def _write_secondary(plan, args, rejected, monthly) -> list[str]:
 
 def _print_zones(counts, opposition: dict[str, int]) -> None:
     """The second sentence of the summary: incidents (and deaths) per zone, and per side of each line."""
-    inside = "; ".join(f"{r.zone} {r.events:,} ({r.fatalities:,.0f} killed)" for r in counts.iloc[1:].itertuples())
+
+    def zone(row) -> str:
+        sure = ""
+        if "certain" in counts and row.certain == row.certain:  # the DMZ: how many surely, how many maybe
+            sure = f"; {row.certain:,.0f} certainly inside, {row.uncertain:,.0f} uncertain"
+        return f"{row.zone} {row.events:,} ({row.fatalities:,.0f} killed{sure})"
+
+    inside = "; ".join(zone(row) for row in counts.iloc[1:].itertuples())
     sides = "; ".join(
-        f"{n:,} on the opposition side of the {c.removeprefix('side_')} line" for c, n in opposition.items()
+        f"{n:,} on the opposition side of "
+        + ("the line in force on their date" if c == "side" else f"the {c.removeprefix('side_')} line")
+        for c, n in opposition.items()
     )
     print(f"Inside zones: {inside}. {sides[:1].upper() + sides[1:]}.")
 
@@ -374,8 +469,50 @@ def run_places(args) -> None:
     print(f"{len(found)} places in {args.zone}" + (f" as of {args.as_of}" if args.as_of else ""))
 
 
+def run_timeline(args) -> None:
+    from . import timeline
+
+    table = timeline.timeline_table(args.timeline, date_column=args.timeline_date_column, ranges=True)
+    if args.json:
+        records = table.astype(object).where(table.notna(), None).to_dict("records")
+        print(json.dumps(records, indent=2, ensure_ascii=False))
+        return
+    source = args.timeline or "the shipped timeline"
+    print(f"Contact lines of {source}: areas of the Idlib de-escalation area in km², geodesic,")
+    print("with the range when each line moves by its stated accuracy (a bound, not an interval).")
+    header = ("as of", "±km", "opposition-held", "DMZ still opposition-held", "taken since previous")
+    rows = [header]
+    for row in table.itertuples():
+        rows.append(
+            (
+                row.as_of,
+                f"{row.accuracy_km:g}",
+                _with_range(row.opposition_km2, row.opposition_km2_low, row.opposition_km2_high),
+                _with_range(row.dmz_opposition_km2, row.dmz_opposition_km2_low, row.dmz_opposition_km2_high),
+                _with_range(
+                    row.taken_since_previous_km2, row.taken_since_previous_km2_low, row.taken_since_previous_km2_high
+                ),
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    for r in rows:
+        print("  ".join(f"{c:>{w}}" if i else f"{c:<{w}}" for i, (c, w) in enumerate(zip(r, widths))))
+    for row in table.itertuples():
+        if row.to_government or row.to_opposition:
+            changed = [f"to the government: {', '.join(row.to_government)}"] if row.to_government else []
+            changed += [f"to the opposition: {', '.join(row.to_opposition)}"] if row.to_opposition else []
+            print(f"{row.as_of}: {'; '.join(changed)}")
+
+
+def _with_range(value, low, high) -> str:
+    if value != value:
+        return "–"
+    return f"{value:,.0f} ({low:,.0f}–{high:,.0f})"
+
+
 COMMANDS = {"areas": run_areas, "export": run_export, "map": run_map, "figure": run_figure, "incidents": run_incidents}
 COMMANDS["places"] = run_places
+COMMANDS["timeline"] = run_timeline
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,15 @@ The dask engine (:mod:`zonemap.scale`) keeps one :class:`Tally` per partition an
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+import queue
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -31,6 +39,10 @@ class Tally:
     """
 
     by_event_type: bool = False
+    #: Whether to keep the monthly summary (:meth:`monthly`); counts are always kept.
+    monthly_wanted: bool = True
+    #: Whether to keep the summary by contact-line period (:meth:`periods`).
+    periods_wanted: bool = False
     rows_read: int = 0
     accepted: int = 0
     dated: bool = True
@@ -38,6 +50,7 @@ class Tally:
     rejected_parts: list = field(default_factory=list)
     count_parts: list = field(default_factory=list)
     monthly_parts: list = field(default_factory=list)
+    period_parts: list = field(default_factory=list)
     opposition: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)  # warnings of whole readings (e.g. other files)
 
@@ -52,8 +65,11 @@ class Tally:
         if len(events.rejected):
             self.rejected_parts.append(events.rejected)
         self.count_parts.append(summary.zone_counts(classified))
-        self.monthly_parts.append(summary.monthly_summary(classified, by_event_type=self.by_event_type))
-        for column in (c for c in classified.columns if c.startswith("side_")):
+        if self.monthly_wanted:
+            self.monthly_parts.append(summary.monthly_summary(classified, by_event_type=self.by_event_type))
+        if self.periods_wanted:
+            self.period_parts.append(summary.period_summary(classified, by_event_type=self.by_event_type))
+        for column in (c for c in classified.columns if c == "side" or c.startswith("side_")):
             self.opposition[column] = self.opposition.get(column, 0) + int((classified[column] == "opposition").sum())
 
     def merge(self, other: Tally, *, label: str | None = None) -> None:
@@ -63,6 +79,7 @@ class Tally:
         self.rejected_parts += other.rejected_parts
         self.count_parts += other.count_parts
         self.monthly_parts += other.monthly_parts
+        self.period_parts += other.period_parts
         for key, value in other.opposition.items():
             self.opposition[key] = self.opposition.get(key, 0) + value
         self.notes += [f"{label}: {w}" if label else w for w in other.warnings]
@@ -81,37 +98,216 @@ class Tally:
     def zone_counts(self) -> pd.DataFrame:
         """As :func:`zonemap.summary.zone_counts` over every chunk."""
         counts = pd.concat(self.count_parts, ignore_index=True)
-        return counts.groupby("zone", sort=False, as_index=False).sum()
+        return counts.groupby("zone", sort=False, as_index=False).sum(min_count=1)
 
     def monthly(self) -> pd.DataFrame:
         """As :func:`zonemap.summary.monthly_summary` over every chunk."""
+        if not self.monthly_wanted:
+            raise ValueError("this tally was made without its monthly summary (monthly_wanted=False)")
         return summary.combine_monthly(self.monthly_parts, zones=self.zone_counts()["zone"])
+
+    def periods(self) -> pd.DataFrame:
+        """As :func:`zonemap.summary.period_summary` over every chunk."""
+        if not self.periods_wanted:
+            raise ValueError("this tally was made without its period summary (periods_wanted=False)")
+        return summary.combine_monthly(self.period_parts, zones=self.zone_counts()["zone"])
 
     def report(self, source) -> str:
         return incidents.report(source, self.rows_read, self.accepted, self.rejected(), self.warnings)
 
 
-def classify_file(source, out, model, *, fmt: str, by_event_type=False, **reading) -> Tally:
+def classify_file(
+    source, out, model, *, fmt: str, by_event_type=False, monthly=True, periods=False, as_of="event", **reading
+) -> Tally:
     """Read ``source`` in chunks, classify each against ``model`` and write it to ``out`` (format ``fmt``).
 
     ``out`` is written as it is (give a temporary path: the CLI renames it when all is done).
     ``reading`` takes :func:`~zonemap.incidents.read_chunks`' options (``lon``, ``lat``, ``date``,
     ``encoding``). An irregular CSV (rows with too many fields…) is read again whole, carefully.
+    ``monthly=False`` skips the monthly summary (:meth:`Tally.monthly`); ``periods=True`` keeps the
+    summary by contact-line period; ``as_of`` is :func:`~zonemap.classify`'s (each event as of its date).
+
+    The next chunk is read and validated in a second thread while this one is classified and
+    written (Arrow, numpy and shapely release the GIL), with at most :data:`READ_AHEAD` chunks
+    waiting: memory stays flat.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, zonemap
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> zonemap.synthetic_incidents(20, seed=2).drop(columns="geometry").to_csv(folder / "e.csv", index=False)
+    >>> tally = classify_file(folder / "e.csv", folder / "out.parquet", zonemap.zone_model(), fmt="parquet")
+    >>> tally.rows_read, tally.accepted, len(pd.read_parquet(folder / "out.parquet"))
+    (20, 20, 20)
     """
+
+    def tally():
+        return Tally(by_event_type=by_event_type, monthly_wanted=monthly, periods_wanted=periods)
+
     try:
-        return _classify_chunks(incidents.read_chunks(source, **reading), out, model, fmt, by_event_type)
+        return _classify_chunks(incidents.read_chunks(source, **reading), out, model, fmt, tally(), as_of)
     except incidents.IrregularCSV:
         chunks = incidents.read_chunks(source, careful=True, **reading)
-        return _classify_chunks(chunks, out, model, fmt, by_event_type)
+        return _classify_chunks(chunks, out, model, fmt, tally(), as_of)
 
 
-def _classify_chunks(chunks, out, model, fmt: str, by_event_type: bool) -> Tally:
+#: Chunks read ahead of the one being classified and written (each about ``incidents.CHUNK_BYTES`` of CSV).
+READ_AHEAD = 1
+
+
+def _classify_chunks(chunks, out, model, fmt: str, tally: Tally, as_of="event") -> Tally:
+    """Three stages at once: the next chunk is read in one thread, this one classified (and counted)
+    in this thread, the previous one written in a third."""
     from .classification import classify
 
-    tally = Tally(by_event_type=by_event_type)
-    with incidents.IncidentWriter(out, fmt) as writer:
-        for events in chunks:
-            classified = classify(events.accepted, model)
-            writer.write(classified)
-            tally.add(events, classified)
+    with incidents.IncidentWriter(out, fmt) as writer, ThreadPoolExecutor(1, "zonemap-write") as writing:
+        pending = None
+        try:
+            for events in read_ahead(chunks, READ_AHEAD):
+                classified = classify(events.accepted, model, as_of=as_of)
+                if pending is not None:
+                    pending.result()  # one chunk written at a time, in order
+                pending = writing.submit(writer.write, classified)
+                tally.add(events, classified)
+            if pending is not None:
+                pending.result()
+        finally:
+            if pending is not None:
+                wait([pending])  # never close the file under a write in progress
     return tally
+
+
+_DONE = object()
+
+
+def read_ahead(items, depth: int = 1):
+    """Iterate ``items`` (a generator) in a thread of its own, ``depth`` items ahead of the consumer.
+
+    Exceptions reach the consumer where the item would have; when the consumer stops early, the
+    thread stops after the item it is producing.
+
+    Examples
+    --------
+    >>> list(read_ahead(iter(range(5))))
+    [0, 1, 2, 3, 4]
+    """
+    waiting: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce():
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        waiting.put((item, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            waiting.put((_DONE, None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            waiting.put((_DONE, exc))
+
+    thread = threading.Thread(target=produce, name="zonemap-read", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = waiting.get()
+            if error is not None:
+                raise error
+            if item is _DONE:
+                return
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # let the producer see the stop (it may wait on a full queue)
+            try:
+                waiting.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
+
+
+# --- the zone model, cached on disk -----------------------------------------------------------------
+
+
+def cache_dir() -> Path | None:
+    """Where zonemap keeps its cache: ``$ZONEMAP_CACHE_DIR``, else ``$XDG_CACHE_HOME/zonemap``, else
+    ``~/.cache/zonemap``; None when ``ZONEMAP_CACHE_DIR`` is empty or ``off`` (no cache)."""
+    chosen = os.environ.get("ZONEMAP_CACHE_DIR")
+    if chosen is not None:
+        return None if chosen.strip() in ("", "off") else Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "zonemap"
+
+
+def cached_zone_model(**options):
+    """:func:`zonemap.zone_model` with ``options``, from the disk cache when zonemap, its data and the
+    options are those it was built with (else built, and cached for next time).
+
+    The key covers the options (a file given as an option by its size and modification time),
+    every module and data file of zonemap (size and modification time) and the versions of Python
+    and the libraries whose objects the model holds. A cache that cannot be read or written is passed over.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> os.environ["ZONEMAP_CACHE_DIR"] = tempfile.mkdtemp()
+    >>> first, again = cached_zone_model(corridor_km=10), cached_zone_model(corridor_km=10)
+    >>> sorted(first.zones) == sorted(again.zones), len(os.listdir(os.environ.pop("ZONEMAP_CACHE_DIR")))
+    (True, 1)
+    """
+    from .classification import zone_model
+
+    folder = cache_dir()
+    key = _model_key(options) if folder is not None else None
+    if key is None:
+        return zone_model(**options)
+    path = folder / f"zone-model-{key}.pickle"
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except FileNotFoundError:
+        pass
+    except Exception:  # noqa: BLE001 (a damaged or foreign cache file: built again and replaced)
+        pass
+    model = zone_model(**options)
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as handle:
+            pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.rename(tmp, path)  # atomic on POSIX, like os.replace (left to the outputs' own accounting)
+    except OSError:
+        pass
+    return model
+
+
+def _model_key(options: dict) -> str | None:
+    """A digest naming one model build, or None when an option cannot be named (e.g. a frame)."""
+    import geopandas
+    import numpy
+    import pandas
+    import pyproj
+    import shapely
+
+    from . import data
+
+    parts = [sys.version, *(m.__version__ for m in (numpy, pandas, shapely, pyproj, geopandas))]
+    for name, value in sorted(options.items()):
+        if isinstance(value, (tuple, list)):
+            value = tuple(float(v) if isinstance(v, (int, float)) else v for v in value)
+        if value is not None and not isinstance(value, (str, int, float, tuple)):
+            return None
+        parts.append(f"{name}={value!r}")
+        if isinstance(value, str) and os.path.exists(value):
+            parts.append(_stamp(Path(value)))
+    code = sorted(Path(__file__).resolve().parent.glob("*.py"))
+    for file in code + sorted(p for p in data.geodata_dir().rglob("*") if p.is_file()):
+        parts.append(f"{file.name}:{_stamp(file)}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def _stamp(path: Path) -> str:
+    stat = path.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"

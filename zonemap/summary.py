@@ -16,6 +16,9 @@ def zone_columns(classified: pd.DataFrame) -> list[str]:
 def zone_counts(classified: pd.DataFrame) -> pd.DataFrame:
     """Incidents and fatalities inside each zone (a zone-contains-zone overlap counts in both).
 
+    With ``p_in_dmz`` in the frame, the widest DMZ band's row also has ``certain`` (p ≥ 0.95) and
+    ``uncertain`` counts (over every incident: one outside the band may still be in it).
+
     Examples
     --------
     >>> frame = pd.DataFrame({"in_idlib": [True, False], "fatalities": [3.0, 1.0]})
@@ -24,15 +27,18 @@ def zone_counts(classified: pd.DataFrame) -> pd.DataFrame:
     """
     fatalities = classified["fatalities"] if "fatalities" in classified else pd.Series(np.nan, index=classified.index)
     rows = [{"zone": ALL, "events": len(classified), "fatalities": float(fatalities.sum())}]
+    dmz = _dmz_column(classified) if "p_in_dmz" in classified else None
     for column in zone_columns(classified):
         inside = _members(classified[column])
-        rows.append(
-            {
-                "zone": column.removeprefix("in_"),
-                "events": int(inside.sum()),
-                "fatalities": float(fatalities[inside].sum()),
-            }
-        )
+        row = {
+            "zone": column.removeprefix("in_"),
+            "events": int(inside.sum()),
+            "fatalities": float(fatalities[inside].sum()),
+        }
+        if column == dmz:
+            counts = _uncertain_counts(classified, pd.DataFrame({"all": np.zeros(len(classified))}), ["all"])
+            row |= {"certain": int(counts["certain"].sum()), "uncertain": int(counts["uncertain"].sum())}
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -41,11 +47,19 @@ def _members(column: pd.Series):
     return column.astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
+#: Columns a summary adds for the zone the membership probability refers to (the DMZ at its
+#: maximum width, ``p_in_dmz``): events surely inside (p ≥ 0.95), uncertain ones, the expected
+#: count Σp, its variance Σp(1 − p) and the 95 % range of the count (normal approximation).
+UNCERTAIN_COUNTS = ("certain", "uncertain", "expected", "expected_variance", "expected_low", "expected_high")
+
+
 def monthly_summary(classified: pd.DataFrame, *, by_event_type: bool = False) -> pd.DataFrame:
     """Tidy table: zone, month (YYYY-MM), [event_type], events, fatalities — one row per non-empty cell.
 
+    A zone counts an event only if it was in force on the event's date (see :func:`zonemap.classify`).
     Rows without a date, or dated only to a year (``date_precision``), are left out of the months
     (they stay in :func:`zone_counts`); without an ``event_type`` column the event type is empty.
+    With ``p_in_dmz`` in the frame, the DMZ's rows also carry :data:`UNCERTAIN_COUNTS`.
 
     Examples
     --------
@@ -62,25 +76,79 @@ def monthly_summary(classified: pd.DataFrame, *, by_event_type: bool = False) ->
     if "date_precision" in classified:
         dated &= classified["date_precision"].astype("string").fillna("") != "year"
     dated = classified[dated]
-    keys = ["month"] + (["event_type"] if by_event_type else [])
-    base = pd.DataFrame(
-        {
-            "month": dated["event_date"].dt.strftime("%Y-%m"),
-            "fatalities": dated["fatalities"].fillna(0.0),
-            **(
-                {"event_type": dated.get("event_type", pd.Series("", index=dated.index)).fillna("")}
-                if by_event_type
-                else {}
-            ),  # fmt: skip
-        }
-    )
+    return _tidy(dated, {"month": dated["event_date"].dt.strftime("%Y-%m")}, by_event_type)
+
+
+def period_summary(classified: pd.DataFrame, *, by_event_type: bool = False) -> pd.DataFrame:
+    """As :func:`monthly_summary`, by the period of each contact line (from ``line_date`` until
+    ``line_until``, the next line's date; empty for the last line) instead of by month.
+
+    Rows judged against no dated line (no day, or before the first line) are left out.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"in_idlib": [True, True], "fatalities": [3.0, 1.0],
+    ...     "line_date": pd.to_datetime(["2019-08-31", "2020-03-05"]),
+    ...     "line_until": pd.to_datetime(["2020-01-29", None])})
+    >>> period_summary(frame)[["zone", "line_date", "line_until", "events"]].values.tolist()[:2]
+    [['all incidents', '2019-08-31', '2020-01-29', 1], ['all incidents', '2020-03-05', '', 1]]
+    """
+    judged = classified[classified["line_date"].notna()]
+    keys = {
+        "line_date": judged["line_date"].dt.strftime("%Y-%m-%d"),
+        "line_until": judged["line_until"].dt.strftime("%Y-%m-%d").fillna(""),
+    }
+    return _tidy(judged, keys, by_event_type)
+
+
+def _dmz_column(classified: pd.DataFrame) -> str | None:
+    """The membership column ``p_in_dmz`` refers to: the widest DMZ band."""
+    bands = [c for c in zone_columns(classified) if c.startswith("in_dmz_")]
+    return max(bands, key=lambda c: float(c[len("in_dmz_") :].split("km")[0].replace("_", "."))) if bands else None
+
+
+def _tidy(frame: pd.DataFrame, keys: dict, by_event_type: bool) -> pd.DataFrame:
+    """Events and fatalities per zone and key (month or line period), with the DMZ's uncertain counts."""
+    base = pd.DataFrame({**keys, "fatalities": frame["fatalities"].fillna(0.0) if "fatalities" in frame else 0.0})
+    if by_event_type:
+        base["event_type"] = frame.get("event_type", pd.Series("", index=frame.index)).fillna("")
+    names = [*keys, *(["event_type"] if by_event_type else [])]
+    dmz = _dmz_column(frame) if "p_in_dmz" in frame else None
     tables = []
-    for zone, column in [(ALL, None)] + [(c.removeprefix("in_"), c) for c in zone_columns(classified)]:
-        part = base if column is None else base[_members(dated[column])]
-        grouped = part.groupby(keys, sort=True).agg(events=("fatalities", "size"), fatalities=("fatalities", "sum"))
+    for zone, column in [(ALL, None)] + [(c.removeprefix("in_"), c) for c in zone_columns(frame)]:
+        part = base if column is None else base[_members(frame[column])]
+        grouped = part.groupby(names, sort=True).agg(events=("fatalities", "size"), fatalities=("fatalities", "sum"))
+        if column is not None and column == dmz:
+            grouped = grouped.join(_uncertain_counts(frame, base, names), how="outer")
+            grouped = grouped.fillna({"events": 0, "fatalities": 0.0})
+            grouped = grouped[(grouped["events"] > 0) | (grouped["expected"] > 0)]  # non-empty cells only
         tables.append(grouped.reset_index().assign(zone=zone))
-    columns = ["zone", *keys, "events", "fatalities"]
-    return pd.concat(tables, ignore_index=True)[columns].astype({"events": "int64", "fatalities": "float64"})
+    table = pd.concat(tables, ignore_index=True)
+    columns = ["zone", *names, "events", "fatalities", *[c for c in UNCERTAIN_COUNTS if c in table]]
+    return table[columns].astype({"events": "int64", "fatalities": "float64"})
+
+
+def _uncertain_counts(frame: pd.DataFrame, base: pd.DataFrame, names: list) -> pd.DataFrame:
+    from .uncertainty import STATUS_THRESHOLDS
+
+    low, high = STATUS_THRESHOLDS
+    p = pd.to_numeric(frame["p_in_dmz"]).to_numpy(dtype=float)
+    parts = base[names].assign(
+        certain=(p >= high).astype(np.int64),
+        uncertain=((p > low) & (p < high)).astype(np.int64),
+        expected=np.nan_to_num(p),
+        expected_variance=np.nan_to_num(p * (1 - p)),
+    )
+    return _expected_range(parts.groupby(names, sort=True).sum())
+
+
+def _expected_range(table: pd.DataFrame) -> pd.DataFrame:
+    """``expected_low``/``expected_high``: Σp ∓ 1.96 √Σp(1 − p), clipped at 0."""
+    from .uncertainty import Z95
+
+    half = Z95 * np.sqrt(table["expected_variance"].to_numpy(dtype=float))
+    expected = table["expected"].to_numpy(dtype=float)
+    return table.assign(expected_low=np.clip(expected - half, 0, None), expected_high=expected + half)
 
 
 def combine_monthly(parts: list[pd.DataFrame], *, zones=None) -> pd.DataFrame:
@@ -97,6 +165,9 @@ def combine_monthly(parts: list[pd.DataFrame], *, zones=None) -> pd.DataFrame:
     monthly = pd.concat(parts, ignore_index=True)
     order = list(dict.fromkeys(zones if zones is not None else monthly["zone"]))
     monthly["zone"] = pd.Categorical(monthly["zone"], categories=order)
-    keys = [c for c in monthly.columns if c not in ("events", "fatalities")]
-    monthly = monthly.groupby(keys, sort=True, observed=True, as_index=False).sum()[monthly.columns]
-    return monthly.astype({"zone": str, "events": "int64", "fatalities": "float64"})
+    counted = ["events", "fatalities", *[c for c in UNCERTAIN_COUNTS if c in monthly]]
+    keys = [c for c in monthly.columns if c not in counted]
+    sums = monthly.groupby(keys, sort=True, observed=True, as_index=False).sum(min_count=1)
+    if "expected_variance" in sums:
+        sums = _expected_range(sums)
+    return sums[monthly.columns].astype({"zone": str, "events": "int64", "fatalities": "float64"})

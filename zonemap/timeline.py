@@ -535,7 +535,11 @@ def _places_sides(state: ZonesAsOf, places: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def timeline_table(
-    source=None, *, date_column: str = "as_of", dmz_width_km: float = zones.SOCHI_WIDTH_KM[1]
+    source=None,
+    *,
+    date_column: str = "as_of",
+    dmz_width_km: float = zones.SOCHI_WIDTH_KM[1],
+    ranges: bool = False,
 ) -> pd.DataFrame:
     """One row per dated line: what was held then and what changed since the previous line.
 
@@ -546,6 +550,10 @@ def timeline_table(
     previous line, government-held at this one), ``regained_since_previous_km2`` (the
     reverse), all geodesic km²; ``to_government`` and ``to_opposition``: gazetteer towns
     (``geodata/places.geojson``, observation posts left out) that changed side.
+
+    ``ranges=True`` adds ``<area>_low`` and ``<area>_high`` (km²) for the three areas that rest
+    on lines: the least and greatest area when each line involved is moved by its stated accuracy
+    toward either side (:func:`zonemap.uncertainty.area_ranges_km2`; a bound, not an interval).
 
     Examples
     --------
@@ -581,6 +589,38 @@ def timeline_table(
             row["regained_since_previous_km2"] = float(geodesic_area_km2(_clean(regained)))
             row["to_government"] = names[(previous_sides == "opposition") & (sides == "government")].tolist()
             row["to_opposition"] = names[(previous_sides == "government") & (sides == "opposition")].tolist()
+        if ranges:
+            row |= _ranges(tl, state, previous, dmz_width_km)
         rows.append(row)
         previous, previous_sides = state, sides
     return pd.DataFrame(rows)
+
+
+def _ranges(tl: Timeline, state: ZonesAsOf, previous: ZonesAsOf | None, dmz_width_km: float) -> dict:
+    """Low and high (km²) of a row's areas with every line involved moved by its stated accuracy."""
+    from .uncertainty import area_range_km2
+
+    area = _as_frame(state.area)
+    line, dmz_line = state.line, state.dmz_line
+    out = {}
+
+    def held(lines, zone):  # scenarios hand over lon/lat lines and the area as shapely geometries
+        return zones.opposition_side(lines["line"], zone)
+
+    def dmz_held(lines, zone):
+        return shapely.intersection(zones.dmz_geometry(lines["dmz"], dmz_width_km, area=zone), held(lines, zone))
+
+    def taken(lines, zone):
+        return shapely.difference(zones.opposition_side(lines["before"], zone), held(lines, zone))
+
+    measures = {
+        "opposition_km2": (held, {"line": line}),
+        "dmz_opposition_km2": (dmz_held, {"line": line, "dmz": dmz_line}),
+    }
+    if previous is not None:
+        measures["taken_since_previous_km2"] = (taken, {"line": line, "before": previous.line})
+    for name, (measure, lines) in measures.items():
+        _, low, high = area_range_km2(measure, lines, area)
+        out[f"{name.removesuffix('_km2')}_km2_low"] = low
+        out[f"{name.removesuffix('_km2')}_km2_high"] = high
+    return out

@@ -1,0 +1,150 @@
+"""Incidents judged as of their own date: the line in force, zones only while in force, summaries by
+month and by line period, the CLI's ``timeline`` and ``incidents --as-of/--fixed-lines``."""
+
+import csv
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+import zonemap
+from zonemap import ArgumentError, cli, timeline
+from zonemap.summary import period_summary
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTROL = list(
+    csv.DictReader(open(ROOT / "geodata" / "sources" / "contact_lines_timeline.control.csv", encoding="utf-8"))
+)
+SARAQIB = shapely.Point(36.8059, 35.8645)
+
+
+def events(dates, points):
+    return gpd.GeoDataFrame({"event_date": pd.to_datetime(dates)}, geometry=list(points), crs="EPSG:4326")
+
+
+def test_the_reported_side_of_dated_places_through_classify():
+    """Every place of the dated reports farther from its line than the line's accuracy: the right side."""
+    frame = events([r["date"] for r in CONTROL], [shapely.Point(float(r["lon"]), float(r["lat"])) for r in CONTROL])
+    result = zonemap.classify(frame)
+    decisive = np.abs(result["dist_line_km"]) > result["line_accuracy_km"]
+    assert decisive.sum() >= 0.5 * len(CONTROL)
+    held = np.array([r["held_by"] for r in CONTROL])
+    on_opposition_side = result["side"].astype(str).to_numpy() == "opposition"
+    assert (on_opposition_side == (held == "opposition"))[decisive].all()
+    assert ((result["dist_line_km"] > 0) == on_opposition_side)[decisive].all()  # the sign follows the side
+    khan = result[[r["place"] == "Khan Shaykhun" for r in CONTROL]]
+    assert set(khan["side"].astype(str)) == {"opposition", "government"}  # it changed hands, and classify follows
+
+
+def test_each_event_gets_the_line_in_force_on_its_date():
+    result = zonemap.classify(
+        events(["2018-09-16", "2018-09-17", "2019-08-30", "2019-08-31", "2021-01-01"], [SARAQIB] * 5)
+    )
+    assert result["line_date"].dt.strftime("%Y-%m-%d").fillna("").tolist() == [
+        "", "2018-09-17", "2019-05-10", "2019-08-31", "2020-03-05"
+    ]  # fmt: skip
+    assert result["as_of_basis"].iloc[0] == "before the first dated line: no line in force"
+    assert np.isnan(result["dist_line_km"].iloc[0]) and pd.isna(result["side"].iloc[0])
+
+
+@pytest.mark.parametrize(
+    "zone, point, before, first_day",
+    [
+        ("dmz_20km", SARAQIB, "2018-09-16", "2018-09-17"),
+        ("m4_corridor", shapely.Point(36.4559, 35.8114), "2020-03-05", "2020-03-06"),
+        ("idlib", shapely.Point(36.6339, 35.9306), "2017-05-03", "2017-05-04"),
+    ],
+)
+def test_a_zone_counts_only_from_the_day_it_came_into_force(zone, point, before, first_day):
+    result = zonemap.classify(events([before, first_day], [point, point]))
+    assert result[f"in_{zone}"].tolist() == [False, True]
+
+
+@pytest.mark.parametrize(
+    "zone, point, last_day, ended",
+    [
+        ("eastern_ghouta", shapely.Point(36.4252, 33.5465), "2018-04-13", "2018-04-14"),
+        ("northern_homs", shapely.Point(36.6376, 34.8625), "2018-05-15", "2018-05-16"),
+        ("southern", shapely.Point(36.1804, 32.915), "2018-07-31", "2018-08-01"),
+    ],
+)
+def test_a_zone_counts_no_more_after_it_ended(zone, point, last_day, ended):
+    assert zonemap.classify(events([last_day], [point]), as_of=None)[f"in_{zone}"].item()  # the point is inside it
+    assert zonemap.classify(events([last_day, ended], [point, point]))[f"in_{zone}"].tolist() == [True, False]
+
+
+def test_rows_without_a_day_keep_the_fixed_answers_and_say_so():
+    frame = events([None, "2020-02-01", "2017-01-01"], [SARAQIB] * 3).assign(date_precision=["", "month", "day"])
+    result = zonemap.classify(frame)
+    assert result["as_of_basis"].tolist()[:2] == [
+        "no date: fixed lines, zones regardless of dates",
+        "month or year only: fixed lines, zones regardless of dates",
+    ]
+    assert result["in_dmz_20km"].tolist() == [True, True, False]  # the last: a day before the DMZ existed
+
+
+def test_as_of_one_date_and_fixed_lines():
+    frame = events(["2018-10-01", "2020-03-10"], [SARAQIB] * 2)
+    one_day = zonemap.classify(frame, as_of="2020-03-10")
+    assert one_day["side"].astype(str).tolist() == ["government"] * 2
+    assert set(one_day["as_of_basis"]) == {"as of the given date"}
+    fixed = zonemap.classify(frame, as_of=None)
+    assert {"line_date", "side", "dist_line_km"}.isdisjoint(fixed.columns)
+    assert fixed["side_2018"].astype(str).tolist() == ["opposition"] * 2
+    with pytest.raises(ArgumentError, match="no contact line in force on 2017-01-01"):
+        zonemap.classify(frame, as_of="2017-01-01")
+
+
+def test_a_users_timeline(tmp_path):
+    shipped = timeline.timeline()
+    mine = shipped.iloc[[0, 5]].rename(columns={"as_of": "front_date"})
+    path = tmp_path / "fronts.geojson"
+    mine.to_file(path, driver="GeoJSON")
+    model = zonemap.zone_model(timeline=str(path), timeline_date_column="front_date")
+    result = zonemap.classify(events(["2019-09-01", "2020-04-01"], [SARAQIB] * 2), model)
+    assert result["line_date"].dt.strftime("%Y-%m-%d").tolist() == ["2018-09-17", "2020-03-05"]
+    assert result["side"].astype(str).tolist() == ["opposition", "government"]
+
+
+def test_summaries_count_zones_only_while_in_force_and_by_period():
+    synthetic = zonemap.synthetic_incidents(3000, seed=5, start="2018-01-01", end="2020-12-31")
+    result = zonemap.classify(synthetic)
+    monthly = zonemap.monthly_summary(result)
+    assert monthly.loc[monthly["zone"] == "m4_corridor", "month"].min() >= "2020-03"
+    assert monthly.loc[monthly["zone"] == "dmz_20km", "month"].min() >= "2018-09"
+    dmz = monthly[monthly["zone"] == "dmz_20km"]
+    assert (dmz["expected_low"] <= dmz["expected"]).all() and (dmz["expected"] <= dmz["expected_high"]).all()
+    periods = period_summary(result)
+    everything = periods[periods["zone"] == "all incidents"]
+    assert everything["events"].sum() == result["line_date"].notna().sum()
+    assert list(everything["line_date"]) == timeline.load_timeline().as_of
+
+
+def test_cli_timeline_json_and_table(capsys):
+    assert cli.main(["timeline", "--json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert {"as_of", "opposition_km2", "dmz_opposition_km2", "taken_since_previous_km2"} <= set(records[0])
+    opposition = [r["opposition_km2"] for r in records]
+    assert opposition == sorted(opposition, reverse=True) and len(records) >= 5
+    assert all(r["opposition_km2_low"] <= r["opposition_km2"] <= r["opposition_km2_high"] for r in records)
+    assert cli.main(["timeline"]) == 0
+    text = capsys.readouterr().out
+    assert "2019-08-31" in text and "Khan Shaykhun" in text
+
+
+def test_cli_incidents_as_of_event_date_by_default_with_period_summary(tmp_path, capsys):
+    source = ROOT / "geodata" / "incidents_sample.csv"
+    out, periods = tmp_path / "out.csv", tmp_path / "periods.csv"
+    assert cli.main(["incidents", str(source), "-o", str(out), "--period-summary", str(periods)]) == 0
+    assert "on the opposition side of the line in force on their date" in capsys.readouterr().out
+    table = pd.read_csv(out)
+    assert {"line_date", "side", "dist_line_km", "p_opposition", "dmz_status", "admin1_pcode"} <= set(table.columns)
+    assert table["admin1_pcode"].str.startswith("SY").all()  # every sample incident lies in Syria
+    assert set(pd.read_csv(periods)["line_date"]) <= set(timeline.load_timeline().as_of)
+    fixed = tmp_path / "fixed.csv"
+    assert cli.main(["incidents", str(source), "-o", str(fixed), "--fixed-lines"]) == 0
+    assert "line_date" not in pd.read_csv(fixed).columns
