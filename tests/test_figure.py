@@ -6,7 +6,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from zonemap import cli, figure
-from zonemap.layers import OVERLAYS
+from zonemap.layers import drawn_layers
 from zonemap.projection import GEOD
 
 MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "svg": b"<?xml", "pdf": b"%PDF-"}
@@ -36,10 +36,10 @@ def test_cli_writes_each_format(tmp_path, fmt, capsys):
 def test_svg_has_title_legend_for_every_overlay_and_provenance(svg_text):
     words = " ".join(re.findall(r">([^<>]+)</text>", svg_text))
     assert "Sochi DMZ 15–20 km on the opposition side of the 2018 contact line" in words
-    for key, (label, _) in OVERLAYS.items():
+    for key, layer in drawn_layers().items():
         if key not in ("outlines", "dmz_edges"):
-            assert " ".join(label.split()) in " ".join(words.split()), label
-    assert "DMZ inner edge (min width)" in words and "DMZ outer edge (max width)" in words
+            assert " ".join(layer.label.split()) in " ".join(words.split()), layer.label
+    assert "DMZ inner edge (15 km)" in words and "DMZ outer edge (20 km)" in words
     assert "accuracy 3-10 km" in words and "20 km" in words  # footer and the scale bar
 
 
@@ -58,7 +58,7 @@ def test_scale_bar_length_is_round(span, expected):
 
 def test_options_change_title_and_bands(tmp_path):
     fig = figure.zone_figure(width_km=(10, 12), contact_line="2020", symmetric=True)
-    assert fig.axes[0].get_title(loc="left") == "Sochi DMZ 10–12 km on both sides of the 2020 contact line"
+    assert fig.axes[0].get_title(loc="left") == "DMZ 10–12 km on both sides of the 2020 contact line"  # not "Sochi"
 
 
 def test_title_text_is_literal_not_mathtext(tmp_path):
@@ -114,6 +114,128 @@ def test_every_overlay_is_drawn_in_its_map_colour(default_figure):
         for colours in (artist.get_facecolor(), artist.get_edgecolor()):
             used |= {to_hex(c[:3]) for c in colours}
     used |= {to_hex(line.get_color()) for line in ax.get_lines()}
-    for key, (_, style) in OVERLAYS.items():
-        colour = style["point"]["fillColor"] if "point" in style else style["color"]
-        assert colour in used, key
+    for key, layer in drawn_layers().items():
+        assert layer.colour in used, key
+
+
+# --------------------------------------------------------------------------- issue 15: options, labels
+def _label_boxes(fig):
+    renderer = fig.canvas.get_renderer()
+    return [
+        (t.get_text(), t.get_window_extent(renderer))
+        for t in fig.axes[0].texts
+        if (t.get_gid() or "").startswith("label-") and t.get_visible()
+    ]
+
+
+def test_no_two_place_labels_overlap_in_the_default_figure(default_figure):
+    boxes = _label_boxes(default_figure)
+    names = [name for name, _ in boxes]
+    assert {"Kafr Zita", "Morek", "Halfaya", "Mhardeh"} <= set(names)  # the pairs that used to collide
+    assert {str(n) for n in range(1, 13)} <= set(names)  # observation posts numbered as by SOHR
+    overlapping = [(a, b) for i, (a, box) in enumerate(boxes) for b, other in boxes[i + 1 :] if box.overlaps(other)]
+    assert overlapping == []
+
+
+def test_footer_says_what_geodata_readme_says(svg_text):
+    from pathlib import Path
+
+    from zonemap.layers import DIGITISED
+
+    readme = (Path(__file__).resolve().parents[1] / "geodata" / "README.md").read_text(encoding="utf-8")
+    assert DIGITISED.removeprefix("contact lines ") in readme
+    assert DIGITISED in " ".join(re.findall(r">([^<>]+)</text>", svg_text))
+    assert "published maps" not in svg_text
+
+
+def test_scale_bar_is_not_hidden_by_the_legend(default_figure):
+    renderer = default_figure.canvas.get_renderer()
+    legend = default_figure.legends[0].get_window_extent(renderer)
+    bar = [line for line in default_figure.axes[0].get_lines() if line.get_gid() == "scalebar"]
+    assert bar and not any(line.get_window_extent(renderer).overlaps(legend) for line in bar)
+
+
+def test_user_contact_line_is_drawn_and_named(tmp_path):
+    from zonemap import data
+
+    path = tmp_path / "my_front.geojson"
+    data.contact_line("2020").assign(name="Front as I see it", accuracy_km=2.0).to_file(path)
+    fig = figure.zone_figure(contact_line=str(path), width_km=(10, 25))
+    ax = fig.axes[0]
+    assert any(c.get_gid() == "layer-contact_line" for c in ax.collections)
+    labels = [" ".join(h.get_label().split()) for h in fig.legends[0].legend_handles]
+    assert "Contact line: Front as I see it" in labels
+    assert any("DMZ 10-25 km" in label and "Front as I see it" in label for label in labels)
+    assert not any("Sochi DMZ 15-20" in label for label in labels)
+
+
+def test_cli_figure_with_user_line_layers_colours_and_areas(tmp_path, capsys):
+    import geopandas as gpd
+    import shapely
+
+    from zonemap import data
+
+    line, area = tmp_path / "line.geojson", tmp_path / "patrol_area.geojson"
+    data.contact_line("2020").assign(name="My line").to_file(line)
+    gpd.GeoDataFrame({"name": ["Patrol box"]}, geometry=[shapely.box(36.5, 35.7, 36.7, 35.9)], crs=4326).to_file(area)
+    out = tmp_path / "f.svg"
+    args = ["figure", "-o", str(out), "--contact-line", str(line), "--layers", "idlib", "contact_line", "dmz",
+            "--add", str(area), "--colour", "user1=#00ff00", "--colour", "dmz=#123456"]  # fmt: skip
+    assert cli.main(args) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "Contact line: My line" in text and "patrol_area" in text
+    assert "#00ff00" in text and "#123456" in text
+    assert "Contact line, Sep 2018" not in text  # only the chosen layers are in the legend
+
+
+def test_incidents_are_drawn_by_dmz_status_with_a_legend():
+    from zonemap.synthetic import synthetic_incidents
+
+    events = synthetic_incidents(600, seed=4)
+    events["dmz_status"] = (["inside", "outside", "uncertain"] * 200)[: len(events)]
+    fig = figure.zone_figure(incidents=events, layers=["idlib", "dmz"])
+    gids = {c.get_gid() for c in fig.axes[0].collections}
+    assert {"incidents-inside", "incidents-outside", "incidents-uncertain"} <= gids
+    labels = [h.get_label() for h in fig.legends[0].legend_handles]
+    assert any(label.startswith("Incidents, DMZ inside (") for label in labels)
+
+
+def test_incidents_without_status_are_drawn_by_event_type():
+    from zonemap.synthetic import synthetic_incidents
+
+    events = synthetic_incidents(300, seed=5)
+    fig = figure.zone_figure(incidents=events, layers=["idlib"])
+    types = events["event_type"].unique()
+    gids = {c.get_gid() for c in fig.axes[0].collections}
+    assert {f"incidents-{t}" for t in types[:3]} <= gids
+
+
+def test_arabic_labels_are_shaped_and_drawn_right_to_left():
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    font = FT2Font(font_manager.findfont("DejaVu Sans"))
+    if 0xFE8D not in font.get_charmap():
+        pytest.skip("the font matplotlib uses has no Arabic presentation forms (apt-get install fonts-dejavu-core)")
+    fig = figure.zone_figure(lang="ar", layers=["idlib", "towns"])
+    texts = {t for t, _ in _label_boxes(fig)}
+    # Idlib (إدلب) reshaped to presentation forms, in visual (right-to-left) order
+    assert "\ufe90\ufedf\ufea9\ufe87" in texts
+    assert "Idlib" not in texts
+
+
+def test_timeline_figure_has_a_panel_per_line_with_dates_and_areas(tmp_path):
+    from zonemap import timeline
+
+    table = timeline.timeline_table()
+    fig = figure.timeline_figure()
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert len(titles) == len(table)
+    areas = [float(t.split(": ")[1].split(" km²")[0].replace(",", "")) for t in titles]
+    assert areas == sorted(areas, reverse=True) and areas[0] > areas[-1]
+    assert titles[0].startswith("17 Sep 2018") and titles[-1].startswith("5 Mar 2020")
+    if "opposition_km2_low" in table:
+        assert all("–" in t for t in titles)  # the range beside each area
+    out = tmp_path / "tl.png"
+    assert cli.main(["figure", "--timeline", "-o", str(out), "--dpi", "40"]) == 0
+    assert out.read_bytes().startswith(MAGIC["png"])

@@ -3,7 +3,10 @@
 import json
 import re
 
+import pytest
+
 from zonemap import cli, data, maps
+from zonemap.layers import drawn_layers
 
 PAYLOAD = "{{ 7*7 }} {% for x in range(3) %}X{% endfor %} </script><script>alert(1)</script> \u2028 `${x}` \"'&"
 
@@ -16,7 +19,7 @@ def _data_block(html: str) -> dict:
 def test_map_carries_every_overlay_with_provenance():
     html = maps.zone_map().get_root().render()
     layers = _data_block(html)
-    assert set(layers) == set(maps.OVERLAYS)
+    assert set(layers) == set(drawn_layers()) == set(maps.OVERLAYS) - {"contact_line"}  # no user line given
     for key, collection in layers.items():
         assert collection["features"], key
         for feature in collection["features"]:
@@ -61,3 +64,74 @@ def test_cli_map_writes_html(tmp_path, capsys):
     assert cli.main(["map", "-o", str(out), "--width-km", "10", "15", "--contact-line", "2020"]) == 0
     assert "wrote" in capsys.readouterr().out and out.stat().st_size > 100_000
     assert cli.main(["map", "-o", str(tmp_path / "nofolder" / "x.html")]) == 2
+
+
+def _legend(html: str) -> dict:
+    block = re.search(r'<script type="application/json" id="zonemap-legend">(.*?)</script>', html, re.S).group(1)
+    return json.loads(block)
+
+
+def test_cli_map_legend_follows_the_options_used(tmp_path):
+    out = tmp_path / "map.html"
+    assert cli.main(["map", "-o", str(out), "--contact-line", "2020", "--width-km", "10", "25"]) == 0
+    labels = [entry["label"] for entry in _legend(out.read_text())["entries"]]
+    assert "DMZ 10-25 km, opposition side of the 2020 contact line" in labels
+    assert "DMZ edges: 10 km dashed, 25 km solid" in labels
+    assert not any("15-20" in label or "Sochi" in label for label in labels)
+
+
+def test_chosen_layers_colours_title_and_user_files_are_all_and_only_what_is_drawn(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    area = tmp_path / "patrols.geojson"
+    gpd.GeoDataFrame({"name": ["Patrol box"]}, geometry=[shapely.box(36.5, 35.7, 36.7, 35.9)], crs=4326).to_file(area)
+    m = maps.zone_map(layers=["idlib", "dmz", "towns"], colours={"dmz": "#123456", "user1": "#00ff00"},
+                      user_layers=[str(area)], title="My report map", date_control=False)  # fmt: skip
+    html = m.get_root().render()
+    legend = _legend(html)
+    assert legend["title"] == "My report map"
+    assert [e["label"] for e in legend["entries"]] == [
+        "Idlib de-escalation area (2017-18)",
+        "Sochi DMZ 15-20 km, opposition side of the 2018 contact line",
+        "Towns",
+        "patrols",
+    ]
+    assert legend["styles"]["dmz"]["color"] == "#123456" and legend["styles"]["user1"]["color"] == "#00ff00"
+    assert _data_block(html)["user1"]["features"][0]["properties"]["name"] == "Patrol box"
+    assert "zonemap-timeline" not in html
+
+
+def test_posts_numbered_and_arabic_labels_in_the_data():
+    layers = maps.map_layers(layers=["posts", "towns"], lang="ar")
+    numbers = [f["properties"]["number"] for f in layers["posts"]["features"]]
+    assert numbers == [str(n) for n in range(1, 13)]
+    labels = {f["properties"]["name"]: f["properties"]["label"] for f in layers["towns"]["features"]}
+    assert labels["Idlib"] == "إدلب"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--colour", "dmz=red"], "must be #rrggbb"),
+        (["--colour", "nolayer=#ff0000"], "which is not drawn"),
+        (["--layers", "dmz", "--colour", "towns=#ff0000"], "which is not drawn"),
+        (["--lang", "fr"], "invalid choice"),
+    ],
+)
+def test_bad_drawing_options_exit_2_with_one_line(tmp_path, args, message, capsys):
+    assert cli.main(["map", "-o", str(tmp_path / "m.html"), *args]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and message in err
+
+
+def test_timeline_payload_has_every_dated_line_with_area_and_halo():
+    from zonemap import timeline
+
+    html = maps.zone_map(layers=["idlib"]).get_root().render()
+    block = re.search(r'<script type="application/json" id="zonemap-timeline">(.*?)</script>', html, re.S).group(1)
+    states = json.loads(block)["states"]
+    assert [s["as_of"] for s in states] == timeline.load_timeline().as_of
+    areas = [s["opposition_km2"] for s in states]
+    assert areas == sorted(areas, reverse=True)
+    assert all(s["halo"]["type"] in ("Polygon", "MultiPolygon") for s in states)

@@ -12,16 +12,20 @@ import os
 import textwrap
 from pathlib import Path
 
+import geopandas as gpd
 import matplotlib
 import numpy as np
+import pandas as pd
+import shapely
+from adjustText import adjust_text
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from . import data, zones
+from . import data, timeline, zones
 from .errors import ArgumentError
-from .layers import FEATURE_STYLES, OVERLAYS, overlay_frames
-from .maps import _line_label
+from .layers import DIGITISED, FEATURE_STYLES, OVERLAYS, STATUS_COLOURS, Layer, accuracy_halo, drawn_layers, line_label
 from .output import atomic_path
 from .projection import GEOD
 
@@ -30,7 +34,14 @@ FIGURE_FORMATS = ("png", "svg", "pdf")
 FRAME_MARGIN_DEG = 0.12
 LAND = {"Syria": "#fbfaf6", "default": "#eeeeea"}
 SEA = "#dfeaf2"
-LABEL_KINDS = ("city", "town")
+#: Place kinds the figure draws (zonemap's curated places; the map adds every GeoNames place when zoomed in).
+CURATED_KINDS = ("city", "town", "village")
+#: The footer of every figure: how the geometry was made and where it comes from.
+FOOTER = (
+    f"Geometry approximate: {DIGITISED}, stated accuracy 3-10 km (see each feature's provenance).\n"
+    "Buffers and areas are geodesic (WGS84). Sources: Sochi memorandum S/2018/852; Moscow protocol (PA-X 2273); "
+    "OCHA COD-AB; Natural Earth; GeoNames. Made with zonemap."
+)
 
 
 def _plain(text: str) -> str:
@@ -45,20 +56,21 @@ def _dashes(style: dict) -> str | tuple:
     return (0, tuple(float(x) / 2 for x in pattern.split()))
 
 
-def _draw_overlay(ax, key: str, frame) -> None:
-    """Draw one overlay with the map's Leaflet style translated to matplotlib."""
-    base = OVERLAYS[key][1]
+def _draw_layer(ax, layer: Layer) -> None:
+    """Draw one layer with its Leaflet style translated to matplotlib."""
+    base, frame = layer.style, layer.frame
     if "point" in base:
         point = base["point"]
-        xy = np.array([(g.x, g.y) for g in frame.geometry])
+        xy = shapely.get_coordinates(frame.geometry.to_numpy())
         ax.scatter(
             xy[:, 0],
             xy[:, 1],
             s=(point["radius"] * 1.3) ** 2,
             facecolor=point["fillColor"],
-            edgecolor=point["color"] if point["color"] != "#ffffff" else "#7a0000",
+            edgecolor=point["color"] if point["color"].lower() != "#ffffff" else "#7a0000",
             linewidth=0.6,
             zorder=6,
+            gid=f"layer-{layer.key}",
         )
         return
     for _, row in frame.iterrows():
@@ -72,31 +84,37 @@ def _draw_overlay(ax, key: str, frame) -> None:
             linewidth=style.get("weight", 1) * 0.5,
             linestyle=_dashes(style),
             zorder=3 if filled else 4,
+            gid=f"layer-{layer.key}",
         )
 
 
-def _legend_handles() -> list:
+def _legend_handles(drawn: dict[str, Layer], lang: str = "en") -> list:
     handles = []
-    for key, (long_label, style) in OVERLAYS.items():
-        label = textwrap.fill(long_label, 34)
+    for key, layer in drawn.items():
+        style = layer.style
+        label = textwrap.fill(_plain(layer.label), 34)
         if key == "outlines":
             continue
-        if "point" in style:
+        if layer.kind == "point":
             point = style["point"]
+            edge = point["color"] if point["color"].lower() != "#ffffff" else "#7a0000"
             handles.append(
                 Line2D([], [], linestyle="none", marker="o", markersize=point["radius"] * 1.1,
-                       markerfacecolor=point["fillColor"], markeredgecolor="#444444", label=label)
+                       markerfacecolor=point["fillColor"], markeredgecolor=edge, label=label)
             )  # fmt: skip
         elif key == "dmz_edges":
-            handles.append(Line2D([], [], color=style["color"], linestyle=_dashes(FEATURE_STYLES["inner"]),
-                                  label="DMZ inner edge (min width)"))  # fmt: skip
-            handles.append(Line2D([], [], color=style["color"], label="DMZ outer edge (max width)"))
-        elif style.get("fill") is False:
+            for _, edge in layer.frame.iterrows():
+                inner = edge.get("edge") == "inner"
+                text = f"DMZ {edge.get('edge', '')} edge ({edge.get('width_max_km', 0):g} km)"
+                dashes = _dashes(FEATURE_STYLES["inner"]) if inner else "solid"
+                handles.append(Line2D([], [], color=style["color"], linestyle=dashes, label=text))
+        elif layer.kind == "line":
             handles.append(Line2D([], [], color=style["color"], linewidth=style["weight"] * 0.5,
                                   linestyle=_dashes(style), label=label))  # fmt: skip
         else:
             handles.append(Patch(facecolor=matplotlib.colors.to_rgba(style["color"], style["fillOpacity"]),
-                                 edgecolor=style["color"], label=label))  # fmt: skip
+                                 edgecolor=style["color"] if style.get("weight", 1) > 0 else "none",
+                                 label=label))  # fmt: skip
     return handles
 
 
@@ -129,14 +147,14 @@ def scale_bar(ax, *, length_km: float | None = None, at=(0.04, 0.05)):
     return length_km, (lon0, lat0), (lon1, lat1)
 
 
-def _locator(fig, frames, extent) -> None:
+def _locator(fig, frames, drawn, extent) -> None:
     """A small map of Syria with all four Astana areas and the main frame outlined."""
     inset = fig.add_axes((0.72, 0.09, 0.25, 0.25))
     countries = data.load_layer("countries")
     countries.plot(ax=inset, facecolor=LAND["default"], edgecolor="#999999", linewidth=0.3)
     countries[countries["name"] == "Syria"].plot(ax=inset, facecolor=LAND["Syria"], edgecolor="#555555", linewidth=0.5)
     for key in ("astana", "idlib"):
-        style = OVERLAYS[key][1]
+        style = drawn[key].style
         frames[key].plot(ax=inset, facecolor=matplotlib.colors.to_rgba(style["color"], 0.45), edgecolor=style["color"],
                          linewidth=0.5)  # fmt: skip
     minx, miny, maxx, maxy = extent
@@ -152,6 +170,97 @@ def _locator(fig, frames, extent) -> None:
     inset.set_title("Astana areas (2017)", fontsize=6, pad=2)
 
 
+def _shaper(lang: str):
+    """Text as matplotlib should draw it: Arabic reshaped (joined letter forms) and in visual order."""
+    if lang != "ar":
+        return _plain
+    import arabic_reshaper
+    from bidi import get_display
+
+    return lambda text: _plain(get_display(arabic_reshaper.reshape(str(text))))
+
+
+def _in_frame(xy: np.ndarray, extent) -> np.ndarray:
+    return (xy[:, 0] > extent[0]) & (xy[:, 0] < extent[2]) & (xy[:, 1] > extent[1]) & (xy[:, 1] < extent[3])
+
+
+def _place_labels(ax, drawn: dict[str, Layer], extent, shape) -> list:
+    """Town names (curated towns and cities) and observation post numbers, placed without overlaps."""
+    texts, anchors = [], []
+    for key in ("towns", "posts"):
+        if key not in drawn:
+            continue
+        frame = drawn[key].frame
+        if key == "towns":
+            frame = frame[frame["major"]] if "major" in frame else frame
+            column, style = "label", {"fontsize": 6, "color": "#222222"}
+        else:
+            column, style = "number", {"fontsize": 6, "color": "#7a0000", "fontweight": "bold"}
+            if column not in frame:
+                continue
+        xy = shapely.get_coordinates(frame.geometry.to_numpy())
+        for (x, y), text in zip(xy[_in_frame(xy, extent)], frame.loc[_in_frame(xy, extent), column]):
+            if text is None or (isinstance(text, float) and np.isnan(text)):
+                continue
+            texts.append(ax.text(x, y, shape(text), zorder=7, gid=f"label-{key}", **style))
+            anchors.append((x, y))
+    if texts:
+        xy = np.array(anchors)
+        adjust_text(texts, x=xy[:, 0], y=xy[:, 1], ax=ax, expand=(1.15, 1.3), ensure_inside_axes=True,
+                    iter_lim=400, arrowprops={"arrowstyle": "-", "color": "#777777", "linewidth": 0.4})  # fmt: skip
+    return texts
+
+
+def _draw_incidents(ax, incidents, extent) -> list:
+    """Incidents as dots: by ``dmz_status`` when present, else by ``event_type``; returns legend handles."""
+    xy = shapely.get_coordinates(incidents.geometry.to_numpy())
+    size = 6 if len(incidents) < 2000 else 2
+    if "dmz_status" in incidents:
+        groups = incidents["dmz_status"].astype("string").fillna("unknown").to_numpy()
+        order = [k for k in STATUS_COLOURS if (groups == k).any()] + sorted(set(groups) - set(STATUS_COLOURS))
+        colours = {**STATUS_COLOURS, **{k: "#999999" for k in order if k not in STATUS_COLOURS}}
+        label = "Incidents, DMZ {}".format
+    elif "event_type" in incidents:
+        types = incidents["event_type"].astype("string").fillna("unknown")
+        top = types.value_counts().index[:6].tolist()
+        groups = np.where(types.isin(top), types, "other").astype(object)
+        order = top + (["other"] if (groups == "other").any() else [])
+        palette = matplotlib.colormaps["tab10"].colors
+        colours = {k: matplotlib.colors.to_hex(palette[i % 10]) for i, k in enumerate(order)}
+        colours["other"] = "#999999"
+        label = "Incidents: {}".format
+    else:
+        groups, order, colours, label = np.full(len(incidents), "all", dtype=object), ["all"], {"all": "#ff7f00"}, (
+            lambda _: "Incidents")  # fmt: skip
+    handles = []
+    for group in order:
+        chosen = groups == group
+        count = int(chosen.sum())
+        ax.scatter(xy[chosen, 0], xy[chosen, 1], s=size, color=colours[group], edgecolor="none", alpha=0.8,
+                   zorder=5, gid=f"incidents-{group}", rasterized=count > 5000)  # fmt: skip
+        inside = int((chosen & _in_frame(xy, extent)).sum())
+        handles.append(Line2D([], [], linestyle="none", marker="o", markersize=4, markerfacecolor=colours[group],
+                              markeredgecolor="none", label=_plain(f"{label(group)} ({inside:,})")))  # fmt: skip
+    return handles
+
+
+def _base_map(ax, extent) -> None:
+    ax.set_facecolor(SEA)
+    countries, outline = data.load_layer("countries"), OVERLAYS["outlines"][1]["color"]
+    for _, country in countries.iterrows():
+        colour = LAND.get(country["name"], LAND["default"])
+        countries.loc[[country.name]].plot(ax=ax, facecolor=colour, edgecolor=outline, linewidth=0.6, zorder=1)
+    data.load_layer("governorates").plot(ax=ax, facecolor="none", edgecolor="#aaaaaa", linewidth=0.4, zorder=2)
+    ax.set_xlim(extent[0], extent[2])
+    ax.set_ylim(extent[1], extent[3])
+    ax.set_aspect(1 / math.cos(math.radians((extent[1] + extent[3]) / 2)))
+
+
+def _idlib_extent() -> tuple[float, float, float, float]:
+    minx, miny, maxx, maxy = data.de_escalation_area("idlib").total_bounds
+    return (minx - FRAME_MARGIN_DEG, miny - FRAME_MARGIN_DEG, maxx + FRAME_MARGIN_DEG, maxy + FRAME_MARGIN_DEG)
+
+
 def zone_figure(
     *,
     width_km=zones.SOCHI_WIDTH_KM,
@@ -159,10 +268,28 @@ def zone_figure(
     symmetric: bool = False,
     corridor_km: float = zones.M4_CORRIDOR_KM,
     title: str | None = None,
+    layers=None,
+    colours: dict | None = None,
+    user_layers=(),
+    lang: str = "en",
+    incidents=None,
 ) -> Figure:
     """The zones as a matplotlib Figure for reports (widths in km), framed on the Idlib area.
 
-    Same overlays and colours as :func:`zonemap.zone_map`; the scale bar is geodesic.
+    Same layers, labels, colours and options as :func:`zonemap.zone_map`; the scale bar is
+    geodesic; town names and observation post numbers are placed without overlaps (adjustText).
+
+    Parameters
+    ----------
+    width_km, contact_line, symmetric, corridor_km
+        The model options (km).
+    title : str, optional
+        The heading (default: what the DMZ is and which line it follows).
+    layers, colours, user_layers, lang
+        As for :func:`zonemap.layers.drawn_layers`; ``lang="ar"`` draws Arabic place names,
+        shaped and ordered right to left (arabic-reshaper, python-bidi).
+    incidents : geopandas.GeoDataFrame, optional
+        Points drawn by ``dmz_status`` when present, else by ``event_type``, with counts in the legend.
 
     Examples
     --------
@@ -170,57 +297,96 @@ def zone_figure(
     >>> fig.axes[0].get_title(loc="left").startswith("Sochi DMZ")
     True
     """
-    low, high = zones._check_width_range(width_km)
-    frames = overlay_frames(width_km=width_km, contact_line=contact_line, symmetric=symmetric, corridor_km=corridor_km)
-    minx, miny, maxx, maxy = data.de_escalation_area("idlib").total_bounds
-    extent = (minx - FRAME_MARGIN_DEG, miny - FRAME_MARGIN_DEG, maxx + FRAME_MARGIN_DEG, maxy + FRAME_MARGIN_DEG)
-
+    drawn = drawn_layers(width_km=width_km, contact_line=contact_line, symmetric=symmetric, corridor_km=corridor_km,
+                         layers=layers, colours=colours, user_layers=user_layers, lang=lang)  # fmt: skip
+    if "towns" in drawn and "kind" in drawn["towns"].frame:  # a report map shows the curated places only
+        towns = drawn["towns"]
+        curated = towns.frame[towns.frame["kind"].isin(CURATED_KINDS)].reset_index(drop=True)
+        drawn["towns"] = Layer(towns.key, towns.label, towns.style, curated, towns.kind)
+    extent = _idlib_extent()
+    shape = _shaper(lang)
     fig = Figure(figsize=(11, 8.2), dpi=150, layout=None)
     ax = fig.add_axes((0.06, 0.09, 0.62, 0.8))
-    ax.set_facecolor(SEA)
-    countries, outline = data.load_layer("countries"), OVERLAYS["outlines"][1]["color"]
-    for _, country in countries.iterrows():
-        colour = LAND.get(country["name"], LAND["default"])
-        countries.loc[[country.name]].plot(ax=ax, facecolor=colour, edgecolor=outline, linewidth=0.6, zorder=1)
-    data.load_layer("governorates").plot(ax=ax, facecolor="none", edgecolor="#aaaaaa", linewidth=0.4, zorder=2)
-    for key, frame in frames.items():
+    _base_map(ax, extent)
+    for key, layer in drawn.items():
         if key != "outlines":
-            _draw_overlay(ax, key, frame)
-    towns = frames["towns"]
-    for _, town in towns[towns["kind"].isin(LABEL_KINDS)].iterrows():
-        x, y = town.geometry.x, town.geometry.y
-        if extent[0] < x < extent[2] and extent[1] < y < extent[3]:
-            ax.annotate(_plain(town["name"]), (x, y), xytext=(3, 2), textcoords="offset points", fontsize=6,
-                        color="#222222", zorder=7)  # fmt: skip
-
+            _draw_layer(ax, layer)
+    handles = _legend_handles(drawn, lang)
+    if incidents is not None and len(incidents):
+        handles += _draw_incidents(ax, incidents, extent)
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
-    ax.set_aspect(1 / math.cos(math.radians((extent[1] + extent[3]) / 2)))
     ax.tick_params(labelsize=7)
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.1f}°E"))
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.1f}°N"))
-    side = "both sides of" if symmetric else "the opposition side of"
-    heading = title or f"Sochi DMZ {low:g}–{high:g} km on {side} the {_line_label(contact_line)}"
+    if "dmz" in drawn:
+        low, high = zones._check_width_range(width_km)
+        side = "both sides of" if symmetric else "the opposition side of"
+        default_heading = f"{'Sochi DMZ' if drawn['dmz'].label.startswith('Sochi') else 'DMZ'} {low:g}–{high:g} km on {side} the {line_label(contact_line)}"  # noqa: E501
+    else:
+        default_heading = "Syrian de-escalation zones around Idlib"
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.set_title(_plain(heading), loc="left", fontsize=12, fontweight="bold", pad=16)
+    ax.set_title(_plain(title or default_heading), loc="left", fontsize=12, fontweight="bold", pad=16)
     ax.text(0, 1.008, "Idlib de-escalation area, M4 corridor (Moscow, 5 Mar 2020) and the Astana zones",
             transform=ax.transAxes, fontsize=8, color="#444444", va="bottom")  # fmt: skip
     scale_bar(ax)
     ax.text(0.985, 0.975, "N\n↑", transform=ax.transAxes, ha="center", va="top", fontsize=9, fontweight="bold")
-    fig.legend(handles=_legend_handles(), loc="upper left", bbox_to_anchor=(0.7, 0.89), fontsize=7,
+    FigureCanvasAgg(fig)  # attached after plotting (geopandas redraws a live canvas on every plot call)
+    _place_labels(ax, drawn, extent, shape)  # measured with the renderer that draws the labels
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.7, 0.89), fontsize=7,
                frameon=False, title="Layers", title_fontsize=8, alignment="left")  # fmt: skip
-    _locator(fig, frames, extent)
-    fig.text(
-        0.06,
-        0.03,
-        "Geometry approximate: contact lines and zones digitised from published maps, stated accuracy 3-10 km "
-        "(see each feature's provenance).\nBuffers and areas are geodesic (WGS84). Sources: Sochi memorandum "
-        "S/2018/852; Moscow protocol (PA-X 2273); Natural Earth; GeoNames. Made with zonemap.",
-        fontsize=6,
-        color="#555555",
-        va="bottom",
-    )
+    if {"astana", "idlib"} <= set(drawn):
+        _locator(fig, {key: drawn[key].frame for key in ("astana", "idlib")}, drawn, extent)
+    fig.text(0.06, 0.03, FOOTER, fontsize=6, color="#555555", va="bottom")
+    return fig
+
+
+def timeline_figure(source=None, *, date_column: str = "as_of", ncols: int = 3) -> Figure:
+    """Small multiples of the Idlib pocket: one panel per dated contact line of :mod:`zonemap.timeline`.
+
+    Each panel shows the Idlib de-escalation area, the part held by the opposition at the line's
+    date (shaded), the line with its accuracy band (± ``accuracy_km``), and in its title the date
+    and the opposition-held area in km² (geodesic), with its range when the timeline table has one.
+
+    Examples
+    --------
+    >>> fig = timeline_figure()
+    >>> fig.axes[0].get_title().split(":")[0]
+    '17 Sep 2018'
+    """
+    table = timeline.timeline_table(source, date_column=date_column)
+    states = timeline.load_timeline(source, date_column=date_column).states()
+    nrows = math.ceil(len(states) / ncols)
+    fig = Figure(figsize=(3.6 * ncols, 3.4 * nrows + 0.9), dpi=150, layout=None)
+    extent = _idlib_extent()
+    area_style = OVERLAYS["idlib"][1]
+    for index, (state, (_, row)) in enumerate(zip(states, table.iterrows())):
+        r, c = divmod(index, ncols)
+        width, height = 0.96 / ncols, 0.82 / nrows
+        ax = fig.add_axes((0.02 + c * width, 0.88 - (r + 1) * height + 0.01, width - 0.02, height - 0.05))
+        _base_map(ax, extent)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        gpd.GeoSeries([state.area.geometry], crs=data.WGS84).plot(
+            ax=ax, facecolor="none", edgecolor=area_style["color"], linewidth=1.0, zorder=3)  # fmt: skip
+        held, halo = matplotlib.colors.to_rgba("#2b8cbe", 0.35), matplotlib.colors.to_rgba("#000000", 0.12)
+        gpd.GeoSeries([state.opposition], crs=data.WGS84).plot(ax=ax, facecolor=held, edgecolor="none", zorder=3)
+        band = accuracy_halo(state.line.geometry, state.accuracy_km)
+        gpd.GeoSeries([band], crs=data.WGS84).plot(ax=ax, facecolor=halo, edgecolor="none", zorder=4)
+        gpd.GeoSeries([state.line.geometry], crs=data.WGS84).plot(ax=ax, color="#000000", linewidth=1.2, zorder=5)
+        area = f"{row['opposition_km2']:,.0f} km²"
+        if {"opposition_km2_low", "opposition_km2_high"} <= set(table.columns):
+            area += f" ({row['opposition_km2_low']:,.0f}–{row['opposition_km2_high']:,.0f})"
+        date = pd.Timestamp(state.as_of).strftime("%-d %b %Y")
+        ax.set_title(f"{date}: {area} opposition-held", fontsize=8, loc="left")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.text(0.02, 0.955, "The Idlib pocket shrinking: opposition-held part of the Idlib de-escalation area by date",
+             fontsize=11, fontweight="bold")  # fmt: skip
+    fig.text(0.02, 0.925, "Shaded: opposition-held at the line's date; black: contact line with its stated "
+             "accuracy (grey band); areas geodesic.", fontsize=7, color="#444444")  # fmt: skip
+    fig.text(0.02, 0.01, FOOTER, fontsize=6, color="#555555", va="bottom")
     return fig
 
 

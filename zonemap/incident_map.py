@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 from folium import plugins
 
+from .layers import STATUS_COLOURS
 from .projection import LocalProjection
 
 MARKER_LIMIT = 20_000
@@ -32,6 +33,12 @@ _SCRIPT = """
 {% macro header(this, kwargs) %}
 <style>
 .zonemap-incident { background: #ff7f00; border: 1px solid #7f3f00; border-radius: 50%; }
+.zonemap-incident.zonemap-status-inside { background: #b2182b; border-color: #67001f; }
+.zonemap-incident.zonemap-status-uncertain { background: #fdb863; border-color: #8c510a; }
+.zonemap-incident.zonemap-status-outside { background: #4393c3; border-color: #053061; }
+.zonemap-key-row span { display: inline-block; width: 10px; height: 10px; margin-right: 5px;
+  vertical-align: middle; border-radius: 50%; border: 1px solid #444; }
+.zonemap-key-row.zonemap-class span { border-radius: 0; width: 14px; }
 .zonemap-time { background: rgba(255,255,255,0.92); padding: 6px 8px; font: 12px sans-serif;
   border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3); }
 .zonemap-time input { width: 180px; display: block; }
@@ -69,11 +76,26 @@ _SCRIPT = """
             + data.hex_km + " km hexagon";
         return box;
     }
-    var icon = L.divIcon({className: "zonemap-incident", iconSize: [10, 10]});
+    var icons = {};
+    function iconOf(i) {
+        var state = data.status ? data.status[i] : "";
+        var key = statusColours[state] ? state : "";
+        if (!icons[key]) {
+            icons[key] = L.divIcon({className: "zonemap-incident" + (key ? " zonemap-status-" + key : ""),
+                                    iconSize: [10, 10]});
+        }
+        return icons[key];
+    }
+    var statusColours = {{ this.status_colours|tojson }};
+    var classColours = {{ this.class_colours|tojson }};
+    var until = null;  // ISO date from the map's date control: incidents before it only
+    if (data.mode === "bins" && !map.getPane("zonemap-hexagons")) {
+        map.createPane("zonemap-hexagons").style.zIndex = 350;  // under the zone outlines (overlayPane: 400)
+    }
     var markers = [];
     function marker(i) {
         if (!markers[i]) {
-            markers[i] = L.marker([data.lat[i], data.lon[i]], {icon: icon});
+            markers[i] = L.marker([data.lat[i], data.lon[i]], {icon: iconOf(i)});
             markers[i].bindPopup(function () { return popup(i); }, {maxWidth: 360});
         }
         return markers[i];
@@ -89,13 +111,15 @@ _SCRIPT = """
     function number(value) { return isFinite(value) ? String(value) : "more than 1.7e308"; }
     function render(lo, hi) {
         // Undated incidents belong to no month: drawn and counted while the whole range is chosen.
-        var whole = lo === 0 && hi === last;
+        var whole = lo === 0 && hi === last && until === null;
         var points = [], shown = 0, from = data.months[lo] || "", to = data.months[hi] || "";
+        var untilMonth = until === null ? null : until.slice(0, 7);
         cluster.clearLayers();
         if (data.mode === "points") {
             var keep = [];
             for (var i = 0; i < data.lat.length; i++) {
                 var m = data.month[i];
+                if (m >= 0 && until !== null && !(data.date[i] < until)) { continue; }
                 if (m < 0 ? whole : (m >= lo && m <= hi)) {
                     keep.push(marker(i));
                     points.push([data.lat[i], data.lon[i]]);
@@ -104,25 +128,73 @@ _SCRIPT = """
             cluster.addLayers(keep);
             shown = keep.length;
         } else {
+            var drawn = [];
             data.bins.forEach(function (bin) {
                 var count = 0, deaths = 0;
-                for (var m = lo; m <= hi; m++) { count += bin.counts[m] || 0; deaths += bin.deaths[m] || 0; }
+                for (var m = lo; m <= hi; m++) {
+                    if (untilMonth !== null && data.months[m] >= untilMonth) { break; }  // whole months before
+                    count += bin.counts[m] || 0; deaths += bin.deaths[m] || 0;
+                }
                 if (whole) { count += bin.undated || 0; deaths += bin.undated_deaths || 0; }
-                if (!count) { return; }
-                var opacity = Math.min(0.85, 0.2 + Math.log(1 + count) / 8);
-                var shape = L.polygon(bin.ring, {color: "#7f3f00", weight: 1, fillColor: "#ff7f00",
-                                                 fillOpacity: opacity, className: "zonemap-hexagon"});
+                if (count) { drawn.push([bin, count, deaths]); }
+            });
+            var breaks = quantileBreaks(drawn.map(function (d) { return d[1]; }));
+            drawn.forEach(function (d) {
+                var bin = d[0], count = d[1], deaths = d[2], k = 0;
+                while (k < breaks.length - 1 && count > breaks[k]) { k++; }
+                var shape = L.polygon(bin.ring, {color: "#7f3f00", weight: 0.5, fillColor: classColours[k],
+                                                 fillOpacity: 0.75, className: "zonemap-hexagon",
+                                                 pane: "zonemap-hexagons"});
                 shape.bindPopup(function () { return binPopup(bin, count, deaths); });
                 cluster.addLayer(shape);
                 points.push([bin.lat, bin.lon, count]);
                 shown += count;
             });
+            var least = drawn.reduce(function (a, d) { return Math.min(a, d[1]); }, Infinity);
+            showClasses(breaks, drawn.length ? least : 0);
         }
         heat.setLatLngs(points);
         var period = !data.months.length ? "No dates" : (from === to ? from : from + " to " + to);
+        if (until !== null) { period += ", before " + until; }
         var note = !undated || !data.months.length ? ""
             : whole ? " (" + undated + " undated included)" : " (" + undated + " undated not shown)";
         status.textContent = period + ": " + shown + " incidents" + note;
+    }
+    // Upper bounds of up to five classes of incidents per hexagon: quantiles of the counts drawn.
+    function quantileBreaks(counts) {
+        if (!counts.length) { return []; }
+        var sorted = counts.slice().sort(function (a, b) { return a - b; }), breaks = [];
+        for (var q = 1; q <= classColours.length; q++) {
+            var value = sorted[Math.min(sorted.length - 1, Math.ceil(q / classColours.length * sorted.length) - 1)];
+            if (!breaks.length || value > breaks[breaks.length - 1]) { breaks.push(value); }
+        }
+        return breaks;
+    }
+    var key = document.createElement("div");
+    key.className = "zonemap-incident-key";
+    function keyRow(colour, label, className) {
+        var row = document.createElement("div");
+        row.className = "zonemap-key-row " + className;
+        var swatch = document.createElement("span");
+        swatch.style.background = colour;
+        row.appendChild(swatch);
+        row.appendChild(document.createTextNode(label));
+        key.appendChild(row);
+    }
+    function showClasses(breaks, least) {
+        key.textContent = "";
+        var low = least;
+        breaks.forEach(function (high, k) {
+            // each class holds the counts above the previous break, up to its own
+            keyRow(classColours[k], (low === high ? String(high) : low + "–" + high) + " per hexagon",
+                   "zonemap-class");
+            low = high + 1;
+        });
+    }
+    if (data.mode === "points" && data.status) {
+        Object.keys(statusColours).forEach(function (state) {
+            if (data.status.indexOf(state) >= 0) { keyRow(statusColours[state], "DMZ: " + state, "zonemap-status"); }
+        });
     }
     var control = L.control({position: "bottomright"});
     control.onAdd = function () {
@@ -138,11 +210,13 @@ _SCRIPT = """
             return input;
         });
         box.appendChild(status);
+        box.appendChild(key);
         function changed() {
             var a = +inputs[0].value, b = +inputs[1].value;
             render(Math.min(a, b), Math.max(a, b));
         }
         inputs.forEach(function (input) { input.addEventListener("input", changed); });
+        map.on("zonemap:date", function (event) { until = event.until || null; changed(); });
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
         return box;
@@ -152,6 +226,9 @@ _SCRIPT = """
 })();
 {% endmacro %}
 """
+
+#: Hexagon colours of the quantile classes, fewest incidents first (ColorBrewer YlOrRd, 5 classes).
+CLASS_COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
 
 POPUP_LABELS = [
     ("event_type", "Type"),
@@ -163,6 +240,7 @@ POPUP_LABELS = [
     ("notes", "Notes"),
     ("source", "Source"),
     ("event_id_cnty", "ID"),
+    ("status", "DMZ status"),
 ]
 
 
@@ -177,6 +255,8 @@ class _IncidentLayers(branca.element.MacroElement):
         self.cluster, self.heat, self.data_id = cluster, heat, data_id
         self.labels = POPUP_LABELS
         self.title = title  # zonemap's own words (the layer's name), never data
+        self.status_colours = STATUS_COLOURS
+        self.class_colours = CLASS_COLOURS
 
 
 def _text(values: pd.Series, limit: int | None = None) -> list[str]:
@@ -222,6 +302,8 @@ def incident_payload(incidents, *, marker_limit: int = MARKER_LIMIT) -> dict:
             "date": [d.strftime("%Y-%m-%d") if not pd.isna(d) else "" for d in dates],
             "fatalities": [None if pd.isna(f) else int(f) for f in fatalities],
         }
+        if "dmz_status" in incidents:
+            payload["status"] = _text(incidents["dmz_status"], 20)
         for name in TEXT_FIELDS:
             if name in incidents:
                 payload[name] = _text(incidents[name], NOTES_MAX_CHARS if name == "notes" else 200)

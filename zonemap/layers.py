@@ -1,29 +1,42 @@
-"""What the map and the static figure draw: each overlay's features, label and style.
+"""What the map and the static figure draw: each layer's features, legend label and style.
 
 One place decides the layers so the interactive map (:mod:`zonemap.maps`) and the report figure
-(:mod:`zonemap.figure`) always show the same thing.
+(:mod:`zonemap.figure`) always show the same thing. Every legend label comes from the options
+actually used (widths, contact line, corridor depth, the user's own files), never from defaults.
 """
 
 from __future__ import annotations
 
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from . import data, zones
+from .errors import ArgumentError
 from .measure import geodesic_area_km2
+from .projection import LocalProjection
 
 #: Overlay key -> (label, style). Styles are Leaflet path options; ``point`` styles circle markers.
+#: The labels here are those of the default options; :func:`drawn_layers` words them for the options used.
 OVERLAYS = {
     "outlines": ("Country and governorate outlines", {"color": "#555555", "weight": 1, "fill": False}),
     "astana": (
         "Astana de-escalation areas: Homs, Ghouta, south (2017)",
-        {"color": "#b8860b", "weight": 2, "fillOpacity": 0.15},
+        {"color": "#4d9221", "weight": 2, "fillOpacity": 0.15},
     ),
     "idlib": ("Idlib de-escalation area (2017-18)", {"color": "#b8860b", "weight": 3, "fillOpacity": 0.12}),
     "dmz": ("Sochi DMZ 15-20 km (2018)", {"color": "#d62728", "weight": 0, "fillOpacity": 0.18}),
     "dmz_edges": ("Sochi DMZ edges: inner dashed, outer solid", {"color": "#8b0000", "weight": 2, "fill": False}),
+    "halo": ("Contact line accuracy band", {"color": "#7f7f7f", "weight": 0, "fillOpacity": 0.16}),
     "line_2018": ("Contact line, Sep 2018", {"color": "#d62728", "weight": 4, "fill": False}),
     "line_2020": ("Contact line, Mar 2020", {"color": "#6a3d9a", "weight": 4, "fill": False}),
+    "contact_line": ("Contact line (user-supplied)", {"color": "#e7298a", "weight": 4, "fill": False}),
     "m4_corridor": ("M4 security corridor (2020)", {"color": "#1f77b4", "weight": 1, "fillOpacity": 0.25}),
     "roads": ("M4 and M5 roads", {"color": "#222222", "weight": 2, "dashArray": "6 4", "fill": False}),
     "towns": (
@@ -31,12 +44,286 @@ OVERLAYS = {
         {"point": {"radius": 4, "color": "#000000", "fillColor": "#ffffff", "fillOpacity": 1, "weight": 1}},
     ),
     "posts": (
-        "Turkish observation posts",
+        "Turkish observation posts (numbered as by SOHR)",
         {"point": {"radius": 6, "color": "#ffffff", "fillColor": "#e31a1c", "fillOpacity": 1, "weight": 2}},
     ),
 }
 #: Per-feature style overrides, chosen in Python by ``_style``.
 FEATURE_STYLES = {"inner": {"dashArray": "8 6"}, "outer": {}, "inner_band": {"fillOpacity": 0.28}}
+#: Colours of the user's own lines and areas (``user1``, ``user2``, ...), in turn.
+USER_COLOURS = ("#e7298a", "#1b9e77", "#d95f02", "#7570b3", "#66a61e", "#e6ab02")
+#: Incident colours by ``dmz_status`` (see :mod:`zonemap.uncertainty`), on the map and the figure.
+STATUS_COLOURS = {"inside": "#b2182b", "uncertain": "#fdb863", "outside": "#4393c3"}
+#: Place kinds labelled at every zoom (the curated towns); other places only when zoomed in.
+MAJOR_KINDS = ("city", "town")
+LANGUAGES = ("en", "ar")
+#: How the contact lines were made, in the words of geodata/README.md (map legend and figure footer).
+DIGITISED = "contact lines digitised by zonemap through places reported on the front at each date"
+_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One drawn layer: its key, legend label (from the options used), style and features (EPSG:4326).
+
+    ``kind`` is ``area``, ``line`` or ``point`` (how the legend draws its swatch). Each feature has
+    a ``label`` column: the text shown on the map and the figure, in the chosen language.
+    """
+
+    key: str
+    label: str
+    style: dict
+    frame: gpd.GeoDataFrame
+    kind: str
+
+    @property
+    def colour(self) -> str:
+        """The swatch colour: the fill of a point symbol, else the stroke colour."""
+        return self.style["point"]["fillColor"] if "point" in self.style else self.style["color"]
+
+
+def default_layers() -> tuple[str, ...]:
+    """The keys drawn when none are chosen: every overlay (the user's files are added to them).
+
+    Examples
+    --------
+    >>> default_layers()[:3]
+    ('outlines', 'astana', 'idlib')
+    """
+    return tuple(OVERLAYS)
+
+
+def line_label(contact_line) -> str:
+    """How the legend names the DMZ's contact line: the year of a shipped line, else its name.
+
+    Examples
+    --------
+    >>> line_label("2020"), line_label(None)
+    ('2020 contact line', '2018 contact line')
+    """
+    if contact_line is None or (isinstance(contact_line, str) and contact_line in data.CONTACT_LINE_KEYS):
+        return f"{contact_line or '2018'} contact line"
+    return f"contact line “{zones.as_line(contact_line).name}”"
+
+
+def dmz_label(width_km=zones.SOCHI_WIDTH_KM, contact_line="2018", symmetric: bool = False) -> str:
+    """Legend text of the DMZ bands for the options used (widths in km).
+
+    Examples
+    --------
+    >>> dmz_label()
+    'Sochi DMZ 15-20 km, opposition side of the 2018 contact line'
+    >>> dmz_label((10, 25), "2020")
+    'DMZ 10-25 km, opposition side of the 2020 contact line'
+    """
+    low, high = zones._check_width_range(width_km)
+    sochi = (low, high) == tuple(zones.SOCHI_WIDTH_KM) and not symmetric and line_label(contact_line).startswith("2018")
+    widths = f"{low:g} km" if low == high else f"{low:g}-{high:g} km"
+    side = "both sides" if symmetric else "opposition side"
+    return f"{'Sochi DMZ' if sochi else 'DMZ'} {widths}, {side} of the {line_label(contact_line)}"
+
+
+def accuracy_halo(line, accuracy_km: float) -> shapely.Geometry:
+    """The band within ``accuracy_km`` (km) of a lon/lat line, built in a local metric projection.
+
+    Examples
+    --------
+    >>> band = accuracy_halo(shapely.LineString([(36.0, 35.9), (37.1066, 35.9)]), 5)
+    >>> import math  # 99.9 km long, 2 x 5 km wide, round ends
+    >>> abs(float(geodesic_area_km2(band)) - (99.9 * 10 + math.pi * 5**2)) < 1
+    True
+    """
+    if not accuracy_km or accuracy_km <= 0 or not np.isfinite(accuracy_km):
+        return shapely.Polygon()
+    proj = LocalProjection.around(line)
+    return proj.to_lonlat(shapely.buffer(proj.to_metric(line), accuracy_km * 1000, quad_segs=8))
+
+
+def _check_colour(key: str, colour: str) -> str:
+    if not isinstance(colour, str) or not _COLOUR.fullmatch(colour):
+        raise ArgumentError(f"colour of {key!r} must be #rrggbb or #rgb, got {colour!r}")
+    if len(colour) == 4:
+        colour = "#" + "".join(c * 2 for c in colour[1:])
+    return colour.lower()
+
+
+def _recolour(style: dict, colour: str | None) -> dict:
+    if colour is None:
+        return style
+    if "point" in style:
+        return {**style, "point": {**style["point"], "fillColor": colour}}
+    return {**style, "color": colour}
+
+
+def _place_labels(places: gpd.GeoDataFrame, lang: str) -> pd.Series:
+    names = places["name"].astype(str)
+    if lang == "ar" and "name_ar" in places:
+        arabic = places["name_ar"].astype("string")
+        names = arabic.where(arabic.notna() & (arabic.str.strip() != ""), names).astype(str)
+    return names
+
+
+def _user_layer(obj, index: int) -> tuple[gpd.GeoDataFrame, str]:
+    """A user's file or frame of lines/areas with a ``name`` per feature; returns it and its legend name."""
+    frame = data.read_geometries(obj, what="layer to draw").reset_index(drop=True)
+    title = Path(obj).stem if isinstance(obj, (str, os.PathLike)) else f"User layer {index}"
+    if "name" not in frame:
+        frame["name"] = [f"{title} {i + 1}" for i in range(len(frame))] if len(frame) > 1 else [title]
+    frame["name"] = frame["name"].astype("string").fillna(title).astype(str)
+    return frame, title
+
+
+def _kind(style: dict) -> str:
+    return "point" if "point" in style else ("line" if style.get("fill") is False else "area")
+
+
+def drawn_layers(
+    *,
+    width_km=zones.SOCHI_WIDTH_KM,
+    contact_line="2018",
+    symmetric: bool = False,
+    corridor_km: float = zones.M4_CORRIDOR_KM,
+    layers=None,
+    colours: dict | None = None,
+    user_layers=(),
+    lang: str = "en",
+) -> dict[str, Layer]:
+    """The layers to draw, in drawing order, each labelled for the options used.
+
+    Parameters
+    ----------
+    width_km, contact_line, symmetric, corridor_km
+        The model options (widths in km) as for :func:`zonemap.sochi_dmz` and :func:`zonemap.m4_corridor`.
+    layers : sequence of str, optional
+        Keys of ``OVERLAYS`` to draw (default: all). The shipped 2018/2020 lines are drawn as
+        ``line_2018``/``line_2020``; a contact line from a file is drawn as ``contact_line``
+        with its own name. ``halo`` is each drawn line's stated accuracy (± ``accuracy_km``).
+    colours : dict, optional
+        Layer key -> ``#rrggbb`` colour (user layers are ``user1``, ``user2``, ...).
+    user_layers : sequence
+        The user's own lines or areas (files or GeoDataFrames), drawn with their features' names.
+    lang : {"en", "ar"}
+        Language of place labels (Arabic from the gazetteer's ``name_ar``; English where absent).
+
+    Returns
+    -------
+    dict of str to Layer
+        Only the layers that have something to draw: the legend lists exactly these.
+
+    Examples
+    --------
+    >>> drawn = drawn_layers(width_km=(10, 25), contact_line="2020", layers=["dmz", "line_2020", "towns"])
+    >>> list(drawn), drawn["dmz"].label
+    (['dmz', 'line_2020', 'towns'], 'DMZ 10-25 km, opposition side of the 2020 contact line')
+    """
+    if lang not in LANGUAGES:
+        raise ArgumentError(f"label language must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+    chosen = list(default_layers() if layers is None else layers)
+    unknown = [key for key in chosen if key not in OVERLAYS]
+    if unknown:
+        raise ArgumentError(f"unknown layer {unknown[0]!r}; choose from {', '.join(OVERLAYS)}")
+    shipped = contact_line is None or (isinstance(contact_line, str) and contact_line in data.CONTACT_LINE_KEYS)
+    wanted = set(chosen)
+    colours = {key: _check_colour(key, colour) for key, colour in (colours or {}).items()}
+    layer_data = data.load_layers()
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    labels = {key: label for key, (label, _) in OVERLAYS.items()}
+    if "outlines" in wanted:
+        outlines = pd.concat([layer_data["countries"], layer_data["governorates"]], ignore_index=True)
+        frames["outlines"] = gpd.GeoDataFrame(outlines, crs=data.WGS84)
+    if wanted & {"astana", "idlib"}:
+        areas = layer_data["de_escalation_areas"]
+        areas = areas.assign(area_km2=geodesic_area_km2(areas.geometry))
+        frames["astana"] = areas[areas["zone"] != "idlib"]
+        frames["idlib"] = areas[areas["zone"] == "idlib"]
+    if "dmz" in wanted:
+        dmz = zones.sochi_dmz(contact_line, width_km=width_km, symmetric=symmetric).iloc[::-1]  # widest first
+        frames["dmz"] = dmz.assign(_style=["outer", "inner_band"] if len(dmz) == 2 else ["outer"] * len(dmz))
+        labels["dmz"] = dmz_label(width_km, contact_line, symmetric)
+    if "dmz_edges" in wanted:
+        edges = zones.dmz_edges(contact_line, width_km=width_km, symmetric=symmetric)
+        frames["dmz_edges"] = edges.assign(_style=edges["edge"])
+        low, high = zones._check_width_range(width_km)
+        labels["dmz_edges"] = (
+            f"DMZ edge at {high:g} km" if low == high else f"DMZ edges: {low:g} km dashed, {high:g} km solid"
+        )
+    lines = layer_data["contact_lines"]
+    line_frames = {
+        "line_2018": lines[lines["as_of"] == data.CONTACT_LINE_KEYS["2018"]],
+        "line_2020": lines[lines["as_of"] == data.CONTACT_LINE_KEYS["2020"]],
+    }
+    for key, frame in line_frames.items():
+        if key in wanted:
+            frames[key] = frame
+    if "contact_line" in wanted and not shipped:
+        feature = zones.as_line(contact_line)
+        frames["contact_line"] = gpd.GeoDataFrame(
+            [{"name": feature.name, "as_of": feature.as_of, "source": feature.source,
+              "accuracy_km": feature.accuracy_km}],
+            geometry=[feature.geometry], crs=data.WGS84,
+        )  # fmt: skip
+        labels["contact_line"] = f"Contact line: {feature.name}"
+    if "halo" in wanted:
+        drawn_lines = [frames[k] for k in ("line_2018", "line_2020", "contact_line") if k in frames]
+        rows = []
+        for frame in drawn_lines:
+            for _, row in frame.iterrows():
+                accuracy = float(row.get("accuracy_km", np.nan))
+                if np.isfinite(accuracy) and accuracy > 0:
+                    rows.append({"name": f"± {accuracy:g} km around {row['name']}", "as_of": row.get("as_of"),
+                                 "source": row.get("source"), "accuracy_km": accuracy,
+                                 "geometry": accuracy_halo(row.geometry, accuracy)})  # fmt: skip
+        if rows:
+            frames["halo"] = gpd.GeoDataFrame(rows, crs=data.WGS84)
+            accuracies = sorted({r["accuracy_km"] for r in rows})
+            span = f"{accuracies[0]:g}" if len(accuracies) == 1 else f"{accuracies[0]:g}-{accuracies[-1]:g}"
+            labels["halo"] = f"Contact line accuracy (± {span} km)"
+    if "m4_corridor" in wanted:
+        frames["m4_corridor"] = zones.m4_corridor(north_km=corridor_km, south_km=corridor_km)
+        labels["m4_corridor"] = f"M4 security corridor, {corridor_km:g} km each side (2020)"
+    if "roads" in wanted:
+        frames["roads"] = layer_data["roads"]
+    places = layer_data["places"]
+    if "towns" in wanted:
+        frames["towns"] = places[places["kind"] != "observation_post"]
+    if "posts" in wanted:
+        posts = places[places["kind"] == "observation_post"]
+        if "sohr_no" in posts:
+            posts = posts.sort_values("sohr_no", kind="stable")
+        frames["posts"] = posts
+    result: dict[str, Layer] = {}
+    for key in OVERLAYS:
+        if key not in frames or key not in wanted or frames[key].empty:
+            continue
+        frame = frames[key].reset_index(drop=True)
+        if key in ("towns", "posts"):
+            frame = frame.assign(label=_place_labels(frame, lang).to_numpy())
+            if key == "posts" and "sohr_no" in frame:
+                numbers = pd.to_numeric(frame["sohr_no"], errors="coerce")
+                frame["number"] = [None if pd.isna(n) else str(int(n)) for n in numbers]
+                frame["name"] = [
+                    name if n is None else f"No. {n}: {name}" for n, name in zip(frame["number"], frame["name"])
+                ]
+            frame["major"] = frame["kind"].isin(MAJOR_KINDS).to_numpy() if "kind" in frame else True
+        elif "name" in frame:
+            frame = frame.assign(label=frame["name"].astype(str))
+        style = OVERLAYS[key][1]
+        result[key] = Layer(key, labels[key], _recolour(style, colours.pop(key, None)), frame, _kind(style))
+    for index, obj in enumerate(user_layers or (), start=1):
+        key = f"user{index}"
+        frame, title = _user_layer(obj, index)
+        polygonal = frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).any()
+        base = USER_COLOURS[(index - 1) % len(USER_COLOURS)]
+        style = (
+            {"color": base, "weight": 3, "fillOpacity": 0.15}
+            if polygonal
+            else {"color": base, "weight": 3, "fill": False}
+        )
+        frame = frame.assign(label=frame["name"])
+        result[key] = Layer(key, title, _recolour(style, colours.pop(key, None)), frame, _kind(style))
+    if colours:
+        raise ArgumentError(f"colour given for {next(iter(colours))!r}, which is not drawn; drawn: {', '.join(result)}")
+    return result
 
 
 def overlay_frames(
@@ -46,7 +333,7 @@ def overlay_frames(
     symmetric: bool = False,
     corridor_km: float = zones.M4_CORRIDOR_KM,
 ) -> dict[str, gpd.GeoDataFrame]:
-    """Every overlay as a GeoDataFrame in EPSG:4326, keyed and ordered as in ``OVERLAYS``.
+    """Every default overlay as a GeoDataFrame in EPSG:4326, keyed and ordered as drawn.
 
     Widths are in km. Areas carry ``area_km2`` (geodesic); a ``_style`` column names a
     per-feature style in ``FEATURE_STYLES`` (DMZ inner band, inner/outer edge).
@@ -54,30 +341,8 @@ def overlay_frames(
     Examples
     --------
     >>> frames = overlay_frames()
-    >>> list(frames) == list(OVERLAYS)
-    True
     >>> frames["dmz_edges"]["_style"].tolist()
     ['inner', 'outer']
     """
-    layers = data.load_layers()
-    areas = layers["de_escalation_areas"]
-    areas = areas.assign(area_km2=geodesic_area_km2(areas.geometry))
-    places = layers["places"]
-    dmz = zones.sochi_dmz(contact_line, width_km=width_km, symmetric=symmetric)
-    edges = zones.dmz_edges(contact_line, width_km=width_km, symmetric=symmetric)
-    lines = layers["contact_lines"]
-    outlines = pd.concat([layers["countries"], layers["governorates"]], ignore_index=True)
-    frames = {
-        "outlines": gpd.GeoDataFrame(outlines, crs=data.WGS84),
-        "astana": areas[areas["zone"] != "idlib"],
-        "idlib": areas[areas["zone"] == "idlib"],
-        "dmz": dmz.iloc[::-1].assign(_style=["outer", "inner_band"]),  # widest first, the inner band on top
-        "dmz_edges": edges.assign(_style=edges["edge"]),
-        "line_2018": lines[lines["as_of"] == "2018-09-17"],
-        "line_2020": lines[lines["as_of"] == "2020-03-05"],
-        "m4_corridor": zones.m4_corridor(north_km=corridor_km, south_km=corridor_km),
-        "roads": layers["roads"],
-        "towns": places[places["kind"] != "observation_post"],
-        "posts": places[places["kind"] == "observation_post"],
-    }
-    return {key: frames[key].reset_index(drop=True) for key in OVERLAYS}
+    drawn = drawn_layers(width_km=width_km, contact_line=contact_line, symmetric=symmetric, corridor_km=corridor_km)
+    return {key: layer.frame for key, layer in drawn.items()}

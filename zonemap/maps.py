@@ -14,19 +14,21 @@ import mimetypes
 import os
 import re
 import warnings
+from html import escape as html_escape
 from pathlib import Path
 
 import branca
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 import xyzservices.providers as xyz
 from folium import plugins
 
-from . import data, zones
-from .errors import ZonemapError
-from .layers import FEATURE_STYLES, OVERLAYS, overlay_frames
+from . import data, timeline, zones
+from .errors import ArgumentError, ZonemapError
+from .layers import DIGITISED, FEATURE_STYLES, OVERLAYS, Layer, accuracy_halo, drawn_layers
 from .output import atomic_path
 
 ASSETS = Path(__file__).resolve().parent / "assets" / "node_modules"
@@ -54,14 +56,44 @@ POPUP_FIELDS = [
     ("source", "Source"),
     ("notes", "Notes"),
 ]
+#: Base layers a map can start on: key -> xyzservices provider (``none``: no tiles, outlines only).
+BASE_LAYERS = {
+    "osm": xyz.OpenStreetMap.Mapnik,
+    "positron": xyz.CartoDB.Positron,
+    "imagery": xyz.Esri.WorldImagery,
+    "none": None,
+}
+#: Zoom levels from which place names are shown: curated towns and cities, then every place.
+LABEL_ZOOM = {"major": 9, "other": 11}
+FOOTER = f"Geometry approximate: {DIGITISED}; accuracy in each popup."
 
 _SCRIPT = """
+{% macro header(this, kwargs) %}
+<style>
+.zonemap-legend { background: rgba(255,255,255,0.92); padding: 6px 9px; font: 12px sans-serif;
+  border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-width: 300px; }
+.zonemap-legend .zonemap-swatch { display: inline-block; width: 14px; height: 10px; margin-right: 6px;
+  vertical-align: middle; box-sizing: border-box; }
+.zonemap-legend .zonemap-legend-date { margin-top: 4px; font-weight: bold; }
+.zonemap-legend .zonemap-legend-footer { color: #555; margin-top: 4px; }
+.leaflet-tooltip.zonemap-label { background: transparent; border: 0; box-shadow: none; padding: 0 2px;
+  font: 11px sans-serif; color: #222; text-shadow: 0 0 2px #fff, 0 0 2px #fff; }
+.leaflet-tooltip.zonemap-label::before { display: none; }
+.leaflet-tooltip.zonemap-post-no { font-weight: bold; color: #7a0000; }
+.zonemap-date { background: rgba(255,255,255,0.92); padding: 6px 8px; font: 12px sans-serif;
+  border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3); }
+.zonemap-date input { width: 180px; vertical-align: middle; }
+.zonemap-date button { width: 28px; margin-right: 4px; }
+</style>
+{% endmacro %}
 {% macro script(this, kwargs) %}
 (function () {
+    var map = {{ this._parent.get_name() }};
     var data = JSON.parse(document.getElementById({{ this.data_id|tojson }}).textContent);
-    var styles = {{ this.styles|tojson }};
+    var legend = JSON.parse(document.getElementById({{ this.legend_id|tojson }}).textContent);
     var featureStyles = {{ this.feature_styles|tojson }};
     var fields = {{ this.fields|tojson }};
+    var labelZoom = {{ this.label_zoom|tojson }};
     var groups = {
     {%- for key, group in this.groups.items() %}
         {{ key|tojson }}: {{ group.get_name() }},
@@ -85,67 +117,187 @@ _SCRIPT = """
         });
         return box;
     }
+    function labelNode(value, className) {
+        var span = document.createElement("span");
+        span.textContent = text(value);
+        if (legend.lang === "ar") { span.dir = "rtl"; span.lang = "ar"; }
+        span.className = className;
+        return span;
+    }
+    var labelled = [];
     Object.keys(groups).forEach(function (key) {
-        var style = styles[key];
+        var style = legend.styles[key];
         L.geoJSON(data[key], {
             style: function (feature) {
                 return Object.assign({}, style, featureStyles[feature.properties._style] || {});
             },
             pointToLayer: function (feature, latlng) { return L.circleMarker(latlng, style.point); },
             onEachFeature: function (feature, layer) {
-                layer.bindTooltip(function () {
-                    var tip = document.createElement("span");
-                    tip.textContent = text(feature.properties.name);
-                    return tip;
-                }, {sticky: true});
-                layer.bindPopup(function () { return info(feature.properties); }, {maxWidth: 360});
+                var props = feature.properties;
+                layer.bindPopup(function () { return info(props); }, {maxWidth: 360});
+                if (key === "towns") {
+                    layer.bindTooltip(labelNode(props.label, "zonemap-place"), {permanent: true,
+                        direction: "right", className: "zonemap-label", offset: [4, 0]});
+                    labelled.push([layer, props.major ? labelZoom.major : labelZoom.other]);
+                } else if (key === "posts" && props.number) {
+                    layer.bindTooltip(labelNode(props.number, "zonemap-place"), {permanent: true,
+                        direction: "right", className: "zonemap-label zonemap-post-no", offset: [5, 0]});
+                    labelled.push([layer, 0]);
+                } else {
+                    layer.bindTooltip(function () { return labelNode(props.label || props.name, ""); },
+                                      {sticky: true});
+                }
             }
         }).addTo(groups[key]);
     });
+    function showLabels() {
+        var zoom = map.getZoom();
+        labelled.forEach(function (pair) {
+            if (!map.hasLayer(pair[0])) { return; }
+            if (zoom >= pair[1]) { pair[0].openTooltip(); } else { pair[0].closeTooltip(); }
+        });
+    }
+    map.on("zoomend overlayadd", showLabels);
+    map.whenReady(showLabels);
+    L.control.scale({imperial: false, metric: true, position: "bottomleft"}).addTo(map);
+    var control = L.control({position: "bottomleft"});
+    control.onAdd = function () {
+        var box = L.DomUtil.create("div", "zonemap-legend");
+        var title = document.createElement("strong");
+        title.className = "zonemap-legend-title";
+        title.textContent = legend.title;
+        box.appendChild(title);
+        legend.entries.forEach(function (entry) {
+            var row = document.createElement("div");
+            row.className = "zonemap-legend-entry";
+            var swatch = document.createElement("span");
+            swatch.className = "zonemap-swatch";
+            if (entry.kind === "line") {
+                swatch.style.height = "0"; swatch.style.borderTop = "3px " + (entry.dashed ? "dashed " : "solid ")
+                    + entry.colour;
+            } else if (entry.kind === "point") {
+                swatch.style.width = "10px"; swatch.style.borderRadius = "50%"; swatch.style.background = entry.colour;
+                swatch.style.border = "1.5px solid " + entry.border;
+            } else {
+                swatch.style.background = entry.colour; swatch.style.opacity = "0.6";
+                swatch.style.border = "1px solid " + entry.border;
+            }
+            var label = document.createElement("span");
+            label.className = "zonemap-legend-label";
+            label.textContent = entry.label;
+            row.appendChild(swatch);
+            row.appendChild(label);
+            box.appendChild(row);
+        });
+        var date = document.createElement("div");
+        date.className = "zonemap-legend-date";
+        box.appendChild(date);
+        var footer = document.createElement("div");
+        footer.className = "zonemap-legend-footer";
+        footer.textContent = legend.footer;
+        box.appendChild(footer);
+        L.DomEvent.disableClickPropagation(box);
+        return box;
+    };
+    control.addTo(map);
 })();
 {% endmacro %}
 """
 
 
 class _ZoneLayers(branca.element.MacroElement):
-    """Fills feature groups from the page's JSON block (static script; no data in the template)."""
+    """Fills feature groups from the page's JSON blocks, adds labels, a metric scale and the legend.
+
+    The template is static: every text from data or options reaches the page through the JSON
+    blocks and is set with ``textContent``.
+    """
 
     _template = branca.element.Template(_SCRIPT)
 
-    def __init__(self, groups: dict, data_id: str):
+    def __init__(self, groups: dict, data_id: str, legend_id: str):
         super().__init__()
         self._name = "ZoneLayers"
         self.groups = groups
-        self.data_id = data_id
-        self.styles = {key: style for key, (_, style) in OVERLAYS.items()}
+        self.data_id, self.legend_id = data_id, legend_id
         self.feature_styles = FEATURE_STYLES
         self.fields = POPUP_FIELDS
+        self.label_zoom = LABEL_ZOOM
 
 
-_LEGEND = """
-{% macro html(this, kwargs) %}
-<div class="zonemap-legend" style="position: fixed; bottom: 28px; left: 10px; z-index: 1000;
-     background: rgba(255,255,255,0.92); padding: 6px 9px; font: 12px sans-serif; border-radius: 4px;
-     box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-width: 300px">
-  <strong>{{ this.title|e }}</strong>
-  {%- for label, colour, kind in this.entries %}
-  <div><span style="display:inline-block;width:14px;height:{{ '3px' if kind == 'line' else '10px' }};
-       background:{{ colour|e }};margin-right:6px;vertical-align:middle;
-       {{ 'border-radius:50%;' if kind == 'point' else '' }}"></span>{{ label|e }}</div>
-  {%- endfor %}
-  <div style="color:#555;margin-top:4px">{{ this.footer|e }}</div>
-</div>
+_TIMELINE = """
+{% macro script(this, kwargs) %}
+(function () {
+    var map = {{ this._parent.get_name() }};
+    var line = {{ this.line.get_name() }};
+    var held = {{ this.held.get_name() }};
+    var tl = JSON.parse(document.getElementById({{ this.data_id|tojson }}).textContent);
+    var last = tl.states.length - 1;
+    var current = -1, timer = null;
+    var slider, play, shown;
+    function number(value) { return Math.round(value).toLocaleString("en-US"); }
+    function show(i) {
+        current = i;
+        var state = tl.states[i];
+        line.clearLayers(); held.clearLayers();
+        L.geoJSON(state.opposition, {style: tl.styles.held}).addTo(held);
+        L.geoJSON(state.halo, {style: tl.styles.halo, interactive: false}).addTo(line);
+        L.geoJSON(state.line, {style: tl.styles.line, className: "zonemap-date-line"}).addTo(line);
+        var until = state.until ? " (in force until " + state.until + ")" : " (latest line)";
+        var caption = "Shown: contact line of " + state.as_of + until + "; opposition-held "
+            + number(state.opposition_km2) + " km²";
+        shown.textContent = state.as_of;
+        document.querySelectorAll(".zonemap-legend-date").forEach(function (node) { node.textContent = caption; });
+        slider.value = i;
+        map.fire("zonemap:date", {as_of: state.as_of, until: state.until});
+    }
+    function stop() { if (timer) { clearInterval(timer); timer = null; } play.textContent = "\u25b6"; }
+    var control = L.control({position: "bottomright"});
+    control.onAdd = function () {
+        var box = L.DomUtil.create("div", "zonemap-date");
+        var title = document.createElement("strong");
+        title.textContent = "Contact line on date";
+        box.appendChild(title);
+        var row = document.createElement("div");
+        play = document.createElement("button");
+        play.type = "button"; play.className = "zonemap-date-play"; play.title = "play / pause";
+        slider = document.createElement("input");
+        slider.type = "range"; slider.min = 0; slider.max = last; slider.step = 1;
+        slider.className = "zonemap-date-slider";
+        shown = document.createElement("span");
+        shown.className = "zonemap-date-shown";
+        row.appendChild(play); row.appendChild(slider); row.appendChild(shown);
+        box.appendChild(row);
+        slider.addEventListener("input", function () { stop(); show(+slider.value); });
+        play.addEventListener("click", function () {
+            if (timer) { stop(); return; }
+            if (current >= last) { show(0); }
+            play.textContent = "\u275a\u275a";
+            timer = setInterval(function () { if (current >= last) { stop(); } else { show(current + 1); } },
+                                {{ this.interval_ms|tojson }});
+        });
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+    };
+    control.addTo(map);
+    stop();
+    show({{ this.start|tojson }});
+})();
 {% endmacro %}
 """
 
 
-class _Legend(branca.element.MacroElement):
-    _template = branca.element.Template(_LEGEND)
+class _DateControl(branca.element.MacroElement):
+    """A date slider with play/pause over the dated contact lines: the line in force, its accuracy
+    band and the opposition-held area; fires ``zonemap:date`` so incident layers follow it."""
 
-    def __init__(self, title: str, entries: list[tuple[str, str, str]], footer: str):
+    _template = branca.element.Template(_TIMELINE)
+
+    def __init__(self, line, held, data_id: str, start: int, interval_ms: int = 1200):
         super().__init__()
-        self._name = "Legend"
-        self.title, self.entries, self.footer = title, entries, footer
+        self._name = "DateControl"
+        self.line, self.held, self.data_id = line, held, data_id
+        self.start, self.interval_ms = start, interval_ms
 
 
 class _ZoneFigure(branca.element.Figure):
@@ -180,24 +332,81 @@ def _json_for_html(value) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _plain_value(value):
+    if isinstance(value, float | np.floating):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, np.integer | np.bool_):
+        return value.item()
+    if value is pd.NA or value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value if isinstance(value, int | bool | str) else str(value)
+
+
+def _geometry(geom, digits: int = 5) -> dict:
+    return shapely.geometry.mapping(shapely.transform(geom, lambda xy: np.round(xy, digits)))
+
+
 def _collection(frame: gpd.GeoDataFrame) -> dict:
-    keep = [c for c in ("name", "as_of", "source", "accuracy_km", "notes", "area_km2", "kind", "_style") if c in frame]
+    columns = ("name", "label", "number", "major", "as_of", "source", "accuracy_km", "notes", "area_km2", "kind",
+               "_style")  # fmt: skip
+    keep = [c for c in columns if c in frame]
     geoms = shapely.transform(frame.geometry.to_numpy(), lambda xy: np.round(xy, 5))
     features = []
     for geom, (_, row) in zip(geoms, frame[keep].iterrows()):
-        props = {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()}
-        if "area_km2" in props and props["area_km2"] is not None:
+        props = {k: _plain_value(v) for k, v in row.items()}
+        if props.get("area_km2") is not None:
             props["area_km2"] = round(float(props["area_km2"]), 1)
         features.append({"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geom)})
     return {"type": "FeatureCollection", "features": features}
 
 
-def map_layers(**model_options) -> dict[str, dict]:
-    """Every overlay of the map as a GeoJSON FeatureCollection (dict), keyed as in ``OVERLAYS``.
+def map_layers(**options) -> dict[str, dict]:
+    """Every drawn layer of the map as a GeoJSON FeatureCollection (dict), in drawing order.
 
-    ``model_options`` are those of :func:`zonemap.layers.overlay_frames` (widths in km).
+    ``options`` are those of :func:`zonemap.layers.drawn_layers` (widths in km, layers, colours, ...).
+
+    Examples
+    --------
+    >>> list(map_layers(layers=["idlib", "posts"]))
+    ['idlib', 'posts']
     """
-    return {key: _collection(frame) for key, frame in overlay_frames(**model_options).items()}
+    return {key: _collection(layer.frame) for key, layer in drawn_layers(**options).items()}
+
+
+def _legend_entry(layer: Layer) -> dict:
+    style = layer.style
+    if layer.kind == "point":
+        point = style["point"]
+        border = point["color"] if point["color"].lower() != "#ffffff" else "#7a0000"
+        return {"label": layer.label, "colour": point["fillColor"], "border": border, "kind": "point"}
+    return {"label": layer.label, "colour": style["color"], "border": style["color"], "kind": layer.kind,
+            "dashed": bool(style.get("dashArray"))}  # fmt: skip
+
+
+def _timeline_payload(source=None) -> dict:
+    """The dated lines as the date control's data: line, accuracy band and opposition-held area per date."""
+    states = []
+    for state in timeline.load_timeline(source).states():
+        line = state.line.geometry
+        states.append(
+            {
+                "as_of": state.as_of,
+                "until": state.until,
+                "name": state.line.name,
+                "accuracy_km": state.accuracy_km,
+                "opposition_km2": round(state.opposition_km2, 1),
+                "line": _geometry(line),
+                "halo": _geometry(accuracy_halo(line, state.accuracy_km), 4),
+                "opposition": _geometry(state.opposition, 4),
+            }
+        )
+    line_colour = OVERLAYS["contact_line"][1]["color"]
+    styles = {
+        "line": {"color": "#000000", "weight": 4, "dashArray": "2 6", "lineCap": "round"},
+        "halo": {**OVERLAYS["halo"][1], "color": line_colour, "fillColor": "#000000", "weight": 0},
+        "held": {"color": "#2b8cbe", "weight": 1, "fillOpacity": 0.22},
+    }
+    return {"states": states, "styles": styles}
 
 
 def zone_map(
@@ -208,32 +417,74 @@ def zone_map(
     corridor_km: float = zones.M4_CORRIDOR_KM,
     offline: bool = False,
     incidents=None,
+    layers=None,
+    colours: dict | None = None,
+    user_layers=(),
+    title: str | None = None,
+    lang: str = "en",
+    base: str | None = None,
+    date_control: bool = True,
 ) -> folium.Map:
-    """The interactive map of every zone as a ``folium.Map`` (widths in km).
+    """The interactive map of the zones as a ``folium.Map`` (widths in km), shaped by the options.
 
     Base layers: OpenStreetMap, CartoDB Positron, Esri World Imagery (via xyzservices) and "No
-    tiles", shown first when ``offline``; the country and governorate outlines stay readable
-    without tiles. Display it in a notebook, extend it with folium, or write it with
-    :func:`save_map`. ``incidents`` (a GeoDataFrame of points, e.g. from :func:`zonemap.read_incidents`)
-    adds clustered markers, a heat map and a month filter (see :mod:`zonemap.incident_map`).
+    tiles"; the country and governorate outlines stay readable without tiles. Display it in a
+    notebook, extend it with folium, or write it with :func:`save_map`. The legend lists exactly
+    the layers drawn, each labelled for the options used, and sits above a metric scale bar.
+
+    Parameters
+    ----------
+    width_km, contact_line, symmetric, corridor_km
+        The model options, as for :func:`zonemap.sochi_dmz` (km).
+    offline : bool
+        Start on "No tiles" (the default base layer then is ``none``).
+    incidents : geopandas.GeoDataFrame, optional
+        Points (e.g. from :func:`zonemap.classify`): clustered markers coloured by ``dmz_status``
+        when present, a heat map and a month filter (see :mod:`zonemap.incident_map`).
+    layers, colours, user_layers, lang
+        Which layers, their colours, the user's own lines/areas and the label language
+        (``en``/``ar``): see :func:`zonemap.layers.drawn_layers`.
+    title : str, optional
+        The legend's title.
+    base : {"osm", "positron", "imagery", "none"}, optional
+        The base layer shown first (default ``osm``, or ``none`` when ``offline``).
+    date_control : bool
+        Add the date slider (play/pause) over the dated contact lines of :mod:`zonemap.timeline`:
+        it shows the line in force, its accuracy band, the opposition-held area and the incidents
+        up to the end of that line's period; the legend says which date is shown.
 
     Examples
     --------
-    >>> m = zone_map()
-    >>> "Sochi DMZ" in m.get_root().render()
-    True
+    >>> m = zone_map(width_km=(10, 25), contact_line="2020")
+    >>> html = m.get_root().render()
+    >>> "DMZ 10-25 km, opposition side of the 2020 contact line" in html, "Sochi DMZ 15-20 km (2018)" in html
+    (True, False)
     """
-    layers = map_layers(width_km=width_km, contact_line=contact_line, symmetric=symmetric, corridor_km=corridor_km)
-    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    base = base or ("none" if offline else "osm")
+    if base not in BASE_LAYERS:
+        raise ArgumentError(f"base layer must be one of {', '.join(BASE_LAYERS)}, got {base!r}")
+    drawn = drawn_layers(width_km=width_km, contact_line=contact_line, symmetric=symmetric, corridor_km=corridor_km,
+                         layers=layers, colours=colours, user_layers=user_layers, lang=lang)  # fmt: skip
+    m = folium.Map(tiles=None, control_scale=False, prefer_canvas=False)
     m.options["max_zoom"] = 18  # the marker clusters need it when no tile layer is shown
     m.default_js = [("leaflet", LEAFLET_JS)]
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
     figure = _ZoneFigure()
-    figure.payloads["zonemap-data"] = layers
+    entries = [_legend_entry(layer) for key, layer in drawn.items() if key != "outlines"]
+    figure.payloads["zonemap-data"] = {key: _collection(layer.frame) for key, layer in drawn.items()}
+    figure.payloads["zonemap-legend"] = {
+        "title": title or "zonemap: Syrian de-escalation zones",
+        "entries": entries,
+        "footer": FOOTER,
+        "lang": lang,
+        "styles": {key: layer.style for key, layer in drawn.items()},
+    }
     figure.add_child(m)
     m.get_root().header.add_child(branca.element.Element(DATA_PLACEHOLDER), name="zonemap_data")
-    folium.FeatureGroup(name="No tiles (offline outlines only)", overlay=False, show=offline).add_to(m)
-    for provider in (xyz.OpenStreetMap.Mapnik, xyz.CartoDB.Positron, xyz.Esri.WorldImagery):
+    folium.FeatureGroup(name="No tiles (offline outlines only)", overlay=False, show=base == "none").add_to(m)
+    for key, provider in BASE_LAYERS.items():
+        if provider is None:
+            continue
         with warnings.catch_warnings():  # folium warns that CARTO may ask for an API key; the layer stays
             warnings.simplefilter("ignore", UserWarning)
             folium.TileLayer(
@@ -241,25 +492,27 @@ def zone_map(
                 attr=provider.html_attribution,
                 name=provider.name,
                 max_zoom=provider.get("max_zoom", 18),
-                show=not offline and provider is xyz.OpenStreetMap.Mapnik,
+                show=key == base,
             ).add_to(m)
-    groups = {key: folium.FeatureGroup(name=label).add_to(m) for key, (label, _) in OVERLAYS.items()}
-    _ZoneLayers(groups, "zonemap-data").add_to(m)
-    low, high = zones._check_width_range(width_km)
-    entries = [
-        (
-            label,
-            style.get("color") if "point" not in style else style["point"]["fillColor"],
-            "point" if "point" in style else ("line" if style.get("fill") is False else "area"),
-        )
-        for key, (label, style) in OVERLAYS.items()
-        if key != "outlines"
-    ]
-    _Legend(
-        "zonemap: Syrian de-escalation zones",
-        entries,
-        f"DMZ {low:g}-{high:g} km on the {_line_label(contact_line)}; geometry approximate (see popups)",
-    ).add_to(m)
+    if date_control:
+        figure.payloads["zonemap-timeline"] = _timeline_payload()
+        held = folium.FeatureGroup(name="Opposition-held area on the chosen date").add_to(m)
+    groups = {key: folium.FeatureGroup(name=f"layer {index}").add_to(m) for index, key in enumerate(drawn)}
+    for key, group in groups.items():
+        group.layer_name = _control_name(drawn[key])
+    _ZoneLayers(groups, "zonemap-data", "zonemap-legend").add_to(m)
+    if date_control:
+        line = folium.FeatureGroup(name="Contact line on the chosen date (± accuracy)").add_to(m)
+        entries.extend(
+            [
+                {"label": "Contact line on the chosen date (± accuracy)", "colour": "#000000", "border": "#000000",
+                 "kind": "line", "dashed": True},
+                {"label": "Opposition-held area on the chosen date", "colour": "#2b8cbe", "border": "#2b8cbe",
+                 "kind": "area"},
+            ]
+        )  # fmt: skip
+        states = figure.payloads["zonemap-timeline"]["states"]
+        _DateControl(line, held, "zonemap-timeline", start=len(states) - 1).add_to(m)
     if incidents is not None:
         from .incident_map import add_incidents
 
@@ -272,11 +525,9 @@ def zone_map(
     return m
 
 
-def _line_label(contact_line) -> str:
-    """Legend text for the line: only shipped keys, never user text (legend HTML is a template)."""
-    if contact_line is None or (isinstance(contact_line, str) and contact_line in data.CONTACT_LINE_KEYS):
-        return f"{contact_line or '2018'} contact line"
-    return "user-supplied contact line"
+def _control_name(layer: Layer) -> str:
+    """The layer control's name of a layer: the legend label, HTML-escaped (folium inserts it as HTML)."""
+    return html_escape(layer.label)
 
 
 def inline_assets(html: str) -> str:
