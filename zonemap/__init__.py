@@ -1,21 +1,65 @@
 """zonemap: model and map the Syrian de-escalation zones (Idlib, the Sochi DMZ, the M4 corridor).
 
 Data enter and leave in EPSG:4326 (lon/lat); widths and distances are in km, areas in km².
+
+Names are imported on first use (``zonemap.zone_map`` loads folium, ``zonemap.zone_figure``
+matplotlib, only when asked for), so ``zonemap incidents`` starts without them.
 """
 
-from .classification import classify, classify_points, zone_model
-from .data import contact_line, de_escalation_area, load_layer, load_layers, place, road
+from __future__ import annotations
+
+import importlib
+
 from .errors import ArgumentError, InputError, ZonemapError
-from .export import all_layers, export_layers
-from .figure import save_figure, zone_figure
-from .gazetteer import places_in
-from .incident_map import add_incidents
-from .incidents import Incidents, read_incidents, sample_incidents
-from .maps import save_map, zone_map
-from .measure import area_table, geodesic_area_km2, width_sweep
-from .summary import monthly_summary, zone_counts
-from .synthetic import synthetic_incidents
-from .zones import dmz_edges, government_side, m4_corridor, opposition_side, sochi_dmz
+
+#: Where each public name lives (module of the package).
+_EXPORTS = {
+    "classify": "classification",
+    "classify_points": "classification",
+    "zone_model": "classification",
+    "contact_line": "data",
+    "de_escalation_area": "data",
+    "load_layer": "data",
+    "load_layers": "data",
+    "place": "data",
+    "road": "data",
+    "all_layers": "export",
+    "export_layers": "export",
+    "save_figure": "figure",
+    "zone_figure": "figure",
+    "places_in": "gazetteer",
+    "add_incidents": "incident_map",
+    "Incidents": "incidents",
+    "read_incidents": "incidents",
+    "sample_incidents": "incidents",
+    "save_map": "maps",
+    "zone_map": "maps",
+    "area_table": "measure",
+    "geodesic_area_km2": "measure",
+    "width_sweep": "measure",
+    "monthly_summary": "summary",
+    "zone_counts": "summary",
+    "synthetic_incidents": "synthetic",
+    "dmz_edges": "zones",
+    "government_side": "zones",
+    "m4_corridor": "zones",
+    "opposition_side": "zones",
+    "sochi_dmz": "zones",
+}
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'zonemap' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # the next access is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
 
 __all__ = [
     "ArgumentError",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import os
 import re
@@ -205,8 +206,11 @@ def read_chunks(source, *, lon=None, lat=None, date=None, encoding=None, careful
         yield from csv_chunks(path, names, encoding)
 
 
-#: Bytes of CSV parsed at a time (about 150,000 ACLED rows): memory stays flat as files grow.
-CHUNK_BYTES = 32 << 20
+#: Bytes of CSV validated, classified and written at a time (about 90,000 ACLED rows): memory
+#: stays flat as files grow.
+CHUNK_BYTES = 16 << 20
+#: Bytes of CSV Arrow parses at a time (a chunk is a few of them: smaller blocks parse faster).
+BLOCK_BYTES = 8 << 20
 
 
 def csv_chunks(path: Path, names: dict, encoding: str | None):
@@ -242,7 +246,7 @@ def _arrow_chunks(handle, bar, arrow_encoding: str, sep: str, header: list, path
     try:
         reader = arrow_csv.open_csv(
             handle,
-            read_options=arrow_csv.ReadOptions(block_size=CHUNK_BYTES, encoding=arrow_encoding),
+            read_options=arrow_csv.ReadOptions(block_size=BLOCK_BYTES, encoding=arrow_encoding),
             parse_options=arrow_csv.ParseOptions(delimiter=sep, newlines_in_values=True),
             convert_options=arrow_csv.ConvertOptions(
                 column_types={name: pa.string() for name in header},
@@ -251,8 +255,9 @@ def _arrow_chunks(handle, bar, arrow_encoding: str, sep: str, header: list, path
             ),
         )
         rows, line = 0, 2  # records so far; physical line of the next record (the header is line 1)
-        for batch in reader:
-            table = batch.to_pandas()
+        batches = iter(reader)
+        while group := list(itertools.islice(batches, max(CHUNK_BYTES // BLOCK_BYTES, 1))):
+            table = pa.Table.from_batches(group).to_pandas()  # text stays in Arrow's buffers (pandas' str)
             table.columns = [c.lstrip("\ufeff") for c in table.columns]
             table = _strip_leading_spaces(table)
             table.index = pd.RangeIndex(rows + 1, rows + 1 + len(table))
@@ -394,7 +399,9 @@ class IncidentWriter:
         import pyarrow.parquet as pq
         from geopandas.io.arrow import _geopandas_to_arrow
 
-        table = _geopandas_to_arrow(classified, index=False)
+        table = _points_to_arrow(classified) if self.parquet is not None else None
+        if table is None:  # the first chunk sets the schema and metadata, as geopandas writes them
+            table = _geopandas_to_arrow(classified, index=False)
         if self.parquet is None:
             geo = json.loads(table.schema.metadata[b"geo"])
             for column in geo["columns"].values():
@@ -415,6 +422,37 @@ class IncidentWriter:
             self.held = []
         elif self.columns is None:
             raise InputError("nothing to write", source=self.path)
+
+
+#: Well-known binary of a 2D point: byte order (1: little-endian), type (1: point), x, y.
+_WKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
+
+
+def _points_to_arrow(frame: gpd.GeoDataFrame):
+    """An Arrow table of ``frame`` whose geometries are all 2D points, with their WKB (the bytes
+    ``shapely.to_wkb`` writes) made by numpy from the coordinates; None for any other geometry.
+
+    Examples
+    --------
+    >>> frame = gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.Point(36.6, 35.9)], crs="EPSG:4326")
+    >>> _points_to_arrow(frame)["geometry"][0].as_py() == shapely.to_wkb(shapely.Point(36.6, 35.9))
+    True
+    """
+    import pyarrow as pa
+
+    name = frame.geometry.name
+    geoms = frame.geometry.to_numpy()
+    if len(geoms) == 0 or not (shapely.get_type_id(geoms) == 0).all() or shapely.has_z(geoms).any():
+        return None
+    points = np.empty(len(geoms), dtype=_WKB_POINT)
+    points["order"], points["type"] = 1, 1
+    points["x"], points["y"] = shapely.get_x(geoms), shapely.get_y(geoms)
+    if np.isnan(points["x"]).any() or np.isnan(points["y"]).any():  # empty points: left to shapely
+        return None
+    offsets = np.arange(0, (len(geoms) + 1) * _WKB_POINT.itemsize, _WKB_POINT.itemsize, dtype=np.int32)
+    wkb = pa.Array.from_buffers(pa.binary(), len(geoms), [None, pa.py_buffer(offsets), pa.py_buffer(points)])
+    table = pa.Table.from_pandas(pd.DataFrame(frame.drop(columns=name)), preserve_index=False)
+    return table.add_column(list(frame.columns).index(name), name, wkb)
 
 
 def _precision(frame: pd.DataFrame) -> np.ndarray:
@@ -889,6 +927,39 @@ def _numbers(values: pd.Series, *, whole: bool = False, decimal_comma: bool = Fa
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         numbers = values.to_numpy(dtype=float)
         return numbers, np.isnan(numbers), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    plain = _plain_numbers(values)
+    if plain is not None:
+        return plain, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    if len(uniques) <= n // 2:  # few distinct values (e.g. deaths): each read once; a column's evidence is its set
+        parts = _numbers_of_text(pd.Series(uniques, dtype=object), whole, decimal_comma)
+        return tuple(part[codes] for part in parts)
+    return _numbers_of_text(values, whole, decimal_comma)
+
+
+def _plain_numbers(values: pd.Series) -> np.ndarray | None:
+    """Text of plain finite numbers (``35.93``, ``-1e3``) read by Arrow's parser at once; None if any
+    value is anything else (blank, spaces, commas, ``nan``…): those take the careful path.
+
+    Arrow's parser and ``pandas.to_numeric`` give the same float for such text (both round correctly).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pd.api.types.is_string_dtype(values) or not len(values):
+        return None
+    try:
+        strings = pa.array(values, type=pa.large_string(), from_pandas=True)
+        if strings.null_count:
+            return None
+        numbers = pc.cast(strings, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    return numbers if np.isfinite(numbers).all() else None
+
+
+def _numbers_of_text(values: pd.Series, whole: bool, decimal_comma: bool):
+    n = len(values)
     text = values.astype("string").fillna("").str.strip()
     blank = (text == "").to_numpy()
     ambiguous = np.zeros(n, dtype=bool)
@@ -957,6 +1028,25 @@ def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
             dates = dates.dt.tz_localize(None)  # the wall-clock time where it was recorded
         dates = dates.astype("datetime64[ns]")
         return dates, np.where(dates.notna(), "day", "").astype(object)
+    dates, precision, _, _ = _dates_of_text(values)
+    return dates, precision
+
+
+def _dates_of_text(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]:
+    """(dates, precisions, stripped text, relative-word mask) of text dates; each distinct value is
+    read once (a file of a million events holds a few thousand days)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    once = pd.Series(uniques, dtype=object) if len(uniques) <= len(values) // 2 else values
+    parsed, precision = _parse_date_text(once)
+    text = once.astype("string").fillna("").str.strip().to_numpy(dtype=object)
+    relative = np.isin(np.char.lower(text.astype(str)), list(RELATIVE_DATES))
+    if once is values:
+        return parsed, precision, text, relative
+    dates = pd.Series(parsed.to_numpy()[codes], index=values.index, dtype="datetime64[ns]")
+    return dates, precision[codes], text[codes], relative[codes]
+
+
+def _parse_date_text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     text = values.astype("string").fillna("").str.strip()
     parsed = _common_dates(text)
     precision = np.where(parsed.notna().to_numpy(), "day", "").astype(object)
@@ -1026,6 +1116,13 @@ def _rename_reserved(table: pd.DataFrame, reserved=RESERVED_COLUMNS) -> pd.DataF
     return table.rename(columns=renames) if renames else table
 
 
+def _at(values, mask: np.ndarray) -> np.ndarray:
+    """``values[mask]``; a column of the table as the text read (missing: "")."""
+    if isinstance(values, pd.Series):
+        return values[mask].astype("string").fillna("").to_numpy(dtype=object)
+    return np.asarray(values)[mask]
+
+
 def _rejects(table: pd.DataFrame, kinds, reasons) -> pd.DataFrame:
     visible = table[[c for c in table.columns if not str(c).startswith("__")]].astype("string").fillna("")
     out = _rename_reserved(visible)
@@ -1084,9 +1181,9 @@ def _from_table(
             if template is None or not values:
                 reason[mask] = template or what
             else:
-                reason[mask] = [template.format(*row) for row in zip(*(np.asarray(v)[mask] for v in values))]
+                reason[mask] = [template.format(*row) for row in zip(*(_at(v, mask) for v in values))]
 
-    raw = {col: table[col].astype("string").fillna("").to_numpy(dtype=object) for col in (lon_col, lat_col)}
+    raw = {col: table[col] for col in (lon_col, lat_col)}  # as text only where a reason quotes it
     decimal_comma = sep in (";", "\t")
     lon, lon_blank, lon_nan, lon_unsure = _numbers(table[lon_col], decimal_comma=decimal_comma)
     lat, lat_blank, lat_nan, lat_unsure = _numbers(table[lat_col], decimal_comma=decimal_comma)
@@ -1121,10 +1218,13 @@ def _from_table(
         outside_rows = table.index.to_numpy()[outside & (reason == None)]  # noqa: E711
 
     if date_col is not None:
-        dates, precision = _parse_dates(table[date_col])
-        date_text = table[date_col].astype("string").fillna("").str.strip().to_numpy(dtype=object)
+        if pd.api.types.is_datetime64_any_dtype(table[date_col]):
+            dates, precision = _parse_dates(table[date_col])
+            date_text = table[date_col].astype("string").fillna("").str.strip().to_numpy(dtype=object)
+            relative = np.isin(np.char.lower(date_text.astype(str)), list(RELATIVE_DATES))
+        else:
+            dates, precision, date_text, relative = _dates_of_text(table[date_col])
         flag(date_text == "", "missing date")
-        relative = np.isin(np.char.lower(date_text.astype(str)), list(RELATIVE_DATES))
         flag(relative, "relative date", "relative date {!r}: give the calendar date", date_text)
         flag(dates.isna().to_numpy(), "unparseable date", "unparseable date {!r}", date_text)
     else:
@@ -1134,7 +1234,7 @@ def _from_table(
     fat_col = next((c for c in table.columns if str(c).strip().lower() == "fatalities"), None)
     if fat_col is not None:
         fatalities, _, fat_nan, fat_unsure = _numbers(table[fat_col], whole=True, decimal_comma=decimal_comma)
-        fat_text = table[fat_col].astype("string").fillna("").to_numpy(dtype=object)
+        fat_text = table[fat_col]
         flag(fat_unsure, unsure, unsure_text, np.full(n, "fatalities"), fat_text)
         with np.errstate(invalid="ignore"):
             known = ~np.isnan(fatalities)
