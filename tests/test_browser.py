@@ -11,6 +11,7 @@ import pytest
 from conftest import PAYLOADS, offline_page, render_every_popup
 
 from zonemap import maps
+from zonemap.layers import drawn_layers
 
 SCREENSHOT = Path(__file__).resolve().parents[1] / "out" / "map-screenshot.png"
 
@@ -42,7 +43,7 @@ def page_report(chromium, tmp_path_factory):
 def test_leaflet_loads_offline_and_draws_every_layer(page_report):
     report, external, errors = page_report
     assert report["leaflet"] == "1.9.4"
-    assert report["overlays"] == len(maps.OVERLAYS)
+    assert report["overlays"] == len(drawn_layers()) + 2  # and the date control's line and held area
     assert report["bases"] == 4
     strokes = report["strokes"]
     assert strokes.count(maps.OVERLAYS["line_2018"][1]["color"]) >= 1  # the 2018 line (and DMZ bands)
@@ -96,4 +97,159 @@ def test_feature_text_payloads_never_run_script(chromium, tmp_path):
         pwned = page.evaluate("window.PWNED || null")
     assert report["shown"] > 40 and pwned is None
     assert any(name in text for text in report["texts"])  # shown literally in the DMZ popups
+    assert external == [] and errors == []
+
+
+# --------------------------------------------------------------------------- issue 15 / 13 / 14 / 17
+REPORT_JS = """() => {
+    const rect = el => { if (!el) { return null; } const r = el.getBoundingClientRect();
+                         return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+    const line = document.querySelector('path.zonemap-date-line');
+    return {
+        legend: Array.from(document.querySelectorAll('.zonemap-legend-label')).map(n => n.textContent),
+        title: (document.querySelector('.zonemap-legend-title') || {}).textContent,
+        date: (document.querySelector('.zonemap-legend-date') || {}).textContent,
+        overlays: Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label span span'))
+                       .map(n => n.textContent.trim()),
+        strokes: Array.from(document.querySelectorAll('path.leaflet-interactive')).map(p => p.getAttribute('stroke')),
+        legendBox: rect(document.querySelector('.zonemap-legend')),
+        scaleBox: rect(document.querySelector('.leaflet-control-scale')),
+        scaleText: Array.from(document.querySelectorAll('.leaflet-control-scale-line')).map(n => n.textContent),
+        line: line && line.getAttribute('d'),
+    };
+}"""
+OUTLINES = "Country and governorate outlines"
+
+
+def _open(chromium, path, zoom=None):
+    """The report of a map page; ``zoom`` zooms in (on Idlib) before reporting."""
+    with offline_page(chromium, path) as (page, external, errors):
+        page.wait_for_function("document.querySelectorAll('.zonemap-legend-label').length > 0", timeout=20000)
+        if zoom is not None:
+            page.evaluate(f"Object.values(window).find(v => v instanceof L.Map).setView([35.93, 36.63], {zoom})")
+            page.wait_for_timeout(300)
+        report = page.evaluate(REPORT_JS)
+        report["rtl"] = page.evaluate(
+            """() => Array.from(document.querySelectorAll('.zonemap-label span')).filter(s => s.offsetParent)
+                .slice(0, 40).map(s => {
+                    const range = document.createRange(), n = s.firstChild, len = n.textContent.length;
+                    range.setStart(n, 0); range.setEnd(n, 1); const first = range.getBoundingClientRect();
+                    range.setStart(n, len - 1); range.setEnd(n, len); const last = range.getBoundingClientRect();
+                    return {text: n.textContent, dir: getComputedStyle(s).direction, firstX: first.left,
+                            lastX: last.left};
+                })"""
+        )
+    return report, external, errors
+
+
+def _intersects(a, b) -> bool:
+    return not (
+        a["right"] <= b["left"] or b["right"] <= a["left"] or a["bottom"] <= b["top"] or b["bottom"] <= a["top"]
+    )
+
+
+OPTION_SETS = {
+    "default": {},
+    "2020 line, 10-25 km, chosen layers and colours": {
+        "contact_line": "2020",
+        "width_km": (10, 25),
+        "layers": ["idlib", "dmz", "dmz_edges", "line_2020", "posts"],
+        "colours": {"dmz": "#123456"},
+        "title": "DMZ scenario",
+        "date_control": False,
+    },
+    "user line and area, Arabic labels": {"lang": "ar", "layers": ["idlib", "contact_line", "halo", "towns"]},
+}
+
+
+@pytest.fixture(scope="module")
+def option_pages(chromium, tmp_path_factory):
+    import geopandas as gpd
+    import shapely
+
+    from zonemap import data
+
+    folder = tmp_path_factory.mktemp("options")
+    line, area = folder / "my_front.geojson", folder / "patrol_area.geojson"
+    data.contact_line("2020").assign(name="Front as I see it", accuracy_km=3.0).to_file(line)
+    gpd.GeoDataFrame({"name": ["Patrol box"]}, geometry=[shapely.box(36.5, 35.7, 36.7, 35.9)], crs=4326).to_file(area)
+    reports = {}
+    for name, options in OPTION_SETS.items():
+        if "lang" in options:
+            options = {**options, "contact_line": str(line), "user_layers": [str(area)]}
+        path = folder / f"map{len(reports)}.html"
+        maps.save_map(maps.zone_map(offline=True, **options), path, self_contained=True)
+        reports[name] = _open(chromium, path, zoom=10 if "lang" in options else None)
+    return reports
+
+
+@pytest.mark.parametrize("name", list(OPTION_SETS))
+def test_legend_lists_exactly_the_drawn_layers(option_pages, name):
+    report, external, errors = option_pages[name]
+    assert external == [] and errors == []
+    assert sorted(report["legend"]) == sorted(o for o in report["overlays"] if o != OUTLINES)
+
+
+def test_legend_labels_come_from_the_options(option_pages):
+    report = option_pages["2020 line, 10-25 km, chosen layers and colours"][0]
+    assert report["title"] == "DMZ scenario"
+    assert "DMZ 10-25 km, opposition side of the 2020 contact line" in report["legend"]
+    assert not any("Sochi" in label or "2018" in label for label in report["legend"])
+    assert maps.OVERLAYS["line_2020"][1]["color"] in report["strokes"]
+
+
+def test_user_line_and_area_are_drawn_and_named(option_pages):
+    report = option_pages["user line and area, Arabic labels"][0]
+    assert "Contact line: Front as I see it" in report["legend"] and "patrol_area" in report["legend"]
+    assert maps.OVERLAYS["contact_line"][1]["color"] in report["strokes"]
+    assert "Contact line accuracy (± 3 km)" in report["legend"]
+
+
+def test_arabic_labels_render_right_to_left(option_pages):
+    labels = option_pages["user line and area, Arabic labels"][0]["rtl"]
+    arabic = [label for label in labels if any("\u0600" <= ch <= "\u06ff" for ch in label["text"])]
+    assert "إدلب" in [label["text"] for label in arabic]
+    assert all(label["dir"] == "rtl" for label in arabic)
+    assert all(label["firstX"] > label["lastX"] for label in arabic if len(label["text"]) > 1)  # first letter right
+
+
+def test_scale_bar_is_metric_and_not_hidden_by_the_legend(option_pages):
+    report = option_pages["default"][0]
+    assert report["scaleBox"] and report["legendBox"]
+    assert not _intersects(report["scaleBox"], report["legendBox"])
+    assert len(report["scaleText"]) == 1 and report["scaleText"][0].endswith("km")
+
+
+def test_towns_legend_swatch_is_visible_and_astana_idlib_differ():  # no browser needed
+    entries = {e["label"]: e for e in (maps._legend_entry(layer) for layer in drawn_layers().values())}
+    towns = entries["Towns"]
+    assert towns["border"].lower() not in ("#ffffff", "#fff") and towns["border"] != towns["colour"]
+    assert entries[maps.OVERLAYS["idlib"][0]]["colour"] != entries[maps.OVERLAYS["astana"][0]]["colour"]
+
+
+def test_date_control_moves_the_line_and_says_the_date(chromium, tmp_path):
+    from zonemap import synthetic
+
+    events = synthetic.synthetic_incidents(400, seed=8)
+    path = tmp_path / "dated.html"
+    maps.save_map(maps.zone_map(offline=True, incidents=events, layers=["idlib"]), path, self_contained=True)
+    with offline_page(chromium, path) as (page, external, errors):
+        page.wait_for_function("document.querySelector('path.zonemap-date-line') !== null", timeout=20000)
+        last = page.evaluate(REPORT_JS)
+        status_last = page.text_content(".zonemap-time-status")
+        page.evaluate(
+            """() => { const s = document.querySelector('.zonemap-date-slider');
+                       s.value = 0; s.dispatchEvent(new Event('input')); }"""
+        )
+        first = page.evaluate(REPORT_JS)
+        status_first = page.text_content(".zonemap-time-status")
+        page.click(".zonemap-date-play")
+        page.wait_for_function(
+            "document.querySelector('.zonemap-date-shown').textContent !== '2018-09-17'", timeout=5000
+        )
+        page.click(".zonemap-date-play")  # pause
+    assert first["line"] and last["line"] and first["line"] != last["line"]
+    assert "2018-09-17" in first["date"] and "2020-03-05" in last["date"]
+    assert "before 2019-05-10" in status_first and "before" not in status_last  # incidents up to that date
+    assert int(status_first.split(": ")[1].split()[0]) < int(status_last.split(": ")[1].split()[0])
     assert external == [] and errors == []
