@@ -68,6 +68,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/edge_accuracy.py
 	$(BIN)/python benchmarks/distance_accuracy.py
 	$(BIN)/python benchmarks/incidents.py
+	$(BIN)/python benchmarks/ingest.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache zonemap/assets/node_modules
