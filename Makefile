@@ -35,8 +35,8 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
 	  else echo "note: chromium missing and not root; browser tests will be skipped (apt-get install chromium)"; fi; fi
 
-## Lint, then every test, doctest and browser test.
-test: $(STAMP) browser-deps
+## Lint, then every test, doctest and browser test (and the GeoPackage opened in QGIS itself).
+test: $(STAMP) browser-deps qgis-deps
 	$(BIN)/ruff check $(SRC)
 	$(BIN)/python -m pytest
 
@@ -69,6 +69,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/distance_accuracy.py
 	$(BIN)/python benchmarks/incidents.py
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/timeline.py
+	$(BIN)/python benchmarks/uncertainty.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache zonemap/assets/node_modules

@@ -476,9 +476,9 @@ def _probabilities(columns: pd.DataFrame, incidents, model: ZoneModel, dates) ->
         if dmz is not None:
             absent = ~np.isnat(dates) & ~model.dated.in_force(dmz, dates)
             out["p_in_dmz"] = np.where(absent, 0.0, out["p_in_dmz"])
-            status = np.asarray(out["dmz_status"].astype(object))
-            status[absent] = "outside"
-            out["dmz_status"] = pd.Categorical(status, categories=out["dmz_status"].categories)
+            status = out["dmz_status"]
+            codes = np.where(absent, status.categories.get_loc("outside"), status.codes)
+            out["dmz_status"] = pd.Categorical.from_codes(codes, dtype=status.dtype)
     return out
 
 
