@@ -119,3 +119,15 @@ def test_add_incidents_works_on_a_plain_folium_map_and_escapes_text():
     assert set(first["notes"]) == {PAYLOAD} and first["mode"] == "points" and second["mode"] == "bins"
     assert "49" not in json.dumps(first["notes"])  # '{{ 7*7 }}' reached the page as text, not rendered
     assert html.count('class="zonemap-') == 0 and html.count("zonemap-time") >= 2  # one control per layer
+
+
+def test_markers_carry_dmz_status_when_classified_and_degrade_without():
+    from zonemap.incident_map import incident_payload
+    from zonemap.synthetic import synthetic_incidents
+
+    events = synthetic_incidents(50, seed=2)
+    assert "status" not in incident_payload(events)
+    events["dmz_status"] = (["inside", "uncertain", "outside"] * 20)[:50]
+    payload = incident_payload(events)
+    assert payload["status"] == events["dmz_status"].tolist()
+    assert "status" not in incident_payload(events, marker_limit=10)  # hexagons count, they do not colour by status

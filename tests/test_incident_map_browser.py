@@ -238,3 +238,33 @@ def test_add_incidents_on_a_plain_folium_map_keeps_text_inert(plain_page):
         assert payload in joined  # shown literally, as text
     assert "49" not in joined.replace(PAYLOADS[5], "")  # the template was not rendered
     assert errors == []
+
+
+def test_large_map_hexagons_show_quantile_classes_under_the_zones(chromium, tmp_path):
+    """200,000 incidents (1M takes ~20 s to build, too slow for the suite): colours scale to the data."""
+    from zonemap.incident_map import CLASS_COLOURS
+
+    events = synthetic.synthetic_incidents(200_000, seed=11)
+    path = tmp_path / "large.html"
+    maps.save_map(maps.zone_map(offline=True, incidents=events, date_control=False), path, self_contained=True)
+    with offline_page(chromium, path) as (page, external, errors):
+        page.wait_for_function("document.querySelectorAll('path.zonemap-hexagon').length > 100", timeout=30000)
+        report = page.evaluate(
+            """() => {
+                const hexes = Array.from(document.querySelectorAll('path.zonemap-hexagon'));
+                const pane = name => +getComputedStyle(document.querySelector('.leaflet-' + name + '-pane')).zIndex;
+                return {
+                    fills: hexes.map(p => p.getAttribute('fill')),
+                    inHexPane: hexes.every(p => p.closest('.leaflet-zonemap-hexagons-pane') !== null),
+                    hexPane: pane('zonemap-hexagons'), overlayPane: pane('overlay'),
+                    zonesInOverlay: document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive').length,
+                    classes: Array.from(document.querySelectorAll('.zonemap-class')).map(n => n.textContent),
+                };
+            }"""
+        )
+    counts = pd.Series(report["fills"]).value_counts()
+    assert len(counts) == len(CLASS_COLOURS) and set(counts.index) == set(CLASS_COLOURS)  # five distinct classes
+    assert counts.min() > 0.1 * len(report["fills"])  # quantiles: no class is a sliver
+    assert len(report["classes"]) == len(CLASS_COLOURS) and report["classes"][0].endswith("per hexagon")
+    assert report["inHexPane"] and report["hexPane"] < report["overlayPane"] and report["zonesInOverlay"] > 10
+    assert external == [] and errors == []
