@@ -5,7 +5,7 @@ floor of the same work with no zonemap in it (``pandas.read_csv`` with its defau
 Each command runs in its own process (so its peak memory, the maximum resident set size, is its
 own); each time is the best of ``--runs`` (default 3) wall-clock times.
 
-Run: ``.venv/bin/python benchmarks/ingest.py [--rows 1000000 2000000] [--runs 3] [--big]``
+Run: ``.venv/bin/python benchmarks/ingest.py [--rows 1000000 5000000] [--runs 3] [--big]``
 (``--big`` adds 20M rows).
 """
 
@@ -55,7 +55,7 @@ def best_of(command: list[str], runs: int) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 2_000_000])
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 5_000_000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--big", action="store_true", help="add 20M rows")
     args = parser.parse_args()

@@ -9,14 +9,16 @@ accounting holds partition by partition. Needs the ``dask`` extra (dask-geopanda
 from __future__ import annotations
 
 import os
+import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from .errors import ArgumentError
-from .incidents import partition_files, read_partition
+from .errors import ArgumentError, ZonemapError
+from .incidents import CSV_SUFFIXES, PARQUET_SUFFIXES, partition_files, read_partition
 from .ingest import Tally
 from .output import atomic_folder
 
@@ -62,6 +64,7 @@ def classify_dask(
     Accepted rows have ``reason`` empty; rejected rows carry ``kind`` and ``reason``.
     """
     try:
+        import dask
         import dask.dataframe as dd
         import dask_geopandas
     except ImportError:
@@ -76,9 +79,67 @@ def classify_dask(
     path = Path(source)
     files = partition_files(path) if path.is_dir() else [path]
     names = {"lon": lon, "lat": lat, "date": date}
-    return dd.from_map(
-        _classified_partition, [str(f) for f in files], model=model, names=names, nearest_place=nearest_place
-    )
+    shared = model_once(model)
+    parts = [dask.delayed(_classified_partition)(str(f), shared, names, nearest_place) for f in files]
+    meta = _meta(files[0], model, names, nearest_place)
+    if meta is None:  # a first file whose head cannot be cut out (e.g. GeoJSON): dask reads it to learn the columns
+        return dd.from_delayed(parts, verify_meta=False)
+    return dd.from_delayed(parts, meta=meta, verify_meta=False)
+
+
+def model_once(model):
+    """The model as one dask task of its own: each worker receives it once, not once per partition.
+
+    Examples
+    --------
+    >>> import zonemap
+    >>> shared = model_once(zonemap.zone_model())
+    >>> len(shared.dask), sorted(shared.compute().zones)[0]
+    (1, 'dmz_15km')
+    """
+    import dask
+
+    return dask.delayed(model, name=f"zone-model-{uuid.uuid4().hex}", pure=True)
+
+
+#: Rows of the first file read to learn the columns of the result (its ``meta``).
+META_ROWS = 20
+
+
+def _meta(first: Path, model, names: dict, nearest_place: bool):
+    """The empty frame :func:`_classified_partition` makes of files like ``first``, from its first
+    rows only (copied to a temporary file, read as a partition); None where that cannot be done."""
+    import pyarrow.parquet as pq
+
+    suffix = first.suffix.lower()
+    with tempfile.TemporaryDirectory(prefix="zonemap-meta-") as folder:
+        head = Path(folder) / first.name
+        try:
+            if suffix in PARQUET_SUFFIXES:
+                parquet = pq.ParquetFile(first)
+                batch = next(parquet.iter_batches(batch_size=META_ROWS), None)
+                if batch is None:
+                    return None
+                pq.write_table(pa_table([batch], parquet.schema_arrow), head)
+            elif suffix in CSV_SUFFIXES:
+                with open(first, "rb") as handle:
+                    data = handle.read(1 << 16)
+                lines = data.splitlines(keepends=True)
+                if len(lines) < 3 or b"\x00" in data:  # UTF-16 is not cut at a byte
+                    return None
+                head.write_bytes(b"".join(lines[: min(META_ROWS, len(lines) - 1)]))  # whole lines only
+            else:
+                return None
+            return _classified_partition(str(head), model, names, nearest_place).iloc[:0]
+        except (ZonemapError, ValueError, OSError):
+            return None
+
+
+def pa_table(batches, schema):
+    """Record batches as a table with ``schema``'s metadata (GeoParquet's ``geo``)."""
+    import pyarrow as pa
+
+    return pa.Table.from_batches(batches).replace_schema_metadata(schema.metadata)
 
 
 def split(result: pd.DataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
@@ -143,16 +204,23 @@ def write_parts(source, folder, model, *, lon=None, lat=None, date=None, by_even
     files = partition_files(path) if path.is_dir() else [path]
     names = {"lon": lon, "lat": lat, "date": date}
     outputs = [Path(folder) / f"part-{i:05d}.parquet" for i in range(len(files))]
-    tasks = [
-        dask.delayed(_write_partition)(str(file), str(out), model, names, by_event_type)
-        for file, out in zip(files, outputs)
-    ]
-    parts = dask.compute(*tasks)
+    parts = dask.compute(*_write_tasks(files, outputs, model, names, by_event_type))
     unify_part_schemas([out for out in outputs if out.exists()])
     total = Tally(by_event_type=by_event_type)
     for file, part in zip(files, parts):
         total.merge(part, label=file.name)
     return Written(tally=total, parts=sum(1 for part in parts if part.accepted))
+
+
+def _write_tasks(files, outputs, model, names: dict, by_event_type: bool) -> list:
+    """One delayed :func:`_write_partition` per file, all sharing one model task."""
+    import dask
+
+    shared = model_once(model)
+    return [
+        dask.delayed(_write_partition)(str(file), str(out), shared, names, by_event_type)
+        for file, out in zip(files, outputs)
+    ]
 
 
 def _write_partition(path: str, out: str, model, names: dict, by_event_type: bool) -> Tally:

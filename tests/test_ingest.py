@@ -1,0 +1,237 @@
+"""The streaming ingest (zonemap incidents FILE -o OUT): chunked reading, fast parsing that agrees with
+the careful one, the model cache, lazy imports, and the dask engine's meta and shared model."""
+
+import pickle
+import subprocess
+import sys
+
+import cloudpickle
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import shapely
+
+import zonemap
+from zonemap import incidents, ingest
+from zonemap.classification import classify
+
+
+@pytest.fixture(scope="module")
+def model():
+    return zonemap.zone_model()
+
+
+def _acled_csv(path, n, seed=3, bad=()):
+    """A small ACLED-like CSV (dates in ACLED's long form); ``bad`` (row index, column, text) spoils rows."""
+    events = zonemap.synthetic_incidents(n, seed=seed).drop(columns="geometry")
+    events["event_date"] = events["event_date"].dt.strftime("%d %B %Y")
+    events = events.astype(str)
+    for row, column, text in bad:
+        events.loc[row, column] = text
+    events.to_csv(path, index=False)
+    return path
+
+
+BAD = [(3, "latitude", ""), (7, "longitude", "abc"), (11, "event_date", "30 February 2020"), (15, "fatalities", "-1"),
+       (20, "latitude", "95.5"), (25, "event_date", "today"), (31, "longitude", "0"), (31, "latitude", "0"),
+       (40, "fatalities", "1,000")]  # fmt: skip
+
+
+def test_chunked_file_matches_the_whole_file_read_and_classified(tmp_path, monkeypatch, model):
+    source = _acled_csv(tmp_path / "events.csv", 3000, bad=BAD)
+    whole = incidents.read_incidents(source)
+    expected = classify(whole.accepted, model)
+    monkeypatch.setattr(incidents, "BLOCK_BYTES", 16_384)  # many chunks of a small file
+    monkeypatch.setattr(incidents, "CHUNK_BYTES", 32_768)
+    assert len(list(incidents.read_chunks(source))) > 5
+    out = tmp_path / "out.parquet"
+    tally = ingest.classify_file(source, out, model, fmt="parquet")
+    # 7 rejected: row 31's two spoilt values make one reject; "1,000" deaths is a thousand
+    assert (tally.rows_read, tally.accepted) == (3000, len(expected)) == (3000, 3000 - 7)
+    assert tally.rejected()["kind"].tolist() == whole.rejected["kind"].tolist()
+    assert tally.rejected()["reason"].tolist() == whole.rejected["reason"].tolist()
+    written = pq.read_table(out)
+    assert pq.ParquetFile(out).metadata.num_row_groups > 5
+    reference = tmp_path / "reference.parquet"
+    incidents.write_incidents(expected, reference)  # one chunk, geopandas' own conversion
+    assert written.equals(pq.read_table(reference))
+    assert written.schema.metadata == pq.read_table(reference).schema.metadata
+
+
+def test_points_wkb_is_shapelys():
+    frame = zonemap.synthetic_incidents(50, seed=1)
+    table = incidents._points_to_arrow(frame)
+    assert table["geometry"].to_pylist() == list(shapely.to_wkb(frame.geometry.to_numpy()))
+    assert table.column_names == list(frame.columns)
+    frame.loc[3, "geometry"] = shapely.Point(36.0, 35.0, 10.0)  # not 2D: geopandas converts it
+    assert incidents._points_to_arrow(frame) is None
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["35.5", "-36.25", "1e2", "0.000001", "180"],
+        ["35.5", "", "36"],
+        ["35,5", "36.1"],
+        [" 35.5", "36.1"],
+        ["nan", "36.1"],
+        ["inf", "1"],
+        ["1,000", "2,5", "3"],
+        ["1,000", "2,000", "3,000,000"],
+    ],
+)
+@pytest.mark.parametrize("whole", [False, True])
+def test_fast_number_parsing_agrees_with_the_careful_one(values, whole):
+    many = pd.Series(values * 30, dtype="str")  # few distinct values: read once each
+    for series in (many, pd.Series(values, dtype="str"), pd.Series(values, dtype=object)):
+        fast = incidents._numbers(series, whole=whole)
+        careful = incidents._numbers_of_text(series, whole, False)
+        for got, want in zip(fast, careful):
+            np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+
+
+def test_random_decimal_text_parses_as_pandas_does():
+    rng = np.random.default_rng(5)
+    text = [f"{x:.{d}f}" for x, d in zip(rng.uniform(-180, 180, 20000), rng.integers(0, 17, 20000))]
+    np.testing.assert_array_equal(incidents._plain_numbers(pd.Series(text)), pd.to_numeric(pd.Series(text)).to_numpy())
+
+
+def test_dates_read_once_per_distinct_value_agree_with_each_row_read():
+    values = ["2020-02-27", "27 February 2020", "2020-02-30", "", "today", "2020-02", "2020", " 2020-03-01 "] * 10
+    series = pd.Series(values, dtype="str")
+    dates, precision, text, relative = incidents._dates_of_text(series)
+    one_by_one = [incidents._parse_date_text(pd.Series([v])) for v in values]
+    assert dates.tolist() == [d.iloc[0] for d, _ in one_by_one] or all(
+        (a is pd.NaT and b.iloc[0] is pd.NaT) or a == b.iloc[0] for a, (b, _) in zip(dates, one_by_one)
+    )
+    assert list(precision) == [p[0] for _, p in one_by_one]
+    assert list(text) == [v.strip() for v in values]
+    assert list(relative) == [v == "today" for v in values]
+
+
+def test_read_ahead_raises_where_the_item_would_have_been():
+    def items():
+        yield 1
+        yield 2
+        raise incidents.IrregularCSV()
+
+    got = []
+    with pytest.raises(incidents.IrregularCSV):
+        for item in ingest.read_ahead(items()):
+            got.append(item)
+    assert got == [1, 2]
+
+
+def test_read_ahead_stops_its_thread_when_the_consumer_stops():
+    produced = []
+
+    def items():
+        for i in range(1000):
+            produced.append(i)
+            yield i
+
+    for item in ingest.read_ahead(items()):
+        if item == 2:
+            break
+    assert len(produced) <= 5
+
+
+def test_an_irregular_csv_is_read_again_carefully(tmp_path, model):
+    source = tmp_path / "ragged.csv"
+    source.write_text("event_date,latitude,longitude\n2020-01-01,35.9,36.6\n2020-01-02,35.9,36.6,extra\n")
+    tally = ingest.classify_file(source, tmp_path / "out.csv", model, fmt="csv")
+    assert (tally.rows_read, tally.accepted) == (2, 1)
+    assert tally.rejected()["kind"].tolist() == ["too many fields"]
+
+
+def test_the_model_cache_builds_once_and_follows_the_options(tmp_path, monkeypatch):
+    from zonemap import classification
+
+    monkeypatch.setenv("ZONEMAP_CACHE_DIR", str(tmp_path))
+    builds = []
+    real = classification.zone_model
+    monkeypatch.setattr(classification, "zone_model", lambda **o: builds.append(o) or real(**o))
+    first = ingest.cached_zone_model(corridor_km=12.0)
+    again = ingest.cached_zone_model(corridor_km=12.0)
+    other = ingest.cached_zone_model(corridor_km=9.0)
+    assert len(builds) == 2 and len(list(tmp_path.glob("zone-model-*.pickle"))) == 2
+    assert again.options == first.options != other.options
+    for cached in tmp_path.glob("zone-model-*.pickle"):
+        cached.write_bytes(b"damaged")
+    assert ingest.cached_zone_model(corridor_km=12.0).options == first.options and len(builds) == 3
+    monkeypatch.setenv("ZONEMAP_CACHE_DIR", "off")
+    ingest.cached_zone_model(corridor_km=12.0)
+    assert len(builds) == 4
+
+
+def test_a_cached_model_classifies_as_a_fresh_one(tmp_path, monkeypatch, model):
+    monkeypatch.setenv("ZONEMAP_CACHE_DIR", str(tmp_path))
+    ingest.cached_zone_model()
+    cached = ingest.cached_zone_model()
+    events = zonemap.synthetic_incidents(500, seed=9)
+    pd.testing.assert_frame_equal(classify(events, cached), classify(events, model))
+
+
+def test_the_incidents_command_does_not_import_maps_or_figures():
+    code = (
+        "import sys, zonemap.cli, zonemap.ingest, zonemap.incidents, zonemap.classification\n"
+        "print(sorted(m for m in ('matplotlib', 'folium', 'branca', 'dask') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_every_public_name_imports():
+    for name in zonemap.__all__:
+        assert getattr(zonemap, name) is not None
+    namespace = {}
+    exec("from zonemap import *", namespace)
+    assert set(zonemap.__all__) <= set(namespace)
+    with pytest.raises(AttributeError):
+        zonemap.no_such_name  # noqa: B018
+
+
+def _folder_of_parts(tmp_path):
+    events = zonemap.synthetic_incidents(600, seed=4)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for i, rows in enumerate(np.array_split(np.arange(len(events)), 3)):
+        events.iloc[rows].to_parquet(folder / f"part-{i}.parquet")
+    return folder
+
+
+def test_dask_frame_reads_no_partition_until_computed(tmp_path, monkeypatch, model):
+    pytest.importorskip("dask_geopandas")
+    from zonemap import scale
+
+    folder = _folder_of_parts(tmp_path)
+    read = []
+    real = scale.read_partition
+    monkeypatch.setattr(scale, "read_partition", lambda path, *a, **k: read.append(str(path)) or real(path, *a, **k))
+    lazy = classify(str(folder), model, engine="dask")
+    assert not any(path.startswith(str(folder)) for path in read)  # only the meta's few rows, copied
+    computed = lazy.compute()
+    assert list(computed.columns) == list(lazy.columns) and len(computed) == 600
+    assert sorted(p for p in read if p.startswith(str(folder))) == sorted(str(p) for p in folder.iterdir())
+
+
+def _big_tasks(graph) -> int:
+    """Tasks of a dask graph whose pickle holds the model (the model pickles to megabytes)."""
+    return sum(len(cloudpickle.dumps(task)) > 1_000_000 for task in dict(graph).values())
+
+
+def test_dask_graphs_hold_the_model_once(tmp_path, model):
+    pytest.importorskip("dask_geopandas")
+    import dask
+
+    from zonemap import scale
+
+    assert len(pickle.dumps(model)) > 1_000_000
+    folder = _folder_of_parts(tmp_path)
+    lazy = classify(str(folder), model, engine="dask")
+    assert lazy.npartitions == 3 and _big_tasks(lazy.__dask_graph__()) == 1
+    files = sorted(folder.iterdir())
+    tasks = scale._write_tasks(files, [tmp_path / f"{i}.parquet" for i in range(3)], model, {}, False)
+    graph = dask.delayed(tasks).__dask_graph__()
+    assert _big_tasks(graph) == 1
