@@ -25,7 +25,18 @@ from matplotlib.patches import Patch, Rectangle
 
 from . import data, timeline, zones
 from .errors import ArgumentError
-from .layers import DIGITISED, FEATURE_STYLES, OVERLAYS, STATUS_COLOURS, Layer, accuracy_halo, drawn_layers, line_label
+from .layers import (
+    CURATED_KINDS,
+    DIGITISED,
+    FEATURE_STYLES,
+    HELD_COLOUR,
+    OVERLAYS,
+    STATUS_COLOURS,
+    Layer,
+    accuracy_halo,
+    drawn_layers,
+    line_label,
+)
 from .output import atomic_path
 from .projection import GEOD
 
@@ -34,8 +45,6 @@ FIGURE_FORMATS = ("png", "svg", "pdf")
 FRAME_MARGIN_DEG = 0.12
 LAND = {"Syria": "#fbfaf6", "default": "#eeeeea"}
 SEA = "#dfeaf2"
-#: Place kinds the figure draws (zonemap's curated places; the map adds every GeoNames place when zoomed in).
-CURATED_KINDS = ("city", "town", "village")
 #: The footer of every figure: how the geometry was made and where it comes from.
 FOOTER = (
     f"Geometry approximate: {DIGITISED}, stated accuracy 3-10 km (see each feature's provenance).\n"
@@ -214,7 +223,7 @@ def _place_labels(ax, drawn: dict[str, Layer], extent, shape) -> list:
 def _draw_incidents(ax, incidents, extent) -> list:
     """Incidents as dots: by ``dmz_status`` when present, else by ``event_type``; returns legend handles."""
     xy = shapely.get_coordinates(incidents.geometry.to_numpy())
-    size = 6 if len(incidents) < 2000 else 2
+    size, edge = (22, "#333333") if len(incidents) < 500 else ((6, "none") if len(incidents) < 5000 else (2, "none"))
     if "dmz_status" in incidents:
         groups = incidents["dmz_status"].astype("string").fillna("unknown").to_numpy()
         order = [k for k in STATUS_COLOURS if (groups == k).any()] + sorted(set(groups) - set(STATUS_COLOURS))
@@ -236,7 +245,7 @@ def _draw_incidents(ax, incidents, extent) -> list:
     for group in order:
         chosen = groups == group
         count = int(chosen.sum())
-        ax.scatter(xy[chosen, 0], xy[chosen, 1], s=size, color=colours[group], edgecolor="none", alpha=0.8,
+        ax.scatter(xy[chosen, 0], xy[chosen, 1], s=size, color=colours[group], edgecolor=edge, linewidth=0.4, alpha=0.9,
                    zorder=5, gid=f"incidents-{group}", rasterized=count > 5000)  # fmt: skip
         inside = int((chosen & _in_frame(xy, extent)).sum())
         handles.append(Line2D([], [], linestyle="none", marker="o", markersize=4, markerfacecolor=colours[group],
@@ -352,7 +361,7 @@ def timeline_figure(source=None, *, date_column: str = "as_of", ncols: int = 3) 
     Examples
     --------
     >>> fig = timeline_figure()
-    >>> fig.axes[0].get_title().split(":")[0]
+    >>> fig.axes[0].get_title(loc="left").split(":")[0]
     '17 Sep 2018'
     """
     table = timeline.timeline_table(source, date_column=date_column)
@@ -370,7 +379,7 @@ def timeline_figure(source=None, *, date_column: str = "as_of", ncols: int = 3) 
         ax.set_ylabel("")
         gpd.GeoSeries([state.area.geometry], crs=data.WGS84).plot(
             ax=ax, facecolor="none", edgecolor=area_style["color"], linewidth=1.0, zorder=3)  # fmt: skip
-        held, halo = matplotlib.colors.to_rgba("#2b8cbe", 0.35), matplotlib.colors.to_rgba("#000000", 0.12)
+        held, halo = matplotlib.colors.to_rgba(HELD_COLOUR, 0.35), matplotlib.colors.to_rgba("#000000", 0.12)
         gpd.GeoSeries([state.opposition], crs=data.WGS84).plot(ax=ax, facecolor=held, edgecolor="none", zorder=3)
         band = accuracy_halo(state.line.geometry, state.accuracy_km)
         gpd.GeoSeries([band], crs=data.WGS84).plot(ax=ax, facecolor=halo, edgecolor="none", zorder=4)

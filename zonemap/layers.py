@@ -54,8 +54,13 @@ FEATURE_STYLES = {"inner": {"dashArray": "8 6"}, "outer": {}, "inner_band": {"fi
 USER_COLOURS = ("#e7298a", "#1b9e77", "#d95f02", "#7570b3", "#66a61e", "#e6ab02")
 #: Incident colours by ``dmz_status`` (see :mod:`zonemap.uncertainty`), on the map and the figure.
 STATUS_COLOURS = {"inside": "#b2182b", "uncertain": "#fdb863", "outside": "#4393c3"}
-#: Place kinds labelled at every zoom (the curated towns); other places only when zoomed in.
+#: Fill of the opposition-held area on the date chosen (map) and in each timeline panel (figure).
+HELD_COLOUR = "#35978f"
+#: Place kinds labelled at low zoom (curated towns and cities); other places only when zoomed in.
 MAJOR_KINDS = ("city", "town")
+#: zonemap's curated places (the gazetteer's other rows are GeoNames ``populated_place``): the figure
+#: draws these only, the map shows the others when zoomed in.
+CURATED_KINDS = ("city", "town", "village")
 LANGUAGES = ("en", "ar")
 #: How the contact lines were made, in the words of geodata/README.md (map legend and figure footer).
 DIGITISED = "contact lines digitised by zonemap through places reported on the front at each date"
@@ -304,7 +309,9 @@ def drawn_layers(
                 frame["name"] = [
                     name if n is None else f"No. {n}: {name}" for n, name in zip(frame["number"], frame["name"])
                 ]
-            frame["major"] = frame["kind"].isin(MAJOR_KINDS).to_numpy() if "kind" in frame else True
+            kinds = frame["kind"] if "kind" in frame else pd.Series("town", index=frame.index)
+            frame["major"] = kinds.isin(MAJOR_KINDS).to_numpy()
+            frame["curated"] = kinds.isin(CURATED_KINDS).to_numpy()
         elif "name" in frame:
             frame = frame.assign(label=frame["name"].astype(str))
         style = OVERLAYS[key][1]

@@ -28,7 +28,7 @@ from folium import plugins
 
 from . import data, timeline, zones
 from .errors import ArgumentError, ZonemapError
-from .layers import DIGITISED, FEATURE_STYLES, OVERLAYS, Layer, accuracy_halo, drawn_layers
+from .layers import DIGITISED, FEATURE_STYLES, HELD_COLOUR, OVERLAYS, Layer, accuracy_halo, drawn_layers
 from .output import atomic_path
 
 ASSETS = Path(__file__).resolve().parent / "assets" / "node_modules"
@@ -64,7 +64,7 @@ BASE_LAYERS = {
     "none": None,
 }
 #: Zoom levels from which place names are shown: curated towns and cities, then every place.
-LABEL_ZOOM = {"major": 9, "other": 11}
+LABEL_ZOOM = {"major": 9, "other": 11}  # curated villages are drawn at every zoom, named from "other" on
 FOOTER = f"Geometry approximate: {DIGITISED}; accuracy in each popup."
 
 _SCRIPT = """
@@ -124,7 +124,7 @@ _SCRIPT = """
         span.className = className;
         return span;
     }
-    var labelled = [];
+    var labelled = [], minor = [];
     Object.keys(groups).forEach(function (key) {
         var style = legend.styles[key];
         L.geoJSON(data[key], {
@@ -139,6 +139,7 @@ _SCRIPT = """
                     layer.bindTooltip(labelNode(props.label, "zonemap-place"), {permanent: true,
                         direction: "right", className: "zonemap-label", offset: [4, 0]});
                     labelled.push([layer, props.major ? labelZoom.major : labelZoom.other]);
+                    if (!props.curated) { minor.push(layer); }
                 } else if (key === "posts" && props.number) {
                     layer.bindTooltip(labelNode(props.number, "zonemap-place"), {permanent: true,
                         direction: "right", className: "zonemap-label zonemap-post-no", offset: [5, 0]});
@@ -152,6 +153,11 @@ _SCRIPT = """
     });
     function showLabels() {
         var zoom = map.getZoom();
+        minor.forEach(function (layer) {  // GeoNames places: shown with their names when zoomed in
+            var hidden = zoom < labelZoom.other;
+            layer.setStyle({opacity: hidden ? 0 : 1, fillOpacity: hidden ? 0 : 1});
+            layer.options.interactive = !hidden;
+        });
         labelled.forEach(function (pair) {
             if (!map.hasLayer(pair[0])) { return; }
             if (zoom >= pair[1]) { pair[0].openTooltip(); } else { pair[0].closeTooltip(); }
@@ -347,8 +353,8 @@ def _geometry(geom, digits: int = 5) -> dict:
 
 
 def _collection(frame: gpd.GeoDataFrame) -> dict:
-    columns = ("name", "label", "number", "major", "as_of", "source", "accuracy_km", "notes", "area_km2", "kind",
-               "_style")  # fmt: skip
+    columns = ("name", "label", "number", "major", "curated", "as_of", "source", "accuracy_km", "notes",
+               "area_km2", "kind", "_style")  # fmt: skip
     keep = [c for c in columns if c in frame]
     geoms = shapely.transform(frame.geometry.to_numpy(), lambda xy: np.round(xy, 5))
     features = []
@@ -404,7 +410,7 @@ def _timeline_payload(source=None) -> dict:
     styles = {
         "line": {"color": "#000000", "weight": 4, "dashArray": "2 6", "lineCap": "round"},
         "halo": {**OVERLAYS["halo"][1], "color": line_colour, "fillColor": "#000000", "weight": 0},
-        "held": {"color": "#2b8cbe", "weight": 1, "fillOpacity": 0.22},
+        "held": {"color": HELD_COLOUR, "weight": 1, "fillOpacity": 0.22},
     }
     return {"states": states, "styles": styles}
 
@@ -507,7 +513,7 @@ def zone_map(
             [
                 {"label": "Contact line on the chosen date (± accuracy)", "colour": "#000000", "border": "#000000",
                  "kind": "line", "dashed": True},
-                {"label": "Opposition-held area on the chosen date", "colour": "#2b8cbe", "border": "#2b8cbe",
+                {"label": "Opposition-held area on the chosen date", "colour": HELD_COLOUR, "border": HELD_COLOUR,
                  "kind": "area"},
             ]
         )  # fmt: skip
