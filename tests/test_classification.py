@@ -121,14 +121,23 @@ def test_cli_incidents_writes_outputs_and_counts(tmp_path, capsys):
     assert "40 rows read, 39 accepted, 1 rejected (1 non-numeric latitude)" in printed and "Inside zones:" in printed
     assert len(zonemap.read_incidents(out).accepted) == 39
     assert pd.read_csv(rejects)["row"].tolist() == [4]
-    assert set(pd.read_csv(summary_csv).columns) == {"zone", "month", "events", "fatalities"}
+    assert set(pd.read_csv(summary_csv).columns) == {
+        "zone",
+        "month",
+        "events",
+        "fatalities",
+        *zonemap.summary.UNCERTAIN_COUNTS,
+    }
 
 
 @pytest.mark.parametrize(
     "args, message",
     [
         (["incidents", "missing.csv", "-o", "x.csv"], "missing.csv: no such file"),
-        (["incidents", "geodata/incidents_sample.csv", "-o", "x.xlsx"], "must end in .csv, .geojson, .parquet or .gpkg"),
+        (
+            ["incidents", "geodata/incidents_sample.csv", "-o", "x.xlsx"],
+            "must end in .csv, .geojson, .parquet or .gpkg",
+        ),
     ],
 )
 def test_cli_incidents_errors_are_one_line(args, message, capsys):

@@ -70,9 +70,23 @@ def test_m4_corridor_area_is_section_length_times_width():
     from zonemap.projection import geodesic_length_km
 
     section = zones.corridor_section().geometry
-    area = float(zones.m4_corridor()["area_km2"].iloc[0])
-    # bends overlap or open up a little on each side; the round ends add one 6 km disc
-    assert area == pytest.approx(geodesic_length_km(section) * 12 + np.pi * 36, rel=0.03)
+    # bends overlap or open up a little on each side; flat ends add nothing, round ends one 6 km disc
+    flat = float(zones.m4_corridor()["area_km2"].iloc[0])
+    assert flat == pytest.approx(geodesic_length_km(section) * 12, rel=0.03)
+    rounded = float(zones.m4_corridor(ends="round")["area_km2"].iloc[0])
+    assert rounded == pytest.approx(geodesic_length_km(section) * 12 + np.pi * 36, rel=0.03)
+
+
+def test_m4_corridor_ends_square_across_the_road_at_trumba_and_ain_al_havr():
+    from zonemap.projection import LocalProjection
+
+    section = zones.corridor_section().geometry
+    corridor = zones.m4_corridor().geometry.iloc[0]
+    proj = LocalProjection.around(section)
+    road, band = proj.to_metric(section), proj.to_metric(corridor)
+    for end in (road.coords[0], road.coords[-1]):  # the band reaches each end and stops within metres beyond it
+        assert band.distance(shapely.Point(end)) < 1.0
+        assert not band.buffer(-50).contains(shapely.Point(end).buffer(500))
 
 
 def test_areas_grow_with_width():
@@ -105,7 +119,7 @@ PLACES = [
     ("Hama", "idlib_area", False),
     ("Aleppo", "idlib_area", False),
     ("Latakia", "idlib_area", False),
-    ("Saraqib", "m4_corridor", True),
+    ("Saraqib", "m4_corridor", False),  # 2 km east of Trumba, where the corridor ends
     ("Ariha", "m4_corridor", True),
     ("Jisr al-Shughur", "m4_corridor", True),
     ("Idlib", "m4_corridor", False),

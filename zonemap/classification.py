@@ -81,7 +81,7 @@ class DatedLines:
     dates: np.ndarray  # datetime64[ns], ascending
     accuracy_km: np.ndarray
     targets: list[_Targets]
-    faces: list[PolygonGrid]
+    faces: PolygonGrid  # polygon i: the opposition-held face of the Idlib area at line i
     validity: dict[str, tuple[np.datetime64, np.datetime64]]  # zone -> [from, to) (NaT: open)
 
     def index(self, dates: np.ndarray) -> np.ndarray:
@@ -190,7 +190,7 @@ def _dated_lines(source, date_column: str, centre, zone_keys) -> DatedLines:
         dates=lines.dates,
         accuracy_km=np.array([state.accuracy_km for state in states], dtype=float),
         targets=[_line_targets(state.line.geometry, centre) for state in states],
-        faces=[PolygonGrid.build([state.opposition], POLYGON_CELL_DEG) for state in states],
+        faces=PolygonGrid.build([state.opposition for state in states], POLYGON_CELL_DEG),
         validity=windows,
     )
 
@@ -238,7 +238,7 @@ def _in_force_line(dated: DatedLines, x, y, lon, lat, line_index, outside_idlib)
     side = np.full(len(lon), np.int8(-1))  # -1: no line (a missing category)
     for i in np.unique(line_index[line_index >= 0]):
         rows = np.flatnonzero(line_index == i)
-        opposition = dated.faces[i].contains(lon[rows], lat[rows])[0]
+        opposition = dated.faces.contains_one(i, lon[rows], lat[rows])
         away = dated.targets[i].distance_m(x[rows], y[rows], lon[rows], lat[rows])[0] / 1000
         distance_km[rows] = np.where(opposition, away, -away)
         side[rows] = np.where(opposition, np.int8(0), outside_idlib[rows])
@@ -257,9 +257,9 @@ def classify_points(
 
     Examples
     --------
-    >>> row = classify_points([36.8059], [35.8645]).iloc[0]   # Saraqib
+    >>> row = classify_points([36.8059], [35.8645]).iloc[0]   # Saraqib, 2 km east of the corridor's end at Trumba
     >>> bool(row["in_m4_corridor"]), row["side_2018"], row["side_2020"], row["nearest_place"]
-    (True, 'opposition', 'government', 'Saraqib')
+    (False, 'opposition', 'government', 'Saraqib')
     """
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     model = model or _default_model()

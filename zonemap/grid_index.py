@@ -120,6 +120,23 @@ class PolygonGrid(_CompactPickle):
             out[bit, check] = shapely.contains_xy(polygon, lon[check], lat[check])
         return out
 
+    def contains_one(self, polygon: int, lon, lat) -> np.ndarray:
+        """(n,) booleans: polygon number ``polygon`` contains point j (the others are not looked at).
+
+        Examples
+        --------
+        >>> grid = PolygonGrid.build([shapely.box(0, 0, 1, 1), shapely.box(0.5, 0, 2, 1)], cell=0.1)
+        >>> grid.contains_one(1, [0.25, 0.75, 1.5, 3.0], [0.5, 0.5, 0.5, 0.5]).tolist()
+        [False, True, True, False]
+        """
+        lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+        index = _cell_index(lon, lat, self.origin, self.cell, self.shape)
+        bit = self.inside.dtype.type(1) << self.inside.dtype.type(polygon)
+        out = (self.inside[index] & bit) != 0
+        near = np.flatnonzero(self.boundary[index] & bit)
+        out[near] = shapely.contains_xy(self._polygons_of_this_thread()[polygon], lon[near], lat[near])
+        return out
+
     def _polygons_of_this_thread(self) -> list:
         """This thread's own prepared copies of the polygons.
 

@@ -367,6 +367,8 @@ def _dmz_frame(contact_line, width_km, taper, symmetric, area, opposition_at, *,
     low, high = _check_width_range(width_km)
     if taper:
         plans = [("taper", low, high, high)]
+    elif low == high:  # one width, one band
+        plans = [("outer", high, high, None)]
     else:
         plans = [("inner", low, low, None), ("outer", high, high, None)]
     line, zone = as_line(contact_line), as_area(area)  # read a user's file once, not per band
@@ -417,21 +419,32 @@ def corridor_section(road=None) -> Feature:
     return Feature(section, name, str(row["as_of"]), str(row["source"]), float(row["accuracy_km"]))
 
 
-def m4_corridor(road=None, *, north_km: float = M4_CORRIDOR_KM, south_km: float = M4_CORRIDOR_KM) -> gpd.GeoDataFrame:
+def m4_corridor(
+    road=None, *, north_km: float = M4_CORRIDOR_KM, south_km: float = M4_CORRIDOR_KM, ends: str = "flat"
+) -> gpd.GeoDataFrame:
     """The M4 security corridor: every point within ``north_km`` north or ``south_km`` south of the
     road section (km), Trumba to Ain al-Havr by default. Column ``area_km2`` is geodesic.
+
+    The protocol's corridor runs along the section between those two places, so its ends are cut
+    square across the road there (``ends="flat"``); ``ends="round"`` adds half-discs beyond them.
 
     Examples
     --------
     >>> corridor = m4_corridor()
     >>> round(float(corridor["area_km2"].iloc[0]), -1)
-    870.0
+    750.0
+    >>> saraqib = data.place("Saraqib")  # 2 km east of Trumba, beyond the corridor's eastern end
+    >>> rounded = m4_corridor(ends="round").geometry.iloc[0]
+    >>> bool(corridor.geometry.iloc[0].contains(saraqib)), bool(rounded.contains(saraqib))
+    (False, True)
     """
+    if ends not in ("flat", "round"):
+        raise ArgumentError(f"ends must be 'flat' or 'round', not {ends!r}")
     north_m, south_m = (_check_width(w, n) * 1000.0 for w, n in ((north_km, "north_km"), (south_km, "south_km")))
     section = corridor_section(road)
     proj = LocalProjection.around(section.geometry)
     line_m = _metric_line(section.geometry, proj)
-    band_m = _two_widths_band(line_m, north_m, south_m)
+    band_m = _two_widths_band(line_m, north_m, south_m, ends)
     frame = gpd.GeoDataFrame(
         [
             {
@@ -442,8 +455,9 @@ def m4_corridor(road=None, *, north_km: float = M4_CORRIDOR_KM, south_km: float 
                 "source": f"zonemap model: {MOSCOW_SOURCE}; road: {section.source}",
                 "as_of": "2020-03-05",
                 "accuracy_km": section.accuracy_km,
-                "notes": "Band each side of the M4 section patrolled jointly from 15 Mar 2020;"
-                " the protocol publishes no map. Positional accuracy is the road's.",
+                "notes": "Band each side of the M4 section patrolled jointly from 15 Mar 2020,"
+                f" {ends} ends at Trumba and Ain al-Havr; the protocol publishes no map."
+                " Positional accuracy is the road's.",
             }
         ],
         geometry=[_valid_lonlat(proj, band_m)],
@@ -453,8 +467,15 @@ def m4_corridor(road=None, *, north_km: float = M4_CORRIDOR_KM, south_km: float 
     return frame
 
 
-def _two_widths_band(line_m, north_m: float, south_m: float):
-    """Points within ``north_m`` on the line's north side or ``south_m`` on its south side."""
+def _two_widths_band(line_m, north_m: float, south_m: float, ends: str = "round"):
+    """Points within ``north_m`` on the line's north side or ``south_m`` on its south side.
+
+    ``ends="flat"``: cut square across the line at its ends (one-sided buffers of each side)."""
+    if ends == "flat":
+        left, right = (shapely.buffer(line_m, d, single_sided=True) for d in (10.0, -10.0))
+        left_width, right_width = (north_m, south_m) if left.centroid.y >= right.centroid.y else (south_m, north_m)
+        sides = [shapely.buffer(line_m, w, single_sided=True, quad_segs=QUAD_SEGS) for w in (left_width, -right_width)]
+        return shapely.union_all(sides)
     if north_m == south_m:
         return shapely.buffer(line_m, north_m, quad_segs=QUAD_SEGS)
     widest = max(north_m, south_m)
