@@ -234,8 +234,9 @@ def test_timeline_figure_has_a_panel_per_line_with_dates_and_areas(tmp_path):
     areas = [float(t.split(": ")[1].split(" km²")[0].replace(",", "")) for t in titles]
     assert areas == sorted(areas, reverse=True) and areas[0] > areas[-1]
     assert titles[0].startswith("17 Sep 2018") and titles[-1].startswith("5 Mar 2020")
-    if "opposition_km2_low" in table:
-        assert all("–" in t for t in titles)  # the range beside each area
+    ranged = timeline.timeline_table(ranges=True)
+    for title, low, high in zip(titles, ranged["opposition_km2_low"], ranged["opposition_km2_high"]):
+        assert f"({low:,.0f}–{high:,.0f})" in title  # the range beside each area
     out = tmp_path / "tl.png"
     assert cli.main(["figure", "--timeline", "-o", str(out), "--dpi", "40"]) == 0
     assert out.read_bytes().startswith(MAGIC["png"])

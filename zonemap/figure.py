@@ -341,22 +341,23 @@ def zone_figure(
             transform=ax.transAxes, fontsize=8, color="#444444", va="bottom")  # fmt: skip
     scale_bar(ax)
     ax.text(0.985, 0.975, "N\n↑", transform=ax.transAxes, ha="center", va="top", fontsize=9, fontweight="bold")
-    FigureCanvasAgg(fig)  # attached after plotting (geopandas redraws a live canvas on every plot call)
-    _place_labels(ax, drawn, extent, shape)  # measured with the renderer that draws the labels
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.7, 0.89), fontsize=7,
                frameon=False, title="Layers", title_fontsize=8, alignment="left")  # fmt: skip
     if {"astana", "idlib"} <= set(drawn):
         _locator(fig, {key: drawn[key].frame for key in ("astana", "idlib")}, drawn, extent)
     fig.text(0.06, 0.03, FOOTER, fontsize=6, color="#555555", va="bottom")
+    FigureCanvasAgg(fig)  # attached after plotting (geopandas redraws a live canvas on every plot call)
+    _place_labels(ax, drawn, extent, shape)  # measured with the renderer that draws the labels
     return fig
 
 
-def timeline_figure(source=None, *, date_column: str = "as_of", ncols: int = 3) -> Figure:
+def timeline_figure(source=None, *, date_column: str = "as_of", ncols: int = 3, ranges: bool = True) -> Figure:
     """Small multiples of the Idlib pocket: one panel per dated contact line of :mod:`zonemap.timeline`.
 
     Each panel shows the Idlib de-escalation area, the part held by the opposition at the line's
     date (shaded), the line with its accuracy band (± ``accuracy_km``), and in its title the date
-    and the opposition-held area in km² (geodesic), with its range when the timeline table has one.
+    and the opposition-held area in km² (geodesic); with ``ranges`` also its low–high bound when
+    each line is moved by its stated accuracy (:func:`zonemap.timeline.timeline_table`).
 
     Examples
     --------
@@ -364,7 +365,7 @@ def timeline_figure(source=None, *, date_column: str = "as_of", ncols: int = 3) 
     >>> fig.axes[0].get_title(loc="left").split(":")[0]
     '17 Sep 2018'
     """
-    table = timeline.timeline_table(source, date_column=date_column)
+    table = timeline.timeline_table(source, date_column=date_column, ranges=ranges)
     states = timeline.load_timeline(source, date_column=date_column).states()
     nrows = math.ceil(len(states) / ncols)
     fig = Figure(figsize=(3.6 * ncols, 3.4 * nrows + 0.9), dpi=150, layout=None)
@@ -388,13 +389,16 @@ def timeline_figure(source=None, *, date_column: str = "as_of", ncols: int = 3) 
         if {"opposition_km2_low", "opposition_km2_high"} <= set(table.columns):
             area += f" ({row['opposition_km2_low']:,.0f}–{row['opposition_km2_high']:,.0f})"
         date = pd.Timestamp(state.as_of).strftime("%-d %b %Y")
-        ax.set_title(f"{date}: {area} opposition-held", fontsize=8, loc="left")
+        ax.set_title(f"{date}: {area}", fontsize=8, loc="left")
         ax.set_xticks([])
         ax.set_yticks([])
+        ax.set_xlabel("")
+        ax.set_ylabel("")
     fig.text(0.02, 0.955, "The Idlib pocket shrinking: opposition-held part of the Idlib de-escalation area by date",
              fontsize=11, fontweight="bold")  # fmt: skip
-    fig.text(0.02, 0.925, "Shaded: opposition-held at the line's date; black: contact line with its stated "
-             "accuracy (grey band); areas geodesic.", fontsize=7, color="#444444")  # fmt: skip
+    fig.text(0.02, 0.925, "Shaded: opposition-held at the line's date, area in the title (geodesic km²; in "
+             "brackets with each line moved by its stated accuracy); black: the contact line, grey band: its "
+             "accuracy.", fontsize=7, color="#444444")  # fmt: skip
     fig.text(0.02, 0.01, FOOTER, fontsize=6, color="#555555", va="bottom")
     return fig
 
