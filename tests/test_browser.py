@@ -231,12 +231,20 @@ def test_date_control_moves_the_line_and_says_the_date(chromium, tmp_path):
     from zonemap import synthetic
 
     events = synthetic.synthetic_incidents(400, seed=8)
+    events["dmz_status"] = (["inside", "uncertain", "outside", "outside"] * 100)[: len(events)]
     path = tmp_path / "dated.html"
     maps.save_map(maps.zone_map(offline=True, incidents=events, layers=["idlib"]), path, self_contained=True)
     with offline_page(chromium, path) as (page, external, errors):
         page.wait_for_function("document.querySelector('path.zonemap-date-line') !== null", timeout=20000)
         last = page.evaluate(REPORT_JS)
         status_last = page.text_content(".zonemap-time-status")
+        icons = page.evaluate(
+            """() => { const map = Object.values(window).find(v => v instanceof L.Map); let names = [];
+                       map.eachLayer(l => { if (L.MarkerClusterGroup && l instanceof L.MarkerClusterGroup) {
+                           names = l.getLayers().map(m => m.options.icon.options.className); } });
+                       return names; }"""
+        )
+        key = page.eval_on_selector_all(".zonemap-status", "ns => ns.map(n => n.textContent)")
         page.evaluate(
             """() => { const s = document.querySelector('.zonemap-date-slider');
                        s.value = 0; s.dispatchEvent(new Event('input')); }"""
@@ -249,6 +257,9 @@ def test_date_control_moves_the_line_and_says_the_date(chromium, tmp_path):
         )
         page.click(".zonemap-date-play")  # pause
     assert first["line"] and last["line"] and first["line"] != last["line"]
+    expected = events["dmz_status"].map(lambda state: f"zonemap-incident zonemap-status-{state}")
+    assert sorted(icons) == sorted(expected)  # each marker coloured by its dmz_status
+    assert key == ["DMZ: inside", "DMZ: uncertain", "DMZ: outside"]
     assert "2018-09-17" in first["date"] and "2020-03-05" in last["date"]
     assert "before 2019-05-10" in status_first and "before" not in status_last  # incidents up to that date
     assert int(status_first.split(": ")[1].split()[0]) < int(status_last.split(": ")[1].split()[0])

@@ -86,7 +86,8 @@ _SCRIPT = """
         }
         return icons[key];
     }
-    var statusColours = {{ this.status_colours|tojson }};
+    var statusOrder = {{ this.status_colours|tojson }}, statusColours = {};  // [[status, colour], ...]
+    statusOrder.forEach(function (pair) { statusColours[pair[0]] = pair[1]; });
     var classColours = {{ this.class_colours|tojson }};
     var until = null;  // ISO date from the map's date control: incidents before it only
     if (data.mode === "bins" && !map.getPane("zonemap-hexagons")) {
@@ -192,8 +193,8 @@ _SCRIPT = """
         });
     }
     if (data.mode === "points" && data.status) {
-        Object.keys(statusColours).forEach(function (state) {
-            if (data.status.indexOf(state) >= 0) { keyRow(statusColours[state], "DMZ: " + state, "zonemap-status"); }
+        statusOrder.forEach(function (pair) {
+            if (data.status.indexOf(pair[0]) >= 0) { keyRow(pair[1], "DMZ: " + pair[0], "zonemap-status"); }
         });
     }
     var control = L.control({position: "bottomright"});
@@ -255,7 +256,7 @@ class _IncidentLayers(branca.element.MacroElement):
         self.cluster, self.heat, self.data_id = cluster, heat, data_id
         self.labels = POPUP_LABELS
         self.title = title  # zonemap's own words (the layer's name), never data
-        self.status_colours = STATUS_COLOURS
+        self.status_colours = list(STATUS_COLOURS.items())  # a list keeps the order (tojson sorts keys)
         self.class_colours = CLASS_COLOURS
 
 
