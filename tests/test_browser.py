@@ -129,6 +129,16 @@ def _open(chromium, path, zoom=None):
             page.evaluate(f"Object.values(window).find(v => v instanceof L.Map).setView([35.93, 36.63], {zoom})")
             page.wait_for_timeout(300)
         report = page.evaluate(REPORT_JS)
+        report["labels_by_zoom"] = {}
+        for level in (8, 10, 12):  # town names by zoom: none, the curated towns, every place
+            page.evaluate(f"Object.values(window).find(v => v instanceof L.Map).setView([35.93, 36.63], {level})")
+            page.wait_for_timeout(200)
+            report["labels_by_zoom"][level] = page.evaluate(
+                "document.querySelectorAll('.leaflet-tooltip.zonemap-label:not(.zonemap-post-no)').length"
+            )
+        if zoom is not None:
+            page.evaluate(f"Object.values(window).find(v => v instanceof L.Map).setView([35.93, 36.63], {zoom})")
+            page.wait_for_timeout(300)
         report["rtl"] = page.evaluate(
             """() => Array.from(document.querySelectorAll('.zonemap-label span')).filter(s => s.offsetParent)
                 .slice(0, 40).map(s => {
@@ -264,3 +274,8 @@ def test_date_control_moves_the_line_and_says_the_date(chromium, tmp_path):
     assert "before 2019-05-10" in status_first and "before" not in status_last  # incidents up to that date
     assert int(status_first.split(": ")[1].split()[0]) < int(status_last.split(": ")[1].split()[0])
     assert external == [] and errors == []
+
+
+def test_town_labels_appear_by_zoom(option_pages):
+    shown = option_pages["default"][0]["labels_by_zoom"]
+    assert shown[8] == 0 < shown[10] < shown[12]

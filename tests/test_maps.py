@@ -135,3 +135,24 @@ def test_timeline_payload_has_every_dated_line_with_area_and_halo():
     areas = [s["opposition_km2"] for s in states]
     assert areas == sorted(areas, reverse=True)
     assert all(s["halo"]["type"] in ("Polygon", "MultiPolygon") for s in states)
+
+
+@pytest.mark.parametrize("base, shown", [(None, "OpenStreetMap.Mapnik"), ("positron", "CartoDB.Positron"),
+                                         ("none", None)])  # fmt: skip
+def test_base_layer_shown_first_is_the_one_chosen(base, shown):
+    import folium
+
+    m = maps.zone_map(base=base, layers=["idlib"], date_control=False)
+    tiles = {c.tile_name: c.show for c in m._children.values() if isinstance(c, folium.TileLayer)}
+    assert [name for name, on in tiles.items() if on] == ([shown] if shown else [])
+    with pytest.raises(ValueError, match="base layer must be one of"):
+        maps.zone_map(base="stamen")
+
+
+def test_cli_figure_legend_follows_the_options_used(tmp_path):
+    out = tmp_path / "f.svg"
+    assert cli.main(["figure", "-o", str(out), "--contact-line", "2020", "--width-km", "10", "25"]) == 0
+    words = " ".join(" ".join(re.findall(r">([^<>]+)</text>", out.read_text(encoding="utf-8"))).split())
+    assert "DMZ 10-25 km, opposition side of the 2020 contact line" in words
+    assert "DMZ 10–25 km on the opposition side of the 2020 contact line" in words  # the heading
+    assert "Sochi DMZ 15-20" not in words and "Sochi DMZ 15–20" not in words
