@@ -56,7 +56,7 @@ def main(n: int = 1_000_000) -> int:
     phi_error = np.abs(uncertainty.normal_cdf(z) - np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in z])).max()
     judged = classified if included else with_p  # classify's own statuses know when the DMZ was in force
     shares = judged["dmz_status"].value_counts(normalize=True)
-    in_area = judged["in_idlib"].to_numpy(dtype=bool, na_value=False)
+    in_area = judged["in_idlib_area"].to_numpy(dtype=bool, na_value=False)
     uncertain_in_area = float((judged.loc[in_area, "dmz_status"] == "uncertain").mean())
     print(f"{n:,} synthetic incidents (seed 14)")
     label = "classify (incl. probabilities)" if included else "classify (no probabilities)"

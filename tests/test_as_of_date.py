@@ -54,9 +54,9 @@ def test_each_event_gets_the_line_in_force_on_its_date():
 @pytest.mark.parametrize(
     "zone, point, before, first_day",
     [
-        ("dmz_20km", SARAQIB, "2018-09-16", "2018-09-17"),
+        ("dmz_20km_2018_line", SARAQIB, "2018-09-16", "2018-09-17"),
         ("m4_corridor", shapely.Point(36.4559, 35.8114), "2020-03-05", "2020-03-06"),
-        ("idlib", shapely.Point(36.6339, 35.9306), "2017-05-03", "2017-05-04"),
+        ("idlib_area", shapely.Point(36.6339, 35.9306), "2017-05-03", "2017-05-04"),
     ],
 )
 def test_a_zone_counts_only_from_the_day_it_came_into_force(zone, point, before, first_day):
@@ -67,9 +67,9 @@ def test_a_zone_counts_only_from_the_day_it_came_into_force(zone, point, before,
 @pytest.mark.parametrize(
     "zone, point, last_day, ended",
     [
-        ("eastern_ghouta", shapely.Point(36.4252, 33.5465), "2018-04-13", "2018-04-14"),
-        ("northern_homs", shapely.Point(36.6376, 34.8625), "2018-05-15", "2018-05-16"),
-        ("southern", shapely.Point(36.1804, 32.915), "2018-07-31", "2018-08-01"),
+        ("eastern_ghouta_area", shapely.Point(36.4252, 33.5465), "2018-04-13", "2018-04-14"),
+        ("northern_homs_area", shapely.Point(36.6376, 34.8625), "2018-05-15", "2018-05-16"),
+        ("southern_area", shapely.Point(36.1804, 32.915), "2018-07-31", "2018-08-01"),
     ],
 )
 def test_a_zone_counts_no_more_after_it_ended(zone, point, last_day, ended):
@@ -84,7 +84,7 @@ def test_rows_without_a_day_keep_the_fixed_answers_and_say_so():
         "no date: fixed lines, zones regardless of dates",
         "month or year only: fixed lines, zones regardless of dates",
     ]
-    assert result["in_dmz_20km"].tolist() == [True, True, False]  # the last: a day before the DMZ existed
+    assert result["in_dmz_20km_2018_line"].tolist() == [True, True, False]  # the last: a day before the DMZ existed
 
 
 def test_as_of_one_date_and_fixed_lines():
@@ -115,8 +115,8 @@ def test_summaries_count_zones_only_while_in_force_and_by_period():
     result = zonemap.classify(synthetic)
     monthly = zonemap.monthly_summary(result)
     assert monthly.loc[monthly["zone"] == "m4_corridor", "month"].min() >= "2020-03"
-    assert monthly.loc[monthly["zone"] == "dmz_20km", "month"].min() >= "2018-09"
-    dmz = monthly[monthly["zone"] == "dmz_20km"]
+    assert monthly.loc[monthly["zone"] == "dmz_20km_2018_line", "month"].min() >= "2018-09"
+    dmz = monthly[monthly["zone"] == "dmz_20km_2018_line"]
     assert (dmz["expected_low"] <= dmz["expected"]).all() and (dmz["expected"] <= dmz["expected_high"]).all()
     periods = period_summary(result)
     everything = periods[periods["zone"] == "all incidents"]

@@ -52,12 +52,15 @@ def test_memberships_match_the_public_zone_geometries(model, points):
     result = classification.classify_points(lon, lat, model)
     pts = shapely.points(lon, lat)
     dmz = zonemap.sochi_dmz()
-    assert (result["in_dmz_15km"] == shapely.contains(dmz.geometry.iloc[0], pts)).all()
-    assert (result["in_dmz_20km"] == shapely.contains(dmz.geometry.iloc[1], pts)).all()
+    assert (result["in_dmz_15km_2018_line"] == shapely.contains(dmz.geometry.iloc[0], pts)).all()
+    assert (result["in_dmz_20km_2018_line"] == shapely.contains(dmz.geometry.iloc[1], pts)).all()
     assert (result["in_m4_corridor"] == shapely.contains(zonemap.m4_corridor().geometry.iloc[0], pts)).all()
     idlib = zonemap.de_escalation_area("idlib").geometry.iloc[0]
-    assert (result["in_idlib"] == shapely.contains(idlib, pts)).all()
-    assert result["in_dmz_15km"].sum() > 0 and (result["in_dmz_20km"] | ~result["in_dmz_15km"]).all()
+    assert (result["in_idlib_area"] == shapely.contains(idlib, pts)).all()
+    assert (
+        result["in_dmz_15km_2018_line"].sum() > 0
+        and (result["in_dmz_20km_2018_line"] | ~result["in_dmz_15km_2018_line"]).all()
+    )
     opposition = shapely.contains(zonemap.opposition_side("2020"), pts)
     assert ((result["side_2020"] == "opposition") == opposition).all()
 
@@ -78,7 +81,7 @@ def test_classify_keeps_rows_index_and_columns(model):
     events = zonemap.synthetic_incidents(50, seed=5).set_index(pd.RangeIndex(100, 150))
     result = zonemap.classify(events, model)
     assert result.index.equals(events.index) and result["notes"].equals(events["notes"])
-    assert {"in_idlib", "side_2018", "dist_2020_km", "nearest_place_km"} <= set(result.columns)
+    assert {"in_idlib_area", "side_2018", "dist_2020_km", "nearest_place_km"} <= set(result.columns)
     assert len(zonemap.classify(events.iloc[:0], model)) == 0
 
 

@@ -143,7 +143,7 @@ def test_classify_answers_nothing_for_what_is_not_a_point():
     ]
     assert result["unclassified_reason"].isna().tolist() == [True, False, False, False, False]
     assert result["dist_2018_km"].isna().tolist() == [False, True, True, True, True]
-    assert result["in_idlib"].isna().tolist() == [False, True, True, True, True]
+    assert result["in_idlib_area"].isna().tolist() == [False, True, True, True, True]
     assert zonemap.zone_counts(result)["events"].iloc[0] == 5
 
 

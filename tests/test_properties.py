@@ -141,7 +141,7 @@ def test_signed_distance_is_positive_exactly_on_the_opposition_side(line, offset
     opposition_face = zones.opposition_side(geometry)
     line_model = dataclasses.replace(
         base,
-        zones={"idlib": area, "dmz": dmz},
+        zones={"idlib_area": area, "dmz": dmz},
         opposition={key: opposition_face},
         lines={key: classification._line_targets(geometry, base.centre)},
         grid=PolygonGrid.build([area, dmz, opposition_face], classification.POLYGON_CELL_DEG),

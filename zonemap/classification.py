@@ -127,25 +127,28 @@ def zone_model(
 ) -> ZoneModel:
     """Prepare zones, lines and gazetteer for :func:`classify` (widths in km).
 
-    Zones: the four Astana areas, the Sochi DMZ along ``contact_line`` at its min and max width,
-    the M4 corridor (``corridor_km`` each side). ``lines`` are fixed contact lines to measure
+    Zones (column ``in_<zone>`` of :func:`classify`): the four Astana de-escalation areas
+    (``idlib_area``, … — the area, not the governorate), the Sochi DMZ along ``contact_line`` at its
+    min and max width (``dmz_20km_2018_line``: the line is in the name), the M4 corridor
+    (``corridor_km`` each side). ``lines`` are fixed contact lines to measure
     distances to and sides of (columns ``side_<line>``, ``dist_<line>_km``). ``timeline`` (a file
     or frame of dated lines; None: the shipped one, see :mod:`zonemap.timeline`) gives the line in
     force on each event's date (its date column: ``timeline_date_column``), and the zones' validity dates.
 
     Examples
     --------
-    >>> sorted(zone_model().zones)
-    ['dmz_15km', 'dmz_20km', 'eastern_ghouta', 'idlib', 'm4_corridor', 'northern_homs', 'southern']
+    >>> sorted(zone_model().zones)  # doctest: +NORMALIZE_WHITESPACE
+    ['dmz_15km_2018_line', 'dmz_20km_2018_line', 'eastern_ghouta_area', 'idlib_area', 'm4_corridor',
+     'northern_homs_area', 'southern_area']
     """
     low, high = zones._check_width_range(width_km)
     areas = data.load_layer("de_escalation_areas").set_index("zone")
-    zone_shapes = {key: areas.geometry[key] for key in ASTANA_ZONES}
+    zone_shapes = {f"{key}_area": areas.geometry[key] for key in ASTANA_ZONES}  # de-escalation areas
     dmz = zones.sochi_dmz(contact_line, width_km=(low, high))
     for width, geom in zip(dmz["width_max_km"], dmz.geometry):
-        zone_shapes[f"dmz_{width:g}km".replace(".", "_")] = geom
+        zone_shapes[f"dmz_{width:g}km_{line_label(contact_line)}".replace(".", "_")] = geom
     zone_shapes["m4_corridor"] = zones.m4_corridor(north_km=corridor_km, south_km=corridor_km).geometry.iloc[0]
-    centre = tuple(np.round(shapely.centroid(zone_shapes["idlib"]).coords[0], 4))
+    centre = tuple(np.round(shapely.centroid(zone_shapes["idlib_area"]).coords[0], 4))
     opposition = {str(key): zones.opposition_side(key) for key in lines}
     places = data.load_layer("places")
     places = places[places["kind"] != "observation_post"]
@@ -162,6 +165,19 @@ def zone_model(
         dated=_dated_lines(timeline, timeline_date_column, centre, list(zone_shapes)),
         **_admin1(),
     )
+
+
+def line_label(contact_line) -> str:
+    """How a zone column names the line its DMZ is drawn on: ``2018_line``, ``2020_line``, ``user_line``.
+
+    Examples
+    --------
+    >>> line_label("2018"), line_label("my_front.geojson")
+    ('2018_line', 'user_line')
+    """
+    key = str(contact_line) if isinstance(contact_line, str) else ""
+    key = {v: k for k, v in data.CONTACT_LINE_KEYS.items()}.get(key, key)
+    return f"{key}_line" if key in data.CONTACT_LINE_KEYS else "user_line"
 
 
 def _admin1() -> dict:
@@ -214,7 +230,7 @@ def _classify_arrays(
     inside = model.grid.contains(lon, lat)  # (polygons, n): the zones, then the opposition faces
     out: dict[str, np.ndarray] = {f"in_{key}": inside[i] for i, key in enumerate(model.zones)}
     x, y = conformal_plane(lon, lat, *model.centre, radius=EARTH_RADIUS_M)
-    outside_idlib = np.where(out["in_idlib"], np.int8(1), np.int8(2))
+    outside_idlib = np.where(out["in_idlib_area"], np.int8(1), np.int8(2))
     for i, (key, line) in enumerate(model.lines.items()):
         opposition = inside[len(model.zones) + i]
         distance_km = line.distance_m(x, y, lon, lat)[0] / 1000
@@ -289,7 +305,7 @@ def _classify_in_chunks(
             parts = []
             for part in _pool(threads).map(chunk, starts) if len(starts) > 1 else map(chunk, starts):
                 parts.append(part)
-                bar.update(len(part["in_idlib"]))
+                bar.update(len(part["in_idlib_area"]))
     columns = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
     for key in [k for k in columns if k.startswith("side")]:
         columns[key] = pd.Categorical.from_codes(columns[key], categories=SIDES)

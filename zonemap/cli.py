@@ -165,7 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_timeline_option(history)
     history.add_argument("--json", action="store_true", help="print a JSON list, one object per dated line")
     towns = commands.add_parser("places", help="list the gazetteer places inside a zone (e.g. dmz_20km)")
-    towns.add_argument("--in", dest="zone", required=True, metavar="ZONE", help="idlib, dmz_20km, m4_corridor, …")
+    towns.add_argument(
+        "--in",
+        dest="zone",
+        required=True,
+        metavar="ZONE",
+        help="idlib_area, dmz_20km (the DMZ at 20 km on the chosen line), m4_corridor, …",
+    )
     towns.add_argument("--as-of", metavar="DATE", help="use the contact line in force on DATE (YYYY-MM-DD)")
     _add_model_options(towns)
     towns.add_argument("--json", action="store_true", help="print a JSON list of places with lon, lat")

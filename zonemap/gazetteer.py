@@ -44,9 +44,10 @@ def places_in(
 ) -> gpd.GeoDataFrame:
     """Gazetteer places inside a zone of the zone model, as a GeoDataFrame (EPSG:4326).
 
-    ``zone`` is a key of :func:`zonemap.zone_model`'s zones: ``idlib``, ``northern_homs``,
-    ``eastern_ghouta``, ``southern`` (Astana areas), ``dmz_15km`` / ``dmz_20km`` (the Sochi DMZ at
-    the two ends of ``width_km``, km) or ``m4_corridor`` (``corridor_km`` each side of the M4).
+    ``zone`` is a key of :func:`zonemap.zone_model`'s zones, or the start of one: ``idlib_area``,
+    ``northern_homs_area``, ``eastern_ghouta_area``, ``southern_area`` (Astana areas),
+    ``dmz_15km`` / ``dmz_20km`` (the Sochi DMZ at the two ends of ``width_km``, km; the model's
+    key names the line: ``dmz_20km_2018_line``) or ``m4_corridor`` (``corridor_km`` each side of the M4).
     The DMZ follows ``contact_line``: the shipped 2018 line by default, or a user's line (file,
     GeoDataFrame or shapely line). With ``as_of`` (a date) it follows the contact line in force
     that day (:func:`zonemap.timeline.line_as_of`), and the column ``side_as_of`` says who held
@@ -62,7 +63,7 @@ def places_in(
     >>> {"Saraqib", "Khan Shaykhun", "Jisr al-Shughur"} <= set(inside["name"]), "Idlib" in set(inside["name"])
     (True, False)
     >>> places_in("m4_corridor", kinds=["town"])["name"].head(3).tolist()
-    ['Ariha', 'Jisr al-Shughur', 'Saraqib']
+    ['Ariha', 'Jisr al-Shughur', 'Sarmin']
     """
     if as_of is not None:
         if contact_line is not None:
@@ -74,8 +75,7 @@ def places_in(
     shipped = contact_line is None or (isinstance(contact_line, str) and contact_line == "2018")
     shipped = shipped and tuple(np.atleast_1d(width_km)) == zones.SOCHI_WIDTH_KM and corridor_km == zones.M4_CORRIDOR_KM
     model = classification._default_model() if shipped else classification.zone_model(**options)
-    if zone not in model.zones:
-        raise ArgumentError(f"unknown zone {zone!r}; choose one of {', '.join(model.zones)}")
+    zone = zone_key(zone, model.zones)
     places = data.load_layer("places")
     if kinds is not None:
         places = places[places["kind"].isin(list(kinds))]
@@ -89,6 +89,24 @@ def places_in(
         found["side_as_of"] = side_as_of(xy[inside, 0], xy[inside, 1])
     found["to_edge_km"] = _to_edge_km(model.zones[zone], found.geometry.to_numpy())
     return gpd.GeoDataFrame(found, crs=data.WGS84).sort_values("name", key=_ascii).reset_index(drop=True)
+
+
+def zone_key(zone: str, keys) -> str:
+    """The model's zone ``zone`` names: itself, or the one key it starts (``dmz_20km`` for
+    ``dmz_20km_2018_line``, ``idlib`` for ``idlib_area``).
+
+    Examples
+    --------
+    >>> zone_key("dmz_20km", ["dmz_15km_2018_line", "dmz_20km_2018_line", "idlib_area"])
+    'dmz_20km_2018_line'
+    """
+    keys = list(keys)
+    if zone in keys:
+        return zone
+    found = [key for key in keys if key.startswith(f"{zone}_")]
+    if len(found) != 1:
+        raise ArgumentError(f"unknown zone {zone!r}; choose one of {', '.join(keys)}")
+    return found[0]
 
 
 def _line_as_of(date):

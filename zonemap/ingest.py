@@ -8,6 +8,7 @@ The dask engine (:mod:`zonemap.scale`) keeps one :class:`Tally` per partition an
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -34,7 +35,7 @@ class Tally:
     >>> events = zonemap.read_incidents(pd.DataFrame({"lon": [36.63], "lat": [35.93], "date": ["2020-02-27"]}))
     >>> tally = Tally()
     >>> tally.add(events, zonemap.classify(events.accepted))
-    >>> tally.rows_read, tally.accepted, int(tally.zone_counts().set_index("zone").loc["idlib", "events"])
+    >>> tally.rows_read, tally.accepted, int(tally.zone_counts().set_index("zone").loc["idlib_area", "events"])
     (1, 1, 1)
     """
 
@@ -266,10 +267,11 @@ def cached_zone_model(**options):
     path = folder / f"zone-model-{key}.pickle"
     try:
         with open(path, "rb") as handle:
-            return pickle.load(handle)
-    except FileNotFoundError:
-        pass
-    except Exception:  # noqa: BLE001 (a damaged or foreign cache file: built again and replaced)
+            model = pickle.load(handle)
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: kept by _prune
+        return model
+    except Exception:  # noqa: BLE001 (missing, damaged or foreign: built again and replaced)
         pass
     model = zone_model(**options)
     try:
@@ -278,9 +280,24 @@ def cached_zone_model(**options):
         with open(tmp, "wb") as handle:
             pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.rename(tmp, path)  # atomic on POSIX, like os.replace (left to the outputs' own accounting)
+        _prune(folder)
     except OSError:
         pass
     return model
+
+
+#: Models kept in the cache (the most recently written or used; older ones are removed).
+CACHED_MODELS = 8
+
+
+def _prune(folder: Path) -> None:
+    """Keep the :data:`CACHED_MODELS` most recently written or used models (each a few MB)."""
+    try:
+        models = sorted(folder.glob("zone-model-*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in models[CACHED_MODELS:]:
+            old.unlink(missing_ok=True)
+    except OSError:  # another zonemap pruning at the same time
+        pass
 
 
 def _model_key(options: dict) -> str | None:

@@ -95,7 +95,7 @@ def model_once(model):
     >>> import zonemap
     >>> shared = model_once(zonemap.zone_model())
     >>> len(shared.dask), sorted(shared.compute().zones)[0]
-    (1, 'dmz_15km')
+    (1, 'dmz_15km_2018_line')
     """
     import dask
 

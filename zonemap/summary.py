@@ -21,9 +21,10 @@ def zone_counts(classified: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"in_idlib": [True, False], "fatalities": [3.0, 1.0]})
-    >>> zone_counts(frame).to_dict("records")
-    [{'zone': 'all incidents', 'events': 2, 'fatalities': 4.0}, {'zone': 'idlib', 'events': 1, 'fatalities': 3.0}]
+    >>> frame = pd.DataFrame({"in_idlib_area": [True, False], "fatalities": [3.0, 1.0]})
+    >>> zone_counts(frame).to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'zone': 'all incidents', 'events': 2, 'fatalities': 4.0},
+     {'zone': 'idlib_area', 'events': 1, 'fatalities': 3.0}]
     """
     fatalities = classified["fatalities"] if "fatalities" in classified else pd.Series(np.nan, index=classified.index)
     rows = [{"zone": ALL, "events": len(classified), "fatalities": float(fatalities.sum())}]

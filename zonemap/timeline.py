@@ -487,12 +487,14 @@ def validity_key(zone: str) -> str:
 
     Examples
     --------
-    >>> validity_key("in_dmz_15km"), validity_key("idlib")
-    ('sochi_dmz', 'idlib')
+    >>> validity_key("in_dmz_15km_2018_line"), validity_key("idlib"), validity_key("in_idlib_area")
+    ('sochi_dmz', 'idlib', 'idlib')
     """
     key = zone.removeprefix("in_")
     if key in _validity().index:
         return key
+    if key.endswith("_area") and key.removesuffix("_area") in _validity().index:  # classify's names
+        return key.removesuffix("_area")
     for prefix, target in _VALIDITY_ALIASES.items():
         if key == prefix or key.startswith(prefix + "_"):
             return target
