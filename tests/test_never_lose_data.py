@@ -480,3 +480,14 @@ def test_api_refuses_nonsense_clearly():
     assert len(read_incidents(frame, lon=1, lat=2).accepted) == 1
     with pytest.raises(ArgumentError, match="must be a number of km"):
         zonemap.sochi_dmz(width_km=True)
+
+
+def test_rows_outside_syria_are_named_and_written_on_request(tmp_path, capsys):
+    source = tmp_path / "events.csv"
+    rows = ["x,2020-02-27,35.9,36.6,1"] + [f"y{i},2020-02-27,48.85,2.{i}5,0" for i in range(7)]
+    source.write_text(HEADER + "\n".join(rows) + "\n")
+    out, away = tmp_path / "out.csv", tmp_path / "outside.csv"
+    assert cli.main(["incidents", str(source), "-o", str(out), "--outside", str(away)]) == 0
+    assert "7 accepted rows lie outside Syria (row 2, 3, 4, 5, 6, …;" in capsys.readouterr().out
+    table = pd.read_csv(away)
+    assert table["row"].tolist() == list(range(2, 9)) and table["event_id_cnty"].str.startswith("y").all()

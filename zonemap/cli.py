@@ -148,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     events.add_argument(
         "--period-summary", metavar="PATH.csv", help="write counts and fatalities per zone and contact-line period"
     )
+    events.add_argument(
+        "--outside", metavar="PATH.csv", help="write every accepted row that lies outside Syria (swapped coordinates?)"
+    )
     judging = events.add_mutually_exclusive_group()
     judging.add_argument(
         "--as-of", metavar="DATE", help="judge every incident as of DATE (default: each as of its own date)"
@@ -304,6 +307,7 @@ def run_incidents(args) -> None:
             "--rejects": args.rejects,
             "--summary": args.summary,
             "--period-summary": args.period_summary,
+            "--outside": args.outside,
         },
         inputs=_inputs(args, args.file, args.timeline),
         folders=("-o",) if folder else (),
@@ -359,27 +363,21 @@ def _report_tally(args, plan, tally, done: str) -> list[str]:
     """Print the reading's account and the zones line; write the secondary CSVs; lines to print after."""
     print(tally.report(args.file))
     _print_zones(tally.zone_counts(), tally.opposition)
-    done = [done, *_write_secondary(plan, args, tally.rejected(), tally.monthly() if args.summary else None)]
-    if args.period_summary:
-        periods = tally.periods()
-        with writing(args.period_summary):
-            periods.to_csv(plan.path("--period-summary"), index=False, encoding="utf-8")
-        done.append(f"wrote the summary by contact-line period ({len(periods):,} rows) to {args.period_summary}")
-    return done
-
-
-def _write_secondary(plan, args, rejected, monthly) -> list[str]:
-    """The ``--rejects`` and ``--summary`` CSVs, to their temporary paths; returns the lines to print."""
-    done = []
-    if args.rejects:
-        with writing(args.rejects):
-            rejected.to_csv(plan.path("--rejects"), index=False, encoding="utf-8")
-        done.append(f"wrote {len(rejected):,} rejected rows to {args.rejects}")
-    if monthly is not None:
-        with writing(args.summary):
-            monthly.to_csv(plan.path("--summary"), index=False, encoding="utf-8")
-        done.append(f"wrote the monthly summary ({len(monthly):,} rows) to {args.summary}")
-    return done
+    secondary = (  # option, table (made only when asked for), what the line printed afterwards says
+        ("--rejects", tally.rejected, "rejected rows"),
+        ("--summary", tally.monthly, "rows of the monthly summary"),
+        ("--period-summary", tally.periods, "rows of the summary by contact-line period"),
+        ("--outside", tally.outside, "accepted rows outside Syria"),
+    )
+    lines = [done]
+    for option, table, what in secondary:
+        path = getattr(args, option.lstrip("-").replace("-", "_"))
+        if path:
+            rows = table()
+            with writing(path):
+                rows.to_csv(plan.path(option), index=False, encoding="utf-8")
+            lines.append(f"wrote {len(rows):,} {what} to {path}")
+    return lines
 
 
 def _print_zones(counts, opposition: dict[str, int]) -> None:

@@ -52,6 +52,7 @@ class Tally:
     count_parts: list = field(default_factory=list)
     monthly_parts: list = field(default_factory=list)
     period_parts: list = field(default_factory=list)
+    outside_parts: list = field(default_factory=list)  # accepted rows outside Syria, as written
     opposition: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)  # warnings of whole readings (e.g. other files)
 
@@ -65,6 +66,9 @@ class Tally:
         self.notes += [w for w in events.warnings if w not in derived]  # e.g. a folder's, named by file
         if len(events.rejected):
             self.rejected_parts.append(events.rejected)
+        if len(events.outside_rows) and "row" in classified:
+            away = classified[np.isin(classified["row"].to_numpy(), events.outside_rows)]
+            self.outside_parts.append(pd.DataFrame(away.drop(columns=away.geometry.name)))
         self.count_parts.append(summary.zone_counts(classified))
         if self.monthly_wanted:
             self.monthly_parts.append(summary.monthly_summary(classified, by_event_type=self.by_event_type))
@@ -81,6 +85,7 @@ class Tally:
         self.count_parts += other.count_parts
         self.monthly_parts += other.monthly_parts
         self.period_parts += other.period_parts
+        self.outside_parts += other.outside_parts
         for key, value in other.opposition.items():
             self.opposition[key] = self.opposition.get(key, 0) + value
         self.notes += [f"{label}: {w}" if label else w for w in other.warnings]
@@ -95,6 +100,12 @@ class Tally:
         if not self.rejected_parts:
             return pd.DataFrame(columns=["row", "kind", "reason"])
         return pd.concat(self.rejected_parts, ignore_index=True)
+
+    def outside(self) -> pd.DataFrame:
+        """Every accepted row that lies outside Syria (the warning names only the first few)."""
+        if not self.outside_parts:
+            return pd.DataFrame(columns=["row"])
+        return pd.concat(self.outside_parts, ignore_index=True)
 
     def zone_counts(self) -> pd.DataFrame:
         """As :func:`zonemap.summary.zone_counts` over every chunk."""
@@ -314,6 +325,8 @@ def _model_key(options: dict) -> str | None:
     for name, value in sorted(options.items()):
         if isinstance(value, (tuple, list)):
             value = tuple(float(v) if isinstance(v, (int, float)) else v for v in value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = float(value)  # 5 km and 5.0 km: one model
         if value is not None and not isinstance(value, (str, int, float, tuple)):
             return None
         parts.append(f"{name}={value!r}")
