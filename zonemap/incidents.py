@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import itertools
 import json
@@ -407,7 +408,7 @@ class IncidentWriter:
             for column in geo["columns"].values():
                 column.pop("bbox", None)  # the first chunk's extent is not the file's
             schema = table.schema.with_metadata({b"geo": json.dumps(geo).encode()})
-            self.parquet = pq.ParquetWriter(self.path, schema)
+            self.parquet = pq.ParquetWriter(self.path, schema, use_dictionary=_worth_a_dictionary(table))
         table = table.cast(self.parquet.schema, safe=False).replace_schema_metadata(self.parquet.schema.metadata)
         self.parquet.write_table(table)
 
@@ -422,6 +423,29 @@ class IncidentWriter:
             self.held = []
         elif self.columns is None:
             raise InputError("nothing to write", source=self.path)
+
+
+def _worth_a_dictionary(table) -> list[str]:
+    """Columns with few distinct values in ``table`` (the first chunk): Parquet dictionary-encodes
+    those; the others (ids, notes, coordinates, distances) are written plain at once, rather than
+    after a dictionary that overflows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    names = []
+    for field_, column in zip(table.schema, table.columns):
+        kind = field_.type
+        if pa.types.is_dictionary(kind):
+            names.append(field_.name)
+        elif not (pa.types.is_boolean(kind) or pa.types.is_binary(kind) or pa.types.is_nested(kind)):
+            sample = column.slice(0, DICTIONARY_SAMPLE)
+            if pc.count_distinct(sample).as_py() <= len(sample) // 4:
+                names.append(field_.name)
+    return names
+
+
+#: Rows of the first chunk looked at to tell columns of few distinct values.
+DICTIONARY_SAMPLE = 20_000
 
 
 #: Well-known binary of a 2D point: byte order (1: little-endian), type (1: point), x, y.
@@ -584,6 +608,7 @@ def _refuse_swallowed_lines(table: pd.DataFrame, sep: str, path: Path, first_lin
     records = len(table)
     fields_per_line = len(table.columns) - 1
     objects = [c for c in table.columns if table[c].dtype == object or pd.api.types.is_string_dtype(table[c])]
+    objects = [c for c in objects if _may_hold(table[c], b"\n")]
     newline_rows = np.zeros(records, dtype=bool)
     for column in objects:
         newline_rows |= table[column].str.contains("\n", regex=False).fillna(False).to_numpy(dtype=bool)
@@ -612,6 +637,24 @@ def _refuse_swallowed_lines(table: pd.DataFrame, sep: str, path: Path, first_lin
                 row=int(table.index[position]),
             )
     return first_line + records + int(line_counts.sum())
+
+
+def _may_hold(column: pd.Series, byte: bytes) -> bool:
+    """Whether any value of a text column may hold ``byte`` (an ASCII character): a scan of the
+    bytes of Arrow-backed text at once (its whole buffers: may say yes for a slice that has none)."""
+    import pyarrow as pa
+
+    try:
+        chunks = column.array.__arrow_array__().chunks
+    except (AttributeError, TypeError, pa.ArrowException):  # not Arrow-backed: ask each value
+        return True
+    for chunk in chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True
+        data = chunk.buffers()[2]
+        if data is not None and ord(byte) in np.frombuffer(data, dtype=np.uint8):
+            return True
+    return False
 
 
 def _read_ragged_csv(text: str, sep: str, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -1032,7 +1075,7 @@ def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return dates, precision
 
 
-def _dates_of_text(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]:
+def _dates_of_text(values: pd.Series) -> tuple[pd.Series, np.ndarray, _Coded, np.ndarray]:
     """(dates, precisions, stripped text, relative-word mask) of text dates; each distinct value is
     read once (a file of a million events holds a few thousand days)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
@@ -1041,9 +1084,24 @@ def _dates_of_text(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray
     text = once.astype("string").fillna("").str.strip().to_numpy(dtype=object)
     relative = np.isin(np.char.lower(text.astype(str)), list(RELATIVE_DATES))
     if once is values:
-        return parsed, precision, text, relative
+        return parsed, precision, _Coded(text, np.arange(len(text))), relative
     dates = pd.Series(parsed.to_numpy()[codes], index=values.index, dtype="datetime64[ns]")
-    return dates, precision[codes], text[codes], relative[codes]
+    return dates, precision[codes], _Coded(text, codes), relative[codes]
+
+
+@dataclass
+class _Coded:
+    """A column as its distinct ``values`` and each row's code: rows are looked up only when needed."""
+
+    values: np.ndarray
+    codes: np.ndarray
+
+    def where(self, mask: np.ndarray) -> np.ndarray:
+        """Whether each row's value is ``mask``-true (``mask`` over the distinct values)."""
+        return np.asarray(mask, dtype=bool)[self.codes]
+
+    def take(self, rows) -> np.ndarray:
+        return self.values[self.codes[rows]]
 
 
 def _parse_date_text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -1120,6 +1178,8 @@ def _at(values, mask: np.ndarray) -> np.ndarray:
     """``values[mask]``; a column of the table as the text read (missing: "")."""
     if isinstance(values, pd.Series):
         return values[mask].astype("string").fillna("").to_numpy(dtype=object)
+    if isinstance(values, _Coded):
+        return values.take(mask)
     return np.asarray(values)[mask]
 
 
@@ -1139,6 +1199,19 @@ def _syria():
     syria = shapely.from_wkb(shapely.to_wkb(countries.loc[countries["name"] == "Syria"].geometry.iloc[0]))
     shapely.prepare(syria)
     return syria
+
+
+#: Cell size (degrees) of the grid answering "in Syria?" (exactly as ``shapely.contains_xy``).
+SYRIA_CELL_DEG = 0.01
+
+
+@functools.cache
+def _syria_grid():
+    """Syria's outline as a :class:`~zonemap.grid_index.PolygonGrid` (safe to query from several
+    threads), built once per process: only points near the border are tested against the outline."""
+    from .grid_index import PolygonGrid
+
+    return PolygonGrid.build([_syria()], SYRIA_CELL_DEG)
 
 
 def _from_table(
@@ -1172,11 +1245,13 @@ def _from_table(
     n = len(table)
     reason = np.full(n, None, dtype=object)
     kind = reason.copy()
+    free = np.ones(n, dtype=bool)  # rows not rejected (yet)
 
     def flag(mask, what: str, template: str | None = None, *values):
         """Reject rows in ``mask`` not yet rejected, as ``what``; ``template`` formats each row's ``values``."""
-        mask = np.asarray(mask, dtype=bool) & (reason == None)  # noqa: E711 (elementwise)
+        mask = np.asarray(mask, dtype=bool) & free
         if mask.any():
+            free[mask] = False
             kind[mask] = what
             if template is None or not values:
                 reason[mask] = template or what
@@ -1204,27 +1279,28 @@ def _from_table(
     flag(lat_bad, "latitude out of range", "latitude {:g} out of range -90..90", lat)
     flag(lon_bad, "longitude out of range", "longitude {:g} out of range -180..180", lon)
     flag((lon == 0) & (lat == 0), "coordinates 0, 0", "coordinates are 0, 0 (a missing value?)")
-    ok = reason == None  # noqa: E711
+    ok = free.copy()
     outside_rows = np.array([], dtype=np.int64)
     if ok.any():  # lon and lat ranges overlap here, so swapping is judged for the file, not per row
-        syria = _syria()
+        syria = _syria_grid()
         outside = np.zeros(n, dtype=bool)
-        outside[ok] = ~shapely.contains_xy(syria, lon[ok], lat[ok])
+        outside[ok] = ~syria.contains(lon[ok], lat[ok])[0]
         swapped = np.zeros(n, dtype=bool)
-        swapped[outside] = shapely.contains_xy(syria, lat[outside], lon[outside])
+        swapped[outside] = syria.contains(lat[outside], lon[outside])[0]
         if swapped.sum() > 0.5 * ok.sum():
             swap_text = "longitude and latitude look swapped ({0:g}, {1:g} is outside Syria, {1:g}, {0:g} inside)"
             flag(swapped, "coordinates swapped", swap_text, lon, lat)
-        outside_rows = table.index.to_numpy()[outside & (reason == None)]  # noqa: E711
+        outside_rows = table.index.to_numpy()[outside & free]
 
     if date_col is not None:
         if pd.api.types.is_datetime64_any_dtype(table[date_col]):
             dates, precision = _parse_dates(table[date_col])
             date_text = table[date_col].astype("string").fillna("").str.strip().to_numpy(dtype=object)
             relative = np.isin(np.char.lower(date_text.astype(str)), list(RELATIVE_DATES))
+            date_text = _Coded(date_text, np.arange(n))
         else:
             dates, precision, date_text, relative = _dates_of_text(table[date_col])
-        flag(date_text == "", "missing date")
+        flag(date_text.where(date_text.values == ""), "missing date")
         flag(relative, "relative date", "relative date {!r}: give the calendar date", date_text)
         flag(dates.isna().to_numpy(), "unparseable date", "unparseable date {!r}", date_text)
     else:
@@ -1241,8 +1317,9 @@ def _from_table(
             fat_bad = fat_nan | (known & ((fatalities < 0) | np.isinf(fatalities) | (np.mod(fatalities, 1) != 0)))
         flag(fat_bad, "bad fatalities", "fatalities {!r} is not a whole number >= 0", fat_text)
 
-    ok = reason == None  # noqa: E711
-    good = table.loc[ok].drop(columns=[c for c in (lon_col, lat_col) if str(c).startswith("__")])
+    ok = free
+    good = table if ok.all() else table.loc[ok]
+    good = good.drop(columns=[c for c in (lon_col, lat_col) if str(c).startswith("__")])
     good = good.assign(event_date=dates[ok].to_numpy(), date_precision=precision[ok], fatalities=fatalities[ok])
     if coords is None:
         good[lon_col], good[lat_col] = lon[ok], lat[ok]
