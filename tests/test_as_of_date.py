@@ -148,3 +148,11 @@ def test_cli_incidents_as_of_event_date_by_default_with_period_summary(tmp_path,
     fixed = tmp_path / "fixed.csv"
     assert cli.main(["incidents", str(source), "-o", str(fixed), "--fixed-lines"]) == 0
     assert "line_date" not in pd.read_csv(fixed).columns
+
+
+def test_the_package_answers_as_of_a_date():
+    lines = zonemap.timeline()  # the dated lines, as a GeoDataFrame
+    assert lines.crs.to_epsg() == 4326 and list(lines["as_of"]) == sorted(lines["as_of"]) and len(lines) >= 5
+    assert zonemap.zones_as_of("2019-12-01").as_of == "2019-08-31"  # the latest line on or before the date
+    with pytest.raises(ArgumentError, match="no contact line in force on 2018-09-16"):
+        zonemap.timeline.line_as_of("2018-09-16")

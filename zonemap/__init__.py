@@ -38,7 +38,12 @@ _EXPORTS = {
     "geodesic_area_km2": "measure",
     "width_sweep": "measure",
     "monthly_summary": "summary",
+    "period_summary": "summary",
     "zone_counts": "summary",
+    "timeline_table": "timeline",
+    "zones_as_of": "timeline",
+    "add_probabilities": "uncertainty",
+    "expected_counts": "uncertainty",
     "synthetic_incidents": "synthetic",
     "dmz_edges": "zones",
     "government_side": "zones",
@@ -49,6 +54,8 @@ _EXPORTS = {
 
 
 def __getattr__(name: str):
+    if name == "timeline":  # the module is callable: zonemap.timeline() gives the dated lines
+        return importlib.import_module(".timeline", __name__)
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'zonemap' has no attribute {name!r}")
@@ -81,6 +88,12 @@ __all__ = [
     "load_layers",
     "m4_corridor",
     "monthly_summary",
+    "period_summary",
+    "timeline",
+    "timeline_table",
+    "zones_as_of",
+    "add_probabilities",
+    "expected_counts",
     "opposition_side",
     "place",
     "places_in",

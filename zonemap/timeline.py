@@ -21,6 +21,8 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sys
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -626,3 +628,14 @@ def _ranges(tl: Timeline, state: ZonesAsOf, previous: ZonesAsOf | None, dmz_widt
         out[f"{name.removesuffix('_km2')}_km2_low"] = low
         out[f"{name.removesuffix('_km2')}_km2_high"] = high
     return out
+
+
+class _CallableModule(types.ModuleType):
+    """``zonemap.timeline()`` calls :func:`timeline` (the dated lines), while ``zonemap.timeline.zones_as_of``
+    and the rest of this module stay reachable under the same name."""
+
+    def __call__(self, source=None, *, date_column: str = "as_of") -> gpd.GeoDataFrame:
+        return timeline(source, date_column=date_column)
+
+
+sys.modules[__name__].__class__ = _CallableModule
