@@ -183,7 +183,7 @@ def test_cli_figure_with_user_line_layers_colours_and_areas(tmp_path, capsys):
             "--add", str(area), "--colour", "user1=#00ff00", "--colour", "dmz=#123456"]  # fmt: skip
     assert cli.main(args) == 0
     text = out.read_text(encoding="utf-8")
-    assert "Contact line: My line" in text and "patrol_area" in text
+    assert "Contact line: My line" in text and "patrol_area" in text and ">Patrol box<" in text  # named on the map
     assert "#00ff00" in text and "#123456" in text
     assert "Contact line, Sep 2018" not in text  # only the chosen layers are in the legend
 

@@ -194,7 +194,8 @@ def _in_frame(xy: np.ndarray, extent) -> np.ndarray:
 
 
 def _place_labels(ax, drawn: dict[str, Layer], extent, shape) -> list:
-    """Town names (curated towns and cities) and observation post numbers, placed without overlaps."""
+    """Town names (curated towns and cities), observation post numbers and the names of the user's
+    own lines and areas, placed without overlaps."""
     texts, anchors = [], []
     for key in ("towns", "posts"):
         if key not in drawn:
@@ -213,6 +214,16 @@ def _place_labels(ax, drawn: dict[str, Layer], extent, shape) -> list:
                 continue
             texts.append(ax.text(x, y, shape(text), zorder=7, gid=f"label-{key}", **style))
             anchors.append((x, y))
+    frame_box = shapely.box(*extent)
+    for key in [k for k in drawn if k.startswith("user")]:  # the user's own lines and areas, by name
+        for geom, name in zip(drawn[key].frame.geometry, drawn[key].frame["label"]):
+            inside = shapely.intersection(geom, frame_box)
+            if inside.is_empty:
+                continue
+            point = shapely.point_on_surface(inside)
+            texts.append(ax.text(point.x, point.y, _plain(name), zorder=7, gid=f"label-{key}", fontsize=6.5,
+                                 color=drawn[key].colour, fontweight="bold"))  # fmt: skip
+            anchors.append((point.x, point.y))
     if texts:
         xy = np.array(anchors)
         adjust_text(texts, x=xy[:, 0], y=xy[:, 1], ax=ax, expand=(1.15, 1.3), ensure_inside_axes=True,
