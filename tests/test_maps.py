@@ -156,3 +156,23 @@ def test_cli_figure_legend_follows_the_options_used(tmp_path):
     assert "DMZ 10-25 km, opposition side of the 2020 contact line" in words
     assert "DMZ 10–25 km on the opposition side of the 2020 contact line" in words  # the heading
     assert "Sochi DMZ 15-20" not in words and "Sochi DMZ 15–20" not in words
+
+
+def test_date_control_over_a_users_timeline(tmp_path):
+    from zonemap import data
+
+    lines = data.load_layer("contact_lines")[["name", "as_of", "accuracy_km", "geometry"]].rename(
+        columns={"as_of": "day"}
+    )
+    path = tmp_path / "my_timeline.geojson"
+    lines.to_file(path)
+    out = tmp_path / "map.html"
+    args = ["map", "-o", str(out), "--layers", "idlib", "--timeline", str(path), "--timeline-date-column", "day"]
+    assert cli.main(args) == 0
+    block = re.search(r'<script type="application/json" id="zonemap-timeline">(.*?)</script>', out.read_text(), re.S)
+    assert [s["as_of"] for s in json.loads(block.group(1))["states"]] == ["2018-09-17", "2020-03-05"]
+    figure_out = tmp_path / "tl.svg"
+    args = ["figure", "--timeline", str(path), "--timeline-date-column", "day", "-o", str(figure_out), "--dpi", "40"]
+    assert cli.main(args) == 0
+    text = figure_out.read_text(encoding="utf-8")
+    assert "17 Sep 2018: " in text and "5 Mar 2020: " in text and "31 Aug 2019" not in text

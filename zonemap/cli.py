@@ -121,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     mapper.add_argument("--base", choices=("osm", "positron", "imagery", "none"),
                         help="base layer shown first (default osm; none with --self-contained)")  # fmt: skip
     mapper.add_argument("--no-date-control", action="store_true", help="leave out the date slider over the dated lines")
+    _add_timeline_option(mapper)
     drawing = commands.add_parser("figure", help="write the static report figure (PNG, SVG or PDF; matplotlib)")
     _add_model_options(drawing)
     drawing.add_argument("-o", "--output", required=True, metavar="PATH.png|svg|pdf")
@@ -133,8 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     drawing.add_argument("--incidents", metavar="FILE", help="draw incidents (by dmz_status or event type)")
     _add_reading_options(drawing)
     drawing.add_argument(
-        "--timeline", action="store_true", help="small multiples: one panel per dated contact line, areas in titles"
-    )
+        "--timeline", nargs="?", const=True, metavar="FILE",
+        help="small multiples: one panel per dated contact line (shipped, or those of FILE), areas in titles",
+    )  # fmt: skip
+    drawing.add_argument("--timeline-date-column", default="as_of", metavar="NAME", help="date column of --timeline")
     events = commands.add_parser("incidents", help="classify incidents against the zones and summarise them")
     events.add_argument("file", metavar="FILE", help="CSV (e.g. an ACLED export), GeoJSON, GeoParquet or a folder")
     _add_model_options(events)
@@ -261,11 +264,13 @@ def _inputs(args, *files) -> list[str]:
 def run_map(args) -> None:
     from . import maps
 
-    plan_outputs({"-o": args.output}, inputs=_inputs(args, args.incidents, *args.add))
+    plan_outputs({"-o": args.output}, inputs=_inputs(args, args.incidents, args.timeline, *args.add))
     events = _read_events(args, args.incidents) if args.incidents else None
     if events is not None:
         print(events.report())
     m = maps.zone_map(
+        timeline_source=args.timeline,
+        timeline_date_column=args.timeline_date_column,
         **_model(args),
         **_drawing(args),
         symmetric=args.symmetric,
@@ -284,9 +289,10 @@ def run_figure(args) -> None:
 
     if not 20 <= args.dpi <= 1200:
         raise ArgumentError(f"--dpi must be between 20 and 1200, got {args.dpi}")
-    plan_outputs({"-o": args.output}, inputs=_inputs(args, args.incidents, *args.add))
+    source = None if args.timeline in (None, True) else args.timeline
+    plan_outputs({"-o": args.output}, inputs=_inputs(args, args.incidents, source, *args.add))
     if args.timeline:
-        fig = figure.timeline_figure()
+        fig = figure.timeline_figure(source, date_column=args.timeline_date_column)
     else:
         events = _read_events(args, args.incidents) if args.incidents else None
         if events is not None:

@@ -389,10 +389,10 @@ def _legend_entry(layer: Layer) -> dict:
             "dashed": bool(style.get("dashArray"))}  # fmt: skip
 
 
-def _timeline_payload(source=None) -> dict:
+def _timeline_payload(source=None, date_column: str = "as_of") -> dict:
     """The dated lines as the date control's data: line, accuracy band and opposition-held area per date."""
     states = []
-    for state in timeline.load_timeline(source).states():
+    for state in timeline.load_timeline(source, date_column=date_column).states():
         line = state.line.geometry
         states.append(
             {
@@ -430,6 +430,8 @@ def zone_map(
     lang: str = "en",
     base: str | None = None,
     date_control: bool = True,
+    timeline_source=None,
+    timeline_date_column: str = "as_of",
 ) -> folium.Map:
     """The interactive map of the zones as a ``folium.Map`` (widths in km), shaped by the options.
 
@@ -458,6 +460,9 @@ def zone_map(
         Add the date slider (play/pause) over the dated contact lines of :mod:`zonemap.timeline`:
         it shows the line in force, its accuracy band, the opposition-held area and the incidents
         up to the end of that line's period; the legend says which date is shown.
+    timeline_source, timeline_date_column
+        Your own dated lines for the date control (a file or GeoDataFrame of line features with
+        a date column, see :func:`zonemap.timeline.load_timeline`); default the shipped timeline.
 
     Examples
     --------
@@ -501,7 +506,7 @@ def zone_map(
                 show=key == base,
             ).add_to(m)
     if date_control:
-        figure.payloads["zonemap-timeline"] = _timeline_payload()
+        figure.payloads["zonemap-timeline"] = _timeline_payload(timeline_source, timeline_date_column)
         held = folium.FeatureGroup(name="Opposition-held area on the chosen date").add_to(m)
     groups = {key: folium.FeatureGroup(name=f"layer {index}").add_to(m) for index, key in enumerate(drawn)}
     for key, group in groups.items():
