@@ -34,8 +34,8 @@ def test_area_table_rows_are_consistent(table):
         table.loc["Sochi DMZ, 20 km (2018 line)", "area_km2"],
     )
     assert 0 < dmz15 < dmz20 < table.loc["Idlib de-escalation area", "area_km2"]
-    taken = table.loc["Sochi DMZ 20 km (2018) on the government side of the 2020 line", "area_km2"]
-    kept = table.loc["Sochi DMZ 20 km (2018) still on the opposition side of the 2020 line", "area_km2"]
+    taken = table.loc["Sochi DMZ 20 km (2018): taken by the government between 2018-09-17 and 2020-03-05", "area_km2"]
+    kept = table.loc["Sochi DMZ 20 km (2018): still held by the opposition on 2020-03-05", "area_km2"]
     assert taken + kept == pytest.approx(dmz20, rel=1e-5)
     assert taken > 0 and kept > 0
     assert table["area_km2"].gt(0).all()

@@ -22,7 +22,8 @@ def area_table(
     boundaries; no available polygon gives it — see the README), the four Astana
     areas, the Sochi DMZ along ``contact_line`` at ``width_km`` min and max, the M4 corridor
     (``corridor_km`` each side), and the max-width DMZ split by ``later_line`` into the part on the
-    government side (taken in the 2019-20 offensives) and the part still on the opposition side.
+    government side (taken by the government between the two lines' dates) and the part still
+    held by the opposition at the later line's date.
 
     ``area_km2_low`` and ``area_km2_high`` (km²) are the least and greatest area when each line a row
     depends on is moved by its stated ``accuracy_km`` toward either side: outlines of the
@@ -75,9 +76,13 @@ def area_table(
     if str(later_line) != str(contact_line):  # against its own line the split says nothing
         lines = {"contact": contact_line, "later": later_line}
         taken, kept = uncertainty.area_ranges_km2(split_by_later_line, lines)
-        sides = (("on the government side of", taken), ("still on the opposition side of", kept))
-        for where, (area, low, high) in sides:
-            rows.append((f"{label} {where} the {later_line} line", area, np.nan))
+        since, until = zones.as_line(contact_line).as_of, zones.as_line(later_line).as_of
+        sides = (  # the band lies on the opposition side of its own line: what is government-held later was taken
+            (f"taken by the government between {since} and {until}", taken),
+            (f"still held by the opposition on {until}", kept),
+        )
+        for what, (area, low, high) in sides:
+            rows.append((f"{label}: {what}", area, np.nan))
             spans.append((low, high))
     table = pd.DataFrame(rows, columns=["zone", "area_km2", "official_km2"])
     table.insert(2, "area_km2_low", [low for low, _ in spans])
