@@ -491,3 +491,22 @@ def test_rows_outside_syria_are_named_and_written_on_request(tmp_path, capsys):
     assert "7 accepted rows lie outside Syria (row 2, 3, 4, 5, 6, …;" in capsys.readouterr().out
     table = pd.read_csv(away)
     assert table["row"].tolist() == list(range(2, 9)) and table["event_id_cnty"].str.startswith("y").all()
+
+
+def test_classified_incidents_to_geopackage_with_real_dates(tmp_path):
+    import sqlite3
+
+    out = tmp_path / "events.gpkg"
+    assert cli.main(["incidents", str(BAD / "partial_dates.csv"), "-o", str(out)]) == 0
+    with sqlite3.connect(out) as db:
+        fields = dict(row[1:3] for row in db.execute("PRAGMA table_info(incidents)"))
+        days = [row[0] for row in db.execute("SELECT event_day FROM incidents ORDER BY fid")]
+        text = [row[0] for row in db.execute("SELECT event_date_text FROM incidents ORDER BY fid")]
+    assert fields["event_day"] == "DATE"
+    assert days == [None, None, None, "2020-02-27"] and text == ["2020", "2020-02", "2020-02", "2020-02-27"]
+
+
+def test_a_closed_pipe_ends_quietly():
+    result = subprocess.run(["bash", "-c", f"{sys.executable} -m zonemap areas | head -1"], capture_output=True,
+                            cwd=ROOT)  # fmt: skip
+    assert result.returncode == 0 and result.stderr == b"" and result.stdout.startswith(b"zone")
