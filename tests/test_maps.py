@@ -176,3 +176,18 @@ def test_date_control_over_a_users_timeline(tmp_path):
     assert cli.main(args) == 0
     text = figure_out.read_text(encoding="utf-8")
     assert "17 Sep 2018: " in text and "5 Mar 2020: " in text and "31 Aug 2019" not in text
+
+
+def test_accuracy_halo_edge_lies_at_the_stated_accuracy_geodesically():
+    import numpy as np
+    import shapely
+    from conftest import geodesic_distance_to_line_m
+
+    from zonemap.layers import accuracy_halo
+
+    line = data.contact_line("2018").geometry.iloc[0]
+    halo = accuracy_halo(line, 5.0)
+    ring = shapely.get_coordinates(shapely.boundary(halo))[::25]
+    distance_m = geodesic_distance_to_line_m(shapely.points(ring), line, step_km=0.05)
+    assert np.abs(distance_m - 5000).max() < 50  # within 1% of 5 km everywhere along the band's edge
+    assert accuracy_halo(line, 0).is_empty
