@@ -187,7 +187,7 @@ def test_accuracy_halo_edge_lies_at_the_stated_accuracy_geodesically():
 
     line = data.contact_line("2018").geometry.iloc[0]
     halo = accuracy_halo(line, 5.0)
-    ring = shapely.get_coordinates(shapely.boundary(halo))[::25]
+    ring = shapely.get_coordinates(shapely.boundary(halo))[::3]
     distance_m = geodesic_distance_to_line_m(shapely.points(ring), line, step_km=0.05)
-    assert np.abs(distance_m - 5000).max() < 50  # within 1% of 5 km everywhere along the band's edge
+    assert len(ring) > 30 and np.abs(distance_m - 5000).max() < 50  # within 1% of 5 km all along the edge
     assert accuracy_halo(line, 0).is_empty
