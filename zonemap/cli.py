@@ -343,7 +343,8 @@ def _incidents_in_memory(args, model, plan, fmt: str) -> list[str]:
     with writing(args.output):
         tally = ingest.classify_file(
             args.file, plan.path("-o"), model, fmt=fmt, by_event_type=args.by_event_type,
-            monthly=bool(args.summary), periods=bool(args.period_summary), as_of=_as_of(args), **reading,
+            monthly=bool(args.summary), periods=bool(args.period_summary), outside=bool(args.outside),
+            as_of=_as_of(args), **reading,
         )  # fmt: skip
     return _report_tally(args, plan, tally, f"wrote {tally.accepted:,} classified incidents to {args.output}")
 

@@ -209,7 +209,7 @@ def read_chunks(source, *, lon=None, lat=None, date=None, encoding=None, careful
 
 #: Bytes of CSV validated, classified and written at a time (about 90,000 ACLED rows): memory
 #: stays flat as files grow.
-CHUNK_BYTES = 16 << 20
+CHUNK_BYTES = 8 << 20
 #: Bytes of CSV Arrow parses at a time (a chunk is a few of them: smaller blocks parse faster).
 BLOCK_BYTES = 8 << 20
 

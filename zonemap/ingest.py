@@ -52,6 +52,8 @@ class Tally:
     count_parts: list = field(default_factory=list)
     monthly_parts: list = field(default_factory=list)
     period_parts: list = field(default_factory=list)
+    #: Whether to keep the accepted rows outside Syria (:meth:`outside`); their row numbers are always kept.
+    outside_wanted: bool = True
     outside_parts: list = field(default_factory=list)  # accepted rows outside Syria, as written
     opposition: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)  # warnings of whole readings (e.g. other files)
@@ -66,7 +68,7 @@ class Tally:
         self.notes += [w for w in events.warnings if w not in derived]  # e.g. a folder's, named by file
         if len(events.rejected):
             self.rejected_parts.append(events.rejected)
-        if len(events.outside_rows) and "row" in classified:
+        if self.outside_wanted and len(events.outside_rows) and "row" in classified:
             away = classified[np.isin(classified["row"].to_numpy(), events.outside_rows)]
             self.outside_parts.append(pd.DataFrame(away.drop(columns=away.geometry.name)))
         self.count_parts.append(summary.zone_counts(classified))
@@ -103,6 +105,8 @@ class Tally:
 
     def outside(self) -> pd.DataFrame:
         """Every accepted row that lies outside Syria (the warning names only the first few)."""
+        if not self.outside_wanted:
+            raise ValueError("this tally was made without the rows outside Syria (outside_wanted=False)")
         if not self.outside_parts:
             return pd.DataFrame(columns=["row"])
         return pd.concat(self.outside_parts, ignore_index=True)
@@ -129,7 +133,17 @@ class Tally:
 
 
 def classify_file(
-    source, out, model, *, fmt: str, by_event_type=False, monthly=True, periods=False, as_of="event", **reading
+    source,
+    out,
+    model,
+    *,
+    fmt: str,
+    by_event_type=False,
+    monthly=True,
+    periods=False,
+    outside=True,
+    as_of="event",
+    **reading,
 ) -> Tally:
     """Read ``source`` in chunks, classify each against ``model`` and write it to ``out`` (format ``fmt``).
 
@@ -137,7 +151,9 @@ def classify_file(
     ``reading`` takes :func:`~zonemap.incidents.read_chunks`' options (``lon``, ``lat``, ``date``,
     ``encoding``). An irregular CSV (rows with too many fields…) is read again whole, carefully.
     ``monthly=False`` skips the monthly summary (:meth:`Tally.monthly`); ``periods=True`` keeps the
-    summary by contact-line period; ``as_of`` is :func:`~zonemap.classify`'s (each event as of its date).
+    summary by contact-line period; ``outside=False`` keeps no accepted rows outside Syria (only
+    their row numbers, for the warning: at a few percent of a large file, the rows add up);
+    ``as_of`` is :func:`~zonemap.classify`'s (each event as of its date).
 
     The next chunk is read and validated in a second thread while this one is classified and
     written (Arrow, numpy and shapely release the GIL), with at most :data:`READ_AHEAD` chunks
@@ -154,7 +170,9 @@ def classify_file(
     """
 
     def tally():
-        return Tally(by_event_type=by_event_type, monthly_wanted=monthly, periods_wanted=periods)
+        return Tally(
+            by_event_type=by_event_type, monthly_wanted=monthly, periods_wanted=periods, outside_wanted=outside
+        )
 
     try:
         return _classify_chunks(incidents.read_chunks(source, **reading), out, model, fmt, tally(), as_of)
