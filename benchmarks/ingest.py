@@ -3,7 +3,8 @@ floor of the same work with no zonemap in it (``pandas.read_csv`` with its defau
 ``to_parquet``), on ACLED-like CSVs (zonemap.synthetic_incidents written with ACLED's columns).
 
 Each command runs in its own process (so its peak memory, the maximum resident set size, is its
-own); each time is the best of ``--runs`` (default 3) wall-clock times.
+own); each time is the best of ``--runs`` (default 3) wall-clock times, with that run's CPU time
+(user + system, all threads: less sensitive than wall time to other work on a shared machine).
 
 Run: ``.venv/bin/python benchmarks/ingest.py [--rows 1000000 5000000] [--runs 3] [--big]``
 (``--big`` adds 20M rows).
@@ -40,8 +41,8 @@ def write_acled_like(path: Path, rows: int) -> None:
             table.to_csv(handle, index=False, header=start == 0)
 
 
-def best_of(command: list[str], runs: int) -> tuple[float, float]:
-    """(best wall seconds, largest peak resident MB) of ``runs`` runs of ``command``."""
+def best_of(command: list[str], runs: int) -> tuple[float, float, float]:
+    """(best wall seconds, largest peak resident MB, CPU seconds of the best run) of ``runs`` runs."""
     results = []
     for _ in range(runs):  # each run in a fresh grandchild so ru_maxrss is that run's own
         wrapper = [sys.executable, __file__, "--child", *command]
@@ -49,8 +50,10 @@ def best_of(command: list[str], runs: int) -> tuple[float, float]:
         done = subprocess.run(wrapper, capture_output=True, text=True, cwd=ROOT)
         if done.returncode:
             sys.exit(f"{' '.join(command)} failed:\n{done.stderr}")
-        results.append((time.perf_counter() - start, float(done.stdout.strip().splitlines()[-1])))
-    return min(r[0] for r in results), max(r[1] for r in results)
+        peak, cpu = map(float, done.stdout.strip().splitlines()[-1].split())
+        results.append((time.perf_counter() - start, peak, cpu))
+    best = min(results)
+    return best[0], max(r[1] for r in results), best[2]
 
 
 def main() -> None:
@@ -61,7 +64,10 @@ def main() -> None:
     args = parser.parse_args()
     sizes = args.rows + ([20_000_000] if args.big else [])
     zonemap_cli = [sys.executable, "-m", "zonemap", "incidents"]
-    print(f"{'rows':>11} {'zonemap s':>10} {'floor s':>8} {'ratio':>6} {'zonemap MB':>11} {'floor MB':>9}")
+    print(
+        f"{'rows':>11} {'zonemap s':>10} {'floor s':>8} {'ratio':>6} {'zonemap MB':>11} {'floor MB':>9}"
+        f" {'zonemap CPU s':>14} {'floor CPU s':>12}"
+    )
     with tempfile.TemporaryDirectory() as folder:
         for rows in sizes:
             source = Path(folder) / f"acled-{rows}.csv"
@@ -70,7 +76,7 @@ def main() -> None:
             floor = best_of([sys.executable, "-c", FLOOR, str(source), str(Path(folder) / "floor.parquet")], args.runs)
             print(
                 f"{rows:>11,} {ours[0]:>10.1f} {floor[0]:>8.1f} {ours[0] / floor[0]:>5.1f}x"
-                f" {ours[1]:>11,.0f} {floor[1]:>9,.0f}"
+                f" {ours[1]:>11,.0f} {floor[1]:>9,.0f} {ours[2]:>14.1f} {floor[2]:>12.1f}"
             )
             source.unlink()
 
@@ -78,6 +84,7 @@ def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
         subprocess.run(sys.argv[2:], check=True, capture_output=True, cwd=ROOT, env={**os.environ})
-        print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        print(usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)  # peak MB, CPU seconds (all threads)
     else:
         main()
