@@ -14,7 +14,7 @@ import shapely
 
 import zonemap
 from zonemap import incidents, ingest
-from zonemap.classification import classify
+from zonemap import classify  # the engine front (memory or dask)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from .errors import ArgumentError, InputError, ZonemapError
 
 #: Where each public name lives (module of the package).
 _EXPORTS = {
-    "classify": "classification",
+    "classify": "engines",
     "classify_points": "classification",
     "zone_model": "classification",
     "contact_line": "data",

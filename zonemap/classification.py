@@ -340,7 +340,6 @@ def classify(
     model: ZoneModel | None = None,
     *,
     as_of="event",
-    engine: str = "memory",
     nearest_place: bool = True,
     **model_options,
 ):
@@ -359,8 +358,8 @@ def classify(
     there. Also: ``p_opposition``, ``p_in_dmz`` and ``dmz_status`` (:mod:`zonemap.uncertainty`),
     ``admin1_pcode`` and ``admin1`` (OCHA governorate).
 
-    ``incidents`` is a GeoDataFrame (e.g. ``read_incidents(...).accepted``) or, with
-    ``engine="dask"``, a dask-geopandas GeoDataFrame classified partition by partition.
+    ``incidents`` is a GeoDataFrame (e.g. ``read_incidents(...).accepted``); ``zonemap.classify``
+    (:func:`zonemap.engines.classify`) also takes ``engine="dask"`` for folders larger than memory.
     ``model_options`` (``width_km``, ``contact_line``, ``corridor_km``, ``timeline``) build the
     zone model; ``nearest_place=False`` leaves out the nearest-place columns.
 
@@ -378,12 +377,6 @@ def classify(
     """
     if model is None:
         model = zone_model(**model_options) if model_options else _default_model()
-    if engine == "dask":
-        from .scale import classify_dask
-
-        return classify_dask(incidents, model, nearest_place=nearest_place)
-    if engine != "memory":
-        raise ArgumentError(f"engine must be 'memory' or 'dask', not {engine!r}")
     if not isinstance(incidents, gpd.GeoDataFrame):
         raise ArgumentError("classify() needs a GeoDataFrame of points (see read_incidents)")
     if incidents.crs is None:
