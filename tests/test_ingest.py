@@ -13,8 +13,7 @@ import pytest
 import shapely
 
 import zonemap
-from zonemap import incidents, ingest
-from zonemap import classify  # the engine front (memory or dask)
+from zonemap import classify, incidents, ingest
 
 
 @pytest.fixture(scope="module")
