@@ -156,3 +156,32 @@ def test_the_package_answers_as_of_a_date():
     assert zonemap.zones_as_of("2019-12-01").as_of == "2019-08-31"  # the latest line on or before the date
     with pytest.raises(ArgumentError, match="no contact line in force on 2018-09-16"):
         zonemap.timeline.line_as_of("2018-09-16")
+
+
+def test_areas_leave_out_rows_meaningless_for_the_options(capsys):
+    assert cli.main(["areas", "--contact-line", "2020", "--json"]) == 0
+    zones = [r["zone"] for r in json.loads(capsys.readouterr().out)]
+    assert not [z for z in zones if "taken by the government" in z or "still held" in z]  # a line against itself
+    assert len(zonemap.sochi_dmz(width_km=20)) == 1  # one width, one band
+    assert sorted(z for z in zonemap.zone_model(width_km=20).zones if z.startswith("dmz")) == ["dmz_20km_2018_line"]
+
+
+def test_maar_hattat_is_in_one_place_and_khan_tuman_fell_at_the_turn_of_january():
+    """Two positions 24 km apart were given for Maar Hattat; SANA puts it on the M5 between Khan
+    Shaykhun and Maarat al-Numan, where the sample incident lies (within its stated accuracy)."""
+    import tomllib
+
+    from zonemap.projection import GEOD
+
+    features = tomllib.loads((ROOT / "geodata" / "sources" / "features.toml").read_text(encoding="utf-8"))
+    vertices = [v for road in features["roads"] for v in road["vertices"]]
+    labelled = [v for v in vertices if "Maar Hattat" in v.get("at", "")]
+    assert len(labelled) == 1
+    sample = zonemap.sample_incidents().accepted
+    incident = sample[sample["location"].str.startswith("Maar Hitat")].iloc[0]
+    _, _, metres = GEOD.inv(labelled[0]["lon"], labelled[0]["lat"], incident["longitude"], incident["latitude"])
+    assert metres / 1000 <= float(incident["accuracy_km"]) + 2
+    khan_shaykhun, maarat = zonemap.place("Khan Shaykhun"), zonemap.place("Maarat al-Numan")
+    assert khan_shaykhun.y < labelled[0]["lat"] < maarat.y
+    places = pd.read_csv(ROOT / "geodata" / "sources" / "places.csv")
+    assert "early Feb 2020" in places.loc[places["name"] == "Khan Tuman", "notes"].item()
