@@ -5,9 +5,11 @@ examples quickly; ``deep`` (``HYPOTHESIS_PROFILE=deep``, ``make test-deep``) dra
 examples each run.
 """
 
+import atexit
 import contextlib
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +26,12 @@ settings.register_profile(
     "deep", max_examples=300, derandomize=False, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# zonemap caches zone models on disk (~/.cache/zonemap): the tests use a folder of their own,
+# removed at the end, so a test run leaves nothing in the user's cache.
+_CACHE = tempfile.mkdtemp(prefix="zonemap-test-cache-")
+os.environ["ZONEMAP_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
