@@ -38,7 +38,7 @@ browser-deps:
 ## Lint, then every test, doctest and browser test (and the GeoPackage opened in QGIS itself).
 test: $(STAMP) browser-deps qgis-deps
 	$(BIN)/ruff check $(SRC)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 ## The property tests with many new random examples each run (hypothesis profile "deep", tests/conftest.py).
 .PHONY: test-deep
