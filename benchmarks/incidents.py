@@ -1,6 +1,6 @@
 """Benchmark: classifying 100k and 1M synthetic incidents, zonemap against the straightforward way.
 
-zonemap: ``zonemap.classify(..., nearest_place=False)`` (every zone membership, side and signed
+zonemap: ``zonemap.classify(..., as_of=None, nearest_place=False)`` (the fixed lines, as the baseline: every zone membership, side and signed
 geodesic distance to both contact lines; "+places s" adds the nearest place, as ``classify`` does
 by default). Baseline: ``geopandas.sjoin`` per zone plus ``GeoSeries.distance`` to each line in
 UTM 37N (EPSG:32637). Each side runs in its own process so peak memory is its own; each time is
@@ -24,24 +24,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+from timing import best_of
 
 UTM = "EPSG:32637"
-RUN_SECONDS = 3.0  # each timing: the best of at least 3 runs (more if they fit in this), after a warm-up
-
-
-def _best_of(work, seconds: float = RUN_SECONDS):
-    """(smallest wall time in s, result) over repeated calls: at least 3, and enough to fill ``seconds``.
-
-    The machine's noise only ever adds time, so the smallest is the truest figure; both sides get
-    the same treatment.
-    """
-    best, result, spent, runs = np.inf, None, 0.0, 0
-    while runs < 3 or (spent < seconds and runs < 50):
-        start = time.perf_counter()
-        result = work()
-        took = time.perf_counter() - start
-        best, spent, runs = min(best, took), spent + took, runs + 1
-    return best, result
 
 
 def run_zonemap(n: int, out: Path) -> dict:
@@ -53,8 +38,8 @@ def run_zonemap(n: int, out: Path) -> dict:
     model_seconds = time.perf_counter() - start
     zonemap.classify(events.iloc[:1000], model)  # warm-up: imports, first-call set-up
     # the compared work: memberships and (signed) distances to both lines, sides included
-    seconds, result = _best_of(lambda: zonemap.classify(events, model, nearest_place=False))
-    full_seconds, _ = _best_of(lambda: zonemap.classify(events, model))  # + nearest place
+    seconds, result = best_of(lambda: zonemap.classify(events, model, as_of=None, nearest_place=False))
+    full_seconds, _ = best_of(lambda: zonemap.classify(events, model, as_of=None))  # + nearest place
     _save(out, result, model.zones)
     return {"seconds": seconds, "full_seconds": full_seconds, "model_seconds": model_seconds}
 
@@ -80,7 +65,7 @@ def run_baseline(n: int, out: Path) -> dict:
         return result
 
     straightforward()  # warm-up, as for zonemap
-    seconds, result = _best_of(straightforward)
+    seconds, result = best_of(straightforward)
     _save(out, result, model.zones)
     return {"seconds": seconds}
 

@@ -1,7 +1,7 @@
 """Benchmark: judging incidents as of their own date against every dated line, beside the fixed-line
 classification, on the same synthetic incidents in the same run.
 
-Prints, for N incidents spread over 2018-2020: the best of 3 wall times of
+Prints, for N incidents spread over 2018-2020: the best of at least 3 wall times of
 ``classify(events, model, as_of=None)`` (memberships, sides and distances of the two fixed lines)
 and of ``classify(events, model)`` (the same plus the line in force on each event's date, zone
 validity and the probabilities), their ratio, the time to build the dated lines of the timeline
@@ -16,14 +16,7 @@ import resource
 import sys
 import time
 
-
-def best_of(work, runs: int = 3) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
+from timing import best_of
 
 
 def main(n: int) -> None:
@@ -37,15 +30,15 @@ def main(n: int) -> None:
     dated_build = time.perf_counter() - start  # built again here, outside the model, to time it alone
     events = zonemap.synthetic_incidents(n, seed=11, start="2018-01-01", end="2020-12-31")
     zonemap.classify(events.iloc[:1000], model)  # warm-up
-    fixed = best_of(lambda: zonemap.classify(events, model, as_of=None))
-    dated = best_of(lambda: zonemap.classify(events, model))
+    fixed, _ = best_of(lambda: zonemap.classify(events, model, as_of=None))
+    dated, _ = best_of(lambda: zonemap.classify(events, model))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines = len(timeline.load_timeline())
     print(
         f"{'incidents':>10} {'fixed s':>8} {'as of date s':>13} {'ratio':>6} {'dated lines build s':>20} {'peak MB':>8}"
     )
     print(f"{n:>10,} {fixed:>8.2f} {dated:>13.2f} {dated / fixed:>5.2f}x {dated_build:>20.2f} {peak:>8,.0f}")
-    print(f"({lines} dated lines; best of 3 each)")
+    print(f"({lines} dated lines; best of at least 3 each)")
 
 
 if __name__ == "__main__":

@@ -21,36 +21,24 @@ from __future__ import annotations
 
 import math
 import sys
-import time
 
 import numpy as np
+from timing import best_of
 
 import zonemap
 from zonemap import uncertainty
 
-RUN_SECONDS = 3.0
 TARGET = 0.20
-
-
-def _best_of(work, seconds: float = RUN_SECONDS):
-    """(smallest wall time in s, result) over at least 3 calls, more if they fit in ``seconds``."""
-    best, result, spent, runs = np.inf, None, 0.0, 0
-    while runs < 3 or (spent < seconds and runs < 50):
-        start = time.perf_counter()
-        result = work()
-        took = time.perf_counter() - start
-        best, spent, runs = min(best, took), spent + took, runs + 1
-    return best, result
 
 
 def main(n: int = 1_000_000) -> int:
     events = zonemap.synthetic_incidents(n, seed=14)
     model = zonemap.zone_model()
     zonemap.classify(events.iloc[:1000], model, nearest_place=False)  # warm-up: threads, caches
-    classify_s, classified = _best_of(lambda: zonemap.classify(events, model, nearest_place=False))
+    classify_s, classified = best_of(lambda: zonemap.classify(events, model, nearest_place=False))
     included = "p_in_dmz" in classified.columns
-    columns_s, _ = _best_of(lambda: uncertainty.classified_columns(classified, events, model.options))
-    add_s, with_p = _best_of(lambda: uncertainty.add_probabilities(classified))
+    columns_s, _ = best_of(lambda: uncertainty.classified_columns(classified, events, model.options))
+    add_s, with_p = best_of(lambda: uncertainty.add_probabilities(classified))
     base_s = classify_s - columns_s if included else classify_s
     z = np.linspace(-10, 10, 200_001)
     phi_error = np.abs(uncertainty.normal_cdf(z) - np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in z])).max()
