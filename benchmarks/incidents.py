@@ -1,7 +1,8 @@
 """Benchmark: classifying 100k and 1M synthetic incidents, zonemap against the straightforward way.
 
 zonemap: ``zonemap.classify(..., as_of=None, nearest_place=False)`` (the fixed lines, as the
-baseline: every zone membership, side and signed geodesic distance to both contact lines; "+places s" adds the nearest place, as ``classify`` does
+baseline: every zone membership, side and signed geodesic distance to both contact lines;
+"+places s" adds the nearest place, as ``classify`` does
 by default). Baseline: ``geopandas.sjoin`` per zone plus ``GeoSeries.distance`` to each line in
 UTM 37N (EPSG:32637). Each side runs in its own process so peak memory is its own; each time is
 the best of at least 3 runs (as many as fit in 3 s) after a warm-up. zonemap's model (zones, DMZ
