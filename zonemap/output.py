@@ -136,6 +136,8 @@ class Outputs:
             stem = item.target.name[:_TEMP_STEM_CHARS]
             suffix = "" if item.folder else "".join(item.target.suffixes[-1:])[:16]
             item.temporary = item.target.parent / f".{stem}.{secrets.token_hex(4)}.tmp{suffix}"
+            while _exists(item.temporary):  # never hand out a name something already has
+                item.temporary = item.target.parent / f".{stem}.{secrets.token_hex(4)}.tmp{suffix}"
             if item.folder:
                 item.temporary.mkdir()
                 (item.temporary / FOLDER_MARKER).write_text("written by zonemap; safe for zonemap to replace\n")
