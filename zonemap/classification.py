@@ -388,26 +388,58 @@ def classify(
     usable = problem == None  # noqa: E711 (elementwise)
     lon = np.where(usable, shapely.get_x(np.where(usable, geoms, None)), np.nan)
     lat = np.where(usable, shapely.get_y(np.where(usable, geoms, None)), np.nan)
-    dates, basis = _judging_dates(incidents, as_of, model)
-    line_index = None if dates is None else model.dated.index(dates)
-    columns = _classify_in_chunks(
-        model, len(geoms), lambda rows: (lon[rows], lat[rows]), nearest_place, line_index=line_index
-    )
-    columns.index = incidents.index
-    if dates is not None:
-        columns = _as_of_columns(columns, model.dated, dates, line_index, basis)
-    columns = columns.assign(**_probabilities(columns, incidents, model, dates))
+    columns = classification_columns(incidents, lon, lat, model, as_of=as_of, nearest_place=nearest_place)
     if not usable.all():
         columns = _blank_unclassified(columns, usable)
         columns["unclassified_reason"] = problem
         kinds = pd.Series(problem[~usable]).value_counts()
         counts = "; ".join(f"{n:,} {kind}" for kind, n in kinds.items())
         warnings.warn(f"{(~usable).sum():,} rows not classified ({counts}): see unclassified_reason", ZonemapWarning, 2)
-    clashes = [c for c in columns.columns if c in incidents.columns]
-    if clashes:  # e.g. classifying zonemap's own output again: the earlier answers are kept, renamed
-        taken = set(incidents.columns) | set(columns.columns)
-        incidents = incidents.rename(columns={c: _earlier_name(c, taken) for c in clashes})
-    return incidents.assign(**{c: columns[c] for c in columns.columns})
+    return with_columns(incidents, columns)
+
+
+def classification_columns(
+    table: pd.DataFrame, lon, lat, model: ZoneModel, *, as_of="event", nearest_place: bool = True
+) -> pd.DataFrame:
+    """The columns :func:`classify` adds, for a table of incidents whose points are ``lon``/``lat``
+    (degrees, finite): what a large file's chunks are classified with, before any geometry is made.
+
+    ``table`` gives the dates (``event_date``, ``date_precision``) and the events' accuracy
+    (``accuracy_km``, ``geo_precision``); the result has ``table``'s index.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"event_date": pd.to_datetime(["2020-03-01"])})
+    >>> columns = classification_columns(table, [36.8059], [35.8645], _default_model())
+    >>> columns.loc[0, "side"], columns.loc[0, "line_date"].date().isoformat()
+    ('government', '2020-02-17')
+    """
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    dates, basis = _judging_dates(table, as_of, model)
+    line_index = None if dates is None else model.dated.index(dates)
+    columns = _classify_in_chunks(
+        model, len(lon), lambda rows: (lon[rows], lat[rows]), nearest_place, line_index=line_index
+    )
+    columns.index = table.index
+    if dates is not None:
+        columns = _as_of_columns(columns, model.dated, dates, line_index, basis)
+    return columns.assign(**_probabilities(columns, table, model, dates))
+
+
+def with_columns(table: pd.DataFrame, columns: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with ``columns`` added after its own; a column it already has (e.g. classifying
+    zonemap's own output again) is kept, renamed ``<name>_in_file``.
+
+    Examples
+    --------
+    >>> with_columns(pd.DataFrame({"side": ["x"]}), pd.DataFrame({"side": ["y"]})).columns.tolist()
+    ['side_in_file', 'side']
+    """
+    clashes = [c for c in columns.columns if c in table.columns]
+    if clashes:
+        taken = set(table.columns) | set(columns.columns)
+        table = table.rename(columns={c: _earlier_name(c, taken) for c in clashes})
+    return table.assign(**{c: columns[c] for c in columns.columns})
 
 
 #: How each row was judged (column ``as_of_basis``).

@@ -58,8 +58,10 @@ class Tally:
     opposition: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)  # warnings of whole readings (e.g. other files)
 
-    def add(self, events: incidents.Incidents, classified: pd.DataFrame) -> None:
+    def add(self, events: incidents.Incidents, classified: pd.DataFrame | incidents.PointRows) -> None:
         """Count one chunk: its reading (``events``) and its accepted rows, classified."""
+        if isinstance(classified, incidents.PointRows):
+            classified = classified.frame
         self.rows_read += events.rows_read
         self.accepted += len(classified)
         self.dated &= events.dated
@@ -70,7 +72,7 @@ class Tally:
             self.rejected_parts.append(events.rejected)
         if self.outside_wanted and len(events.outside_rows) and "row" in classified:
             away = classified[np.isin(classified["row"].to_numpy(), events.outside_rows)]
-            self.outside_parts.append(pd.DataFrame(away.drop(columns=away.geometry.name)))
+            self.outside_parts.append(incidents.plain_frame(away))
         self.count_parts.append(summary.zone_counts(classified))
         if self.monthly_wanted:
             self.monthly_parts.append(summary.monthly_summary(classified, by_event_type=self.by_event_type))
@@ -175,7 +177,8 @@ def classify_file(
         )
 
     try:
-        return _classify_chunks(incidents.read_chunks(source, **reading), out, model, fmt, tally(), as_of)
+        chunks = incidents.read_chunks(source, points=False, **reading)
+        return _classify_chunks(chunks, out, model, fmt, tally(), as_of)
     except incidents.IrregularCSV:
         chunks = incidents.read_chunks(source, careful=True, **reading)
         return _classify_chunks(chunks, out, model, fmt, tally(), as_of)
@@ -188,13 +191,11 @@ READ_AHEAD = 1
 def _classify_chunks(chunks, out, model, fmt: str, tally: Tally, as_of="event") -> Tally:
     """Three stages at once: the next chunk is read in one thread, this one classified (and counted)
     in this thread, the previous one written in a third."""
-    from .classification import classify
-
     with incidents.IncidentWriter(out, fmt) as writer, ThreadPoolExecutor(1, "zonemap-write") as writing:
         pending = None
         try:
             for events in read_ahead(chunks, READ_AHEAD):
-                classified = classify(events.accepted, model, as_of=as_of)
+                classified = classify_chunk(events.accepted, model, as_of=as_of)
                 if pending is not None:
                     pending.result()  # one chunk written at a time, in order
                 pending = writing.submit(writer.write, classified)
@@ -205,6 +206,17 @@ def _classify_chunks(chunks, out, model, fmt: str, tally: Tally, as_of="event") 
             if pending is not None:
                 wait([pending])  # never close the file under a write in progress
     return tally
+
+
+def classify_chunk(accepted, model, *, as_of="event"):
+    """:func:`zonemap.classify` for a chunk's accepted rows: a GeoDataFrame, or
+    :class:`~zonemap.incidents.PointRows` (classified from their coordinates, no geometry made)."""
+    from .classification import classification_columns, classify, with_columns
+
+    if not isinstance(accepted, incidents.PointRows):
+        return classify(accepted, model, as_of=as_of)
+    columns = classification_columns(accepted.frame, accepted.lon, accepted.lat, model, as_of=as_of)
+    return accepted.with_frame(with_columns(accepted.frame, columns))
 
 
 _DONE = object()

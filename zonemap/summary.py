@@ -26,25 +26,28 @@ def zone_counts(classified: pd.DataFrame) -> pd.DataFrame:
     [{'zone': 'all incidents', 'events': 2, 'fatalities': 4.0},
      {'zone': 'idlib_area', 'events': 1, 'fatalities': 3.0}]
     """
-    fatalities = classified["fatalities"] if "fatalities" in classified else pd.Series(np.nan, index=classified.index)
-    rows = [{"zone": ALL, "events": len(classified), "fatalities": float(fatalities.sum())}]
+    from .uncertainty import STATUS_THRESHOLDS
+
+    n = len(classified)
+    fatalities = pd.to_numeric(classified["fatalities"]).to_numpy(dtype=float) if "fatalities" in classified else None
+    fatalities = np.zeros(n) if fatalities is None else np.nan_to_num(fatalities, nan=0.0)
+    rows = [{"zone": ALL, "events": n, "fatalities": float(fatalities.sum())}]
     dmz = _dmz_column(classified) if "p_in_dmz" in classified else None
     for column in zone_columns(classified):
         inside = _members(classified[column])
-        row = {
-            "zone": column.removeprefix("in_"),
-            "events": int(inside.sum()),
-            "fatalities": float(fatalities[inside].sum()),
-        }
+        row = {"zone": column.removeprefix("in_"), "events": int(inside.sum()), "fatalities": float(fatalities @ inside)}
         if column == dmz:
-            counts = _uncertain_counts(classified, pd.DataFrame({"all": np.zeros(len(classified))}), ["all"])
-            row |= {"certain": int(counts["certain"].sum()), "uncertain": int(counts["uncertain"].sum())}
+            low, high = STATUS_THRESHOLDS
+            p = pd.to_numeric(classified["p_in_dmz"]).to_numpy(dtype=float)
+            row |= {"certain": int((p >= high).sum()), "uncertain": int(((p > low) & (p < high)).sum())}
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def _members(column: pd.Series):
     """A membership column as a bool mask (rows that were not classified are in no zone)."""
+    if column.dtype == bool:
+        return column.to_numpy()
     return column.astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 

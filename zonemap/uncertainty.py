@@ -33,6 +33,7 @@ a bound rather than an interval.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Mapping
@@ -42,7 +43,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import zones
+from . import data, zones
 from .errors import ArgumentError
 from .geodesy import geodesic_area_km2
 from .projection import LocalProjection, densify_geodesic
@@ -151,13 +152,21 @@ def event_accuracy_km(frame: pd.DataFrame, *, default_km: float = DEFAULT_EVENT_
     """
     accuracy = np.full(len(frame), float(default_km))
     if "geo_precision" in frame:
-        codes = pd.to_numeric(frame["geo_precision"], errors="coerce")
-        mapped = codes.map(GEO_PRECISION_KM).to_numpy(dtype=float)
+        mapped = _numbers_of(frame["geo_precision"], lambda codes: codes.map(GEO_PRECISION_KM))
         accuracy = np.where(np.isnan(mapped), accuracy, mapped)
     if "accuracy_km" in frame:
-        stated = pd.to_numeric(frame["accuracy_km"], errors="coerce").to_numpy(dtype=float)
+        stated = _numbers_of(frame["accuracy_km"])
         accuracy = np.where(np.isfinite(stated) & (stated >= 0), stated, accuracy)
     return accuracy
+
+
+def _numbers_of(values: pd.Series, then=None) -> np.ndarray:
+    """``values`` as floats (NaN where not a number), each distinct value read once (a column of
+    codes read as text holds a handful); ``then`` maps the numbers (a Series) before they are spread."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    numbers = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").astype(float)
+    numbers = (numbers if then is None else then(numbers)).to_numpy(dtype=float)
+    return np.where(codes >= 0, numbers[np.maximum(codes, 0)], np.nan) if len(numbers) else np.full(len(codes), np.nan)
 
 
 def event_sigma_km(frame: pd.DataFrame, *, default_km: float = DEFAULT_EVENT_ACCURACY_KM) -> np.ndarray:
@@ -250,10 +259,18 @@ def line_accuracy_of(key) -> float:
     >>> line_accuracy_of("2018")
     5.0
     """
-    accuracy = zones.as_line(key).accuracy_km
+    accuracy = _shipped_line_accuracy(key) if isinstance(key, str) and key in data.CONTACT_LINE_KEYS else None
+    if accuracy is None:
+        accuracy = zones.as_line(key).accuracy_km
     if not np.isfinite(accuracy):
         raise ArgumentError(f"the contact line {key!r} states no accuracy_km: pass line_accuracy_km=")
     return float(accuracy)
+
+
+@functools.cache
+def _shipped_line_accuracy(key: str) -> float:
+    """A shipped line's stated accuracy (km), read once per process (asked for every chunk of a file)."""
+    return zones.as_line(key).accuracy_km
 
 
 def probability_columns(
