@@ -411,8 +411,9 @@ class IncidentWriter:
     def write(self, classified: gpd.GeoDataFrame | PointRows) -> None:
         """Append ``classified``: a GeoDataFrame, or :class:`PointRows` (points made only if the format needs them)."""
         first = self.columns is None
-        if isinstance(classified, PointRows) and (first and self.fmt == "parquet" or self.fmt not in ("parquet", "csv")):
-            classified = classified.geodataframe()  # the first chunk sets the GeoParquet schema and metadata
+        needs_points = self.fmt not in ("parquet", "csv") or (first and self.fmt == "parquet")
+        if isinstance(classified, PointRows) and needs_points:  # the first chunk sets GeoParquet's schema
+            classified = classified.geodataframe()
         if first:
             self.columns = _columns_of(classified)
         elif _columns_of(classified) != self.columns:

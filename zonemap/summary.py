@@ -35,7 +35,8 @@ def zone_counts(classified: pd.DataFrame) -> pd.DataFrame:
     dmz = _dmz_column(classified) if "p_in_dmz" in classified else None
     for column in zone_columns(classified):
         inside = _members(classified[column])
-        row = {"zone": column.removeprefix("in_"), "events": int(inside.sum()), "fatalities": float(fatalities @ inside)}
+        row = {"zone": column.removeprefix("in_"), "events": int(inside.sum())}
+        row["fatalities"] = float(fatalities @ inside)
         if column == dmz:
             low, high = STATUS_THRESHOLDS
             p = pd.to_numeric(classified["p_in_dmz"]).to_numpy(dtype=float)
