@@ -15,7 +15,7 @@ import functools
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -83,6 +83,9 @@ class DatedLines:
     targets: list[_Targets]
     faces: PolygonGrid  # polygon i: the opposition-held face of the Idlib area at line i
     validity: dict[str, tuple[np.datetime64, np.datetime64]]  # zone -> [from, to) (NaT: open)
+    #: Dated line -> fixed line (``ZoneModel.lines``) with the same geometry and opposition face:
+    #: its sides and distances are taken from the fixed line's, not measured twice.
+    twins: dict[int, str] = field(default_factory=dict)
 
     def index(self, dates: np.ndarray) -> np.ndarray:
         """The line in force on each date (-1 before the first line and for NaT)."""
@@ -153,16 +156,24 @@ def zone_model(
     places = data.load_layer("places")
     places = places[places["kind"] != "observation_post"]
     place_xy = shapely.get_coordinates(places.geometry.to_numpy())
+    targets = {str(key): _line_targets(key, centre) for key in lines}
+    dated = _dated_lines(timeline, timeline_date_column, centre, list(zone_shapes))
+    dated.twins = {
+        i: key
+        for i, line in enumerate(dated.targets)
+        for key in targets
+        if line is targets[key] and shapely.equals_exact(dated.faces.polygons[i], opposition[key], 0)
+    }
     return ZoneModel(
         zones=zone_shapes,
         opposition=opposition,
-        lines={str(key): _line_targets(key, centre) for key in lines},
+        lines=targets,
         places=_Targets.of(centre, place_xy),
         place_names=pd.Categorical(places["name"].to_numpy(dtype=object)),
         grid=PolygonGrid.build([*zone_shapes.values(), *opposition.values()], POLYGON_CELL_DEG),
         centre=centre,
         options={"width_km": (low, high), "contact_line": contact_line, "corridor_km": corridor_km},
-        dated=_dated_lines(timeline, timeline_date_column, centre, list(zone_shapes)),
+        dated=dated,
         **_admin1(),
     )
 
@@ -237,7 +248,7 @@ def _classify_arrays(
         out[f"side_{key}"] = np.where(opposition, np.int8(0), outside_idlib)  # codes of SIDES
         out[f"dist_{key}_km"] = np.negative(distance_km, out=distance_km, where=~opposition)
     if line_index is not None:
-        out |= _in_force_line(model.dated, x, y, lon, lat, line_index, outside_idlib)
+        out |= _in_force_line(model.dated, x, y, lon, lat, line_index, outside_idlib, out)
     if model.admin1 is not None:
         governorate = model.admin1.contains(lon, lat)  # (governorates, n)
         out["admin1"] = np.where(governorate.any(axis=0), governorate.argmax(axis=0), -1).astype(np.int16)
@@ -248,12 +259,18 @@ def _classify_arrays(
     return out
 
 
-def _in_force_line(dated: DatedLines, x, y, lon, lat, line_index, outside_idlib) -> dict[str, np.ndarray]:
-    """Side of, and signed distance (km) to, the line in force for each point (``line_index``, -1: none)."""
+def _in_force_line(dated: DatedLines, x, y, lon, lat, line_index, outside_idlib, fixed) -> dict[str, np.ndarray]:
+    """Side of, and signed distance (km) to, the line in force for each point (``line_index``, -1: none);
+    ``fixed`` holds the fixed lines' answers (``side_<key>``, ``dist_<key>_km``), reused for their twins."""
     distance_km = np.full(len(lon), np.nan)
     side = np.full(len(lon), np.int8(-1))  # -1: no line (a missing category)
     for i in np.unique(line_index[line_index >= 0]):
         rows = np.flatnonzero(line_index == i)
+        twin = dated.twins.get(int(i))
+        if twin is not None and f"side_{twin}" in fixed:
+            distance_km[rows] = fixed[f"dist_{twin}_km"][rows]
+            side[rows] = fixed[f"side_{twin}"][rows]
+            continue
         opposition = dated.faces.contains_one(i, lon[rows], lat[rows])
         away = dated.targets[i].distance_m(x[rows], y[rows], lon[rows], lat[rows])[0] / 1000
         distance_km[rows] = np.where(opposition, away, -away)
@@ -279,14 +296,13 @@ def classify_points(
     """
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     model = model or _default_model()
-    return _classify_in_chunks(model, len(lon), lambda rows: (lon[rows], lat[rows]), nearest_place, threads)
+    return pd.DataFrame(_column_arrays(model, len(lon), lambda rows: (lon[rows], lat[rows]), nearest_place, threads))
 
 
-def _classify_in_chunks(
-    model: ZoneModel, n: int, coordinates, nearest_place: bool, threads=None, line_index=None
-) -> pd.DataFrame:
+def _column_arrays(model: ZoneModel, n: int, coordinates, nearest_place: bool, threads=None, line_index=None) -> dict:
     """Classify ``n`` points chunk by chunk over threads; ``coordinates(slice)`` gives a chunk's lon, lat;
-    ``line_index`` (one per point) the dated line to judge each point against (None: fixed lines only)."""
+    ``line_index`` (one per point) the dated line to judge each point against (None: fixed lines only).
+    Returns the columns as arrays (one frame is made of them at the end)."""
     threads = threads or min(os.cpu_count() or 1, 8)
     rows = min(CHUNK_ROWS, -(-n // threads)) or 1  # every thread busy, even on small inputs
     starts = range(0, n, rows)
@@ -316,7 +332,7 @@ def _classify_in_chunks(
         found = columns.pop("admin1")
         columns["admin1_pcode"] = pd.Categorical.from_codes(found, dtype=model.admin1_codes.dtype)
         columns["admin1"] = pd.Categorical.from_codes(found, dtype=model.admin1_names.dtype)
-    return pd.DataFrame(columns)
+    return columns
 
 
 @functools.cache
@@ -399,13 +415,14 @@ def classify(
 
 
 def classification_columns(
-    table: pd.DataFrame, lon, lat, model: ZoneModel, *, as_of="event", nearest_place: bool = True
+    table: pd.DataFrame, lon, lat, model: ZoneModel, *, as_of="event", nearest_place: bool = True, threads=None
 ) -> pd.DataFrame:
     """The columns :func:`classify` adds, for a table of incidents whose points are ``lon``/``lat``
     (degrees, finite): what a large file's chunks are classified with, before any geometry is made.
 
     ``table`` gives the dates (``event_date``, ``date_precision``) and the events' accuracy
-    (``accuracy_km``, ``geo_precision``); the result has ``table``'s index.
+    (``accuracy_km``, ``geo_precision``); the result has ``table``'s index. ``threads``: how many
+    threads share the work (default: one per core; 1 when the caller runs other stages in parallel).
 
     Examples
     --------
@@ -417,13 +434,12 @@ def classification_columns(
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     dates, basis = _judging_dates(table, as_of, model)
     line_index = None if dates is None else model.dated.index(dates)
-    columns = _classify_in_chunks(
-        model, len(lon), lambda rows: (lon[rows], lat[rows]), nearest_place, line_index=line_index
-    )
-    columns.index = table.index
+    arrays = _column_arrays(model, len(lon), lambda rows: (lon[rows], lat[rows]), nearest_place, threads, line_index)
     if dates is not None:
-        columns = _as_of_columns(columns, model.dated, dates, line_index, basis)
-    return columns.assign(**_probabilities(columns, table, model, dates))
+        arrays |= _as_of_arrays(arrays, model.dated, dates, line_index, basis)
+    columns = pd.DataFrame(arrays, index=table.index)
+    probabilities = _probabilities(columns, table, model, dates)
+    return pd.concat([columns, pd.DataFrame(probabilities, index=table.index)], axis=1) if probabilities else columns
 
 
 def with_columns(table: pd.DataFrame, columns: pd.DataFrame) -> pd.DataFrame:
@@ -439,7 +455,9 @@ def with_columns(table: pd.DataFrame, columns: pd.DataFrame) -> pd.DataFrame:
     if clashes:
         taken = set(table.columns) | set(columns.columns)
         table = table.rename(columns={c: _earlier_name(c, taken) for c in clashes})
-    return table.assign(**{c: columns[c] for c in columns.columns})
+    if isinstance(table, gpd.GeoDataFrame):
+        return table.assign(**{c: columns[c] for c in columns.columns})
+    return pd.concat([table, columns.set_axis(table.index)], axis=1)  # one new frame, not one per column
 
 
 #: How each row was judged (column ``as_of_basis``).
@@ -480,11 +498,17 @@ def _judging_dates(incidents, as_of, model: ZoneModel):
     return dates, basis
 
 
-def _as_of_columns(columns: pd.DataFrame, dated: DatedLines, dates, line_index, basis) -> pd.DataFrame:
-    """Line date and accuracy per row, zones counted only while in force, and how each row was judged."""
+def _as_of_arrays(arrays: dict, dated: DatedLines, dates, line_index, basis) -> dict:
+    """Line date and accuracy per row, zones counted only while in force, and how each row was judged
+    (the columns of ``arrays`` that change, and the new ones)."""
     judged = line_index >= 0
     known = ~np.isnat(dates)
-    extra = {
+    out = {
+        f"in_{zone}": np.where(known, arrays[f"in_{zone}"] & dated.in_force(zone, dates), arrays[f"in_{zone}"])
+        for zone in dated.validity
+        if f"in_{zone}" in arrays
+    }
+    return out | {
         "line_date": np.where(judged, dated.dates[np.maximum(line_index, 0)], np.datetime64("NaT", "ns")),
         "line_until": np.where(
             judged & (line_index + 1 < len(dated.dates)),
@@ -494,17 +518,6 @@ def _as_of_columns(columns: pd.DataFrame, dated: DatedLines, dates, line_index, 
         "line_accuracy_km": np.where(judged, dated.accuracy_km[np.maximum(line_index, 0)], np.nan),
         "as_of_basis": pd.Categorical.from_codes(basis, categories=BASES),
     }
-    for zone in dated.validity:
-        column = f"in_{zone}"
-        if column in columns:
-            members = columns[column].to_numpy(dtype=bool, na_value=False)
-            values = np.where(known, members & dated.in_force(zone, dates), members)
-            columns[column] = (
-                values
-                if columns[column].dtype == bool
-                else pd.array(values, dtype="boolean").where(columns[column].notna(), pd.NA)
-            )
-    return columns.assign(**extra)
 
 
 def _probabilities(columns: pd.DataFrame, incidents, model: ZoneModel, dates) -> dict:

@@ -573,10 +573,21 @@ def _one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def main_exit() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point (and ``python -m zonemap``): runs :func:`main` and ends the process.
+
+    Every output is written and renamed into place before :func:`main` returns, so the process then
+    ends at once (``os._exit`` after flushing stdout and stderr) rather than spending ~0.15 s
+    tearing down the interpreter's heap of frames, arrays and the zone model.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: the lines had no reader
+            pass
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    main_exit()

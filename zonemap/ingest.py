@@ -215,7 +215,8 @@ def classify_chunk(accepted, model, *, as_of="event"):
 
     if not isinstance(accepted, incidents.PointRows):
         return classify(accepted, model, as_of=as_of)
-    columns = classification_columns(accepted.frame, accepted.lon, accepted.lat, model, as_of=as_of)
+    # one thread: reading and writing run beside it (more threads cost more CPU than they save here)
+    columns = classification_columns(accepted.frame, accepted.lon, accepted.lat, model, as_of=as_of, threads=1)
     return accepted.with_frame(with_columns(accepted.frame, columns))
 
 
