@@ -293,9 +293,8 @@ def _arrow_chunks(handle, bar, arrow_encoding: str, sep: str, header: list, path
         rows, line = 0, 2  # records so far; physical line of the next record (the header is line 1)
         batches = iter(reader)
         while group := list(itertools.islice(batches, max(CHUNK_BYTES // BLOCK_BYTES, 1))):
-            table = pa.Table.from_batches(group).to_pandas()  # text stays in Arrow's buffers (pandas' str)
+            table = _strip_leading_spaces(pa.Table.from_batches(group)).to_pandas()  # text stays in Arrow's buffers
             table.columns = [c.lstrip("\ufeff") for c in table.columns]
-            table = _strip_leading_spaces(table)
             table.index = pd.RangeIndex(rows + 1, rows + 1 + len(table))
             line = _refuse_swallowed_lines(table, sep, path, first_line=line)
             rows += len(table)
@@ -307,12 +306,14 @@ def _arrow_chunks(handle, bar, arrow_encoding: str, sep: str, header: list, path
         raise InputError("has a header but no data rows", source=path)
 
 
-def _strip_leading_spaces(table: pd.DataFrame) -> pd.DataFrame:
-    """Spaces after a delimiter are not part of the value (as pandas' ``skipinitialspace``)."""
-    for column in table.columns:
-        values = table[column]
-        if values.str.startswith(" ").any():
-            table[column] = values.str.lstrip(" ")
+def _strip_leading_spaces(table):
+    """Spaces after a delimiter are not part of the value (as pandas' ``skipinitialspace``): an Arrow
+    table of text, stripped where any value starts with a space."""
+    import pyarrow.compute as pc
+
+    for i, column in enumerate(table.columns):
+        if pc.any(pc.starts_with(column, " ")).as_py():
+            table = table.set_column(i, table.field(i), pc.utf8_ltrim(column, characters=" "))
     return table
 
 
@@ -1329,20 +1330,18 @@ def _from_table(
     date_col = _find_column(table.columns, names["date"], "date", source, required=names["date"] is not None)
 
     n = len(table)
-    reason = np.full(n, None, dtype=object)
-    kind = reason.copy()
     free = np.ones(n, dtype=bool)  # rows not rejected (yet)
+    flagged: list[tuple[np.ndarray, str, object]] = []  # (rows, kind, reason or reasons), in order
 
     def flag(mask, what: str, template: str | None = None, *values):
         """Reject rows in ``mask`` not yet rejected, as ``what``; ``template`` formats each row's ``values``."""
         mask = np.asarray(mask, dtype=bool) & free
         if mask.any():
             free[mask] = False
-            kind[mask] = what
             if template is None or not values:
-                reason[mask] = template or what
+                flagged.append((mask, what, template or what))
             else:
-                reason[mask] = [template.format(*row) for row in zip(*(_at(v, mask) for v in values))]
+                flagged.append((mask, what, [template.format(*row) for row in zip(*(_at(v, mask) for v in values))]))
 
     raw = {col: table[col] for col in (lon_col, lat_col)}  # as text only where a reason quotes it
     decimal_comma = sep in (";", "\t")
@@ -1418,7 +1417,13 @@ def _from_table(
         accepted = gpd.GeoDataFrame(good, geometry=gpd.points_from_xy(lon[ok], lat[ok]), crs=data.WGS84)
     else:
         accepted = PointRows(good, lon[ok], lat[ok], geometry_at=len(good.columns))
-    rejected = pd.concat([extra_rejects, _rejects(table.loc[~ok], kind[~ok], reason[~ok])], ignore_index=True)
+    bad = np.flatnonzero(~ok)
+    kind, reason = np.full(len(bad), None, dtype=object), np.full(len(bad), None, dtype=object)
+    position = np.zeros(n, dtype=np.int64)
+    position[bad] = np.arange(len(bad))
+    for mask, what, why in flagged:
+        kind[position[mask]], reason[position[mask]] = what, why
+    rejected = pd.concat([extra_rejects, _rejects(table.iloc[bad], kind, reason)], ignore_index=True)
     rejected = rejected.sort_values("row", kind="stable").reset_index(drop=True) if len(rejected) else rejected
     rows_read = n + len(extra_rejects)
     dated = date_col is not None
