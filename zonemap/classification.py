@@ -37,6 +37,7 @@ POLYGON_CELL_DEG = 0.001
 #: Cell size (degrees) of the governorates' grid: they span all of Syria, so a coarser grid.
 ADMIN1_CELL_DEG = 0.01
 SIDES = ("opposition", "government", "outside")  # side_<line>: of the line in the Idlib area, or outside it
+SIDE_DTYPE = pd.CategoricalDtype(list(SIDES))
 CHUNK_ROWS = 131_072
 ASTANA_ZONES = ("idlib", "northern_homs", "eastern_ghouta", "southern")
 
@@ -322,16 +323,16 @@ def _column_arrays(model: ZoneModel, n: int, coordinates, nearest_place: bool, t
             for part in _pool(threads).map(chunk, starts) if len(starts) > 1 else map(chunk, starts):
                 parts.append(part)
                 bar.update(len(part["in_idlib_area"]))
-    columns = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-    for key in [k for k in columns if k.startswith("side")]:
-        columns[key] = pd.Categorical.from_codes(columns[key], categories=SIDES)
+    columns = parts[0] if len(parts) == 1 else {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    for key in [k for k in columns if k.startswith("side")]:  # codes made here: -1 (missing) to 2
+        columns[key] = pd.Categorical.from_codes(columns[key], dtype=SIDE_DTYPE, validate=False)
     if nearest_place:
         codes = model.place_names.codes[columns["nearest_place"]]
-        columns["nearest_place"] = pd.Categorical.from_codes(codes, dtype=model.place_names.dtype)
+        columns["nearest_place"] = pd.Categorical.from_codes(codes, dtype=model.place_names.dtype, validate=False)
     if "admin1" in columns:  # OCHA P-code and English name of the governorate (missing outside Syria)
         found = columns.pop("admin1")
-        columns["admin1_pcode"] = pd.Categorical.from_codes(found, dtype=model.admin1_codes.dtype)
-        columns["admin1"] = pd.Categorical.from_codes(found, dtype=model.admin1_names.dtype)
+        columns["admin1_pcode"] = pd.Categorical.from_codes(found, dtype=model.admin1_codes.dtype, validate=False)
+        columns["admin1"] = pd.Categorical.from_codes(found, dtype=model.admin1_names.dtype, validate=False)
     return columns
 
 
@@ -434,12 +435,46 @@ def classification_columns(
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     dates, basis = _judging_dates(table, as_of, model)
     line_index = None if dates is None else model.dated.index(dates)
-    arrays = _column_arrays(model, len(lon), lambda rows: (lon[rows], lat[rows]), nearest_place, threads, line_index)
+    place = _repeated_places(lon, lat, line_index)
+    if place is None:
+        arrays = _column_arrays(model, len(lon), lambda rows: (lon[rows], lat[rows]), nearest_place, threads, line_index)
+    else:  # each distinct place (and line in force) classified once, its answers spread to its rows
+        codes, first = place
+        index = None if line_index is None else line_index[first]
+        once = _column_arrays(model, len(first), lambda rows: (lon[first][rows], lat[first][rows]), nearest_place,
+                              threads, index)  # fmt: skip
+        arrays = {key: values.take(codes) for key, values in once.items()}
     if dates is not None:
         arrays |= _as_of_arrays(arrays, model.dated, dates, line_index, basis)
     columns = pd.DataFrame(arrays, index=table.index)
     probabilities = _probabilities(columns, table, model, dates)
     return pd.concat([columns, pd.DataFrame(probabilities, index=table.index)], axis=1) if probabilities else columns
+
+
+#: Rows of a table sampled to tell whether its points repeat (ACLED-style data give every event at
+#: a village the village's coordinates: a million events hold a few thousand places).
+REPEAT_SAMPLE = 4096
+
+
+def _repeated_places(lon, lat, line_index) -> tuple[np.ndarray, np.ndarray] | None:
+    """(code of each row, first row of each code) when rows share their point (and line in force)
+    often enough to classify each distinct one once: a sample has repeats (points spread at random
+    have none), and the whole table is less than half distinct; None otherwise."""
+    n = len(lon)
+    if n < 2 * REPEAT_SAMPLE:
+        return None
+    point = lon + 1j * lat  # equal points, equal keys (NaN: one key)
+    sample = point[:: n // REPEAT_SAMPLE]
+    if len(pd.unique(sample)) > 0.9 * len(sample):
+        return None
+    codes, uniques = pd.factorize(point, use_na_sentinel=False)
+    if line_index is not None:
+        codes, uniques = pd.factorize(codes.astype(np.int64) * (int(line_index.max()) + 2) + (line_index + 1))
+    if len(uniques) > n // 2:
+        return None
+    # codes are numbered in order of first appearance: a row is a code's first where a new maximum starts
+    first = np.flatnonzero(np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]])
+    return codes, first
 
 
 def with_columns(table: pd.DataFrame, columns: pd.DataFrame) -> pd.DataFrame:
@@ -491,7 +526,7 @@ def _judging_dates(incidents, as_of, model: ZoneModel):
     dates = dates.astype("datetime64[ns]")
     basis = np.where(np.isnat(dates), np.int8(2), np.int8(0))
     if "date_precision" in incidents:
-        partial = incidents["date_precision"].astype("string").fillna("").isin(["month", "year"]).to_numpy()
+        partial = incidents["date_precision"].isin(["month", "year"]).to_numpy(dtype=bool)
         dates[partial] = np.datetime64("NaT")
         basis[partial] = 3
     basis[(basis == 0) & (dates < model.dated.dates[0])] = 4

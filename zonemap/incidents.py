@@ -1147,7 +1147,7 @@ def date_precisions(values: pd.Series) -> np.ndarray:
     >>> date_precisions(pd.Series(["2020-02-27", "2020-02", "February 2020", "2020", "today"])).tolist()
     ['day', 'month', 'month', 'year', '']
     """
-    return _parse_dates(values)[1]
+    return np.asarray(_parse_dates(values)[1], dtype=object)
 
 
 def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -1156,7 +1156,7 @@ def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
         if getattr(dates.dt, "tz", None) is not None:
             dates = dates.dt.tz_localize(None)  # the wall-clock time where it was recorded
         dates = dates.astype("datetime64[ns]")
-        return dates, np.where(dates.notna(), "day", "").astype(object)
+        return dates, _text_array(["", "day"], dates.notna().to_numpy().astype(np.int64))
     dates, precision, _, _ = _dates_of_text(values)
     return dates, precision
 
@@ -1170,9 +1170,16 @@ def _dates_of_text(values: pd.Series) -> tuple[pd.Series, np.ndarray, _Coded, np
     text = once.astype("string").fillna("").str.strip().to_numpy(dtype=object)
     relative = np.isin(np.char.lower(text.astype(str)), list(RELATIVE_DATES))
     if once is values:
-        return parsed, precision, _Coded(text, np.arange(len(text))), relative
+        return parsed, _text_array(precision), _Coded(text, np.arange(len(text))), relative
     dates = pd.Series(parsed.to_numpy()[codes], index=values.index, dtype="datetime64[ns]")
-    return dates, precision[codes], _Coded(text, codes), relative[codes]
+    return dates, _text_array(precision, codes), _Coded(text, codes), relative[codes]
+
+
+def _text_array(values, codes=None):
+    """``values`` as pandas' text array (Arrow-backed), taken at ``codes``: each distinct value is
+    converted once (a column of a few distinct words converts several times faster)."""
+    array = pd.array(np.asarray(values, dtype=object), dtype="str")
+    return array if codes is None else array.take(codes)
 
 
 @dataclass
@@ -1261,7 +1268,9 @@ def _rename_reserved(table: pd.DataFrame, reserved=RESERVED_COLUMNS) -> pd.DataF
 
 
 def _at(values, mask: np.ndarray) -> np.ndarray:
-    """``values[mask]``; a column of the table as the text read (missing: "")."""
+    """``values[mask]``; a column of the table as the text read (missing: ""); a word, repeated."""
+    if isinstance(values, str):
+        return np.full(int(np.count_nonzero(mask)), values, dtype=object)
     if isinstance(values, pd.Series):
         return values[mask].astype("string").fillna("").to_numpy(dtype=object)
     if isinstance(values, _Coded):
@@ -1351,8 +1360,8 @@ def _from_table(
     flag(lat_blank, "missing latitude")
     unsure = "ambiguous number"
     unsure_text = "{} {!r}: a thousands separator or a decimal comma? write it with a decimal point"
-    flag(lon_unsure, unsure, unsure_text, np.full(n, "longitude"), raw[lon_col])
-    flag(lat_unsure, unsure, unsure_text, np.full(n, "latitude"), raw[lat_col])
+    flag(lon_unsure, unsure, unsure_text, "longitude", raw[lon_col])
+    flag(lat_unsure, unsure, unsure_text, "latitude", raw[lat_col])
     flag(lon_nan, "non-numeric longitude", "non-numeric longitude {!r}", raw[lon_col])
     flag(lat_nan, "non-numeric latitude", "non-numeric latitude {!r}", raw[lat_col])
     with np.errstate(invalid="ignore"):
@@ -1390,13 +1399,13 @@ def _from_table(
         flag(dates.isna().to_numpy(), "unparseable date", "unparseable date {!r}", date_text)
     else:
         dates = pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
-        precision = np.full(n, "", dtype=object)
+        precision = _text_array([""], np.zeros(n, dtype=np.int64))
     fatalities = np.full(n, np.nan)
     fat_col = next((c for c in table.columns if str(c).strip().lower() == "fatalities"), None)
     if fat_col is not None:
         fatalities, _, fat_nan, fat_unsure = _numbers(table[fat_col], whole=True, decimal_comma=decimal_comma)
         fat_text = table[fat_col]
-        flag(fat_unsure, unsure, unsure_text, np.full(n, "fatalities"), fat_text)
+        flag(fat_unsure, unsure, unsure_text, "fatalities", fat_text)
         with np.errstate(invalid="ignore"):
             known = ~np.isnan(fatalities)
             fat_bad = fat_nan | (known & ((fatalities < 0) | np.isinf(fatalities) | (np.mod(fatalities, 1) != 0)))
@@ -1423,7 +1432,9 @@ def _from_table(
     position[bad] = np.arange(len(bad))
     for mask, what, why in flagged:
         kind[position[mask]], reason[position[mask]] = what, why
-    rejected = pd.concat([extra_rejects, _rejects(table.iloc[bad], kind, reason)], ignore_index=True)
+    rejected = _rejects(table.iloc[bad], kind, reason)
+    if len(extra_rejects):
+        rejected = pd.concat([extra_rejects, rejected], ignore_index=True)
     rejected = rejected.sort_values("row", kind="stable").reset_index(drop=True) if len(rejected) else rejected
     rows_read = n + len(extra_rejects)
     dated = date_col is not None
