@@ -437,7 +437,8 @@ def classification_columns(
     line_index = None if dates is None else model.dated.index(dates)
     place = _repeated_places(lon, lat, line_index)
     if place is None:
-        arrays = _column_arrays(model, len(lon), lambda rows: (lon[rows], lat[rows]), nearest_place, threads, line_index)
+        coordinates = lambda rows: (lon[rows], lat[rows])  # noqa: E731
+        arrays = _column_arrays(model, len(lon), coordinates, nearest_place, threads, line_index)
     else:  # each distinct place (and line in force) classified once, its answers spread to its rows
         codes, first = place
         index = None if line_index is None else line_index[first]
