@@ -87,6 +87,8 @@ class Incidents:
     outside_rows: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
     #: Whether the data had a date column.
     dated: bool = True
+    #: The file of a folder this reading is of (its warnings are named by it), if any.
+    label: str | None = None
 
     def __post_init__(self):
         if self.rows_read != len(self.accepted) + len(self.rejected):  # an internal bug, never the user's
@@ -230,6 +232,13 @@ def read_chunks(source, *, lon=None, lat=None, date=None, encoding=None, careful
     """
     names = {"longitude": lon, "latitude": lat, "date": date}
     path = Path(source) if isinstance(source, (str, os.PathLike)) else None
+    if path is not None and path.is_dir() and not careful:
+        yield from folder_chunks(path, names, encoding, points=points)
+        return
+    if path is not None and path.suffix.lower() in PARQUET_SUFFIXES and not path.is_dir():
+        _check_readable_file(path)
+        yield from parquet_chunks(path, names, points=points)
+        return
     if path is None or path.is_dir() or path.suffix.lower() not in CSV_SUFFIXES | {""}:
         yield read_incidents(source, lon=lon, lat=lat, date=date, encoding=encoding)
         return
@@ -866,6 +875,85 @@ def _to_lonlat(x, y, crs: pyproj.CRS):
     return transformer.transform(x, y)
 
 
+#: Rows of a GeoParquet file read, validated and classified at a time.
+PARQUET_BATCH_ROWS = 131_072
+
+
+def parquet_chunks(path: Path, names: dict, *, empty_ok: bool = False, points: bool = True):
+    """A GeoParquet file read :data:`PARQUET_BATCH_ROWS` rows at a time (flat memory), each batch
+    validated as :func:`read_incidents` validates the whole file; row numbers are the file's.
+    A Parquet file without GeoParquet metadata (lon/lat columns), or one with no rows, is read whole.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from geopandas.io import arrow as geoarrow
+
+    try:
+        parquet = pq.ParquetFile(path)
+        schema = parquet.schema_arrow
+        geo = geoarrow._validate_and_decode_metadata(schema.metadata)
+    except Exception:  # noqa: BLE001 (no geo metadata, or damaged: the whole-file reader says which)
+        yield _from_parquet(path, names, empty_ok=empty_ok)
+        return
+    if parquet.metadata.num_rows == 0 or not geo.get("columns"):
+        yield _from_parquet(path, names, empty_ok=empty_ok)
+        return
+    columns = geoarrow._get_non_bbox_columns(schema, geo) if geoarrow._check_if_covering_in_geo_metadata(geo) else None
+    first_row = 1
+    try:
+        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
+            table = pa.Table.from_batches([batch]).replace_schema_metadata(schema.metadata)
+            frame = geoarrow._arrow_to_geopandas(table, geo)
+            yield _from_geoframe(frame, path, names, first_row=first_row, points=points)
+            first_row += len(frame)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"not a readable Parquet file ({str(exc).splitlines()[0][:200]})", source=path) from None
+
+
+def folder_chunks(path: Path, names: dict, encoding: str | None, *, points: bool = True):
+    """A folder of GeoParquet parts with one schema, read part after part in chunks (each row with
+    its ``file`` and its ``row`` in that file, warnings named by file): as :func:`read_incidents`
+    reads the folder whole, in flat memory. Folders of other or differing files are read whole."""
+    files = partition_files(path)
+    if not _same_parquet_schema(files):
+        yield read_incidents(path, lon=names["longitude"], lat=names["latitude"], date=names["date"], encoding=encoding)
+        return
+    for file in files:
+        for events in parquet_chunks(file, names, empty_ok=True, points=points):
+            yield labelled(events, file.name)
+
+
+def labelled(events: Incidents, label: str) -> Incidents:
+    """A reading of one file of a folder: ``file`` on every row; ``label`` names the file's warnings
+    (:class:`~zonemap.ingest.Tally` adds them up over the file's chunks)."""
+    accepted = events.accepted
+    if isinstance(accepted, PointRows):
+        events.accepted = accepted.with_frame(accepted.frame.assign(file=label))
+    else:
+        events.accepted = accepted.assign(file=label)
+    events.rejected = events.rejected.assign(file=label)
+    events.label = label
+    return events
+
+
+def _same_parquet_schema(files: list[Path]) -> bool:
+    """Whether every file is GeoParquet with one schema and at least one row (so a folder's
+    columns and types are known before any part is read: otherwise it is read whole, and unified)."""
+    import pyarrow.parquet as pq
+
+    if any(f.suffix.lower() not in PARQUET_SUFFIXES for f in files):
+        return False
+    try:
+        metadata = [pq.read_metadata(f) for f in files]
+    except Exception:  # noqa: BLE001 (a damaged part: the whole reader names it)
+        return False
+    schemas = [m.schema.to_arrow_schema() for m in metadata]
+    if any(m.num_rows == 0 for m in metadata) or any(not s.metadata or b"geo" not in s.metadata for s in schemas):
+        return False
+    first = schemas[0].remove_metadata()
+    return all(s.remove_metadata().equals(first) for s in schemas[1:])
+
+
 def _from_parquet(path: Path, names: dict, *, empty_ok: bool = False) -> Incidents:
     try:
         frame = gpd.read_parquet(path)
@@ -975,7 +1063,10 @@ def unify_columns(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
     return [frame.astype({c: "string" for c in mixed if c in frame.columns}) for frame in frames]
 
 
-def _from_geoframe(frame: gpd.GeoDataFrame, source, names: dict, *, empty_ok: bool = False) -> Incidents:
+def _from_geoframe(
+    frame: gpd.GeoDataFrame, source, names: dict, *, empty_ok: bool = False, first_row: int = 1, points: bool = True
+) -> Incidents:
+    """Validate a GeoDataFrame's points (``first_row``: the file's number of its first row)."""
     if frame.crs is None:
         raise InputError("has no CRS; set one first (e.g. gdf.set_crs('EPSG:4326'))", source=source)
     if frame.empty:
@@ -986,7 +1077,7 @@ def _from_geoframe(frame: gpd.GeoDataFrame, source, names: dict, *, empty_ok: bo
     table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     for column in [c for c in table.columns if isinstance(table[c].dtype, gpd.array.GeometryDtype)]:
         table[column] = shapely.to_wkt(table[column].to_numpy())  # a second geometry column, as WKT text
-    table.index = pd.RangeIndex(1, len(frame) + 1)
+    table.index = pd.RangeIndex(first_row, first_row + len(frame))
     geoms = frame.geometry.to_numpy()
     kinds = shapely.get_type_id(geoms)
     single_multi = (kinds == 4) & (shapely.get_num_geometries(geoms) == 1)
@@ -1008,7 +1099,7 @@ def _from_geoframe(frame: gpd.GeoDataFrame, source, names: dict, *, empty_ok: bo
         x[is_point], y[is_point] = _to_lonlat(x[is_point], y[is_point], frame.crs)
     table["__lon"], table["__lat"] = x, y
     rejects = _rejects(table[~is_point], problem_kinds[~is_point], problems[~is_point])
-    return _from_table(table[is_point], source, names, extra_rejects=rejects, coords=("__lon", "__lat"))
+    return _from_table(table[is_point], source, names, extra_rejects=rejects, coords=("__lon", "__lat"), points=points)
 
 
 # --- validation -----------------------------------------------------------------------------------

@@ -57,6 +57,8 @@ class Tally:
     outside_parts: list = field(default_factory=list)  # accepted rows outside Syria, as written
     opposition: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)  # warnings of whole readings (e.g. other files)
+    #: Per file of a folder read in chunks (``Incidents.label``): its own tally of warnings.
+    files: dict = field(default_factory=dict)
 
     def add(self, events: incidents.Incidents, classified: pd.DataFrame | incidents.PointRows) -> None:
         """Count one chunk: its reading (``events``) and its accepted rows, classified."""
@@ -64,10 +66,11 @@ class Tally:
             classified = classified.frame
         self.rows_read += events.rows_read
         self.accepted += len(classified)
-        self.dated &= events.dated
-        self.outside_rows.append(np.asarray(events.outside_rows))
+        warned = self if events.label is None else self.files.setdefault(events.label, Tally(monthly_wanted=False))
+        warned.dated &= events.dated
+        warned.outside_rows.append(np.asarray(events.outside_rows))
         derived = incidents.reading_warnings(events.dated, events.outside_rows)
-        self.notes += [w for w in events.warnings if w not in derived]  # e.g. a folder's, named by file
+        warned.notes += [w for w in events.warnings if w not in derived]  # e.g. a folder's, named by file
         if len(events.rejected):
             self.rejected_parts.append(events.rejected)
         if self.outside_wanted and len(events.outside_rows) and "row" in classified:
@@ -97,8 +100,9 @@ class Tally:
     @property
     def warnings(self) -> list[str]:
         rows = np.concatenate(self.outside_rows) if self.outside_rows else np.array([], dtype=np.int64)
-        own = incidents.reading_warnings(self.dated, rows) if self.count_parts else []
-        return own + self.notes
+        own = incidents.reading_warnings(self.dated, rows) if self.count_parts or self.outside_rows else []
+        by_file = [f"{label}: {w}" for label, part in self.files.items() for w in part.warnings]
+        return own + by_file + self.notes
 
     def rejected(self) -> pd.DataFrame:
         if not self.rejected_parts:
