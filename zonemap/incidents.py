@@ -222,13 +222,16 @@ class IrregularCSV(Exception):
     are not the encoding): it is read whole by the careful reader, which says what is wrong where."""
 
 
-def read_chunks(source, *, lon=None, lat=None, date=None, encoding=None, careful: bool = False, points: bool = True):
+def read_chunks(
+    source, *, lon=None, lat=None, date=None, encoding=None, careful: bool = False, points: bool = True, empty_ok=False
+):
     """The readings of consecutive chunks of a file (bounded memory for large CSVs), in order.
 
     A CSV is read in chunks of about :data:`CHUNK_BYTES`; other inputs in one. Row numbers are the
     file's. May raise :class:`IrregularCSV` after some chunks: read again with ``careful=True``
     (one chunk, read whole, every irregular row rejected with its reason). With ``points=False`` a
-    CSV chunk's ``accepted`` is :class:`PointRows` (no geometry objects made).
+    chunk's ``accepted`` is :class:`PointRows` (no geometry objects made). ``empty_ok``: a GeoParquet
+    file with no rows is one empty reading (a folder's part), not an error.
     """
     names = {"longitude": lon, "latitude": lat, "date": date}
     path = Path(source) if isinstance(source, (str, os.PathLike)) else None
@@ -237,7 +240,7 @@ def read_chunks(source, *, lon=None, lat=None, date=None, encoding=None, careful
         return
     if path is not None and path.suffix.lower() in PARQUET_SUFFIXES and not path.is_dir():
         _check_readable_file(path)
-        yield from parquet_chunks(path, names, points=points)
+        yield from parquet_chunks(path, names, points=points, empty_ok=empty_ok)
         return
     if path is None or path.is_dir() or path.suffix.lower() not in CSV_SUFFIXES | {""}:
         yield read_incidents(source, lon=lon, lat=lat, date=date, encoding=encoding)
@@ -926,13 +929,19 @@ def folder_chunks(path: Path, names: dict, encoding: str | None, *, points: bool
 def labelled(events: Incidents, label: str) -> Incidents:
     """A reading of one file of a folder: ``file`` on every row; ``label`` names the file's warnings
     (:class:`~zonemap.ingest.Tally` adds them up over the file's chunks)."""
+    events = with_file(events, label)
+    events.label = label
+    return events
+
+
+def with_file(events: Incidents, name: str) -> Incidents:
+    """``events`` with a ``file`` column (the file of a folder they were read from) on every row."""
     accepted = events.accepted
     if isinstance(accepted, PointRows):
-        events.accepted = accepted.with_frame(accepted.frame.assign(file=label))
+        events.accepted = accepted.with_frame(accepted.frame.assign(file=name))
     else:
-        events.accepted = accepted.assign(file=label)
-    events.rejected = events.rejected.assign(file=label)
-    events.label = label
+        events.accepted = accepted.assign(file=name)
+    events.rejected = events.rejected.assign(file=name)
     return events
 
 

@@ -149,6 +149,7 @@ def classify_file(
     periods=False,
     outside=True,
     as_of="event",
+    file_column: str | None = None,
     **reading,
 ) -> Tally:
     """Read ``source`` in chunks, classify each against ``model`` and write it to ``out`` (format ``fmt``).
@@ -159,7 +160,8 @@ def classify_file(
     ``monthly=False`` skips the monthly summary (:meth:`Tally.monthly`); ``periods=True`` keeps the
     summary by contact-line period; ``outside=False`` keeps no accepted rows outside Syria (only
     their row numbers, for the warning: at a few percent of a large file, the rows add up);
-    ``as_of`` is :func:`~zonemap.classify`'s (each event as of its date).
+    ``as_of`` is :func:`~zonemap.classify`'s (each event as of its date); ``file_column`` puts a
+    ``file`` column with that name on every row (a folder's part, as the dask engine writes them).
 
     The next chunk is read and validated in a second thread while this one is classified and
     written (Arrow, numpy and shapely release the GIL), with at most :data:`READ_AHEAD` chunks
@@ -180,12 +182,15 @@ def classify_file(
             by_event_type=by_event_type, monthly_wanted=monthly, periods_wanted=periods, outside_wanted=outside
         )
 
+    def named(chunks):
+        return chunks if file_column is None else (incidents.with_file(events, file_column) for events in chunks)
+
     try:
         chunks = incidents.read_chunks(source, points=False, **reading)
-        return _classify_chunks(chunks, out, model, fmt, tally(), as_of)
+        return _classify_chunks(named(chunks), out, model, fmt, tally(), as_of)
     except incidents.IrregularCSV:
         chunks = incidents.read_chunks(source, careful=True, **reading)
-        return _classify_chunks(chunks, out, model, fmt, tally(), as_of)
+        return _classify_chunks(named(chunks), out, model, fmt, tally(), as_of)
 
 
 #: Chunks read ahead of the one being classified and written (each about ``incidents.CHUNK_BYTES`` of CSV).

@@ -224,12 +224,16 @@ def _write_tasks(files, outputs, model, names: dict, by_event_type: bool) -> lis
 
 
 def _write_partition(path: str, out: str, model, names: dict, by_event_type: bool) -> Tally:
-    """Read, classify and write one partition; return its tally (counts, summary, rejected rows, warnings)."""
-    events, accepted = _read_and_classify(path, model, names)
-    if len(accepted):  # a file whose every row was rejected leaves no part
-        accepted.to_parquet(out)
-    tally = Tally(by_event_type=by_event_type)
-    tally.add(events, accepted)
+    """Read, classify and write one partition in chunks, as ``zonemap incidents`` does one file (the
+    same streaming reader and writer); return its tally (counts, summary, rejected rows, warnings)."""
+    from .ingest import classify_file
+
+    name = Path(path).name
+    tally = classify_file(
+        path, out, model, fmt="parquet", by_event_type=by_event_type, file_column=name, empty_ok=True, **names
+    )
+    if not tally.accepted:  # a file whose every row was rejected leaves no part
+        Path(out).unlink(missing_ok=True)
     return tally
 
 
