@@ -522,6 +522,10 @@ DICTIONARY_SAMPLE = 20_000
 _WKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
 
 
+#: The same, big-endian (byte order 0).
+_WKB_POINT_BIG_ENDIAN = np.dtype([("order", "u1"), ("type", ">u4"), ("x", ">f8"), ("y", ">f8")])
+
+
 def _points_to_arrow(frame: gpd.GeoDataFrame | PointRows):
     """An Arrow table of ``frame`` whose geometries are all 2D points, with their WKB (the bytes
     ``shapely.to_wkb`` writes) made by numpy from the coordinates; None for any other geometry.
@@ -902,15 +906,37 @@ def parquet_chunks(path: Path, names: dict, *, empty_ok: bool = False, points: b
         yield _from_parquet(path, names, empty_ok=empty_ok)
         return
     columns = geoarrow._get_non_bbox_columns(schema, geo) if geoarrow._check_if_covering_in_geo_metadata(geo) else None
+    lonlat = _lonlat_wkb_column(geo)
     first_row = 1
     try:
         for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
             table = pa.Table.from_batches([batch]).replace_schema_metadata(schema.metadata)
-            frame = geoarrow._arrow_to_geopandas(table, geo)
-            yield _from_geoframe(frame, path, names, first_row=first_row, points=points)
-            first_row += len(frame)
+            xy = _points_of_wkb(table[lonlat]) if lonlat is not None else None
+            if xy is None:  # other geometries, empty points, another CRS: geopandas and shapely read them
+                frame = geoarrow._arrow_to_geopandas(table, geo)
+                yield _from_geoframe(frame, path, names, first_row=first_row, points=points)
+            else:  # 2D points in lon/lat, read from their bytes (as geopandas would, without shapely)
+                plain = _keep_named_index(table.drop_columns([lonlat]).to_pandas())
+                yield _from_point_columns(plain, *xy, path, names, first_row, points)
+            first_row += batch.num_rows
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"not a readable Parquet file ({str(exc).splitlines()[0][:200]})", source=path) from None
+
+
+def _lonlat_wkb_column(geo: dict) -> str | None:
+    """The GeoParquet file's geometry column when it is the only one, WKB, in lon/lat (no CRS, i.e.
+    OGC:CRS84, or EPSG:4326); None otherwise."""
+    if len(geo["columns"]) != 1:
+        return None
+    name, column = next(iter(geo["columns"].items()))
+    if column.get("encoding") != "WKB" or column.get("edges", "planar") != "planar":
+        return None
+    crs = column.get("crs", "OGC:CRS84")
+    try:
+        found = pyproj.CRS.from_user_input(crs)
+    except (pyproj.exceptions.CRSError, TypeError, ValueError):
+        return None
+    return name if found.equals(pyproj.CRS(data.WGS84), ignore_axis_order=True) else None
 
 
 def folder_chunks(path: Path, names: dict, encoding: str | None, *, points: bool = True):
@@ -1086,7 +1112,6 @@ def _from_geoframe(
     table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     for column in [c for c in table.columns if isinstance(table[c].dtype, gpd.array.GeometryDtype)]:
         table[column] = shapely.to_wkt(table[column].to_numpy())  # a second geometry column, as WKT text
-    table.index = pd.RangeIndex(first_row, first_row + len(frame))
     geoms = frame.geometry.to_numpy()
     kinds = shapely.get_type_id(geoms)
     single_multi = (kinds == 4) & (shapely.get_num_geometries(geoms) == 1)
@@ -1106,9 +1131,56 @@ def _from_geoframe(
     y = np.where(is_point, shapely.get_y(np.where(is_point, geoms, None)), np.nan)
     if not frame.crs.equals(pyproj.CRS(data.WGS84)) and is_point.any():
         x[is_point], y[is_point] = _to_lonlat(x[is_point], y[is_point], frame.crs)
+    return _from_point_columns(table, x, y, source, names, first_row, points, (is_point, problem_kinds, problems))
+
+
+def _from_point_columns(table: pd.DataFrame, x, y, source, names: dict, first_row: int, points: bool, unusable=None):
+    """Validate a table whose points (lon/lat, degrees) are ``x``, ``y``; ``unusable`` = (is_point,
+    kinds, reasons) rejects the rows whose geometry is not a point (None: every row is one)."""
+    table.index = pd.RangeIndex(first_row, first_row + len(table))
     table["__lon"], table["__lat"] = x, y
-    rejects = _rejects(table[~is_point], problem_kinds[~is_point], problems[~is_point])
+    if unusable is None:
+        return _from_table(table, source, names, coords=("__lon", "__lat"), points=points)
+    is_point, kinds, reasons = unusable
+    rejects = _rejects(table[~is_point], kinds[~is_point], reasons[~is_point])
     return _from_table(table[is_point], source, names, extra_rejects=rejects, coords=("__lon", "__lat"), points=points)
+
+
+def _points_of_wkb(array) -> tuple[np.ndarray, np.ndarray] | None:
+    """Longitudes and latitudes of an Arrow array of WKB that holds only 2D points (21 bytes each,
+    either byte order read by numpy, none empty or missing); None for anything else (left to shapely).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> x, y = _points_of_wkb(pa.array([shapely.to_wkb(shapely.Point(36.6, 35.9))]))
+    >>> x.tolist(), y.tolist()
+    ([36.6], [35.9])
+    """
+    import pyarrow as pa
+
+    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    binary = pa.types.is_binary(array.type) or pa.types.is_large_binary(array.type)
+    if array.null_count or not len(array) or not binary:
+        return None
+    wide = np.int64 if pa.types.is_large_binary(array.type) else np.int32
+    offsets = np.frombuffer(array.buffers()[1], dtype=wide)[array.offset : array.offset + len(array) + 1]
+    if not (np.diff(offsets) == _WKB_POINT.itemsize).all():
+        return None
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    order = data[:: _WKB_POINT.itemsize]
+    if (order == 1).all():
+        points = data.view(_WKB_POINT)
+    elif (order == 0).all():
+        points = data.view(_WKB_POINT_BIG_ENDIAN)
+    else:
+        return None
+    if not (points["type"] == 1).all():
+        return None
+    x, y = points["x"].astype(float), points["y"].astype(float)
+    if np.isnan(x).any() or np.isnan(y).any():  # POINT EMPTY: rejected by the careful path, with its reason
+        return None
+    return x, y
 
 
 # --- validation -----------------------------------------------------------------------------------
