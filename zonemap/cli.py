@@ -355,7 +355,10 @@ def _incidents_on_dask(args, model, plan) -> list[str]:
 
     names = {"lon": args.lon_column, "lat": args.lat_column, "date": args.date_column}
     with writing(args.output):
-        written = scale.write_parts(args.file, plan.path("-o"), model, **names, by_event_type=args.by_event_type)
+        written = scale.write_parts(
+            args.file, plan.path("-o"), model, **names, by_event_type=args.by_event_type, monthly=bool(args.summary),
+            periods=bool(args.period_summary), outside=bool(args.outside), as_of=_as_of(args),
+        )  # fmt: skip
     parts = f"{written.parts:,} GeoParquet part{'' if written.parts == 1 else 's'}"
     done = f"wrote {written.accepted:,} classified incidents to {args.output} ({parts})"
     return _report_tally(args, plan, written.tally, done)

@@ -172,14 +172,16 @@ class Written:
         return self.tally.accepted
 
 
-def classify_to_parquet(source, folder, model, *, lon=None, lat=None, date=None, by_event_type=False) -> Written:
+def classify_to_parquet(source, folder, model, *, lon=None, lat=None, date=None, **tallied) -> Written:
     """Classify every file of ``source`` on dask, writing each partition to ``folder`` as it is done.
 
     ``folder`` becomes a GeoParquet dataset (``part-00000.parquet``, … one per input file with
     accepted rows, all with one schema, readable with :func:`zonemap.read_incidents`), written
     only when every partition succeeded; an existing folder is replaced only if zonemap wrote it.
     Only counts, summaries and rejected rows come back to this process, so inputs larger than
-    memory work.
+    memory work. ``tallied`` chooses the summaries kept (:class:`~zonemap.ingest.Tally`'s
+    ``by_event_type``, ``monthly``, ``periods``, ``outside``; by default the monthly summary and
+    the rows outside Syria).
 
     Examples
     --------
@@ -191,10 +193,23 @@ def classify_to_parquet(source, folder, model, *, lon=None, lat=None, date=None,
     (50, 50, ['.zonemap-output', 'part-00000.parquet'])
     """
     with atomic_folder(folder, inputs=[source]) as tmp:
-        return write_parts(source, tmp, model, lon=lon, lat=lat, date=date, by_event_type=by_event_type)
+        return write_parts(source, tmp, model, lon=lon, lat=lat, date=date, **tallied)
 
 
-def write_parts(source, folder, model, *, lon=None, lat=None, date=None, by_event_type=False) -> Written:
+def write_parts(
+    source,
+    folder,
+    model,
+    *,
+    lon=None,
+    lat=None,
+    date=None,
+    by_event_type=False,
+    monthly=True,
+    periods=False,
+    outside=True,
+    as_of="event",
+) -> Written:
     """:func:`classify_to_parquet` into an existing, empty ``folder`` (e.g. a temporary one), not atomically."""
     try:
         import dask
@@ -204,34 +219,33 @@ def write_parts(source, folder, model, *, lon=None, lat=None, date=None, by_even
     files = partition_files(path) if path.is_dir() else [path]
     names = {"lon": lon, "lat": lat, "date": date}
     outputs = [Path(folder) / f"part-{i:05d}.parquet" for i in range(len(files))]
-    parts = dask.compute(*_write_tasks(files, outputs, model, names, by_event_type))
+    tallied = {"by_event_type": by_event_type, "monthly": monthly, "periods": periods, "outside": outside}
+    parts = dask.compute(*_write_tasks(files, outputs, model, names, tallied | {"as_of": as_of}))
     unify_part_schemas([out for out in outputs if out.exists()])
-    total = Tally(by_event_type=by_event_type)
+    total = Tally(by_event_type=by_event_type, monthly_wanted=monthly, periods_wanted=periods, outside_wanted=outside)
     for file, part in zip(files, parts):
         total.merge(part, label=file.name)
     return Written(tally=total, parts=sum(1 for part in parts if part.accepted))
 
 
-def _write_tasks(files, outputs, model, names: dict, by_event_type: bool) -> list:
+def _write_tasks(files, outputs, model, names: dict, options: dict) -> list:
     """One delayed :func:`_write_partition` per file, all sharing one model task."""
     import dask
 
     shared = model_once(model)
     return [
-        dask.delayed(_write_partition)(str(file), str(out), shared, names, by_event_type)
-        for file, out in zip(files, outputs)
+        dask.delayed(_write_partition)(str(file), str(out), shared, names, options) for file, out in zip(files, outputs)
     ]
 
 
-def _write_partition(path: str, out: str, model, names: dict, by_event_type: bool) -> Tally:
+def _write_partition(path: str, out: str, model, names: dict, options: dict) -> Tally:
     """Read, classify and write one partition in chunks, as ``zonemap incidents`` does one file (the
-    same streaming reader and writer); return its tally (counts, summary, rejected rows, warnings)."""
+    same streaming reader and writer); return its tally (counts, summaries, rejected rows, warnings).
+    ``options``: :func:`~zonemap.ingest.classify_file`'s (summaries kept, ``as_of``)."""
     from .ingest import classify_file
 
     name = Path(path).name
-    tally = classify_file(
-        path, out, model, fmt="parquet", by_event_type=by_event_type, file_column=name, empty_ok=True, **names
-    )
+    tally = classify_file(path, out, model, fmt="parquet", file_column=name, empty_ok=True, **options, **names)
     if not tally.accepted:  # a file whose every row was rejected leaves no part
         Path(out).unlink(missing_ok=True)
     return tally

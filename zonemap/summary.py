@@ -81,7 +81,18 @@ def monthly_summary(classified: pd.DataFrame, *, by_event_type: bool = False) ->
     if "date_precision" in classified:
         dated &= classified["date_precision"].astype("string").fillna("") != "year"
     dated = classified[dated]
-    return _tidy(dated, {"month": dated["event_date"].dt.strftime("%Y-%m")}, by_event_type)
+    return _tidy(dated, {"month": _months(dated["event_date"])}, by_event_type)
+
+
+def _months(dates: pd.Series) -> pd.Categorical:
+    """Each date's month as ``YYYY-MM`` text, made once per distinct month (categories in time order)."""
+    months = pd.to_datetime(dates).to_numpy(dtype="datetime64[ns]").astype("datetime64[M]")
+    codes, uniques = pd.factorize(months)
+    order = np.argsort(uniques)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    labels = np.datetime_as_string(np.asarray(uniques, dtype="datetime64[M]")[order], unit="M")
+    return pd.Categorical.from_codes(rank[codes], categories=list(labels))
 
 
 def period_summary(classified: pd.DataFrame, *, by_event_type: bool = False) -> pd.DataFrame:
@@ -122,13 +133,16 @@ def _tidy(frame: pd.DataFrame, keys: dict, by_event_type: bool) -> pd.DataFrame:
     tables = []
     for zone, column in [(ALL, None)] + [(c.removeprefix("in_"), c) for c in zone_columns(frame)]:
         part = base if column is None else base[_members(frame[column])]
-        grouped = part.groupby(names, sort=True).agg(events=("fatalities", "size"), fatalities=("fatalities", "sum"))
+        grouped = part.groupby(names, sort=True, observed=True).agg(
+            events=("fatalities", "size"), fatalities=("fatalities", "sum")
+        )
         if column is not None and column == dmz:
             grouped = grouped.join(_uncertain_counts(frame, base, names), how="outer")
             grouped = grouped.fillna({"events": 0, "fatalities": 0.0})
             grouped = grouped[(grouped["events"] > 0) | (grouped["expected"] > 0)]  # non-empty cells only
         tables.append(grouped.reset_index().assign(zone=zone))
     table = pd.concat(tables, ignore_index=True)
+    table[names] = table[names].astype(str)  # months were categories (made once per month): text again
     columns = ["zone", *names, "events", "fatalities", *[c for c in UNCERTAIN_COUNTS if c in table]]
     return table[columns].astype({"events": "int64", "fatalities": "float64"})
 
@@ -144,7 +158,7 @@ def _uncertain_counts(frame: pd.DataFrame, base: pd.DataFrame, names: list) -> p
         expected=np.nan_to_num(p),
         expected_variance=np.nan_to_num(p * (1 - p)),
     )
-    return _expected_range(parts.groupby(names, sort=True).sum())
+    return _expected_range(parts.groupby(names, sort=True, observed=True).sum())
 
 
 def _expected_range(table: pd.DataFrame) -> pd.DataFrame:
