@@ -242,6 +242,135 @@ def test_dask_graphs_hold_the_model_once(tmp_path, model):
     lazy = classify(str(folder), model, engine="dask")
     assert lazy.npartitions == 3 and _big_tasks(lazy.__dask_graph__()) == 1
     files = sorted(folder.iterdir())
-    tasks = scale._write_tasks(files, [tmp_path / f"{i}.parquet" for i in range(3)], model, {}, False)
+    tasks = scale._write_tasks(files, [tmp_path / f"{i}.parquet" for i in range(3)], model, {}, {})
     graph = dask.delayed(tasks).__dask_graph__()
     assert _big_tasks(graph) == 1
+
+
+# --- streaming GeoParquet, repeated places, dated lines that are the fixed lines ----------------------------------
+
+
+def _spoilt_parts(folder, parts=3, rows=1500):
+    """GeoParquet parts of synthetic incidents with a missing geometry, a polygon, an empty point and a
+    point outside Syria in each."""
+    folder.mkdir()
+    for i in range(parts):
+        events = zonemap.synthetic_incidents(rows, seed=i)
+        events.loc[5, "geometry"] = None
+        events.loc[11, "geometry"] = shapely.box(36.0, 35.0, 36.1, 35.1)
+        events.loc[rows // 2, "geometry"] = shapely.Point()
+        events.loc[7, "geometry"] = shapely.Point(5.0, 5.0)
+        events["geo_precision"] = 1 + events.index % 3
+        events.to_parquet(folder / f"p{i}.parquet")
+    return folder
+
+
+def test_geoparquet_streams_in_batches_as_the_whole_file_reads(tmp_path, monkeypatch, model):
+    folder = _spoilt_parts(tmp_path / "parts")
+    monkeypatch.setattr(incidents, "PARQUET_BATCH_ROWS", 500)  # batches with and without spoilt rows
+    for source in (folder / "p0.parquet", folder):
+        whole = incidents.read_incidents(source)
+        reference = tmp_path / "reference.parquet"
+        incidents.write_incidents(classify(whole.accepted, model), reference)
+        out = tmp_path / "out.parquet"
+        tally = ingest.classify_file(source, out, model, fmt="parquet")
+        assert len(list(incidents.read_chunks(source))) == (3 if source.is_file() else 9)
+        assert pq.read_table(out).equals(pq.read_table(reference))
+        assert (tally.rows_read, tally.accepted) == (whole.rows_read, len(whole.accepted))
+        assert tally.rejected()["reason"].tolist() == whole.rejected["reason"].tolist()
+        assert tally.rejected()["row"].tolist() == whole.rejected["row"].tolist()
+        assert tally.warnings == whole.warnings and tally.report(source) == whole.report()
+    assert set(tally.rejected()["kind"]) == {"no geometry", "not a point", "empty point"}
+    assert tally.warnings[0].startswith("p0.parquet: ")  # each file's warning, named by it
+
+
+def test_a_folder_of_parts_that_differ_is_read_whole(tmp_path):
+    folder = _spoilt_parts(tmp_path / "parts", parts=2, rows=100)
+    events = zonemap.synthetic_incidents(50, seed=9).assign(extra_column="x")
+    events.to_parquet(folder / "p9.parquet")
+    assert not incidents._same_parquet_schema(incidents.partition_files(folder))
+    (reading,) = incidents.read_chunks(folder)
+    assert reading.rows_read == 250 and "extra_column" in reading.accepted
+
+
+def test_wkb_points_are_read_in_either_byte_order_and_anything_else_is_left_to_shapely():
+    import pyarrow as pa
+
+    points = [shapely.Point(36.61, 35.93), shapely.Point(-1.5, 2.25)]
+    for order in ("little", "big"):
+        wkb = pa.array(list(shapely.to_wkb(np.array(points), byte_order=0 if order == "big" else 1)))
+        x, y = incidents._points_of_wkb(wkb)
+        assert x.tolist() == [36.61, -1.5] and y.tolist() == [35.93, 2.25]
+    for other in (shapely.Point(36.0, 35.0, 9.0), shapely.Point(), shapely.box(0, 0, 1, 1)):
+        assert incidents._points_of_wkb(pa.array([shapely.to_wkb(points[0]), shapely.to_wkb(other)])) is None
+    assert incidents._points_of_wkb(pa.array([shapely.to_wkb(points[0]), None])) is None
+
+
+def test_repeated_places_are_classified_once_with_every_rows_answer(monkeypatch, model):
+    from zonemap import classification
+
+    events = zonemap.synthetic_incidents(300, seed=8)
+    pick = np.random.default_rng(2).integers(0, 300, 20_000)  # 20,000 events at 300 places
+    lon, lat = events.geometry.x.to_numpy()[pick], events.geometry.y.to_numpy()[pick]
+    table = pd.DataFrame({"event_date": zonemap.synthetic_incidents(20_000, seed=9)["event_date"].to_numpy(),
+                          "geo_precision": 1 + np.arange(20_000) % 3})  # fmt: skip
+    line_index = model.dated.index(table["event_date"].to_numpy(dtype="datetime64[ns]"))
+    codes, first = classification._repeated_places(lon, lat, line_index)
+    assert len(first) < 300 * 6 and (lon[first][codes] == lon).all() and (line_index[first][codes] == line_index).all()
+    once = classification.classification_columns(table, lon, lat, model)
+    monkeypatch.setattr(classification, "REPEAT_SAMPLE", 10**9)  # every row classified on its own
+    assert classification._repeated_places(lon, lat, line_index) is None
+    pd.testing.assert_frame_equal(once, classification.classification_columns(table, lon, lat, model))
+    spread = zonemap.synthetic_incidents(20_000, seed=3)  # points at random: no two alike
+    assert classification._repeated_places(spread.geometry.x.to_numpy(), spread.geometry.y.to_numpy(), None) is None
+
+
+def test_dated_lines_that_are_the_fixed_lines_reuse_their_answers(model):
+    import copy
+
+    from zonemap import classification
+
+    assert model.dated.twins == {0: "2018", 5: "2020"}  # 17 Sep 2018 and 5 Mar 2020 are the fixed lines
+    events = zonemap.synthetic_incidents(5000, seed=6)
+    lon, lat = events.geometry.x.to_numpy(), events.geometry.y.to_numpy()
+    table = events.drop(columns="geometry")
+    measured = copy.copy(model)
+    measured.dated = copy.copy(model.dated)
+    measured.dated.twins = {}
+    pd.testing.assert_frame_equal(
+        classification.classification_columns(table, lon, lat, model),
+        classification.classification_columns(table, lon, lat, measured),
+    )
+
+
+def test_leading_spaces_after_the_delimiter_are_not_part_of_the_values(tmp_path, model):
+    source = tmp_path / "spaced.csv"
+    source.write_text("event_date, latitude, longitude, actor1\n2020-01-01, 35.9, 36.6,  Actor A\n")
+    (reading,) = incidents.read_chunks(source)
+    row = reading.accepted.iloc[0]
+    assert (row["latitude"], row["longitude"], row["actor1"]) == (35.9, 36.6, "Actor A")
+
+
+def test_parquet_output_keeps_ranges_of_numbers_dates_and_flags_only(tmp_path, model):
+    source = _acled_csv(tmp_path / "events.csv", 500)
+    ingest.classify_file(source, tmp_path / "out.parquet", model, fmt="parquet")
+    group = pq.ParquetFile(tmp_path / "out.parquet").metadata.row_group(0)
+    stats = {group.column(i).path_in_schema: group.column(i).is_stats_set for i in range(group.num_columns)}
+    assert stats["row"] and stats["event_date"] and stats["p_in_dmz"] and stats["in_idlib_area"]
+    assert not stats["notes"] and not stats["geometry"] and not stats["side"]
+
+
+def test_the_dask_engine_writes_parts_with_the_streaming_writer(tmp_path, model):
+    pytest.importorskip("dask")
+    from zonemap import scale
+
+    folder = _spoilt_parts(tmp_path / "parts", parts=2, rows=800)
+    written = scale.classify_to_parquet(folder, tmp_path / "out.parquet", model, monthly=False)
+    whole = incidents.read_incidents(folder)
+    parts = pd.concat([pd.read_parquet(p) for p in sorted((tmp_path / "out.parquet").glob("part-*.parquet"))])
+    expected = classify(whole.accepted, model)
+    assert (written.rows_read, written.accepted) == (whole.rows_read, len(expected)) == (1600, 1600 - 6)
+    assert parts["file"].tolist() == expected["file"].tolist() and parts["row"].tolist() == expected["row"].tolist()
+    np.testing.assert_array_equal(parts["p_in_dmz"].to_numpy(), expected["p_in_dmz"].to_numpy())
+    with pytest.raises(ValueError, match="monthly"):
+        written.tally.monthly()  # not asked for: not made

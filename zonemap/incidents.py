@@ -294,7 +294,10 @@ def _arrow_chunks(handle, bar, arrow_encoding: str, sep: str, header: list, path
     try:
         reader = arrow_csv.open_csv(
             handle,
-            read_options=arrow_csv.ReadOptions(block_size=BLOCK_BYTES, encoding=arrow_encoding),
+            # the header as read with spaces after delimiters skipped (Arrow would keep them in the names)
+            read_options=arrow_csv.ReadOptions(
+                block_size=BLOCK_BYTES, encoding=arrow_encoding, column_names=header, skip_rows=1
+            ),
             parse_options=arrow_csv.ParseOptions(delimiter=sep, newlines_in_values=True),
             convert_options=arrow_csv.ConvertOptions(
                 column_types={name: pa.string() for name in header},
@@ -306,7 +309,6 @@ def _arrow_chunks(handle, bar, arrow_encoding: str, sep: str, header: list, path
         batches = iter(reader)
         while group := list(itertools.islice(batches, max(CHUNK_BYTES // BLOCK_BYTES, 1))):
             table = _strip_leading_spaces(pa.Table.from_batches(group)).to_pandas()  # text stays in Arrow's buffers
-            table.columns = [c.lstrip("\ufeff") for c in table.columns]
             table.index = pd.RangeIndex(rows + 1, rows + 1 + len(table))
             line = _refuse_swallowed_lines(table, sep, path, first_line=line)
             rows += len(table)

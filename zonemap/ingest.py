@@ -13,6 +13,7 @@ import hashlib
 import os
 import pickle
 import queue
+import shutil
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -299,7 +300,9 @@ def cached_zone_model(**options):
 
     The key covers the options (a file given as an option by its size and modification time),
     every module and data file of zonemap (size and modification time) and the versions of Python
-    and the libraries whose objects the model holds. A cache that cannot be read or written is passed over.
+    and the libraries whose objects the model holds. A cache that cannot be read or written is passed
+    over; none is written on a disk with less than 2 GB free. The model's arrays are mapped from the
+    file (:func:`_load_model`): it loads in milliseconds.
 
     Examples
     --------
@@ -317,28 +320,98 @@ def cached_zone_model(**options):
         return zone_model(**options)
     path = folder / f"zone-model-{key}.pickle"
     try:
-        with open(path, "rb") as handle:
-            model = pickle.load(handle)
+        model = _load_model(path)
         with contextlib.suppress(OSError):
             os.utime(path)  # recently used: kept by _prune
         return model
     except Exception:  # noqa: BLE001 (missing, damaged or foreign: built again and replaced)
         pass
     model = zone_model(**options)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        if shutil.disk_usage(folder).free < CACHE_FREE_BYTES:
+            return model
         with open(tmp, "wb") as handle:
-            pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            _dump_model(model, handle)
         os.rename(tmp, path)  # atomic on POSIX, like os.replace (left to the outputs' own accounting)
         _prune(folder)
     except OSError:
-        pass
+        with contextlib.suppress(OSError):
+            tmp.unlink()  # this run's own half-written file (its name holds this process's id)
     return model
 
 
-#: Models kept in the cache (the most recently written or used; older ones are removed).
-CACHED_MODELS = 8
+#: First bytes of a cached model file.
+MODEL_MAGIC = b"ZMMODEL1"
+#: Alignment of the arrays in a cached model file (a memory page).
+PAGE_BYTES = 4096
+
+
+def _dump_model(model, handle) -> None:
+    """The model as one file: a header, the pickle, then its large arrays' bytes, page-aligned, with
+    pages of zeros left as holes (the grids are mostly empty: ~110 MB of arrays take ~10 MB of disk).
+    :func:`_load_model` maps the arrays from the file instead of reading and inflating them."""
+    import struct
+
+    from .grid_index import pickled_plain
+
+    buffers: list = []
+    with pickled_plain():  # out of band: each buffer larger than 64 kB goes to the file's end
+        body = pickle.dumps(model, protocol=5, buffer_callback=lambda b: None if _large(b, buffers) else True)
+    head = len(MODEL_MAGIC) + 16 + 16 * len(buffers)
+    offsets, at = [], _aligned(head + len(body))
+    for raw in buffers:
+        offsets += [at, raw.nbytes]
+        at = _aligned(at + raw.nbytes)
+    handle.write(MODEL_MAGIC + struct.pack(f"<QQ{len(offsets)}Q", len(body), len(buffers), *offsets) + body)
+    for raw, start in zip(buffers, offsets[::2]):
+        pages = np.frombuffer(raw, dtype=np.uint8)
+        filled = np.flatnonzero(np.add.reduceat(pages != 0, np.arange(0, len(pages), PAGE_BYTES)) > 0)
+        for page in filled:  # only pages holding a non-zero byte are written
+            handle.seek(start + page * PAGE_BYTES)
+            handle.write(pages[page * PAGE_BYTES : (page + 1) * PAGE_BYTES].tobytes())
+    handle.truncate(at)
+
+
+def _large(buffer, buffers: list) -> bool:
+    raw = buffer.raw()
+    if raw.nbytes <= 1 << 16:
+        return False
+    buffers.append(raw)
+    return True
+
+
+def _aligned(offset: int) -> int:
+    return -(-offset // PAGE_BYTES) * PAGE_BYTES
+
+
+def _load_model(path: Path):
+    """A model written by :func:`_dump_model`: its arrays are read-only views of the file, mapped."""
+    import mmap
+    import struct
+
+    with open(path, "rb") as handle:
+        try:
+            data = memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
+        except (OSError, ValueError):  # a file system without mmap: read it
+            data = memoryview(handle.read())
+    if bytes(data[: len(MODEL_MAGIC)]) != MODEL_MAGIC:
+        raise ValueError(f"{path}: not a zonemap model file")
+    size, count = struct.unpack_from("<QQ", data, len(MODEL_MAGIC))
+    offsets = struct.unpack_from(f"<{2 * count}Q", data, len(MODEL_MAGIC) + 16)
+    start = len(MODEL_MAGIC) + 16 + 16 * count
+    if start + size > len(data) or any(o + n > len(data) for o, n in zip(offsets[::2], offsets[1::2])):
+        raise ValueError(f"{path}: truncated")
+    buffers = [data[o : o + n] for o, n in zip(offsets[::2], offsets[1::2])]
+    return pickle.loads(data[start : start + size], buffers=buffers)
+
+
+#: Models kept in the cache (the most recently written or used; older ones are removed): each
+#: file is ~115 MB, ~100 MB on disk.
+CACHED_MODELS = 4
+#: No model is cached on a disk with less free space than this (bytes).
+CACHE_FREE_BYTES = 2 << 30
 
 
 def _prune(folder: Path) -> None:
