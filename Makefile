@@ -40,10 +40,12 @@ test: $(STAMP) browser-deps qgis-deps
 	$(BIN)/ruff check $(SRC)
 	$(BIN)/python -m pytest -n auto
 
-## The property tests with many new random examples each run (hypothesis profile "deep", tests/conftest.py).
+## The property tests with many new random examples each run (hypothesis profile "deep", tests/conftest.py),
+## and the large incident map drawn with 1,000,000 incidents in Chromium.
 .PHONY: test-deep
 test-deep: $(STAMP)
 	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest tests/test_properties.py -q --hypothesis-show-statistics
+	ZONEMAP_LARGE_MAP_ROWS=1000000 $(BIN)/python -m pytest tests/test_incident_map_browser.py -q -k large_map
 
 ## Debian's PyQGIS (python3-qgis, for /usr/bin/python3; ~230 MB download, ~1 min) and the test that
 ## opens the GeoPackage export in it. `make test` runs that test too wherever PyQGIS is installed.

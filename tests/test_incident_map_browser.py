@@ -6,6 +6,8 @@ markers or hexagons drawn and the heat layer's points are checked against the in
 (marker positions within 1 m, geodesically; each incident inside the drawn hexagon it is counted in).
 """
 
+import os
+
 import folium
 import numpy as np
 import pandas as pd
@@ -240,11 +242,15 @@ def test_add_incidents_on_a_plain_folium_map_keeps_text_inert(plain_page):
     assert errors == []
 
 
+#: Incidents on the large map: 200,000 in the suite; ``make test-deep`` draws 1,000,000 (~20 s to build).
+LARGE_MAP_ROWS = int(os.environ.get("ZONEMAP_LARGE_MAP_ROWS", "200000"))
+
+
 def test_large_map_hexagons_show_quantile_classes_under_the_zones(chromium, tmp_path):
-    """200,000 incidents (1M takes ~20 s to build, too slow for the suite): colours scale to the data."""
+    """Many incidents (:data:`LARGE_MAP_ROWS`): hexagon colours scale to the data, in distinct classes."""
     from zonemap.incident_map import CLASS_COLOURS
 
-    events = synthetic.synthetic_incidents(200_000, seed=11)
+    events = synthetic.synthetic_incidents(LARGE_MAP_ROWS, seed=11)
     path = tmp_path / "large.html"
     maps.save_map(maps.zone_map(offline=True, incidents=events, date_control=False), path, self_contained=True)
     with offline_page(chromium, path) as (page, external, errors):
