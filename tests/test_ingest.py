@@ -13,7 +13,7 @@ import pytest
 import shapely
 
 import zonemap
-from zonemap import classify, incidents, ingest
+from zonemap import classify, csv_stream, incidents, ingest
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def test_chunked_file_matches_the_whole_file_read_and_classified(tmp_path, monke
     source = _acled_csv(tmp_path / "events.csv", 3000, bad=BAD)
     whole = incidents.read_incidents(source)
     expected = classify(whole.accepted, model)
-    monkeypatch.setattr(incidents, "BLOCK_BYTES", 16_384)  # many chunks of a small file
+    monkeypatch.setattr(csv_stream, "BLOCK_BYTES", 16_384)  # many chunks of a small file
     monkeypatch.setattr(incidents, "CHUNK_BYTES", 32_768)
     assert len(list(incidents.read_chunks(source))) > 5
     out = tmp_path / "out.parquet"

@@ -8,6 +8,7 @@ naming the file). Rows are numbered from 1 in the order they appear (the header 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import functools
 import io
@@ -29,7 +30,8 @@ import shapely
 from tqdm import tqdm
 from tqdm.utils import CallbackIOWrapper
 
-from . import data
+from . import csv_stream, data
+from .csv_stream import CSV_SUFFIXES, SNIFF_BYTES, IrregularCSV, encoding_of, open_csv, sniff_delimiter
 from .errors import InputError
 from .output import atomic_path
 
@@ -47,11 +49,8 @@ MONTH_FORMATS = ("%Y-%m", "%B %Y", "%b %Y")
 RELATIVE_DATES = {"today", "now", "yesterday", "tomorrow"}
 #: Columns zonemap adds to its tables; an input column of the same name is kept as ``<name>_in_file``.
 RESERVED_COLUMNS = ("row", "kind", "reason", "file", "date_precision", "geometry")
-CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 #: Suffixes read as partitions of a folder (hidden files, notes and logs are passed over).
 PARTITION_SUFFIXES = {".csv", ".tsv", ".parquet", ".geoparquet", ".pq", ".geojson"}
-#: Bytes read to tell text from binary before a whole file is read.
-SNIFF_BYTES = 65_536
 #: Output formats of classified incidents, by suffix.
 OUTPUT_FORMATS = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".parquet": "parquet", ".gpkg": "gpkg"}
 #: Files at least this large (characters) show a progress bar while they are parsed: on a terminal
@@ -217,11 +216,6 @@ def read_incidents(
         return _from_whole_csv(path, names, encoding)
 
 
-class IrregularCSV(Exception):
-    """A CSV the fast reader cannot take as it is (rows with too many or too few fields, bytes that
-    are not the encoding): it is read whole by the careful reader, which says what is wrong where."""
-
-
 def read_chunks(
     source, *, lon=None, lat=None, date=None, encoding=None, careful: bool = False, points: bool = True, empty_ok=False
 ):
@@ -256,68 +250,43 @@ def read_chunks(
 #: Bytes of CSV validated, classified and written at a time (about 95,000 ACLED rows): memory
 #: stays flat as files grow.
 CHUNK_BYTES = 16 << 20
-#: Bytes of CSV Arrow parses at a time (a chunk is several): as fast as larger blocks, and Arrow reads
-#: fewer bytes ahead (8 MiB blocks held ~300 MB more).
-BLOCK_BYTES = 1 << 20
 
 
 def csv_chunks(path: Path, names: dict, encoding: str | None, *, points: bool = True):
-    """Read a CSV in chunks with Arrow's streaming reader; each chunk validated like a whole file.
+    """Read a CSV in chunks with Arrow's streaming reader (:func:`zonemap.csv_stream.open_csv`: every
+    column as text, nothing converted behind zonemap's back); each chunk validated like a whole file.
 
-    Every column is read as text (nothing is converted behind zonemap's back). Raises
-    :class:`IrregularCSV` when a row has the wrong number of fields or text is not the encoding.
+    Raises :class:`IrregularCSV` when a row has the wrong number of fields or text is not the encoding.
     """
-    with open(path, "rb") as handle:
-        head = handle.read(SNIFF_BYTES)
-    if not head.strip():
-        raise InputError("file is empty", source=path)
-    chosen = _encoding_of(head, encoding)
-    head_text = head.decode(chosen, errors="ignore").lstrip("\ufeff")
-    sep = _sniff_delimiter(head_text)
-    try:
-        header = next(csv.reader(io.StringIO(head_text), delimiter=sep, skipinitialspace=True))
-    except (StopIteration, csv.Error):
-        raise IrregularCSV() from None
-    if len(set(header)) != len(header) or not header:
-        raise IrregularCSV()
-    arrow_encoding = "utf8" if chosen in ("utf-8", "utf-8-sig") else chosen
-    size = path.stat().st_size
-    large = size >= PROGRESS_CHARACTERS
-    with open(path, "rb") as handle, _progress(size, f"reading {path.name}", "B", large=large) as bar:
-        yield from _arrow_chunks(handle, bar, arrow_encoding, sep, header, path, names, points)
-
-
-def _arrow_chunks(handle, bar, arrow_encoding: str, sep: str, header: list, path: Path, names: dict, points: bool):
     import pyarrow as pa
-    from pyarrow import csv as arrow_csv
 
-    try:
-        reader = arrow_csv.open_csv(
-            handle,
-            # the header as read with spaces after delimiters skipped (Arrow would keep them in the names)
-            read_options=arrow_csv.ReadOptions(
-                block_size=BLOCK_BYTES, encoding=arrow_encoding, column_names=header, skip_rows=1
-            ),
-            parse_options=arrow_csv.ParseOptions(delimiter=sep, newlines_in_values=True),
-            convert_options=arrow_csv.ConvertOptions(
-                column_types={name: pa.string() for name in header},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+    opened = open_csv(path, encoding)
+    size = path.stat().st_size
+    bar = _progress(size, f"reading {path.name}", "B", large=size >= PROGRESS_CHARACTERS)
+    with contextlib.closing(opened), bar:
         rows, line = 0, 2  # records so far; physical line of the next record (the header is line 1)
-        batches = iter(reader)
-        while group := list(itertools.islice(batches, max(CHUNK_BYTES // BLOCK_BYTES, 1))):
-            table = _strip_leading_spaces(pa.Table.from_batches(group)).to_pandas()  # text stays in Arrow's buffers
-            table.index = pd.RangeIndex(rows + 1, rows + 1 + len(table))
-            line = _refuse_swallowed_lines(table, sep, path, first_line=line)
-            rows += len(table)
-            bar.update(handle.tell() - bar.n)
-            yield _from_table(table, path, names, sep=sep, points=points)
-    except (pa.ArrowInvalid, UnicodeDecodeError):
-        raise IrregularCSV() from None
+        batches = _batches(opened.reader)
+        try:
+            while group := list(itertools.islice(batches, max(CHUNK_BYTES // csv_stream.BLOCK_BYTES, 1))):
+                table = _strip_leading_spaces(pa.Table.from_batches(group)).to_pandas()  # text stays in Arrow
+                table.index = pd.RangeIndex(rows + 1, rows + 1 + len(table))
+                line = _refuse_swallowed_lines(table, opened.sep, path, first_line=line)
+                rows += len(table)
+                bar.update(opened.handle.tell() - bar.n)
+                yield _from_table(table, path, names, sep=opened.sep, points=points)
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            raise IrregularCSV() from None
     if rows == 0:
         raise InputError("has a header but no data rows", source=path)
+
+
+def _batches(reader):
+    """Arrow's record batches, one after another."""
+    while True:
+        try:
+            yield reader.read_next_batch()
+        except StopIteration:
+            return
 
 
 def _strip_leading_spaces(table):
@@ -361,7 +330,7 @@ def _sniff_text(path: Path, encoding: str | None) -> None:
             raise InputError(f"unknown text encoding {encoding!r}", source=path) from None
     with open(path, "rb") as handle:
         head = handle.read(SNIFF_BYTES)
-    if head and _is_binary_text(head.decode(_encoding_of(head, encoding), errors="ignore")[:4096]):
+    if head and _is_binary_text(head.decode(encoding_of(head, encoding), errors="ignore")[:4096]):
         raise InputError("binary data, not text", source=path)
 
 
@@ -619,25 +588,9 @@ def sample_incidents() -> Incidents:
 # --- decoding -----------------------------------------------------------------------------------
 
 
-def _encoding_of(raw: bytes, encoding: str | None) -> str:
-    """The encoding to decode with: ``encoding`` if given; else a BOM decides; else UTF-16 by its
-    zero bytes; else UTF-8."""
-    if encoding:
-        return codecs.lookup(encoding).name
-    if raw.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if len(raw) >= 4 and raw[1:2] == b"\x00" and raw[3:4] == b"\x00":
-        return "utf-16-le"
-    if len(raw) >= 4 and raw[0:1] == b"\x00" and raw[2:3] == b"\x00":
-        return "utf-16-be"
-    return "utf-8"
-
-
 def _decode(raw: bytes, path: Path, encoding: str | None) -> str:
-    """Bytes to text in the encoding of :func:`_encoding_of`."""
-    chosen = _encoding_of(raw, encoding)
+    """Bytes to text in the encoding of :func:`~zonemap.csv_stream.encoding_of`."""
+    chosen = encoding_of(raw, encoding)
     try:
         text = raw.decode(chosen)
     except (UnicodeDecodeError, LookupError) as exc:
@@ -663,16 +616,9 @@ def _looks_binary(raw: bytes) -> bool:
 # --- readers --------------------------------------------------------------------------------------
 
 
-def _sniff_delimiter(text: str) -> str:
-    header = text.lstrip("\ufeff").split("\n", 1)[0]
-    counts = {sep: header.count(sep) for sep in (",", ";", "\t", "|")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
-
-
 def _from_csv(raw: bytes, text: str, path: Path, names: dict, encoding: str | None) -> Incidents:
-    sep = _sniff_delimiter(text)
-    if _encoding_of(raw, encoding) in ("utf-8", "utf-8-sig"):
+    sep = sniff_delimiter(text)
+    if encoding_of(raw, encoding) in ("utf-8", "utf-8-sig"):
         data_bytes = raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
     else:
         data_bytes = text.encode("utf-8")  # pandas parses UTF-8 bytes: no 4-bytes-a-character copy of the text
