@@ -71,6 +71,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/distance_accuracy.py
 	$(BIN)/python benchmarks/incidents.py
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/folder_ingest.py
 	$(BIN)/python benchmarks/timeline.py
 	$(BIN)/python benchmarks/uncertainty.py
 

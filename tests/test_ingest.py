@@ -374,3 +374,51 @@ def test_the_dask_engine_writes_parts_with_the_streaming_writer(tmp_path, model)
     np.testing.assert_array_equal(parts["p_in_dmz"].to_numpy(), expected["p_in_dmz"].to_numpy())
     with pytest.raises(ValueError, match="monthly"):
         written.tally.monthly()  # not asked for: not made
+
+
+def test_the_model_cache_never_touches_a_file_it_did_not_make(tmp_path, monkeypatch):
+    from zonemap import classification
+
+    monkeypatch.setenv("ZONEMAP_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(ingest, "_stamp", lambda path: "0")
+    monkeypatch.setattr(ingest.os, "getpid", lambda: 4242)
+    key = ingest._model_key({"corridor_km": 11.0})
+    squatter = tmp_path / f".zone-model-{key}.pickle.4242.tmp"
+    squatter.write_text("not zonemap's")
+    assert ingest.cached_zone_model(corridor_km=11.0).options["corridor_km"] == 11.0
+    assert squatter.read_text() == "not zonemap's" and not list(tmp_path.glob("zone-model-*"))
+    squatter.unlink()
+
+    def disk_full(model, handle):
+        handle.write(b"half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ingest, "_dump_model", disk_full)
+    assert isinstance(ingest.cached_zone_model(corridor_km=11.0), classification.ZoneModel)
+    assert list(tmp_path.iterdir()) == []  # its own half-written file removed, nothing else made
+
+
+def test_the_model_cache_maps_the_model_it_wrote(tmp_path, monkeypatch, model):
+    monkeypatch.setenv("ZONEMAP_CACHE_DIR", str(tmp_path))
+    ingest.cached_zone_model()
+    (cached,) = tmp_path.glob("zone-model-*.pickle")
+    loaded = ingest._load_model(cached)
+    assert not loaded.grid.inside.flags.writeable  # a view of the mapped file, not a copy
+    assert np.array_equal(loaded.grid.inside, model.grid.inside)
+    cached.write_bytes(cached.read_bytes()[:-5000])  # cut short: refused, then built again
+    with pytest.raises(ValueError, match="truncated"):
+        ingest._load_model(cached)
+
+
+def test_dask_parts_are_never_written_over(tmp_path, model):
+    pytest.importorskip("dask")
+    from zonemap import scale
+    from zonemap.errors import ArgumentError
+
+    folder = _spoilt_parts(tmp_path / "parts", parts=2, rows=100)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "part-00001.parquet").write_text("a user's file")
+    with pytest.raises(ArgumentError, match="already holds part-00001.parquet"):
+        scale.write_parts(folder, out, model)
+    assert (out / "part-00001.parquet").read_text() == "a user's file" and len(list(out.iterdir())) == 1

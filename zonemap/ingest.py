@@ -327,18 +327,21 @@ def cached_zone_model(**options):
     except Exception:  # noqa: BLE001 (missing, damaged or foreign: built again and replaced)
         pass
     model = zone_model(**options)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp, created = path.with_name(f".{path.name}.{os.getpid()}.tmp"), False
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         if shutil.disk_usage(folder).free < CACHE_FREE_BYTES:
             return model
-        with open(tmp, "wb") as handle:
+        # a new file of this process's own (O_EXCL: never another file of that name)
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
+            created = True
             _dump_model(model, handle)
         os.rename(tmp, path)  # atomic on POSIX, like os.replace (left to the outputs' own accounting)
         _prune(folder)
     except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()  # this run's own half-written file (its name holds this process's id)
+        if created:
+            with contextlib.suppress(OSError):
+                tmp.unlink()  # this run's own half-written file
     return model
 
 

@@ -219,6 +219,9 @@ def write_parts(
     files = partition_files(path) if path.is_dir() else [path]
     names = {"lon": lon, "lat": lat, "date": date}
     outputs = [Path(folder) / f"part-{i:05d}.parquet" for i in range(len(files))]
+    taken = [out.name for out in outputs if os.path.lexists(out)]
+    if taken:  # never written over (nor removed, for a file with no accepted row)
+        raise ArgumentError(f"{folder}: already holds {taken[0]}: give an empty folder")
     tallied = {"by_event_type": by_event_type, "monthly": monthly, "periods": periods, "outside": outside}
     parts = dask.compute(*_write_tasks(files, outputs, model, names, tallied | {"as_of": as_of}))
     unify_part_schemas([out for out in outputs if out.exists()])
