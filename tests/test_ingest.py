@@ -422,3 +422,66 @@ def test_dask_parts_are_never_written_over(tmp_path, model):
     with pytest.raises(ArgumentError, match="already holds part-00001.parquet"):
         scale.write_parts(folder, out, model)
     assert (out / "part-00001.parquet").read_text() == "a user's file" and len(list(out.iterdir())) == 1
+
+
+# --- what an independent review found: the streaming reader must give what the whole read gives --------------------
+
+
+def test_a_named_range_index_is_kept_across_geoparquet_batches(tmp_path, monkeypatch, model):
+    events = zonemap.synthetic_incidents(900, seed=5)
+    events.index = pd.RangeIndex(1000, 1900, name="event_id")  # pandas stores only start, stop and step
+    events.to_parquet(tmp_path / "events.parquet")
+    monkeypatch.setattr(incidents, "PARQUET_BATCH_ROWS", 400)
+    whole = incidents.read_incidents(tmp_path / "events.parquet").accepted
+    chunks = [c.accepted for c in incidents.read_chunks(tmp_path / "events.parquet")]
+    assert len(chunks) == 3 and whole["event_id"].tolist() == list(range(1000, 1900))
+    assert pd.concat([c["event_id"] for c in chunks]).tolist() == whole["event_id"].tolist()
+
+
+def test_columns_with_nulls_keep_one_type_across_geoparquet_batches(tmp_path, monkeypatch, model):
+    import pyarrow as pa
+
+    events = zonemap.synthetic_incidents(10, seed=2)[["event_date", "geometry"]]
+    events["count"] = pd.array([1, 2, 3, 4, 5, 6, 7, 8, None, 10], dtype="Int64")
+    events["verified"] = pd.array([True] * 8 + [None, False], dtype="boolean")
+    events.to_parquet(tmp_path / "pandas.parquet")
+    table = pq.read_table(tmp_path / "pandas.parquet")  # as DuckDB or GDAL write it: no pandas metadata
+    table = table.replace_schema_metadata({b"geo": table.schema.metadata[b"geo"]})
+    source = tmp_path / "events.parquet"
+    pq.write_table(table, source, row_group_size=4)
+    assert pa.types.is_integer(pq.read_schema(source).field("count").type)
+    monkeypatch.setattr(incidents, "PARQUET_BATCH_ROWS", 4)  # batches with and without the nulls
+    whole = incidents.read_incidents(source)
+    reference = tmp_path / "reference.csv"
+    incidents.write_incidents(classify(whole.accepted, model), reference)
+    for fmt in ("csv", "parquet"):
+        out = tmp_path / f"out.{fmt}"
+        ingest.classify_file(source, out, model, fmt=fmt)
+        if fmt == "csv":
+            assert out.read_text() == reference.read_text()
+        else:
+            assert pq.read_table(out)["count"].type == pa.float64()
+
+
+def test_a_line_break_in_a_csv_header_name_is_read_as_the_whole_read_does(tmp_path, model):
+    source = tmp_path / "header.csv"
+    source.write_text('"note\nmore",longitude,latitude,event_date\nx,36.6,35.9,2020-02-01\ny,36.7,35.8,2020-02-02\n')
+    whole = incidents.read_incidents(source)
+    tally = ingest.classify_file(source, tmp_path / "out.parquet", model, fmt="parquet")
+    assert (tally.rows_read, tally.accepted, whole.rows_read) == (2, 2, 2)
+    assert pd.read_parquet(tmp_path / "out.parquet")["row"].tolist() == [1, 2]
+
+
+def test_damaged_wkb_in_a_geoparquet_input_names_the_input(tmp_path, model):
+    import pyarrow as pa
+
+    from zonemap.errors import InputError
+
+    zonemap.synthetic_incidents(3, seed=1).to_parquet(tmp_path / "ok.parquet")
+    table = pq.read_table(tmp_path / "ok.parquet")
+    wkb = table["geometry"].to_pylist()
+    wkb[1] = b"\x01\x01\x00\x00"  # cut short
+    table = table.set_column(table.schema.get_field_index("geometry"), "geometry", pa.array(wkb, pa.binary()))
+    pq.write_table(table, tmp_path / "bad.parquet")
+    with pytest.raises(InputError, match=r"bad\.parquet: not a readable Parquet file"):
+        ingest.classify_file(tmp_path / "bad.parquet", tmp_path / "out.csv", model, fmt="csv")

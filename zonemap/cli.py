@@ -587,8 +587,10 @@ def main_exit() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (OSError, ValueError):  # a closed pipe: the lines had no reader
+        except BrokenPipeError:  # a closed pipe (`| head`): the lines had no reader
             pass
+        except (OSError, ValueError):  # e.g. a full disk under a redirection: the run did not say all
+            code = code or 2
     os._exit(code)
 
 

@@ -91,8 +91,8 @@ def open_csv(path: Path, encoding: str | None) -> OpenedCSV:
         header = next(csv.reader(io.StringIO(head_text), delimiter=sep, skipinitialspace=True))
     except (StopIteration, csv.Error):
         raise IrregularCSV() from None
-    if len(set(header)) != len(header) or not header:
-        raise IrregularCSV()
+    if len(set(header)) != len(header) or not header or any("\n" in h or "\r" in h for h in header):
+        raise IrregularCSV()  # a line break in a header name: Arrow would skip one line only
     return OpenedCSV(path, *_arrow_reader(path, chosen, sep, header), sep, header)
 
 

@@ -855,20 +855,69 @@ def parquet_chunks(path: Path, names: dict, *, empty_ok: bool = False, points: b
         return
     columns = geoarrow._get_non_bbox_columns(schema, geo) if geoarrow._check_if_covering_in_geo_metadata(geo) else None
     lonlat = _lonlat_wkb_column(geo)
+    as_whole = _as_in_the_whole_file(parquet, schema)
     first_row = 1
     try:
         for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
             table = pa.Table.from_batches([batch]).replace_schema_metadata(schema.metadata)
-            xy = _points_of_wkb(table[lonlat]) if lonlat is not None else None
-            if xy is None:  # other geometries, empty points, another CRS: geopandas and shapely read them
-                frame = geoarrow._arrow_to_geopandas(table, geo)
+            try:
+                xy = _points_of_wkb(table[lonlat]) if lonlat is not None else None
+                if xy is None:  # other geometries, empty points, another CRS: geopandas and shapely read them
+                    frame = geoarrow._arrow_to_geopandas(table, geo)
+                else:  # 2D points in lon/lat, read from their bytes (as geopandas would, without shapely)
+                    frame = table.drop_columns([lonlat]).to_pandas()
+            except Exception as exc:  # noqa: BLE001 (damaged WKB and the like: shapely and pyarrow raise many types)
+                raise InputError(f"not a readable Parquet file ({_first_line(exc)})", source=path) from None
+            frame = as_whole(frame, first_row)
+            if xy is None:
                 yield _from_geoframe(frame, path, names, first_row=first_row, points=points)
-            else:  # 2D points in lon/lat, read from their bytes (as geopandas would, without shapely)
-                plain = _keep_named_index(table.drop_columns([lonlat]).to_pandas())
-                yield _from_point_columns(plain, *xy, path, names, first_row, points)
+            else:
+                yield _from_point_columns(_keep_named_index(frame), *xy, path, names, first_row, points)
             first_row += batch.num_rows
     except (pa.ArrowException, OSError) as exc:
-        raise InputError(f"not a readable Parquet file ({str(exc).splitlines()[0][:200]})", source=path) from None
+        raise InputError(f"not a readable Parquet file ({_first_line(exc)})", source=path) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+
+
+def _as_in_the_whole_file(parquet, schema):
+    """A function giving a batch's frame what reading the whole file gives it and a batch alone would
+    not: the values of a named RangeIndex (pandas stores only its start and step), and the types of
+    integer and boolean columns with a null anywhere in the file (floats and objects, as pandas
+    makes them of the whole column)."""
+    import pyarrow as pa
+
+    ranges = [i for i in (schema.pandas_metadata or {}).get("index_columns", []) if isinstance(i, dict)]
+    ranged = ranges[0] if len(ranges) == 1 and ranges[0].get("kind") == "range" and ranges[0].get("name") else None
+    kinds = (pa.types.is_integer, pa.types.is_boolean)
+    nullable = [f.name for f in schema if any(k(f.type) for k in kinds) and _has_nulls(parquet, f.name)]
+
+    def as_whole(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
+        if ranged is not None:
+            start, step = ranged["start"] + ranged["step"] * (first_row - 1), ranged["step"]
+            frame.index = pd.RangeIndex(start, start + step * len(frame), step, name=ranged["name"])
+        for name in [c for c in nullable if c in frame.columns and frame[c].dtype.kind in "iub"]:
+            frame[name] = frame[name].astype(float if frame[name].dtype.kind in "iu" else object)
+        return frame
+
+    return as_whole
+
+
+def _has_nulls(parquet, name: str) -> bool:
+    """Whether column ``name`` of a Parquet file holds a null: from its statistics, else read alone."""
+    metadata = parquet.metadata
+    counts = []
+    for group in range(metadata.num_row_groups):
+        for i in range(metadata.num_columns):
+            chunk = metadata.row_group(group).column(i)
+            if chunk.path_in_schema == name:
+                stats = chunk.statistics
+                counts.append(stats.null_count if stats is not None and stats.has_null_count else None)
+    if counts and None not in counts:
+        return sum(counts) > 0
+    return parquet.read(columns=[name]).column(0).null_count > 0
 
 
 def _lonlat_wkb_column(geo: dict) -> str | None:
