@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from zonemap import classification, data, zones
 from zonemap.grid_index import PolygonGrid
 from zonemap.measure import geodesic_area_km2
-from zonemap.projection import GEOD
+from zonemap.projection import GEOD, densify_geodesic
 
 #: Examples per test come from the hypothesis profile (conftest): "ci" by default, "deep" for make test-deep.
 SETTINGS = settings()
@@ -36,7 +36,12 @@ def test_random_lines_give_valid_growing_direction_free_bands(line, width):
     narrow = zones.dmz_geometry(line, width, symmetric=True)
     wide = zones.dmz_geometry(line, width + 3.0, symmetric=True)
     reversed_band = zones.dmz_geometry(line.reverse(), width, symmetric=True)
-    assert narrow.is_valid and wide.is_valid and not narrow.is_empty
+    assert narrow.is_valid and wide.is_valid
+    if narrow.is_empty:  # a line outside the Idlib area, farther from it than the band reaches
+        edge = densify_geodesic(zones.as_area().geometry.boundary, 0.5)  # points every 0.5 km
+        points = [shapely.Point(p) for p in shapely.get_coordinates(edge)]
+        assert geodesic_distance_to_line_m(points, line).min() > width * 1000 - 300
+        assume(False)  # nothing more to compare
     assert geodesic_area_km2(wide) > geodesic_area_km2(narrow)
     assert geodesic_area_km2(reversed_band) == pytest.approx(geodesic_area_km2(narrow), rel=1e-6)
 
