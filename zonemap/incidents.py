@@ -139,6 +139,10 @@ class PointRows:
         frame.insert(self.geometry_at, "geometry", gpd.points_from_xy(self.lon, self.lat))
         return gpd.GeoDataFrame(frame, geometry="geometry", crs=data.WGS84)
 
+    def head(self, n: int) -> PointRows:
+        """The first ``n`` rows."""
+        return PointRows(self.frame.iloc[:n], self.lon[:n], self.lat[:n], self.geometry_at)
+
     def with_frame(self, frame: pd.DataFrame) -> PointRows:
         """The same points with ``frame`` (e.g. with classification columns added after the rest)."""
         return PointRows(frame, self.lon, self.lat, self.geometry_at)
@@ -395,8 +399,7 @@ class IncidentWriter:
     def write(self, classified: gpd.GeoDataFrame | PointRows) -> None:
         """Append ``classified``: a GeoDataFrame, or :class:`PointRows` (points made only if the format needs them)."""
         first = self.columns is None
-        needs_points = self.fmt not in ("parquet", "csv") or (first and self.fmt == "parquet")
-        if isinstance(classified, PointRows) and needs_points:  # the first chunk sets GeoParquet's schema
+        if isinstance(classified, PointRows) and self.fmt not in ("parquet", "csv"):
             classified = classified.geodataframe()
         if first:
             self.columns = _columns_of(classified)
@@ -423,13 +426,19 @@ class IncidentWriter:
         import pyarrow.parquet as pq
         from geopandas.io.arrow import _geopandas_to_arrow
 
-        table = _points_to_arrow(classified) if self.parquet is not None else None
-        if table is None:  # the first chunk sets the schema and metadata, as geopandas writes them
+        table = _points_to_arrow(classified)
+        points = table is not None
+        if not points:  # geometries that are not all 2D points: as geopandas writes them
             if isinstance(classified, PointRows):
                 classified = classified.geodataframe()
             table = _geopandas_to_arrow(classified, index=False)
-        if self.parquet is None:
-            geo = json.loads(table.schema.metadata[b"geo"])
+        if self.parquet is None:  # the first chunk sets the schema, with the GeoParquet metadata as geopandas writes it
+            # (of points, taken from one row: shapely points for a whole chunk take ~0.1 s, holding the GIL)
+            sample = classified.head(1) if points else classified
+            sample = _geopandas_to_arrow(sample.geodataframe() if isinstance(sample, PointRows) else sample, index=False)
+            geo = json.loads(sample.schema.metadata[b"geo"])
+            name = geo["primary_column"]  # its field carries geopandas' GeoArrow extension metadata
+            table = table.cast(table.schema.set(table.schema.get_field_index(name), sample.schema.field(name)))
             for column in geo["columns"].values():
                 column.pop("bbox", None)  # the first chunk's extent is not the file's
             schema = table.schema.with_metadata({b"geo": json.dumps(geo).encode()})
