@@ -435,7 +435,9 @@ class IncidentWriter:
         if self.parquet is None:  # the first chunk sets the schema, with the GeoParquet metadata as geopandas writes it
             # (of points, taken from one row: shapely points for a whole chunk take ~0.1 s, holding the GIL)
             sample = classified.head(1) if points else classified
-            sample = _geopandas_to_arrow(sample.geodataframe() if isinstance(sample, PointRows) else sample, index=False)
+            if isinstance(sample, PointRows):
+                sample = sample.geodataframe()
+            sample = _geopandas_to_arrow(sample, index=False)
             geo = json.loads(sample.schema.metadata[b"geo"])
             name = geo["primary_column"]  # its field carries geopandas' GeoArrow extension metadata
             table = table.cast(table.schema.set(table.schema.get_field_index(name), sample.schema.field(name)))
