@@ -265,7 +265,7 @@ def _in_force_line(dated: DatedLines, x, y, lon, lat, line_index, outside_idlib,
     ``fixed`` holds the fixed lines' answers (``side_<key>``, ``dist_<key>_km``), reused for their twins."""
     distance_km = np.full(len(lon), np.nan)
     side = np.full(len(lon), np.int8(-1))  # -1: no line (a missing category)
-    for i in np.unique(line_index[line_index >= 0]):
+    for i in np.flatnonzero(np.bincount(line_index + 1)[1:]):  # the lines in force on some row
         rows = np.flatnonzero(line_index == i)
         twin = dated.twins.get(int(i))
         if twin is not None and f"side_{twin}" in fixed:

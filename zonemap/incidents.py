@@ -1612,7 +1612,7 @@ def _from_table(
     position[bad] = np.arange(len(bad))
     for mask, what, why in flagged:
         kind[position[mask]], reason[position[mask]] = what, why
-    rejected = _rejects(table.iloc[bad], kind, reason)
+    rejected = _rejects(table.iloc[bad] if len(bad) else table.iloc[:0], kind, reason)  # a slice: no copy
     if len(extra_rejects):
         rejected = pd.concat([extra_rejects, rejected], ignore_index=True)
     rejected = rejected.sort_values("row", kind="stable").reset_index(drop=True) if len(rejected) else rejected
