@@ -61,11 +61,15 @@ class _CompactPickle:
 
 def _cell_index(x, y, origin, cell, shape):
     """Flat cell index of each point, or ``-1`` outside the grid (NaN included)."""
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"):  # NaN and far-away points: cast to anything, then set to -1
         col = np.floor((np.asarray(x) - origin[0]) / cell)
         row = np.floor((np.asarray(y) - origin[1]) / cell)
         inside = (col >= 0) & (col < shape[1]) & (row >= 0) & (row < shape[0])
-    return np.where(inside, row * shape[1] + col, -1).astype(np.int64)
+        row *= shape[1]  # in place: half the passes over the points of np.where(…).astype
+        row += col
+        index = np.asarray(row).astype(np.int64)
+    index[~inside] = -1
+    return index
 
 
 def _grid_around(bounds, cell, margin):

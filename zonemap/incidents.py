@@ -1346,13 +1346,40 @@ def _dates_of_text(values: pd.Series) -> tuple[pd.Series, np.ndarray, _Coded, np
     read once (a file of a million events holds a few thousand days)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     once = pd.Series(uniques, dtype=object) if len(uniques) <= len(values) // 2 else values
-    parsed, precision = _parse_date_text(once)
+    parsed, precision = _parse_date_text(once) if once is values else _parse_remembered_dates(once)
     text = once.astype("string").fillna("").str.strip().to_numpy(dtype=object)
     relative = np.isin(np.char.lower(text.astype(str)), list(RELATIVE_DATES))
     if once is values:
         return parsed, _text_array(precision), _Coded(text, np.arange(len(text))), relative
     dates = pd.Series(parsed.to_numpy()[codes], index=values.index, dtype="datetime64[ns]")
     return dates, _text_array(precision, codes), _Coded(text, codes), relative[codes]
+
+
+#: Distinct date texts already read, with their date and precision: a large file's chunks hold
+#: mostly the same few thousand days. Emptied when it holds :data:`REMEMBERED_DATES`.
+_REMEMBERED_DATES: dict[str, tuple] = {}
+REMEMBERED_DATES = 100_000
+
+
+def _parse_remembered_dates(distinct: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """:func:`_parse_date_text` of distinct texts, reading only those not read before (in any thread)."""
+    text = distinct.to_numpy(dtype=object)
+    found = [_REMEMBERED_DATES.get(t) if isinstance(t, str) else None for t in text]
+    new = np.array([f is None for f in found], dtype=bool)
+    dates, precision = np.empty(len(text), dtype="datetime64[ns]"), np.empty(len(text), dtype=object)
+    if new.any():
+        parsed, new_precision = _parse_date_text(distinct[new])
+        dates[new], precision[new] = parsed.to_numpy(dtype="datetime64[ns]"), new_precision
+        if len(_REMEMBERED_DATES) > REMEMBERED_DATES:
+            _REMEMBERED_DATES.clear()
+        for t, date, kind in zip(text[new], dates[new], precision[new]):
+            if isinstance(t, str):
+                _REMEMBERED_DATES[t] = (date, kind)
+    if not new.all():
+        old = ~new
+        dates[old] = [f[0] for f, o in zip(found, old) if o]
+        precision[old] = [f[1] for f, o in zip(found, old) if o]
+    return pd.Series(dates, index=distinct.index), precision
 
 
 def _text_array(values, codes=None):
@@ -1459,6 +1486,17 @@ def _at(values, mask: np.ndarray) -> np.ndarray:
 
 
 def _rejects(table: pd.DataFrame, kinds, reasons) -> pd.DataFrame:
+    if not len(table):  # most chunks of a large file: the same empty frame, made once per header
+        return _no_rejects(tuple(table.columns)).copy()
+    return _rejects_of(table, kinds, reasons)
+
+
+@functools.lru_cache(maxsize=64)
+def _no_rejects(columns: tuple) -> pd.DataFrame:
+    return _rejects_of(pd.DataFrame(columns=list(columns)), [], [])
+
+
+def _rejects_of(table: pd.DataFrame, kinds, reasons) -> pd.DataFrame:
     visible = table[[c for c in table.columns if not str(c).startswith("__")]].astype("string").fillna("")
     out = _rename_reserved(visible)
     out.insert(0, "reason", list(reasons))
