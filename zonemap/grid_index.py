@@ -96,9 +96,18 @@ class PolygonGrid(_CompactPickle):
     origin: tuple[float, float]
     cell: float
     shape: tuple[int, int]
-    inside: np.ndarray  # per cell, bit i set: polygon i contains the whole cell
-    boundary: np.ndarray  # per cell, bit i set: polygon i's boundary may cross the cell (both end
-    # with an "outside the grid" entry: 0)
+    #: (cells + 1, 2): per cell, [bit i set: polygon i contains the whole cell, bit i set: polygon i's
+    #: boundary may cross the cell]; a last "outside the grid" row of zeros. A cell's two words lie
+    #: side by side: one memory access per point, not two (a zone grid is ~20 MB, larger than caches).
+    cells: np.ndarray
+
+    @property
+    def inside(self) -> np.ndarray:
+        return self.cells[:, 0]
+
+    @property
+    def boundary(self) -> np.ndarray:
+        return self.cells[:, 1]
 
     @classmethod
     def build(cls, polygons, cell: float) -> PolygonGrid:
@@ -123,16 +132,18 @@ class PolygonGrid(_CompactPickle):
             inside[window] |= np.where(centre_in & ~touched, mask, dtype(0))
             boundary[window] |= np.where(touched, mask, dtype(0))
         end = np.zeros(1, dtype=dtype)
-        return cls(list(polygons), origin, cell, shape, np.r_[inside.ravel(), end], np.r_[boundary.ravel(), end])
+        cells = np.column_stack([np.r_[inside.ravel(), end], np.r_[boundary.ravel(), end]])
+        return cls(list(polygons), origin, cell, shape, cells)
 
     def contains(self, lon, lat) -> np.ndarray:
         """(polygons, n) booleans: polygon i contains point j (same as ``shapely.contains_xy``)."""
         lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
         index = _cell_index(lon, lat, self.origin, self.cell, self.shape)  # -1 reads the final 0
-        size = self.inside.dtype.itemsize
-        inside = self.inside[index].astype(f"<u{size}").view(np.uint8).reshape(len(lon), size).T
-        out = np.unpackbits(inside, axis=0, count=len(self.polygons), bitorder="little").view(bool)
-        boundary = self.boundary[index]
+        found = self.cells.take(index, axis=0)  # (a row-wise gather: 8 times faster than cells[index])
+        inside, boundary = found[:, 0].copy(), found[:, 1]
+        out = np.empty((len(self.polygons), len(lon)), dtype=bool)
+        for bit in range(len(self.polygons)):
+            np.not_equal(inside & inside.dtype.type(1 << bit), 0, out=out[bit])
         near = np.flatnonzero(boundary)
         flags = boundary[near]
         for bit, polygon in enumerate(self._polygons_of_this_thread()):
@@ -150,10 +161,10 @@ class PolygonGrid(_CompactPickle):
         [False, True, True, False]
         """
         lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-        index = _cell_index(lon, lat, self.origin, self.cell, self.shape)
-        bit = self.inside.dtype.type(1) << self.inside.dtype.type(polygon)
-        out = (self.inside[index] & bit) != 0
-        near = np.flatnonzero(self.boundary[index] & bit)
+        found = self.cells.take(_cell_index(lon, lat, self.origin, self.cell, self.shape), axis=0)
+        bit = self.cells.dtype.type(1) << self.cells.dtype.type(polygon)
+        out = (found[:, 0] & bit) != 0
+        near = np.flatnonzero(found[:, 1] & bit)
         out[near] = shapely.contains_xy(self._polygons_of_this_thread()[polygon], lon[near], lat[near])
         return out
 
