@@ -208,16 +208,15 @@ WRITE_BEHIND = 2
 def _classify_chunks(chunks, out, model, fmt: str, tally: Tally, as_of="event") -> Tally:
     """Three stages at once: the next chunks are read (and validated) in one thread, this one
     classified in this thread, the previous ones joined to their classification, written and counted
-    in a third. Classification is the largest stage: the other two run at a lower priority
-    (:data:`BACKGROUND_NICE`) and take on the joining and counting, to share the work evenly."""
+    in a third (which takes on the joining and counting, to share the work evenly). The reader runs
+    at a lower priority (:data:`BACKGROUND_NICE`): it takes what the others leave."""
 
     def write(events, classification):  # in the writer thread, one chunk after another, in order
         classified = classified_chunk(events.accepted, classification)
         writer.write(classified)
         tally.add(events, classified)
 
-    writing = ThreadPoolExecutor(1, "zonemap-write", initializer=lower_priority)
-    with incidents.IncidentWriter(out, fmt) as writer, writing:
+    with incidents.IncidentWriter(out, fmt) as writer, ThreadPoolExecutor(1, "zonemap-write") as writing:
         pending: collections.deque = collections.deque()
         try:
             for events in read_ahead(chunks, READ_AHEAD, start=lower_priority):
@@ -261,11 +260,11 @@ def classified_chunk(accepted, classification):
     return accepted.with_frame(with_columns(accepted.frame, classification))
 
 
-#: How much lower the reading and writing threads' scheduling priority is than classification's
-#: (a nice increment). Classification is the largest stage: at equal priority, three busy threads
-#: share two cores equally, the reader runs ahead until its queue is full and sleeps, and a core idles
-#: a fifth of the time; at a lower priority they use what classification leaves (measured at 5M
-#: rows: ≤ 1 thread runnable 21 % of the time before, 5 % after; 6-7 % faster).
+#: How much lower the reading thread's scheduling priority is than classification's and writing's
+#: (a nice increment). At equal priority three busy threads share two cores equally: the reader
+#: runs ahead until its queue is full and sleeps, and a core idled a fifth of the time (measured at
+#: 5M rows); at a lower priority it reads with what the others leave (≤ 1 thread runnable 5 % of
+#: the time). Lowering the writer's too left it behind at the end: slower.
 BACKGROUND_NICE = 10
 
 
