@@ -98,7 +98,7 @@ def main() -> None:
                 floor_cmd = [sys.executable, "-c", FLOOR, str(source), str(Path(folder) / "floor.parquet")]
                 floor = best_of(floor_cmd, args.runs)
                 print(
-                    f"{rows:>11,} {kind:>9} {ours[0]:>10.1f} {floor[0]:>8.1f} {ours[0] / floor[0]:>5.1f}x"
+                    f"{rows:>11,} {kind:>9} {ours[0]:>10.2f} {floor[0]:>8.2f} {ours[0] / floor[0]:>5.2f}x"
                     f" {ours[1]:>11,.0f} {floor[1]:>9,.0f} {ours[2]:>14.1f} {floor[2]:>12.1f}",
                     flush=True,
                 )

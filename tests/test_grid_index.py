@@ -36,6 +36,19 @@ def test_polygon_grid_answers_exactly_as_contains_xy():
         assert np.array_equal(got[i], shapely.contains_xy(polygon, lon, lat)), f"polygon {i}"
 
 
+@pytest.mark.parametrize("count", [1, 40])  # one byte per cell, and eight (bit 39 and up)
+def test_polygon_grids_of_any_width_answer_as_contains_xy_for_all_or_one_polygon(count):
+    rng = np.random.default_rng(count)
+    centres = rng.uniform(36.0, 37.0, (count, 2))
+    polygons = list(shapely.buffer(shapely.points(centres), rng.uniform(0.05, 0.3, count), quad_segs=3))
+    grid = PolygonGrid.build(polygons, cell=0.01)
+    lon, lat = np.r_[rng.uniform(35.6, 37.4, 5000), np.nan, 80.0], np.r_[rng.uniform(35.6, 37.4, 5000), 36.0, 36.0]
+    got = grid.contains(lon, lat)
+    for i in (0, count // 2, count - 1):
+        expected = shapely.contains_xy(polygons[i], lon, lat)
+        assert np.array_equal(got[i], expected) and np.array_equal(grid.contains_one(i, lon, lat), expected)
+
+
 def _zigzag(rng, n, step_m):
     """A random polyline with sharp turns, doubling back and near-collinear runs."""
     turns = np.cumsum(rng.choice([0.0, 0.05, 2.5, -2.9, 1.2], n))

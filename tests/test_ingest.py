@@ -2,9 +2,11 @@
 the careful one, the model cache, lazy imports, and the dask engine's meta and shared model."""
 
 import contextlib
+import os
 import pickle
 import subprocess
 import sys
+import threading
 
 import cloudpickle
 import numpy as np
@@ -122,6 +124,51 @@ def test_dates_read_once_per_distinct_value_agree_with_each_row_read():
     assert list(precision) == [p[0] for _, p in one_by_one]
     assert list(text.take(np.arange(len(values)))) == [v.strip() for v in values]
     assert list(relative) == [v == "today" for v in values]
+
+
+def test_distinct_dates_are_read_once_per_process_with_the_same_answers(monkeypatch):
+    values = ["2020-02-27", "27 February 2020", "2020-02-30", "", "today", "2020-02", "2020", " 2020-03-01 "]
+    distinct = pd.Series(values + [None, np.nan], dtype=object)
+    expected_dates, expected_precision = incidents._parse_date_text(distinct)
+    monkeypatch.setattr(incidents, "_REMEMBERED_DATES", {})
+    read = []
+    parse = incidents._parse_date_text
+    monkeypatch.setattr(incidents, "_parse_date_text", lambda text: read.append(len(text)) or parse(text))
+    for _ in range(2):  # the second time from memory: only the missing values are read again
+        dates, precision = incidents._parse_remembered_dates(distinct)
+        pd.testing.assert_series_equal(dates, expected_dates, check_names=False)
+        assert list(precision) == list(expected_precision)
+    assert read == [10, 2]
+    monkeypatch.setattr(incidents, "REMEMBERED_DATES", 3)  # full: emptied, still right
+    dates, _ = incidents._parse_remembered_dates(pd.Series(["2021-01-01", "2019-05-05"], dtype=object))
+    assert dates.tolist() == [pd.Timestamp("2021-01-01"), pd.Timestamp("2019-05-05")]
+    assert len(incidents._REMEMBERED_DATES) == 2
+
+
+def test_a_chunk_without_rejects_gets_the_same_empty_frame_as_before():
+    table = pd.DataFrame({"event_date": ["x"], "row": ["7"], "__lon": [1.0]}, index=[5]).astype({"event_date": "str"})
+    empty = table.iloc[:0]
+    fast = incidents._rejects(empty, [], [])
+    pd.testing.assert_frame_equal(fast, incidents._rejects_of(empty, [], []))
+    assert fast.columns.tolist() == ["row", "kind", "reason", "event_date", "row_in_file"]
+    fast["changed"] = 1  # a copy: the next chunk's frame is the same as ever
+    assert "changed" not in incidents._rejects(empty, [], []).columns
+
+
+def test_the_reading_thread_runs_at_a_lower_priority_than_the_others():
+    if not hasattr(os, "setpriority"):
+        pytest.skip("no per-thread priorities here")
+    me = threading.get_native_id()
+    before = os.getpriority(os.PRIO_PROCESS, me)
+    seen = []
+
+    def items():
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        yield 1
+
+    assert list(ingest.read_ahead(items(), start=ingest.lower_priority)) == [1]
+    assert seen == [min(before + ingest.BACKGROUND_NICE, 19)]
+    assert os.getpriority(os.PRIO_PROCESS, me) == before  # the calling thread keeps its own
 
 
 def test_read_ahead_raises_where_the_item_would_have_been():
