@@ -251,9 +251,13 @@ def read_chunks(
         yield from csv_chunks(path, names, encoding, points=points)
 
 
-#: Bytes of CSV validated, classified and written at a time (about 95,000 ACLED rows): memory
-#: stays flat as files grow.
-CHUNK_BYTES = 16 << 20
+#: Bytes of CSV validated, classified and written at a time (about 190,000 ACLED rows): memory
+#: stays flat as files grow. Each chunk costs ~20 ms of CPU besides its rows (pandas calls, a
+#: Parquet row group): at 5M rows, 32 MiB chunks took 9 % less time than 16 MiB ones.
+CHUNK_BYTES = 32 << 20
+#: The first chunk is this much smaller, then each twice the last, up to :data:`CHUNK_BYTES`: the
+#: classifying and writing threads wait for the first one.
+FIRST_CHUNK_FRACTION = 8
 
 
 def csv_chunks(path: Path, names: dict, encoding: str | None, *, points: bool = True):
@@ -270,8 +274,11 @@ def csv_chunks(path: Path, names: dict, encoding: str | None, *, points: bool = 
     with contextlib.closing(opened), bar:
         rows, line = 0, 2  # records so far; physical line of the next record (the header is line 1)
         batches = _batches(opened.reader)
+        blocks = max(CHUNK_BYTES // csv_stream.BLOCK_BYTES, 1)
+        take = max(blocks // FIRST_CHUNK_FRACTION, 1)  # small at first: the other stages start sooner
         try:
-            while group := list(itertools.islice(batches, max(CHUNK_BYTES // csv_stream.BLOCK_BYTES, 1))):
+            while group := list(itertools.islice(batches, take)):
+                take = min(2 * take, blocks)
                 table = _strip_leading_spaces(pa.Table.from_batches(group)).to_pandas()  # text stays in Arrow
                 table.index = pd.RangeIndex(rows + 1, rows + 1 + len(table))
                 line = _refuse_swallowed_lines(table, opened.sep, path, first_line=line)

@@ -201,7 +201,7 @@ READ_AHEAD = 2
 
 #: Classified chunks waiting to be written (in order, one at a time) while the next is classified.
 #: Two, as two read ahead: the stages take turns on two cores without waiting for each other (4 %
-#: faster than one at 5M rows; each chunk in flight holds ~30 MB).
+#: faster than one at 5M rows; each chunk in flight holds ~60 MB).
 WRITE_BEHIND = 2
 
 
