@@ -263,7 +263,7 @@ def classified_chunk(accepted, classification):
 #: How much lower the reading thread's scheduling priority is than classification's and writing's
 #: (a nice increment). At equal priority three busy threads share two cores equally: the reader
 #: runs ahead until its queue is full and sleeps, and a core idled a fifth of the time (measured at
-#: 5M rows); at a lower priority it reads with what the others leave (≤ 1 thread runnable 5 % of
+#: 5M rows); at a lower priority it reads with what the others leave (≤ 1 thread runnable 6 % of
 #: the time). Lowering the writer's too left it behind at the end: slower.
 BACKGROUND_NICE = 10
 
