@@ -101,6 +101,14 @@ class PolygonGrid(_CompactPickle):
     #: side by side: one memory access per point, not two (a zone grid is ~20 MB, larger than caches).
     cells: np.ndarray
 
+    @property
+    def inside(self) -> np.ndarray:
+        return self.cells[:, 0]
+
+    @property
+    def boundary(self) -> np.ndarray:
+        return self.cells[:, 1]
+
     @classmethod
     def build(cls, polygons, cell: float) -> PolygonGrid:
         if len(polygons) > 64:
