@@ -22,14 +22,14 @@ from pathlib import Path
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 ASSETS = Path("zonemap") / "assets"
-#: The shipped data, installed as zonemap/_geodata (zonemap.data looks there first).
+#: The shipped data, installed as zonemap/_geodata (zonemap.model.data looks there first).
 GEODATA = Path("geodata")
 LICENCE_NAMES = re.compile(r"(?i)^(licen[cs]e|copying|mit-licen[cs]e|notice)([.-].*)?$")
 CSS_URL = re.compile(r"url\((['\"]?)([^'\")]+)\1\)")
 
 
 def offline_assets(maps_py: Path) -> dict[str, str]:
-    """``OFFLINE_ASSETS`` of zonemap/maps.py, read without importing zonemap (the build has no deps)."""
+    """``OFFLINE_ASSETS`` of zonemap/render/maps.py, read without importing zonemap (the build has no deps)."""
     for node in ast.parse(maps_py.read_text(encoding="utf-8")).body:
         targets = [node.target] if isinstance(node, ast.AnnAssign) else getattr(node, "targets", [])
         if any(isinstance(target, ast.Name) and target.id == "OFFLINE_ASSETS" for target in targets):
@@ -41,7 +41,7 @@ def asset_files(root: Path) -> list[Path]:
     """Every file of ``root``/zonemap/assets/node_modules the wheel must carry, relative to ``root``."""
     modules = root / ASSETS / "node_modules"
     wanted: set[Path] = set()
-    for where in offline_assets(root / "zonemap" / "maps.py").values():
+    for where in offline_assets(root / "zonemap" / "render" / "maps.py").values():
         if where.startswith("folium:"):
             continue  # shipped inside the folium package
         path = modules / where

@@ -14,14 +14,14 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest import geodesic_distance_to_line_m  # noqa: E402
 
-from zonemap import classification, zones  # noqa: E402
+from zonemap.model import compiled, zones
 
 
 def main() -> None:
     rng = np.random.default_rng(21)
     lon = np.r_[rng.uniform(35.8, 37.5, 600), rng.uniform(35.0, 42.0, 200), 36.29, 38.99]
     lat = np.r_[rng.uniform(35.0, 36.6, 600), rng.uniform(32.3, 37.3, 200), 33.51, 35.95]
-    result = classification.classify_points(lon, lat, nearest_place=False)
+    result = compiled.classify_points(lon, lat, nearest_place=False)
     points = [shapely.Point(p) for p in zip(lon, lat)]
     print(f"{'line':>5} {'max error m':>12} {'within 50 km':>13} {'farthest point km':>18}")
     for key in ("2018", "2020"):

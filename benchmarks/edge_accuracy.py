@@ -14,7 +14,7 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest import geodesic_distance_to_line_m  # noqa: E402
 
-from zonemap import data, zones  # noqa: E402
+from zonemap.model import data, zones
 
 
 def main() -> None:

@@ -21,12 +21,12 @@ from timing import best_of
 
 def main(n: int) -> None:
     import zonemap
-    from zonemap import classification, timeline
+    from zonemap.model import compiled, timeline
 
     model = zonemap.zone_model()
-    classification._targets_of_line.cache_clear()  # time the dated lines' indexes from scratch
+    compiled._targets_of_line.cache_clear()  # time the dated lines' indexes from scratch
     start = time.perf_counter()
-    classification._dated_lines(None, "as_of", model.centre, list(model.zones))
+    compiled._dated_lines(None, "as_of", model.centre, list(model.zones))
     dated_build = time.perf_counter() - start  # built again here, outside the model, to time it alone
     events = zonemap.synthetic_incidents(n, seed=11, start="2018-01-01", end="2020-12-31")
     zonemap.classify(events.iloc[:1000], model)  # warm-up

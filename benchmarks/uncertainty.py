@@ -5,10 +5,10 @@ once before timing. Timed, each the best of repeated runs after a warm-up:
 
 - ``classify``: ``zonemap.classify(events, model, nearest_place=False)`` — memberships, sides,
   signed geodesic distances (and, once :func:`zonemap.classify` adds them, the probabilities);
-- ``probability columns``: :func:`zonemap.uncertainty.classified_columns` on its result — the work
+- ``probability columns``: :func:`zonemap.model.uncertainty.classified_columns` on its result — the work
   the probabilities add inside ``classify``; the share reported is this time against the rest of
   ``classify`` (``classify`` minus it, when ``classify`` already includes it);
-- ``add_probabilities``: :func:`zonemap.uncertainty.add_probabilities`, the same plus a copy of
+- ``add_probabilities``: :func:`zonemap.model.uncertainty.add_probabilities`, the same plus a copy of
   the frame with the columns added (what a user calling it afterwards pays).
 
 Also prints the share of events whose DMZ membership is ``uncertain`` (p between 0.05 and 0.95)
@@ -26,7 +26,7 @@ import numpy as np
 from timing import best_of
 
 import zonemap
-from zonemap import uncertainty
+from zonemap.model import uncertainty
 
 TARGET = 0.20
 

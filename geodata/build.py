@@ -37,9 +37,9 @@ import shapely
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from zonemap.data import fold_name  # noqa: E402
-from zonemap.measure import geodesic_area_km2  # noqa: E402
-from zonemap.projection import LocalProjection, geodesic_distance_m  # noqa: E402
+from zonemap.geodesy.projection import LocalProjection, geodesic_distance_m  # noqa: E402
+from zonemap.model.areas import geodesic_area_km2  # noqa: E402
+from zonemap.model.data import fold_name  # noqa: E402
 
 CACHE = HERE / ".cache"
 SOURCES = HERE / "sources"

@@ -180,7 +180,7 @@ def check_geometry(lines) -> None:
     sys.path.insert(0, str(HERE.parent))
     import shapely
 
-    from zonemap import zones
+    from zonemap.model import zones
 
     for line in lines:
         geometry = shapely.LineString([(v["lon"], v["lat"]) for v in line["vertices"]])

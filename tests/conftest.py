@@ -17,7 +17,7 @@ import pytest
 import shapely
 from hypothesis import HealthCheck, settings
 
-from zonemap.projection import GEOD, densify_geodesic
+from zonemap.geodesy.projection import GEOD, densify_geodesic
 
 settings.register_profile(
     "ci", max_examples=12, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]

@@ -12,8 +12,9 @@ import pytest
 import shapely
 
 import zonemap
-from zonemap import ArgumentError, cli, timeline
-from zonemap.summary import period_summary
+from zonemap import ArgumentError, cli
+from zonemap.incidents.summary import period_summary
+from zonemap.model import timeline
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTROL = list(
@@ -151,11 +152,11 @@ def test_cli_incidents_as_of_event_date_by_default_with_period_summary(tmp_path,
 
 
 def test_the_package_answers_as_of_a_date():
-    lines = zonemap.timeline()  # the dated lines, as a GeoDataFrame
+    lines = zonemap.model.timeline()  # the dated lines, as a GeoDataFrame
     assert lines.crs.to_epsg() == 4326 and list(lines["as_of"]) == sorted(lines["as_of"]) and len(lines) >= 5
     assert zonemap.zones_as_of("2019-12-01").as_of == "2019-08-31"  # the latest line on or before the date
     with pytest.raises(ArgumentError, match="no contact line in force on 2018-09-16"):
-        zonemap.timeline.line_as_of("2018-09-16")
+        zonemap.model.timeline.line_as_of("2018-09-16")
 
 
 def test_areas_leave_out_rows_meaningless_for_the_options(capsys):
@@ -171,7 +172,7 @@ def test_maar_hattat_is_in_one_place_and_khan_tuman_fell_at_the_turn_of_january(
     Shaykhun and Maarat al-Numan, where the sample incident lies (within its stated accuracy)."""
     import tomllib
 
-    from zonemap.projection import GEOD
+    from zonemap.geodesy.projection import GEOD
 
     features = tomllib.loads((ROOT / "geodata" / "sources" / "features.toml").read_text(encoding="utf-8"))
     vertices = [v for road in features["roads"] for v in road["vertices"]]

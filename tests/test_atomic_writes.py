@@ -14,7 +14,8 @@ import pytest
 from matplotlib.figure import Figure
 from pyarrow.parquet import ParquetWriter
 
-from zonemap import cli, incidents
+from zonemap import cli
+from zonemap.incidents import write
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = str(ROOT / "geodata" / "incidents_sample.csv")
@@ -108,14 +109,14 @@ def test_dask_part_failure_leaves_the_old_folder(tmp_path, monkeypatch, capsys):
     out = tmp_path / "out.parquet"
     assert cli.main(["incidents", str(folder), "-o", str(out), "--engine", "dask"]) == 0
     before = {p.name: (p.read_bytes(), p.stat().st_ino) for p in out.iterdir()}
-    real = incidents.IncidentWriter.close
+    real = write.IncidentWriter.close
 
     def second_part_fails(self):  # the part's bytes are written, then the disk is full
         real(self)
         if self.path.name == "part-00001.parquet":
             raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(incidents.IncidentWriter, "close", second_part_fails)
+    monkeypatch.setattr(write.IncidentWriter, "close", second_part_fails)
     capsys.readouterr()
     assert cli.main(["incidents", str(folder), "-o", str(out), "--engine", "dask"]) == 2
     assert "No space left on device" in capsys.readouterr().err

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import PAYLOADS, offline_page, render_every_popup
 
-from zonemap import maps
-from zonemap.layers import drawn_layers
+from zonemap.render import maps
+from zonemap.render.layers import drawn_layers
 
 SCREENSHOT = Path(__file__).resolve().parents[1] / "out" / "map-screenshot.png"
 
@@ -60,7 +60,7 @@ def test_no_request_leaves_the_machine_and_no_console_errors(page_report):
 
 
 def test_incident_payloads_never_run_script(chromium, tmp_path):
-    from zonemap import synthetic
+    from zonemap.incidents import synthetic
 
     events = synthetic.synthetic_incidents(len(PAYLOADS) * 3, seed=3)
     for column in ("notes", "actor1", "actor2", "event_type", "location", "event_id_cnty"):
@@ -82,7 +82,7 @@ def test_incident_payloads_never_run_script(chromium, tmp_path):
 
 
 def test_feature_text_payloads_never_run_script(chromium, tmp_path):
-    from zonemap import data
+    from zonemap.model import data
 
     name = " | ".join(PAYLOADS)
     line = data.contact_line("2018").assign(name=name, source=name, notes=name)
@@ -177,7 +177,7 @@ def option_pages(chromium, tmp_path_factory):
     import geopandas as gpd
     import shapely
 
-    from zonemap import data
+    from zonemap.model import data
 
     folder = tmp_path_factory.mktemp("options")
     line, area = folder / "my_front.geojson", folder / "patrol_area.geojson"
@@ -238,7 +238,7 @@ def test_towns_legend_swatch_is_visible_and_astana_idlib_differ():  # no browser
 
 
 def test_date_control_moves_the_line_and_says_the_date(chromium, tmp_path):
-    from zonemap import synthetic
+    from zonemap.incidents import synthetic
 
     events = synthetic.synthetic_incidents(400, seed=8)
     events["dmz_status"] = (["inside", "uncertain", "outside", "outside"] * 100)[: len(events)]

@@ -7,13 +7,14 @@ import shapely
 from conftest import geodesic_distance_to_line_m
 
 import zonemap
-from zonemap import classification, cli, zones
-from zonemap.projection import GEOD
+from zonemap import cli
+from zonemap.geodesy.projection import GEOD
+from zonemap.model import compiled, zones
 
 
 @pytest.fixture(scope="module")
 def model():
-    return classification.zone_model()
+    return compiled.zone_model()
 
 
 @pytest.fixture(scope="module")
@@ -32,24 +33,24 @@ def test_distances_within_10_m_of_slow_geodesic_reference(model, points, key):
     reference = np.min(
         [geodesic_distance_to_line_m([shapely.Point(p) for p in zip(lon, lat)], part, 0.02) for part in parts], axis=0
     )
-    got = np.abs(classification.classify_points(lon, lat, model)[f"dist_{key}_km"].to_numpy()) * 1000
+    got = np.abs(compiled.classify_points(lon, lat, model)[f"dist_{key}_km"].to_numpy()) * 1000
     assert np.max(np.abs(got - reference)) < 10.0
 
 
 def test_points_on_the_line_are_at_zero_and_sides_signed(model):
     line = zones.as_line("2018").geometry
     on = shapely.get_coordinates(shapely.line_interpolate_point(line, np.linspace(0.05, 0.95, 9), normalized=True))
-    result = classification.classify_points(on[:, 0], on[:, 1], model)
+    result = compiled.classify_points(on[:, 0], on[:, 1], model)
     assert np.abs(result["dist_2018_km"]).max() < 0.01
     idlib, hama = zonemap.place("Idlib"), zonemap.place("Hama")
-    sides = classification.classify_points([idlib.x, hama.x], [idlib.y, hama.y], model)
+    sides = compiled.classify_points([idlib.x, hama.x], [idlib.y, hama.y], model)
     assert sides["side_2018"].tolist() == ["opposition", "outside"]
     assert sides["dist_2018_km"].iloc[0] > 0 > sides["dist_2018_km"].iloc[1]
 
 
 def test_memberships_match_the_public_zone_geometries(model, points):
     lon, lat = points
-    result = classification.classify_points(lon, lat, model)
+    result = compiled.classify_points(lon, lat, model)
     pts = shapely.points(lon, lat)
     dmz = zonemap.sochi_dmz()
     assert (result["in_dmz_15km_2018_line"] == shapely.contains(dmz.geometry.iloc[0], pts)).all()
@@ -67,7 +68,7 @@ def test_memberships_match_the_public_zone_geometries(model, points):
 
 def test_nearest_place_is_the_geodesically_nearest_town(model, points):
     lon, lat = points
-    result = classification.classify_points(lon, lat, model)
+    result = compiled.classify_points(lon, lat, model)
     places = zonemap.load_layer("places")
     towns = places[places["kind"] != "observation_post"]
     tx, ty = towns.geometry.x.to_numpy(), towns.geometry.y.to_numpy()
@@ -87,8 +88,8 @@ def test_classify_keeps_rows_index_and_columns(model):
 
 def test_nearest_place_can_be_left_out(model, points):
     lon, lat = points
-    full = classification.classify_points(lon, lat, model)
-    lean = classification.classify_points(lon, lat, model, nearest_place=False)
+    full = compiled.classify_points(lon, lat, model)
+    lean = compiled.classify_points(lon, lat, model, nearest_place=False)
     assert list(lean.columns) == [c for c in full.columns if not c.startswith("nearest_place")]
     pd.testing.assert_frame_equal(lean, full[lean.columns])
 
@@ -129,7 +130,7 @@ def test_cli_incidents_writes_outputs_and_counts(tmp_path, capsys):
         "month",
         "events",
         "fatalities",
-        *zonemap.summary.UNCERTAIN_COUNTS,
+        *zonemap.incidents.summary.UNCERTAIN_COUNTS,
     }
 
 
@@ -151,7 +152,7 @@ def test_cli_incidents_errors_are_one_line(args, message, capsys):
 
 def test_dask_engine_on_two_workers_matches_memory(tmp_path, model):
     distributed = pytest.importorskip("distributed")
-    from zonemap import scale
+    from zonemap.incidents import scale
 
     events = zonemap.synthetic_incidents(3000, seed=4)
     events.loc[10, "geometry"] = shapely.box(36, 35, 36.1, 35.1)
@@ -178,7 +179,7 @@ def test_dask_engine_on_two_workers_matches_memory(tmp_path, model):
 
 def test_geodesic_distance_agrees_with_karney():
     """Mid-latitude formula below 50 km, Lambert's beyond: within 0.05 m to 20 km, 0.12 m to 50 km, ..."""
-    from zonemap.projection import geodesic_distance_m
+    from zonemap.geodesy.projection import geodesic_distance_m
 
     rng = np.random.default_rng(2)
     lon, lat = rng.uniform(34, 44, 20000), rng.uniform(30, 40, 20000)

@@ -8,7 +8,8 @@ import geopandas as gpd
 import pyogrio
 import pytest
 
-from zonemap import cli, export
+from zonemap import cli
+from zonemap.render import export
 
 
 def run(*args):

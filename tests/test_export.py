@@ -13,8 +13,8 @@ import pyogrio
 import pytest
 import shapely
 
-from zonemap import export, styles
-from zonemap.layers import OVERLAYS
+from zonemap.render import export, styles
+from zonemap.render.layers import OVERLAYS
 
 SLD = {"se": "http://www.opengis.net/se", "ogc": "http://www.opengis.net/ogc"}
 

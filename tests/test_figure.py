@@ -5,9 +5,10 @@ import re
 import pytest
 from matplotlib.figure import Figure
 
-from zonemap import cli, figure
-from zonemap.layers import drawn_layers
-from zonemap.projection import GEOD
+from zonemap import cli
+from zonemap.geodesy.projection import GEOD
+from zonemap.render import figure
+from zonemap.render.layers import drawn_layers
 
 MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "svg": b"<?xml", "pdf": b"%PDF-"}
 
@@ -140,7 +141,7 @@ def test_no_two_place_labels_overlap_in_the_default_figure(default_figure):
 def test_footer_says_what_geodata_readme_says(svg_text):
     from pathlib import Path
 
-    from zonemap.layers import DIGITISED
+    from zonemap.render.layers import DIGITISED
 
     readme = (Path(__file__).resolve().parents[1] / "geodata" / "README.md").read_text(encoding="utf-8")
     assert DIGITISED.removeprefix("contact lines ") in readme
@@ -156,7 +157,7 @@ def test_scale_bar_is_not_hidden_by_the_legend(default_figure):
 
 
 def test_user_contact_line_is_drawn_and_named(tmp_path):
-    from zonemap import data
+    from zonemap.model import data
 
     path = tmp_path / "my_front.geojson"
     data.contact_line("2020").assign(name="Front as I see it", accuracy_km=2.0).to_file(path)
@@ -173,7 +174,7 @@ def test_cli_figure_with_user_line_layers_colours_and_areas(tmp_path, capsys):
     import geopandas as gpd
     import shapely
 
-    from zonemap import data
+    from zonemap.model import data
 
     line, area = tmp_path / "line.geojson", tmp_path / "patrol_area.geojson"
     data.contact_line("2020").assign(name="My line").to_file(line)
@@ -189,7 +190,7 @@ def test_cli_figure_with_user_line_layers_colours_and_areas(tmp_path, capsys):
 
 
 def test_incidents_are_drawn_by_dmz_status_with_a_legend():
-    from zonemap.synthetic import synthetic_incidents
+    from zonemap.incidents.synthetic import synthetic_incidents
 
     events = synthetic_incidents(600, seed=4)
     events["dmz_status"] = (["inside", "outside", "uncertain"] * 200)[: len(events)]
@@ -201,7 +202,7 @@ def test_incidents_are_drawn_by_dmz_status_with_a_legend():
 
 
 def test_incidents_without_status_are_drawn_by_event_type():
-    from zonemap.synthetic import synthetic_incidents
+    from zonemap.incidents.synthetic import synthetic_incidents
 
     events = synthetic_incidents(300, seed=5)
     fig = figure.zone_figure(incidents=events, layers=["idlib"])
@@ -225,7 +226,7 @@ def test_arabic_labels_are_shaped_and_drawn_right_to_left():
 
 
 def test_timeline_figure_has_a_panel_per_line_with_dates_and_areas(tmp_path):
-    from zonemap import timeline
+    from zonemap.model import timeline
 
     table = timeline.timeline_table()
     fig = figure.timeline_figure()

@@ -9,9 +9,10 @@ import pytest
 import shapely
 
 import zonemap
-from zonemap import cli, data, gazetteer, zones
+from zonemap import cli
 from zonemap.errors import ArgumentError, InputError
-from zonemap.projection import GEOD, densify_geodesic
+from zonemap.geodesy.projection import GEOD, densify_geodesic
+from zonemap.model import data, gazetteer, zones
 
 #: lon 35.8-37.6, lat 35.0-36.7: the region the gazetteer must cover with at least 150 places.
 REGION = (35.8, 35.0, 37.6, 36.7)

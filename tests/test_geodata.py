@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import shapely
 
-from zonemap import data
-from zonemap.measure import geodesic_area_km2
-from zonemap.projection import GEOD, LocalProjection
+from zonemap.geodesy.projection import GEOD, LocalProjection
+from zonemap.model import data
+from zonemap.model.areas import geodesic_area_km2
 
 PROVENANCE = ("source", "as_of", "accuracy_km", "notes")
 SOURCES = data.geodata_dir() / "sources"

@@ -8,16 +8,16 @@ import numpy as np
 import pytest
 import shapely
 
-from zonemap import classification
-from zonemap.grid_index import NearestGrid, PolygonGrid
-from zonemap.projection import conformal_latitude
+from zonemap.geodesy.grid_index import NearestGrid, PolygonGrid
+from zonemap.geodesy.projection import conformal_latitude
+from zonemap.model import compiled
 
 
 def _awkward_polygons():
     ring = [(36.0, 35.0), (36.9, 35.1), (36.5, 35.4), (37.0, 36.0), (36.1, 35.9), (36.4, 35.5)]  # concave
     with_hole = shapely.Polygon(ring, [[(36.3, 35.3), (36.5, 35.3), (36.4, 35.45)]])
     two_parts = shapely.MultiPolygon([shapely.box(36.6, 35.6, 36.7, 35.7), shapely.box(36.0, 36.1, 36.05, 36.3)])
-    return [with_hole, two_parts, *classification.zone_model().zones.values()]
+    return [with_hole, two_parts, *compiled.zone_model().zones.values()]
 
 
 def test_polygon_grid_answers_exactly_as_contains_xy():
@@ -90,21 +90,21 @@ def test_nearest_grid_of_points_finds_the_nearest_point():
 
 def test_most_points_need_no_search():
     """The finest cells hold one or two candidates almost everywhere near a line (the speed comes from that)."""
-    model = classification.zone_model()
+    model = compiled.zone_model()
     level = model.lines["2018"].grid.levels[0]
     assert np.mean(level.kind[:-1] < 2) > 0.9
 
 
 def test_models_pickle_small_and_classify_the_same():
-    model = classification.zone_model()
+    model = compiled.zone_model()
     data = pickle.dumps(model)
     # the grids are compressed for the trip to dask workers: about 0.7 MB for each of the fixed and
     # dated lines' indexes (a line in both is held once), 1.5 MB for the places
     lines = len(model.dated.dates) + len(model.lines)
     assert len(data) < 2e6 + 0.75e6 * lines
     lon, lat = np.array([36.8059, 36.63, 38.99]), np.array([35.8645, 35.93, 35.95])
-    again = classification.classify_points(lon, lat, pickle.loads(data))
-    assert again.equals(classification.classify_points(lon, lat, model))
+    again = compiled.classify_points(lon, lat, pickle.loads(data))
+    assert again.equals(compiled.classify_points(lon, lat, model))
 
 
 def test_conformal_latitude_series_matches_the_closed_form():
@@ -118,8 +118,8 @@ def test_conformal_latitude_series_matches_the_closed_form():
 STRESS = """
 import numpy as np, shapely
 from concurrent.futures import ThreadPoolExecutor
-from zonemap import classification
-from zonemap.grid_index import PolygonGrid
+from zonemap.model import compiled as classification
+from zonemap.geodesy.grid_index import PolygonGrid
 polygons = list(classification.zone_model().zones.values())
 rng = np.random.default_rng(0)
 for _ in range(60):

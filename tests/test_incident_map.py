@@ -10,8 +10,9 @@ import pytest
 from conftest import hexagon_of_each_point
 
 import zonemap
-from zonemap import cli, incident_map, maps
-from zonemap.projection import GEOD
+from zonemap import cli
+from zonemap.geodesy.projection import GEOD
+from zonemap.render import incident_map, maps
 
 PAYLOAD = "{{ 7*7 }} </script><script>alert(1)</script> \u2028 `${x}` \"'&"
 
@@ -122,8 +123,8 @@ def test_add_incidents_works_on_a_plain_folium_map_and_escapes_text():
 
 
 def test_markers_carry_dmz_status_when_classified_and_degrade_without():
-    from zonemap.incident_map import incident_payload
-    from zonemap.synthetic import synthetic_incidents
+    from zonemap.incidents.synthetic import synthetic_incidents
+    from zonemap.render.incident_map import incident_payload
 
     events = synthetic_incidents(50, seed=2)
     assert "status" not in incident_payload(events)

@@ -15,8 +15,9 @@ import pytest
 import shapely
 from conftest import PAYLOADS, hexagon_of_each_point, offline_page, render_every_popup
 
-from zonemap import incident_map, maps, synthetic
-from zonemap.projection import GEOD
+from zonemap.geodesy.projection import GEOD
+from zonemap.incidents import synthetic
+from zonemap.render import incident_map, maps
 
 MARKERS = "Incidents (clustered) by month"  # the time controls' titles
 HEXAGONS = f"Incidents ({incident_map.HEX_SIZE_KM:g} km hexagons) by month"
@@ -248,7 +249,7 @@ LARGE_MAP_ROWS = int(os.environ.get("ZONEMAP_LARGE_MAP_ROWS", "200000"))
 
 def test_large_map_hexagons_show_quantile_classes_under_the_zones(chromium, tmp_path):
     """Many incidents (:data:`LARGE_MAP_ROWS`): hexagon colours scale to the data, in distinct classes."""
-    from zonemap.incident_map import CLASS_COLOURS
+    from zonemap.render.incident_map import CLASS_COLOURS
 
     events = synthetic.synthetic_incidents(LARGE_MAP_ROWS, seed=11)
     path = tmp_path / "large.html"

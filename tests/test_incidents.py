@@ -10,8 +10,9 @@ import pytest
 import shapely
 
 import zonemap
-from zonemap import InputError, incidents, read_incidents, sample_incidents
-from zonemap.incidents import parse_dates
+from zonemap import InputError, read_incidents, sample_incidents
+from zonemap.incidents import formats
+from zonemap.incidents.values import parse_dates
 
 HEADER = "event_id_cnty,event_date,event_type,latitude,longitude,fatalities,notes\n"
 GOOD = [
@@ -193,7 +194,7 @@ def test_large_inputs_show_a_reading_progress_bar_on_a_terminal_only(tmp_path, m
         path.mkdir()
         events.iloc[:1500].to_parquet(path / "a.parquet")
         events.iloc[1500:].to_parquet(path / "b.parquet")
-    monkeypatch.setattr(incidents, "PROGRESS_CHARACTERS", 1000)  # "large" for the test
+    monkeypatch.setattr(formats, "PROGRESS_CHARACTERS", 1000)  # "large" for the test
     for stream, shown in ((_Terminal(), True), (io.StringIO(), False)):
         monkeypatch.setattr(sys, "stderr", stream)
         assert len(zonemap.read_incidents(path).accepted) == 3000

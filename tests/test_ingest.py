@@ -17,7 +17,12 @@ import pytest
 import shapely
 
 import zonemap
-from zonemap import classify, csv_stream, incidents, ingest
+from zonemap import classify
+from zonemap.incidents import csv_stream, formats, stream, write
+from zonemap.incidents import read as incident_read
+from zonemap.incidents import rows as incident_rows
+from zonemap.incidents import values as parsing
+from zonemap.model import cache
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +48,13 @@ BAD = [(3, "latitude", ""), (7, "longitude", "abc"), (11, "event_date", "30 Febr
 
 def test_chunked_file_matches_the_whole_file_read_and_classified(tmp_path, monkeypatch, model):
     source = _acled_csv(tmp_path / "events.csv", 3000, bad=BAD)
-    whole = incidents.read_incidents(source)
+    whole = incident_read.read_incidents(source)
     expected = classify(whole.accepted, model)
     monkeypatch.setattr(csv_stream, "BLOCK_BYTES", 16_384)  # many chunks of a small file
-    monkeypatch.setattr(incidents, "CHUNK_BYTES", 32_768)
-    assert len(list(incidents.read_chunks(source))) > 5
+    monkeypatch.setattr(formats, "CHUNK_BYTES", 32_768)
+    assert len(list(incident_read.read_chunks(source))) > 5
     out = tmp_path / "out.parquet"
-    tally = ingest.classify_file(source, out, model, fmt="parquet")
+    tally = stream.classify_file(source, out, model, fmt="parquet")
     # 7 rejected: row 31's two spoilt values make one reject; "1,000" deaths is a thousand
     assert (tally.rows_read, tally.accepted) == (3000, len(expected)) == (3000, 3000 - 7)
     assert tally.rejected()["kind"].tolist() == whole.rejected["kind"].tolist()
@@ -57,7 +62,7 @@ def test_chunked_file_matches_the_whole_file_read_and_classified(tmp_path, monke
     written = pq.read_table(out)
     assert pq.ParquetFile(out).metadata.num_row_groups > 5
     reference = tmp_path / "reference.parquet"
-    incidents.write_incidents(expected, reference)  # one chunk, geopandas' own conversion
+    write.write_incidents(expected, reference)  # one chunk, geopandas' own conversion
     assert written.equals(pq.read_table(reference))
     assert written.schema.metadata == pq.read_table(reference).schema.metadata
     # the schema, geometry field metadata included, as geopandas writes it (taken from one row)
@@ -77,11 +82,11 @@ def test_streamed_text_is_read_as_pandas_own_text_type(tmp_path):
 
 def test_points_wkb_is_shapelys():
     frame = zonemap.synthetic_incidents(50, seed=1)
-    table = incidents._points_to_arrow(frame)
+    table = write._points_to_arrow(frame)
     assert table["geometry"].to_pylist() == list(shapely.to_wkb(frame.geometry.to_numpy()))
     assert table.column_names == list(frame.columns)
     frame.loc[3, "geometry"] = shapely.Point(36.0, 35.0, 10.0)  # not 2D: geopandas converts it
-    assert incidents._points_to_arrow(frame) is None
+    assert write._points_to_arrow(frame) is None
 
 
 @pytest.mark.parametrize(
@@ -101,8 +106,8 @@ def test_points_wkb_is_shapelys():
 def test_fast_number_parsing_agrees_with_the_careful_one(values, whole):
     many = pd.Series(values * 30, dtype="str")  # few distinct values: read once each
     for series in (many, pd.Series(values, dtype="str"), pd.Series(values, dtype=object)):
-        fast = incidents._numbers(series, whole=whole)
-        careful = incidents._numbers_of_text(series, whole, False)
+        fast = parsing._numbers(series, whole=whole)
+        careful = parsing._numbers_of_text(series, whole, False)
         for got, want in zip(fast, careful):
             np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
 
@@ -110,14 +115,14 @@ def test_fast_number_parsing_agrees_with_the_careful_one(values, whole):
 def test_random_decimal_text_parses_as_pandas_does():
     rng = np.random.default_rng(5)
     text = [f"{x:.{d}f}" for x, d in zip(rng.uniform(-180, 180, 20000), rng.integers(0, 17, 20000))]
-    np.testing.assert_array_equal(incidents._plain_numbers(pd.Series(text)), pd.to_numeric(pd.Series(text)).to_numpy())
+    np.testing.assert_array_equal(parsing._plain_numbers(pd.Series(text)), pd.to_numeric(pd.Series(text)).to_numpy())
 
 
 def test_dates_read_once_per_distinct_value_agree_with_each_row_read():
     values = ["2020-02-27", "27 February 2020", "2020-02-30", "", "today", "2020-02", "2020", " 2020-03-01 "] * 10
     series = pd.Series(values, dtype="str")
-    dates, precision, text, relative = incidents._dates_of_text(series)
-    one_by_one = [incidents._parse_date_text(pd.Series([v])) for v in values]
+    dates, precision, text, relative = parsing._dates_of_text(series)
+    one_by_one = [parsing._parse_date_text(pd.Series([v])) for v in values]
     assert dates.tolist() == [d.iloc[0] for d, _ in one_by_one] or all(
         (a is pd.NaT and b.iloc[0] is pd.NaT) or a == b.iloc[0] for a, (b, _) in zip(dates, one_by_one)
     )
@@ -129,30 +134,30 @@ def test_dates_read_once_per_distinct_value_agree_with_each_row_read():
 def test_distinct_dates_are_read_once_per_process_with_the_same_answers(monkeypatch):
     values = ["2020-02-27", "27 February 2020", "2020-02-30", "", "today", "2020-02", "2020", " 2020-03-01 "]
     distinct = pd.Series(values + [None, np.nan], dtype=object)
-    expected_dates, expected_precision = incidents._parse_date_text(distinct)
-    monkeypatch.setattr(incidents, "_REMEMBERED_DATES", {})
+    expected_dates, expected_precision = parsing._parse_date_text(distinct)
+    monkeypatch.setattr(parsing, "_REMEMBERED_DATES", {})
     read = []
-    parse = incidents._parse_date_text
-    monkeypatch.setattr(incidents, "_parse_date_text", lambda text: read.append(len(text)) or parse(text))
+    parse = parsing._parse_date_text
+    monkeypatch.setattr(parsing, "_parse_date_text", lambda text: read.append(len(text)) or parse(text))
     for _ in range(2):  # the second time from memory: only the missing values are read again
-        dates, precision = incidents._parse_remembered_dates(distinct)
+        dates, precision = parsing._parse_remembered_dates(distinct)
         pd.testing.assert_series_equal(dates, expected_dates, check_names=False)
         assert list(precision) == list(expected_precision)
     assert read == [10, 2]
-    monkeypatch.setattr(incidents, "REMEMBERED_DATES", 3)  # full: emptied, still right
-    dates, _ = incidents._parse_remembered_dates(pd.Series(["2021-01-01", "2019-05-05"], dtype=object))
+    monkeypatch.setattr(parsing, "REMEMBERED_DATES", 3)  # full: emptied, still right
+    dates, _ = parsing._parse_remembered_dates(pd.Series(["2021-01-01", "2019-05-05"], dtype=object))
     assert dates.tolist() == [pd.Timestamp("2021-01-01"), pd.Timestamp("2019-05-05")]
-    assert len(incidents._REMEMBERED_DATES) == 2
+    assert len(parsing._REMEMBERED_DATES) == 2
 
 
 def test_a_chunk_without_rejects_gets_the_same_empty_frame_as_before():
     table = pd.DataFrame({"event_date": ["x"], "row": ["7"], "__lon": [1.0]}, index=[5]).astype({"event_date": "str"})
     empty = table.iloc[:0]
-    fast = incidents._rejects(empty, [], [])
-    pd.testing.assert_frame_equal(fast, incidents._rejects_of(empty, [], []))
+    fast = incident_rows._rejects(empty, [], [])
+    pd.testing.assert_frame_equal(fast, incident_rows._rejects_of(empty, [], []))
     assert fast.columns.tolist() == ["row", "kind", "reason", "event_date", "row_in_file"]
     fast["changed"] = 1  # a copy: the next chunk's frame is the same as ever
-    assert "changed" not in incidents._rejects(empty, [], []).columns
+    assert "changed" not in incident_rows._rejects(empty, [], []).columns
 
 
 def test_the_reading_thread_runs_at_a_lower_priority_than_the_others():
@@ -166,8 +171,8 @@ def test_the_reading_thread_runs_at_a_lower_priority_than_the_others():
         seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
         yield 1
 
-    assert list(ingest.read_ahead(items(), start=ingest.lower_priority)) == [1]
-    assert seen == [min(before + ingest.BACKGROUND_NICE, 19)]
+    assert list(stream.read_ahead(items(), start=stream.lower_priority)) == [1]
+    assert seen == [min(before + stream.BACKGROUND_NICE, 19)]
     assert os.getpriority(os.PRIO_PROCESS, me) == before  # the calling thread keeps its own
 
 
@@ -175,11 +180,11 @@ def test_read_ahead_raises_where_the_item_would_have_been():
     def items():
         yield 1
         yield 2
-        raise incidents.IrregularCSV()
+        raise csv_stream.IrregularCSV()
 
     got = []
-    with pytest.raises(incidents.IrregularCSV):
-        for item in ingest.read_ahead(items()):
+    with pytest.raises(csv_stream.IrregularCSV):
+        for item in stream.read_ahead(items()):
             got.append(item)
     assert got == [1, 2]
 
@@ -192,7 +197,7 @@ def test_read_ahead_stops_its_thread_when_the_consumer_stops():
             produced.append(i)
             yield i
 
-    for item in ingest.read_ahead(items()):
+    for item in stream.read_ahead(items()):
         if item == 2:
             break
     assert len(produced) <= 5
@@ -201,53 +206,53 @@ def test_read_ahead_stops_its_thread_when_the_consumer_stops():
 def test_an_irregular_csv_is_read_again_carefully(tmp_path, model):
     source = tmp_path / "ragged.csv"
     source.write_text("event_date,latitude,longitude\n2020-01-01,35.9,36.6\n2020-01-02,35.9,36.6,extra\n")
-    tally = ingest.classify_file(source, tmp_path / "out.csv", model, fmt="csv")
+    tally = stream.classify_file(source, tmp_path / "out.csv", model, fmt="csv")
     assert (tally.rows_read, tally.accepted) == (2, 1)
     assert tally.rejected()["kind"].tolist() == ["too many fields"]
 
 
 def test_the_model_cache_builds_once_and_follows_the_options(tmp_path, monkeypatch):
-    from zonemap import classification
+    from zonemap.model import compiled
 
     monkeypatch.setenv("ZONEMAP_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(ingest, "_stamp", lambda path: "0")  # others may be editing zonemap meanwhile
+    monkeypatch.setattr(cache, "_stamp", lambda path: "0")  # others may be editing zonemap meanwhile
     builds = []
-    real = classification.zone_model
-    monkeypatch.setattr(classification, "zone_model", lambda **o: builds.append(o) or real(**o))
-    first = ingest.cached_zone_model(corridor_km=12.0)
-    again = ingest.cached_zone_model(corridor_km=12.0)
-    other = ingest.cached_zone_model(corridor_km=9.0)
+    real = compiled.zone_model
+    monkeypatch.setattr(cache, "zone_model", lambda **o: builds.append(o) or real(**o))
+    first = cache.cached_zone_model(corridor_km=12.0)
+    again = cache.cached_zone_model(corridor_km=12.0)
+    other = cache.cached_zone_model(corridor_km=9.0)
     assert len(builds) == 2 and len(list(tmp_path.glob("zone-model-*.pickle"))) == 2
     assert again.options == first.options != other.options
     for cached in tmp_path.glob("zone-model-*.pickle"):
         cached.write_bytes(b"damaged")
-    assert ingest.cached_zone_model(corridor_km=12.0).options == first.options and len(builds) == 3
+    assert cache.cached_zone_model(corridor_km=12.0).options == first.options and len(builds) == 3
     monkeypatch.setenv("ZONEMAP_CACHE_DIR", "off")
-    ingest.cached_zone_model(corridor_km=12.0)
+    cache.cached_zone_model(corridor_km=12.0)
     assert len(builds) == 4
 
 
 def test_the_model_key_follows_files_and_options(tmp_path):
     lines = tmp_path / "timeline.geojson"
     lines.write_text("{}")
-    key = ingest._model_key({"timeline": str(lines), "corridor_km": 5})
-    assert key == ingest._model_key({"corridor_km": 5.0, "timeline": str(lines)})
+    key = cache._model_key({"timeline": str(lines), "corridor_km": 5})
+    assert key == cache._model_key({"corridor_km": 5.0, "timeline": str(lines)})
     lines.write_text("{ }")  # edited: another size
-    assert ingest._model_key({"timeline": str(lines), "corridor_km": 5}) != key
-    assert ingest._model_key({"timeline": pd.DataFrame()}) is None  # a frame: not cached
+    assert cache._model_key({"timeline": str(lines), "corridor_km": 5}) != key
+    assert cache._model_key({"timeline": pd.DataFrame()}) is None  # a frame: not cached
 
 
 def test_a_cached_model_classifies_as_a_fresh_one(tmp_path, monkeypatch, model):
     monkeypatch.setenv("ZONEMAP_CACHE_DIR", str(tmp_path))
-    ingest.cached_zone_model()
-    cached = ingest.cached_zone_model()
+    cache.cached_zone_model()
+    cached = cache.cached_zone_model()
     events = zonemap.synthetic_incidents(500, seed=9)
     pd.testing.assert_frame_equal(classify(events, cached), classify(events, model))
 
 
 def test_the_incidents_command_does_not_import_maps_or_figures():
     code = (
-        "import sys, zonemap.cli, zonemap.ingest, zonemap.incidents, zonemap.classification\n"
+        "import sys, zonemap.cli, zonemap.incidents.stream, zonemap.incidents.read, zonemap.incidents.classification\n"
         "print(sorted(m for m in ('matplotlib', 'folium', 'branca', 'dask') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -275,7 +280,7 @@ def _folder_of_parts(tmp_path):
 
 def test_dask_frame_reads_no_partition_until_computed(tmp_path, monkeypatch, model):
     pytest.importorskip("dask_geopandas")
-    from zonemap import scale
+    from zonemap.incidents import scale
 
     folder = _folder_of_parts(tmp_path)
     read = []
@@ -297,7 +302,7 @@ def test_dask_graphs_hold_the_model_once(tmp_path, model):
     pytest.importorskip("dask_geopandas")
     import dask
 
-    from zonemap import scale
+    from zonemap.incidents import scale
 
     assert len(pickle.dumps(model)) > 1_000_000
     folder = _folder_of_parts(tmp_path)
@@ -329,14 +334,14 @@ def _spoilt_parts(folder, parts=3, rows=1500):
 
 def test_geoparquet_streams_in_batches_as_the_whole_file_reads(tmp_path, monkeypatch, model):
     folder = _spoilt_parts(tmp_path / "parts")
-    monkeypatch.setattr(incidents, "PARQUET_BATCH_ROWS", 500)  # batches with and without spoilt rows
+    monkeypatch.setattr(formats, "PARQUET_BATCH_ROWS", 500)  # batches with and without spoilt rows
     for source in (folder / "p0.parquet", folder):
-        whole = incidents.read_incidents(source)
+        whole = incident_read.read_incidents(source)
         reference = tmp_path / "reference.parquet"
-        incidents.write_incidents(classify(whole.accepted, model), reference)
+        write.write_incidents(classify(whole.accepted, model), reference)
         out = tmp_path / "out.parquet"
-        tally = ingest.classify_file(source, out, model, fmt="parquet")
-        assert len(list(incidents.read_chunks(source))) == (3 if source.is_file() else 9)
+        tally = stream.classify_file(source, out, model, fmt="parquet")
+        assert len(list(incident_read.read_chunks(source))) == (3 if source.is_file() else 9)
         assert pq.read_table(out).equals(pq.read_table(reference))
         assert (tally.rows_read, tally.accepted) == (whole.rows_read, len(whole.accepted))
         assert tally.rejected()["reason"].tolist() == whole.rejected["reason"].tolist()
@@ -350,8 +355,8 @@ def test_a_folder_of_parts_that_differ_is_read_whole(tmp_path):
     folder = _spoilt_parts(tmp_path / "parts", parts=2, rows=100)
     events = zonemap.synthetic_incidents(50, seed=9).assign(extra_column="x")
     events.to_parquet(folder / "p9.parquet")
-    assert not incidents._same_parquet_schema(incidents.partition_files(folder))
-    (reading,) = incidents.read_chunks(folder)
+    assert not formats._same_parquet_schema(formats.partition_files(folder))
+    (reading,) = incident_read.read_chunks(folder)
     assert reading.rows_read == 250 and "extra_column" in reading.accepted
 
 
@@ -361,15 +366,15 @@ def test_wkb_points_are_read_in_either_byte_order_and_anything_else_is_left_to_s
     points = [shapely.Point(36.61, 35.93), shapely.Point(-1.5, 2.25)]
     for order in ("little", "big"):
         wkb = pa.array(list(shapely.to_wkb(np.array(points), byte_order=0 if order == "big" else 1)))
-        x, y = incidents._points_of_wkb(wkb)
+        x, y = incident_rows._points_of_wkb(wkb)
         assert x.tolist() == [36.61, -1.5] and y.tolist() == [35.93, 2.25]
     for other in (shapely.Point(36.0, 35.0, 9.0), shapely.Point(), shapely.box(0, 0, 1, 1)):
-        assert incidents._points_of_wkb(pa.array([shapely.to_wkb(points[0]), shapely.to_wkb(other)])) is None
-    assert incidents._points_of_wkb(pa.array([shapely.to_wkb(points[0]), None])) is None
+        assert incident_rows._points_of_wkb(pa.array([shapely.to_wkb(points[0]), shapely.to_wkb(other)])) is None
+    assert incident_rows._points_of_wkb(pa.array([shapely.to_wkb(points[0]), None])) is None
 
 
 def test_repeated_places_are_classified_once_with_every_rows_answer(monkeypatch, model):
-    from zonemap import classification
+    from zonemap.incidents import classification
 
     events = zonemap.synthetic_incidents(300, seed=8)
     pick = np.random.default_rng(2).integers(0, 300, 20_000)  # 20,000 events at 300 places
@@ -390,7 +395,7 @@ def test_repeated_places_are_classified_once_with_every_rows_answer(monkeypatch,
 def test_dated_lines_that_are_the_fixed_lines_reuse_their_answers(model):
     import copy
 
-    from zonemap import classification
+    from zonemap.incidents import classification
 
     assert model.dated.twins == {0: "2018", 5: "2020"}  # 17 Sep 2018 and 5 Mar 2020 are the fixed lines
     events = zonemap.synthetic_incidents(5000, seed=6)
@@ -408,14 +413,14 @@ def test_dated_lines_that_are_the_fixed_lines_reuse_their_answers(model):
 def test_leading_spaces_after_the_delimiter_are_not_part_of_the_values(tmp_path, model):
     source = tmp_path / "spaced.csv"
     source.write_text("event_date, latitude, longitude, actor1\n2020-01-01, 35.9, 36.6,  Actor A\n")
-    (reading,) = incidents.read_chunks(source)
+    (reading,) = incident_read.read_chunks(source)
     row = reading.accepted.iloc[0]
     assert (row["latitude"], row["longitude"], row["actor1"]) == (35.9, 36.6, "Actor A")
 
 
 def test_parquet_output_keeps_ranges_of_numbers_dates_and_flags_only(tmp_path, model):
     source = _acled_csv(tmp_path / "events.csv", 500)
-    ingest.classify_file(source, tmp_path / "out.parquet", model, fmt="parquet")
+    stream.classify_file(source, tmp_path / "out.parquet", model, fmt="parquet")
     group = pq.ParquetFile(tmp_path / "out.parquet").metadata.row_group(0)
     stats = {group.column(i).path_in_schema: group.column(i).is_stats_set for i in range(group.num_columns)}
     assert stats["row"] and stats["event_date"] and stats["p_in_dmz"] and stats["in_idlib_area"]
@@ -424,11 +429,11 @@ def test_parquet_output_keeps_ranges_of_numbers_dates_and_flags_only(tmp_path, m
 
 def test_the_dask_engine_writes_parts_with_the_streaming_writer(tmp_path, model):
     pytest.importorskip("dask")
-    from zonemap import scale
+    from zonemap.incidents import scale
 
     folder = _spoilt_parts(tmp_path / "parts", parts=2, rows=800)
     written = scale.classify_to_parquet(folder, tmp_path / "out.parquet", model, monthly=False)
-    whole = incidents.read_incidents(folder)
+    whole = incident_read.read_incidents(folder)
     parts = pd.concat([pd.read_parquet(p) for p in sorted((tmp_path / "out.parquet").glob("part-*.parquet"))])
     expected = classify(whole.accepted, model)
     assert (written.rows_read, written.accepted) == (whole.rows_read, len(expected)) == (1600, 1600 - 6)
@@ -439,15 +444,15 @@ def test_the_dask_engine_writes_parts_with_the_streaming_writer(tmp_path, model)
 
 
 def test_the_model_cache_never_touches_a_file_it_did_not_make(tmp_path, monkeypatch):
-    from zonemap import classification
+    from zonemap.model import compiled
 
     monkeypatch.setenv("ZONEMAP_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(ingest, "_stamp", lambda path: "0")
-    monkeypatch.setattr(ingest.os, "getpid", lambda: 4242)
-    key = ingest._model_key({"corridor_km": 11.0})
+    monkeypatch.setattr(cache, "_stamp", lambda path: "0")
+    monkeypatch.setattr(cache.os, "getpid", lambda: 4242)
+    key = cache._model_key({"corridor_km": 11.0})
     squatter = tmp_path / f".zone-model-{key}.pickle.4242.tmp"
     squatter.write_text("not zonemap's")
-    assert ingest.cached_zone_model(corridor_km=11.0).options["corridor_km"] == 11.0
+    assert cache.cached_zone_model(corridor_km=11.0).options["corridor_km"] == 11.0
     assert squatter.read_text() == "not zonemap's" and not list(tmp_path.glob("zone-model-*"))
     squatter.unlink()
 
@@ -455,27 +460,27 @@ def test_the_model_cache_never_touches_a_file_it_did_not_make(tmp_path, monkeypa
         handle.write(b"half")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(ingest, "_dump_model", disk_full)
-    assert isinstance(ingest.cached_zone_model(corridor_km=11.0), classification.ZoneModel)
+    monkeypatch.setattr(cache, "_dump_model", disk_full)
+    assert isinstance(cache.cached_zone_model(corridor_km=11.0), compiled.ZoneModel)
     assert list(tmp_path.iterdir()) == []  # its own half-written file removed, nothing else made
 
 
 def test_the_model_cache_maps_the_model_it_wrote(tmp_path, monkeypatch, model):
     monkeypatch.setenv("ZONEMAP_CACHE_DIR", str(tmp_path))
-    ingest.cached_zone_model()
+    cache.cached_zone_model()
     (cached,) = tmp_path.glob("zone-model-*.pickle")
-    loaded = ingest._load_model(cached)
+    loaded = cache._load_model(cached)
     assert not loaded.grid.inside.flags.writeable  # a view of the mapped file, not a copy
     assert np.array_equal(loaded.grid.inside, model.grid.inside)
     cached.write_bytes(cached.read_bytes()[:-5000])  # cut short: refused, then built again
     with pytest.raises(ValueError, match="truncated"):
-        ingest._load_model(cached)
+        cache._load_model(cached)
 
 
 def test_dask_parts_are_never_written_over(tmp_path, model):
     pytest.importorskip("dask")
-    from zonemap import scale
     from zonemap.errors import ArgumentError
+    from zonemap.incidents import scale
 
     folder = _spoilt_parts(tmp_path / "parts", parts=2, rows=100)
     out = tmp_path / "out"
@@ -493,9 +498,9 @@ def test_a_named_range_index_is_kept_across_geoparquet_batches(tmp_path, monkeyp
     events = zonemap.synthetic_incidents(900, seed=5)
     events.index = pd.RangeIndex(1000, 1900, name="event_id")  # pandas stores only start, stop and step
     events.to_parquet(tmp_path / "events.parquet")
-    monkeypatch.setattr(incidents, "PARQUET_BATCH_ROWS", 400)
-    whole = incidents.read_incidents(tmp_path / "events.parquet").accepted
-    chunks = [c.accepted for c in incidents.read_chunks(tmp_path / "events.parquet")]
+    monkeypatch.setattr(formats, "PARQUET_BATCH_ROWS", 400)
+    whole = incident_read.read_incidents(tmp_path / "events.parquet").accepted
+    chunks = [c.accepted for c in incident_read.read_chunks(tmp_path / "events.parquet")]
     assert len(chunks) == 3 and whole["event_id"].tolist() == list(range(1000, 1900))
     assert pd.concat([c["event_id"] for c in chunks]).tolist() == whole["event_id"].tolist()
 
@@ -512,13 +517,13 @@ def test_columns_with_nulls_keep_one_type_across_geoparquet_batches(tmp_path, mo
     source = tmp_path / "events.parquet"
     pq.write_table(table, source, row_group_size=4)
     assert pa.types.is_integer(pq.read_schema(source).field("count").type)
-    monkeypatch.setattr(incidents, "PARQUET_BATCH_ROWS", 4)  # batches with and without the nulls
-    whole = incidents.read_incidents(source)
+    monkeypatch.setattr(formats, "PARQUET_BATCH_ROWS", 4)  # batches with and without the nulls
+    whole = incident_read.read_incidents(source)
     reference = tmp_path / "reference.csv"
-    incidents.write_incidents(classify(whole.accepted, model), reference)
+    write.write_incidents(classify(whole.accepted, model), reference)
     for fmt in ("csv", "parquet"):
         out = tmp_path / f"out.{fmt}"
-        ingest.classify_file(source, out, model, fmt=fmt)
+        stream.classify_file(source, out, model, fmt=fmt)
         if fmt == "csv":
             assert out.read_text() == reference.read_text()
         else:
@@ -528,8 +533,8 @@ def test_columns_with_nulls_keep_one_type_across_geoparquet_batches(tmp_path, mo
 def test_a_line_break_in_a_csv_header_name_is_read_as_the_whole_read_does(tmp_path, model):
     source = tmp_path / "header.csv"
     source.write_text('"note\nmore",longitude,latitude,event_date\nx,36.6,35.9,2020-02-01\ny,36.7,35.8,2020-02-02\n')
-    whole = incidents.read_incidents(source)
-    tally = ingest.classify_file(source, tmp_path / "out.parquet", model, fmt="parquet")
+    whole = incident_read.read_incidents(source)
+    tally = stream.classify_file(source, tmp_path / "out.parquet", model, fmt="parquet")
     assert (tally.rows_read, tally.accepted, whole.rows_read) == (2, 2, 2)
     assert pd.read_parquet(tmp_path / "out.parquet")["row"].tolist() == [1, 2]
 
@@ -546,4 +551,4 @@ def test_damaged_wkb_in_a_geoparquet_input_names_the_input(tmp_path, model):
     table = table.set_column(table.schema.get_field_index("geometry"), "geometry", pa.array(wkb, pa.binary()))
     pq.write_table(table, tmp_path / "bad.parquet")
     with pytest.raises(InputError, match=r"bad\.parquet: not a readable Parquet file"):
-        ingest.classify_file(tmp_path / "bad.parquet", tmp_path / "out.csv", model, fmt="csv")
+        stream.classify_file(tmp_path / "bad.parquet", tmp_path / "out.csv", model, fmt="csv")

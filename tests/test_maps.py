@@ -5,8 +5,10 @@ import re
 
 import pytest
 
-from zonemap import cli, data, maps
-from zonemap.layers import drawn_layers
+from zonemap import cli
+from zonemap.model import data
+from zonemap.render import maps
+from zonemap.render.layers import drawn_layers
 
 PAYLOAD = "{{ 7*7 }} {% for x in range(3) %}X{% endfor %} </script><script>alert(1)</script> \u2028 `${x}` \"'&"
 
@@ -126,7 +128,7 @@ def test_bad_drawing_options_exit_2_with_one_line(tmp_path, args, message, capsy
 
 
 def test_timeline_payload_has_every_dated_line_with_area_and_halo():
-    from zonemap import timeline
+    from zonemap.model import timeline
 
     html = maps.zone_map(layers=["idlib"]).get_root().render()
     block = re.search(r'<script type="application/json" id="zonemap-timeline">(.*?)</script>', html, re.S).group(1)
@@ -159,7 +161,7 @@ def test_cli_figure_legend_follows_the_options_used(tmp_path):
 
 
 def test_date_control_over_a_users_timeline(tmp_path):
-    from zonemap import data
+    from zonemap.model import data
 
     lines = data.load_layer("contact_lines")[["name", "as_of", "accuracy_km", "geometry"]].rename(
         columns={"as_of": "day"}
@@ -183,7 +185,7 @@ def test_accuracy_halo_edge_lies_at_the_stated_accuracy_geodesically():
     import shapely
     from conftest import geodesic_distance_to_line_m
 
-    from zonemap.layers import accuracy_halo
+    from zonemap.render.layers import accuracy_halo
 
     line = data.contact_line("2018").geometry.iloc[0]
     halo = accuracy_halo(line, 5.0)

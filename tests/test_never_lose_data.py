@@ -280,7 +280,7 @@ def test_a_long_output_name_works_and_a_too_long_one_is_refused_up_front(capsys,
     assert cli.main(["incidents", str(events_csv), "-o", str(long_name)]) == 0
     capsys.readouterr()
     read = []
-    monkeypatch.setattr(zonemap.incidents, "read_incidents", lambda *a, **k: read.append(a))
+    monkeypatch.setattr(zonemap.incidents.read, "read_incidents", lambda *a, **k: read.append(a))
     one_line_error(capsys, cli.main(["incidents", str(events_csv), "-o", str(tmp_path / ("y" * 300 + ".csv"))]),
                    "longer than the file system allows")  # fmt: skip
     assert read == []  # refused before any work

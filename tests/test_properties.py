@@ -14,10 +14,10 @@ from conftest import geodesic_distance_to_line_m
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from zonemap import classification, data, zones
-from zonemap.grid_index import PolygonGrid
-from zonemap.measure import geodesic_area_km2
-from zonemap.projection import GEOD, densify_geodesic
+from zonemap.geodesy.grid_index import PolygonGrid
+from zonemap.geodesy.projection import GEOD, densify_geodesic
+from zonemap.model import compiled, data, zones
+from zonemap.model.areas import geodesic_area_km2
 
 #: Examples per test come from the hypothesis profile (conftest): "ci" by default, "deep" for make test-deep.
 SETTINGS = settings()
@@ -58,14 +58,14 @@ def test_outer_edge_lies_at_the_requested_geodesic_distance(line, width):
 
 @functools.cache
 def model():
-    return classification.zone_model()
+    return compiled.zone_model()
 
 
 @SETTINGS
 @given(points=st.lists(st.tuples(st.floats(35.5, 38.0), st.floats(34.5, 37.0)), min_size=1, max_size=40))
 def test_classification_agrees_with_a_slow_reference(points):
     xy = np.asarray(points)
-    result = classification.classify_points(xy[:, 0], xy[:, 1], model())
+    result = compiled.classify_points(xy[:, 0], xy[:, 1], model())
     pts = shapely.points(xy)
     for key, geom in model().zones.items():
         assert (result[f"in_{key}"].to_numpy() == np.array([geom.contains(p) for p in pts])).all(), key
@@ -148,10 +148,10 @@ def test_signed_distance_is_positive_exactly_on_the_opposition_side(line, offset
         base,
         zones={"idlib_area": area, "dmz": dmz},
         opposition={key: opposition_face},
-        lines={key: classification._line_targets(geometry, base.centre)},
-        grid=PolygonGrid.build([area, dmz, opposition_face], classification.POLYGON_CELL_DEG),
+        lines={key: compiled._line_targets(geometry, base.centre)},
+        grid=PolygonGrid.build([area, dmz, opposition_face], compiled.POLYGON_CELL_DEG),
     )
-    result = classification.classify_points(lon, lat, line_model, nearest_place=False)
+    result = compiled.classify_points(lon, lat, line_model, nearest_place=False)
     distance_km = result[f"dist_{key}_km"].to_numpy()
     assert (np.sign(distance_km) == np.where(opposition, 1, -1)).all()
     assert np.abs(np.abs(distance_km) * 1000 - offset).max() < 10.0

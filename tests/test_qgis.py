@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from zonemap import export, styles
+from zonemap.render import export, styles
 
 QGIS_PYTHON = os.environ.get("ZONEMAP_QGIS_PYTHON", "/usr/bin/python3")
 

@@ -1,4 +1,4 @@
-"""The dated contact-line timeline and zone validity (zonemap.timeline, geodata/build_timeline.py)."""
+"""The dated contact-line timeline and zone validity (zonemap.model.timeline, geodata/build_timeline.py)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from zonemap import data, zones
-from zonemap import timeline as tl
 from zonemap.errors import ArgumentError, InputError
-from zonemap.projection import LocalProjection, densify_geodesic
+from zonemap.geodesy.projection import LocalProjection, densify_geodesic
+from zonemap.model import data, zones
+from zonemap.model import timeline as tl
 
 GEODATA = Path(__file__).resolve().parent.parent / "geodata"
 SOURCES = GEODATA / "sources"

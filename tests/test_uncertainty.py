@@ -7,52 +7,51 @@ import pandas as pd
 import pytest
 import shapely
 
-from zonemap import uncertainty as u
-from zonemap import zones
 from zonemap.errors import ArgumentError
-from zonemap.geodesy import geodesic_area_km2
-from zonemap.projection import GEOD, LocalProjection, densify_geodesic
+from zonemap.geodesy.area import geodesic_area_km2
+from zonemap.geodesy.projection import GEOD, LocalProjection, densify_geodesic
+from zonemap.model import scenarios, uncertainty, zones
 
 
 def test_normal_cdf_matches_erfc():
     z = np.linspace(-12, 12, 24_001)
     exact = np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in z])
-    assert np.abs(u.normal_cdf(z) - exact).max() < 5e-8
-    assert np.isnan(u.normal_cdf([np.nan])).all()
+    assert np.abs(uncertainty.normal_cdf(z) - exact).max() < 5e-8
+    assert np.isnan(uncertainty.normal_cdf([np.nan])).all()
 
 
 def test_point_on_the_line_is_even_and_three_sigma_is_nearly_sure():
-    sigma = u.combined_sigma_km(u.sigma_km(5.0), u.sigma_km(2.0))
-    assert u.p_opposition(0.0, sigma) == pytest.approx(0.5, abs=0.01)
-    assert u.p_opposition(3 * sigma, sigma) >= 0.99
-    assert u.p_opposition(-3 * sigma, sigma) <= 0.01
+    sigma = uncertainty.combined_sigma_km(uncertainty.sigma_km(5.0), uncertainty.sigma_km(2.0))
+    assert uncertainty.p_opposition(0.0, sigma) == pytest.approx(0.5, abs=0.01)
+    assert uncertainty.p_opposition(3 * sigma, sigma) >= 0.99
+    assert uncertainty.p_opposition(-3 * sigma, sigma) <= 0.01
 
 
 def test_probabilities_are_monotone_in_the_signed_distance():
     d = np.linspace(-40, 60, 2001)
-    p = u.p_opposition(d, 3.0)
+    p = uncertainty.p_opposition(d, 3.0)
     assert np.all(np.diff(p) >= 0) and p[0] < 1e-9 and p[-1] > 1 - 1e-9
-    band = u.p_in_band(d, 20.0, 3.0)
+    band = uncertainty.p_in_band(d, 20.0, 3.0)
     rising, falling = band[d <= 10], band[d >= 10]
     assert np.all(np.diff(rising) >= 0) and np.all(np.diff(falling) <= 0)
 
 
 def test_deep_inside_the_band_with_tiny_errors_is_sure():
-    assert u.p_in_band(10.0, 20.0, 0.01) == pytest.approx(1.0, abs=1e-12)
-    assert u.p_in_band(10.0, 20.0, 0.0) == 1.0
-    assert u.p_opposition([-1.0, 0.0, 1.0], 0.0).tolist() == [0.0, 0.5, 1.0]
+    assert uncertainty.p_in_band(10.0, 20.0, 0.01) == pytest.approx(1.0, abs=1e-12)
+    assert uncertainty.p_in_band(10.0, 20.0, 0.0) == 1.0
+    assert uncertainty.p_opposition([-1.0, 0.0, 1.0], 0.0).tolist() == [0.0, 0.5, 1.0]
 
 
 def test_status_thresholds():
-    assert u.status([0.95, 0.9499, 0.05, 0.0501]).tolist() == ["inside", "uncertain", "outside", "uncertain"]
+    assert uncertainty.status([0.95, 0.9499, 0.05, 0.0501]).tolist() == ["inside", "uncertain", "outside", "uncertain"]
     with pytest.raises(ArgumentError):
-        u.status([0.5], 0.9, 0.1)
+        uncertainty.status([0.5], 0.9, 0.1)
 
 
 def test_event_accuracy_prefers_accuracy_km_then_geo_precision():
     frame = pd.DataFrame({"accuracy_km": [3.0, np.nan, np.nan, -1.0], "geo_precision": [1, 3, 7, 2]})
-    assert u.event_accuracy_km(frame).tolist() == [3.0, 15.0, 2.0, 5.0]
-    assert u.event_sigma_km(frame)[0] == pytest.approx(3.0 / 1.959964, rel=1e-6)
+    assert uncertainty.event_accuracy_km(frame).tolist() == [3.0, 15.0, 2.0, 5.0]
+    assert uncertainty.event_sigma_km(frame)[0] == pytest.approx(3.0 / 1.959964, rel=1e-6)
 
 
 def test_add_probabilities_columns_and_missing_distances():
@@ -63,7 +62,7 @@ def test_add_probabilities_columns_and_missing_distances():
             "accuracy_km": [0.1, 2.0, 2.0, 2.0],
         }
     )
-    out = u.add_probabilities(frame)
+    out = uncertainty.add_probabilities(frame)
     assert out["p_in_dmz"].iloc[0] == pytest.approx(1.0, abs=1e-3)
     assert out["p_opposition_2018"].iloc[1] == pytest.approx(0.5, abs=1e-6)
     assert np.isnan(out["p_in_dmz"].iloc[2]) and pd.isna(out["dmz_status"].iloc[2])
@@ -71,7 +70,7 @@ def test_add_probabilities_columns_and_missing_distances():
     assert out["p_opposition_2020"].iloc[0] < 1e-6
     assert out["p_opposition"].equals(out["p_opposition_2018"])
     # one line accuracy for all lines, the exact limits at zero error
-    exact = u.add_probabilities(frame, 0.0, event_accuracy_km=0.0)
+    exact = uncertainty.add_probabilities(frame, 0.0, event_accuracy_km=0.0)
     assert exact["p_in_dmz"].tolist()[:2] == [1.0, 0.5] and exact["p_opposition_2020"].tolist()[1] == 0.5
 
 
@@ -79,18 +78,18 @@ def test_line_in_force_column_is_used_for_p_opposition():
     frame = pd.DataFrame(
         {"dist_2018_km": [9.0], "dist_line_km": [-5.0], "line_accuracy_km": [1.0], "accuracy_km": [1.0]}
     )
-    out = u.add_probabilities(frame)
+    out = uncertainty.add_probabilities(frame)
     assert out["p_opposition"].item() < 0.01 < 0.99 < out["p_opposition_2018"].item()
     assert "p_opposition_line" not in out
 
 
 def test_add_probabilities_refuses_what_it_cannot_answer():
     with pytest.raises(ArgumentError, match="dist_2018_km"):
-        u.add_probabilities(pd.DataFrame({"dist_2020_km": [1.0]}))
+        uncertainty.add_probabilities(pd.DataFrame({"dist_2020_km": [1.0]}))
     with pytest.raises(ArgumentError):
-        u.add_probabilities(pd.DataFrame({"dist_2018_km": [1.0]}), -1.0)
+        uncertainty.add_probabilities(pd.DataFrame({"dist_2018_km": [1.0]}), -1.0)
     with pytest.raises(ArgumentError):
-        u.add_probabilities(pd.DataFrame({"dist_2018_km": [1.0]}), dmz_width_km=0)
+        uncertainty.add_probabilities(pd.DataFrame({"dist_2018_km": [1.0]}), dmz_width_km=0)
 
 
 def test_closed_form_agrees_with_monte_carlo_shifts_of_line_and_point():
@@ -98,7 +97,7 @@ def test_closed_form_agrees_with_monte_carlo_shifts_of_line_and_point():
     the line by N(0, σ_line) across itself and each point by an isotropic N(0, σ_event²) in 2-D."""
     rng = np.random.default_rng(14)
     radius_km, width_km = 60.0, 20.0
-    sigma_line, sigma_event = u.sigma_km(5.0), u.sigma_km(3.0)
+    sigma_line, sigma_event = uncertainty.sigma_km(5.0), uncertainty.sigma_km(3.0)
     n_points, draws = 300, 10_000
     r = radius_km - rng.uniform(-15, 35, n_points)  # signed distance d = radius − r, from −15 to +35 km
     angle = rng.uniform(0, 2 * np.pi, n_points)
@@ -112,16 +111,16 @@ def test_closed_form_agrees_with_monte_carlo_shifts_of_line_and_point():
         opposition += (true_d > 0).sum(axis=0)
         inside_band += ((true_d > 0) & (true_d <= width_km)).sum(axis=0)
     d = radius_km - r
-    sigma = u.combined_sigma_km(sigma_line, sigma_event)
-    assert np.abs(u.p_opposition(d, sigma) - opposition / draws).max() < 0.02
-    assert np.abs(u.p_in_band(d, width_km, sigma) - inside_band / draws).max() < 0.02
+    sigma = uncertainty.combined_sigma_km(sigma_line, sigma_event)
+    assert np.abs(uncertainty.p_opposition(d, sigma) - opposition / draws).max() < 0.02
+    assert np.abs(uncertainty.p_in_band(d, width_km, sigma) - inside_band / draws).max() < 0.02
 
 
 def test_expected_counts_match_the_poisson_binomial():
     rng = np.random.default_rng(3)
     p = rng.uniform(0, 1, 40)
     frame = pd.DataFrame({"p_in_dmz": p, "event_date": pd.Timestamp("2020-02-01")})
-    row = u.expected_counts(frame).iloc[0]
+    row = uncertainty.expected_counts(frame).iloc[0]
     distribution = np.array([1.0])
     for q in p:  # the exact distribution of the count, by convolution
         distribution = np.convolve(distribution, [1 - q, q])
@@ -142,7 +141,7 @@ def _geodesic_distance_to_line_m(lon, lat, line) -> float:
 @pytest.mark.parametrize("offset_km", [-5.0, 3.0])
 def test_displaced_line_lies_at_the_offset_geodesically(offset_km):
     line = shapely.LineString([(36.2, 35.5), (36.6, 35.7), (37.0, 35.6)])
-    moved = u.displace_line(line, offset_km)
+    moved = scenarios.displace_line(line, offset_km)
     inner = shapely.get_coordinates(shapely.segmentize(moved, 0.01))[5:-5]  # away from the round ends
     sample = inner[:: max(1, len(inner) // 25)]
     distances = [_geodesic_distance_to_line_m(lon, lat, line) for lon, lat in sample]
@@ -168,7 +167,7 @@ def _opposition_areas(area_m):
     line = PROJ.to_lonlat(shapely.LineString([(-30_000, -30_000 * SLOPE), (30_000, 30_000 * SLOPE)]))
     north = PROJ.to_lonlat(NORTH_M)
     out = {}
-    for scenario in u.scenarios({"line": (line, 5.0)}, PROJ.to_lonlat(area_m)):
+    for scenario in scenarios.scenarios({"line": (line, 5.0)}, PROJ.to_lonlat(area_m)):
         held = zones.opposition_side(scenario.lines["line"], scenario.area, opposition_at=north)
         out[scenario.offsets_km["line"]] = geodesic_area_km2(held)
     return out
@@ -200,14 +199,14 @@ def test_outline_along_the_line_moves_with_it():
 
 def test_zero_accuracy_leaves_everything_in_place():
     line = PROJ.to_lonlat(shapely.LineString([(-30_000, -30_000 * SLOPE), (30_000, 30_000 * SLOPE)]))
-    assert [s.offsets_km for s in u.scenarios({"line": (line, 0.0)}, PROJ.to_lonlat(BOX_M))] == [{"line": 0.0}]
+    assert [s.offsets_km for s in scenarios.scenarios({"line": (line, 0.0)}, PROJ.to_lonlat(BOX_M))] == [{"line": 0.0}]
     box = PROJ.to_lonlat(BOX_M)
-    area, low, high = u.outline_range_km2(box, 0.0)
+    area, low, high = scenarios.outline_range_km2(box, 0.0)
     assert low == area == high
 
 
 def test_same_line_under_two_names_moves_as_one():
-    offsets = [s.offsets_km for s in u.scenarios({"a": "2020", "b": "2020"})]
+    offsets = [s.offsets_km for s in scenarios.scenarios({"a": "2020", "b": "2020"})]
     assert offsets == [{"a": 0.0, "b": 0.0}, {"a": -5.0, "b": -5.0}, {"a": 5.0, "b": 5.0}]
 
 
@@ -217,5 +216,5 @@ def test_shipped_line_moved_either_way_never_raises():
     def band(lines, area):
         return zones.dmz_geometry(lines["line"], 20.0, area=area)
 
-    area, low, high = u.area_range_km2(band, {"line": "2018"})
+    area, low, high = scenarios.area_range_km2(band, {"line": "2018"})
     assert low < area < high and high - low > 300

@@ -20,7 +20,7 @@ from conftest import offline_page
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from zonemap import maps
+from zonemap.render import maps
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The licence of each package whose code the self-contained map inlines.
@@ -107,7 +107,7 @@ def test_wheel_in_a_fresh_venv_without_node_makes_a_map_that_works_offline(wheel
 
     env = {"PATH": str(venv / "bin"), "HOME": str(tmp_path), "MPLCONFIGDIR": str(tmp_path / "mpl"), "LANG": "C.UTF-8"}
     assert not any((venv / "bin" / tool).exists() for tool in ("node", "npm"))
-    probe = "import shutil, zonemap.maps; print(zonemap.maps.ASSETS, shutil.which('node'))"
+    probe = "import shutil, zonemap.render.maps; print(zonemap.render.maps.ASSETS, shutil.which('node'))"
     where = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert where.returncode == 0, where.stderr
     assets, node = where.stdout.split()
@@ -150,6 +150,6 @@ def test_hook_lists_exactly_what_the_map_inlines():
     spec = importlib.util.spec_from_file_location("hatch_build", ROOT / "hatch_build.py")
     hook = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(hook)
-    assert hook.offline_assets(ROOT / "zonemap" / "maps.py") == maps.OFFLINE_ASSETS
+    assert hook.offline_assets(ROOT / "zonemap" / "render" / "maps.py") == maps.OFFLINE_ASSETS
     assert hook.stale_reason(ROOT) is None
     assert all(not str(p).startswith("geodata/.cache") for p in hook.geodata_files(ROOT))

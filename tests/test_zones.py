@@ -6,9 +6,9 @@ import pytest
 import shapely
 from conftest import geodesic_distance_to_line_m, sample_points
 
-from zonemap import data, zones
 from zonemap.errors import ArgumentError, InputError
-from zonemap.measure import geodesic_area_km2
+from zonemap.model import data, zones
+from zonemap.model.areas import geodesic_area_km2
 
 TOLERANCE_M = 10.0
 
@@ -38,7 +38,7 @@ def test_tapering_edge_follows_the_interpolated_width(straight_line):
 
 
 def test_straight_line_one_sided_band_is_length_times_width(straight_line):
-    from zonemap.projection import geodesic_length_km
+    from zonemap.geodesy.projection import geodesic_length_km
 
     area = shapely.box(36.0, 35.5, 37.1066, 36.4)  # the line runs from edge to edge
     band = zones.dmz_geometry(straight_line, 15, area=area, opposition_at=shapely.Point(36.5, 36.1))
@@ -67,7 +67,7 @@ def test_m4_corridor_does_not_depend_on_direction():
 
 
 def test_m4_corridor_area_is_section_length_times_width():
-    from zonemap.projection import geodesic_length_km
+    from zonemap.geodesy.projection import geodesic_length_km
 
     section = zones.corridor_section().geometry
     # bends overlap or open up a little on each side; flat ends add nothing, round ends one 6 km disc
@@ -78,7 +78,7 @@ def test_m4_corridor_area_is_section_length_times_width():
 
 
 def test_m4_corridor_ends_square_across_the_road_at_trumba_and_ain_al_havr():
-    from zonemap.projection import LocalProjection
+    from zonemap.geodesy.projection import LocalProjection
 
     section = zones.corridor_section().geometry
     corridor = zones.m4_corridor().geometry.iloc[0]

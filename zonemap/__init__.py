@@ -14,49 +14,64 @@ from .errors import ArgumentError, InputError, ZonemapError
 
 #: Where each public name lives (module of the package).
 _EXPORTS = {
-    "classify": "engines",
-    "classify_points": "classification",
-    "zone_model": "classification",
-    "contact_line": "data",
-    "de_escalation_area": "data",
-    "load_layer": "data",
-    "load_layers": "data",
-    "place": "data",
-    "road": "data",
-    "all_layers": "export",
-    "export_layers": "export",
-    "save_figure": "figure",
-    "timeline_figure": "figure",
-    "zone_figure": "figure",
-    "places_in": "gazetteer",
-    "add_incidents": "incident_map",
-    "Incidents": "incidents",
-    "read_incidents": "incidents",
-    "sample_incidents": "incidents",
-    "save_map": "maps",
-    "zone_map": "maps",
-    "area_table": "measure",
-    "geodesic_area_km2": "measure",
-    "width_sweep": "measure",
-    "monthly_summary": "summary",
-    "period_summary": "summary",
-    "zone_counts": "summary",
-    "timeline_table": "timeline",
-    "zones_as_of": "timeline",
-    "add_probabilities": "uncertainty",
-    "expected_counts": "uncertainty",
-    "synthetic_incidents": "synthetic",
-    "dmz_edges": "zones",
-    "government_side": "zones",
-    "m4_corridor": "zones",
-    "opposition_side": "zones",
-    "sochi_dmz": "zones",
+    "classify": "incidents.engines",
+    "classify_points": "model.compiled",
+    "zone_model": "model.compiled",
+    "contact_line": "model.data",
+    "de_escalation_area": "model.data",
+    "load_layer": "model.data",
+    "load_layers": "model.data",
+    "place": "model.data",
+    "road": "model.data",
+    "all_layers": "render.export",
+    "export_layers": "render.export",
+    "save_figure": "render.figure",
+    "timeline_figure": "render.figure",
+    "zone_figure": "render.figure",
+    "places_in": "model.gazetteer",
+    "add_incidents": "render.incident_map",
+    "Incidents": "incidents.rows",
+    "read_incidents": "incidents.read",
+    "sample_incidents": "incidents.read",
+    "save_map": "render.maps",
+    "zone_map": "render.maps",
+    "area_table": "model.areas",
+    "geodesic_area_km2": "model.areas",
+    "width_sweep": "model.areas",
+    "monthly_summary": "incidents.summary",
+    "period_summary": "incidents.summary",
+    "zone_counts": "incidents.summary",
+    "timeline_table": "model.timeline",
+    "zones_as_of": "model.timeline",
+    "add_probabilities": "model.uncertainty",
+    "expected_counts": "model.uncertainty",
+    "synthetic_incidents": "incidents.synthetic",
+    "dmz_edges": "model.zones",
+    "government_side": "model.zones",
+    "m4_corridor": "model.zones",
+    "opposition_side": "model.zones",
+    "sochi_dmz": "model.zones",
+}
+
+#: Modules that users import by their old flat names (``from zonemap import timeline, figure``).
+_MODULES = {
+    "timeline": "model.timeline",  # the module is callable: zonemap.model.timeline() gives the dated lines
+    "uncertainty": "model.uncertainty",
+    "figure": "render.figure",
+    "summary": "incidents.summary",
+    "scale": "incidents.scale",
 }
 
 
+#: The package's folders, by concern (imported on first use, like everything here).
+_FOLDERS = ("geodesy", "model", "incidents", "render")
+
+
 def __getattr__(name: str):
-    if name == "timeline":  # the module is callable: zonemap.timeline() gives the dated lines
-        return importlib.import_module(".timeline", __name__)
+    if name in _FOLDERS:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _MODULES:
+        return importlib.import_module(f".{_MODULES[name]}", __name__)
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'zonemap' has no attribute {name!r}")

@@ -15,9 +15,12 @@ import sys
 import threading
 import warnings
 
-from . import export, gazetteer, incidents, measure, zones
 from .errors import ArgumentError, ZonemapError, ZonemapWarning
+from .incidents import read, write
+from .model import areas as measure
+from .model import gazetteer, zones
 from .output import plan_outputs, writing
+from .render import export
 
 
 class _Parser(argparse.ArgumentParser):
@@ -75,7 +78,7 @@ def _colour_option(text: str) -> tuple[str, str]:
 
 def _add_drawing_options(parser: argparse.ArgumentParser, *, title: bool = True) -> None:
     """What the map and the figure draw and how: layers, colours, the user's files, labels, title."""
-    from .layers import OVERLAYS
+    from .render.layers import OVERLAYS
 
     parser.add_argument("--layers", nargs="+", metavar="LAYER", choices=list(OVERLAYS),
                         help=f"layers to draw, in any order (default all): {', '.join(OVERLAYS)}")  # fmt: skip
@@ -210,7 +213,7 @@ def _check_encoding(args) -> None:
 
 def _read_events(args, path: str):
     _check_encoding(args)
-    return incidents.read_incidents(
+    return read.read_incidents(
         path, lon=args.lon_column, lat=args.lat_column, date=args.date_column, encoding=args.encoding
     )
 
@@ -262,7 +265,7 @@ def _inputs(args, *files) -> list[str]:
 
 
 def run_map(args) -> None:
-    from . import maps
+    from .render import maps
 
     plan_outputs({"-o": args.output}, inputs=_inputs(args, args.incidents, args.timeline, *args.add))
     events = _read_events(args, args.incidents) if args.incidents else None
@@ -285,7 +288,7 @@ def run_map(args) -> None:
 
 
 def run_figure(args) -> None:
-    from . import figure
+    from .render import figure
 
     if not 20 <= args.dpi <= 1200:
         raise ArgumentError(f"--dpi must be between 20 and 1200, got {args.dpi}")
@@ -304,7 +307,7 @@ def run_figure(args) -> None:
 
 
 def run_incidents(args) -> None:
-    from . import ingest
+    from .model import cache
 
     folder = args.engine == "dask"
     plan = plan_outputs(
@@ -318,13 +321,13 @@ def run_incidents(args) -> None:
         inputs=_inputs(args, args.file, args.timeline),
         folders=("-o",) if folder else (),
     )
-    fmt = incidents.output_format(args.output)
+    fmt = write.output_format(args.output)
     if folder and fmt != "parquet":
         raise ArgumentError(
             f"{args.output}: with --engine dask the output is a folder of GeoParquet parts: OUT.parquet"
         )
     timeline = {"timeline": args.timeline, "timeline_date_column": args.timeline_date_column}
-    model = ingest.cached_zone_model(**_model(args), **timeline)
+    model = cache.cached_zone_model(**_model(args), **timeline)
     with plan:
         if folder:
             done = _incidents_on_dask(args, model, plan)
@@ -336,12 +339,12 @@ def run_incidents(args) -> None:
 
 def _incidents_in_memory(args, model, plan, fmt: str) -> list[str]:
     """Read, classify and write chunk by chunk to the temporary paths; returns the lines to print once committed."""
-    from . import ingest
+    from .incidents import stream
 
     reading = {"lon": args.lon_column, "lat": args.lat_column, "date": args.date_column, "encoding": args.encoding}
     _check_encoding(args)
     with writing(args.output):
-        tally = ingest.classify_file(
+        tally = stream.classify_file(
             args.file, plan.path("-o"), model, fmt=fmt, by_event_type=args.by_event_type,
             monthly=bool(args.summary), periods=bool(args.period_summary), outside=bool(args.outside),
             as_of=_as_of(args), **reading,
@@ -351,7 +354,7 @@ def _incidents_in_memory(args, model, plan, fmt: str) -> list[str]:
 
 def _incidents_on_dask(args, model, plan) -> list[str]:
     """``--engine dask``: each partition is written as soon as it is classified; only summaries come back."""
-    from . import scale
+    from .incidents import scale
 
     names = {"lon": args.lon_column, "lat": args.lat_column, "date": args.date_column}
     with writing(args.output):
@@ -484,7 +487,7 @@ def run_places(args) -> None:
 
 
 def run_timeline(args) -> None:
-    from . import timeline
+    from .model import timeline
 
     table = timeline.timeline_table(args.timeline, date_column=args.timeline_date_column, ranges=True)
     if args.json:
@@ -525,7 +528,9 @@ def _with_range(value, low, high) -> str:
 
 
 COMMANDS = {"areas": run_areas, "export": run_export, "map": run_map, "figure": run_figure, "incidents": run_incidents}
+
 COMMANDS["places"] = run_places
+
 COMMANDS["timeline"] = run_timeline
 
 

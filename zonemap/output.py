@@ -27,6 +27,7 @@ from .errors import ArgumentError, OutputError, ZonemapError
 
 #: The file zonemap leaves in each output folder it writes; a folder without it is never replaced.
 FOLDER_MARKER = ".zonemap-output"
+
 #: Characters of the target's name kept in a temporary name (which must fit the file system's limit).
 _TEMP_STEM_CHARS = 40
 

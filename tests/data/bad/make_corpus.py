@@ -14,7 +14,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely import Point
 
-from zonemap.incidents import SNIFF_BYTES
+from zonemap.incidents.csv_stream import SNIFF_BYTES
 
 HERE = Path(__file__).resolve().parent
 HEADER = "event_id_cnty,event_date,event_type,latitude,longitude,fatalities,notes\n"

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import uncertainty
-from .geodesy import geodesic_area_km2
+from ..geodesy.area import geodesic_area_km2
+from . import scenarios
 
-__all__ = ["area_table", "geodesic_area_km2", "width_sweep"]  # geodesic_area_km2 lives in zonemap.geodesy
+__all__ = ["area_table", "geodesic_area_km2", "width_sweep"]  # geodesic_area_km2 lives in zonemap.geodesy.area
 
 
 def area_table(
@@ -29,7 +29,7 @@ def area_table(
     depends on is moved by its stated ``accuracy_km`` toward either side: outlines of the
     governorate and the Astana areas in and out; the contact line (and ``later_line``) sideways,
     with the Idlib area's outline following the line where it runs along it
-    (:func:`zonemap.uncertainty.scenarios`); the M4 road sideways. A line stating no accuracy is
+    (:func:`zonemap.model.scenarios.scenarios`); the M4 road sideways. A line stating no accuracy is
     not moved. These are bounds of a systematic shift, not confidence intervals.
 
     Examples
@@ -44,10 +44,10 @@ def area_table(
     govs = data.load_layer("governorates")
     idlib = govs[govs["pcode"] == "SY07"]
     rows.append(("Idlib governorate (OCHA SY07)", geodesic_area_km2(idlib.geometry.iloc[0]), 6097.0))
-    spans = [uncertainty.outline_range_km2(idlib.geometry.iloc[0], idlib["accuracy_km"].iloc[0])[1:]]
+    spans = [scenarios.outline_range_km2(idlib.geometry.iloc[0], idlib["accuracy_km"].iloc[0])[1:]]
     areas = data.load_layer("de_escalation_areas")
     for name, geom, accuracy in zip(areas["name"], areas.geometry, areas["accuracy_km"]):
-        area, low, high = uncertainty.outline_range_km2(geom, accuracy)
+        area, low, high = scenarios.outline_range_km2(geom, accuracy)
         rows.append((name, area, np.nan))
         spans.append((low, high))
     low_km, high_km = zones._check_width_range(width_km)
@@ -56,14 +56,14 @@ def area_table(
     def bands(lines, area):
         return [zones.dmz_geometry(lines["contact"], w, area=area) for w in widths]
 
-    for w, (area, low, high) in zip(widths, uncertainty.area_ranges_km2(bands, {"contact": contact_line})):
+    for w, (area, low, high) in zip(widths, scenarios.area_ranges_km2(bands, {"contact": contact_line})):
         rows.append((f"Sochi DMZ, {w:g} km ({contact_line} line)", area, np.nan))
         spans.append((low, high))
 
     def corridor(lines, _area):
         return [zones.m4_corridor(lines["road"], north_km=corridor_km, south_km=corridor_km).geometry.iloc[0]]
 
-    ((area, low, high),) = uncertainty.area_ranges_km2(corridor, {"road": zones.corridor_section()}, edge=False)
+    ((area, low, high),) = scenarios.area_ranges_km2(corridor, {"road": zones.corridor_section()}, edge=False)
     rows.append((f"M4 security corridor, {corridor_km:g} km each side", area, np.nan))
     spans.append((low, high))
 
@@ -75,7 +75,7 @@ def area_table(
     label = f"Sochi DMZ {widths[-1]:g} km ({contact_line})"
     if str(later_line) != str(contact_line):  # against its own line the split says nothing
         lines = {"contact": contact_line, "later": later_line}
-        taken, kept = uncertainty.area_ranges_km2(split_by_later_line, lines)
+        taken, kept = scenarios.area_ranges_km2(split_by_later_line, lines)
         since, until = zones.as_line(contact_line).as_of, zones.as_line(later_line).as_of
         sides = (  # the band lies on the opposition side of its own line: what is government-held later was taken
             (f"taken by the government between {since} and {until}", taken),
@@ -111,7 +111,7 @@ def width_sweep(widths_km=(15, 16, 17, 18, 19, 20), *, contact_line="2018", symm
     def bands(lines, area):
         return [dmz_geometry(lines["contact"], w, symmetric=symmetric, area=area) for w in widths]
 
-    ranges = uncertainty.area_ranges_km2(bands, {"contact": contact_line}) if widths else []
+    ranges = scenarios.area_ranges_km2(bands, {"contact": contact_line}) if widths else []
     return pd.DataFrame(
         {
             "width_km": widths,

@@ -1,7 +1,7 @@
 """Layer styles for GIS clients: QGIS QML and OGC SLD 1.1 in the colours of the map.
 
 Each exported layer gets a rule-based style built from the map's overlay styles
-(:data:`zonemap.layers.OVERLAYS`, Leaflet path options), so the GeoPackage opens in QGIS looking
+(:data:`zonemap.render.layers.OVERLAYS`, Leaflet path options), so the GeoPackage opens in QGIS looking
 like the interactive map and the report figure. Leaflet sizes are in screen pixels; QML sizes are
 converted to millimetres at 96 dpi (1 px = 0.2646 mm), SLD keeps pixels (its unit).
 """
@@ -17,8 +17,10 @@ from .layers import FEATURE_STYLES, OVERLAYS
 
 #: Millimetres per screen pixel at 96 dpi (QGIS draws in mm, Leaflet in px).
 MM_PER_PX = 25.4 / 96
+
 #: Leaflet's defaults for path options that an overlay style leaves out.
 LEAFLET_DEFAULTS = {"weight": 3, "opacity": 1.0, "fill": True, "fillOpacity": 0.2}
+
 #: Rule filter that matches every feature the other rules of its layer do not (written as an explicit
 #: negation, not QGIS's ELSE, so every client draws each feature with exactly one symbol).
 ELSE = "ELSE"
@@ -53,6 +55,7 @@ class LayerStyle:
 
 
 LINE_2018 = datetime.date(2018, 9, 17)
+
 LINE_2020 = datetime.date(2020, 3, 5)
 
 #: Exported layer name -> its style. Labels reuse the map's legend where the map has one.

@@ -13,11 +13,13 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from . import data, styles, zones
-from .errors import ArgumentError
-from .output import atomic_path
+from ..errors import ArgumentError
+from ..model import data, zones
+from ..output import atomic_path
+from . import styles
 
 FORMATS = ("geojson", "gpkg", "parquet")
+
 #: Columns of QGIS's ``layer_styles`` table, in QGIS's order.
 LAYER_STYLES_COLUMNS = (
     "f_table_catalog",
@@ -33,8 +35,10 @@ LAYER_STYLES_COLUMNS = (
     "ui",
     "update_time",
 )
+
 #: GeoPackage 1.3, which QGIS 3.22 with GDAL 3.6 (Debian 12) reads without a version warning.
 GPKG_DATASET_OPTIONS = {"VERSION": "1.3"}
+
 ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 
 
@@ -119,7 +123,7 @@ def _geometry_kind(geometry_type: str) -> str | None:
 def write_geopackage(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLike) -> None:
     """Write ``layers`` to a new GeoPackage, each with its title, DATE fields and default style.
 
-    Layers named in :data:`zonemap.styles.LAYER_STYLES` get a row in ``layer_styles`` (QML and
+    Layers named in :data:`zonemap.render.styles.LAYER_STYLES` get a row in ``layer_styles`` (QML and
     SLD, ``useAsDefault`` true), which QGIS applies when it opens the layer; other layers (and
     layers of mixed geometry kinds) are written unstyled.
 

@@ -1,45 +1,40 @@
-"""Classify incidents against the zones: memberships, sides, signed geodesic distances, nearest place.
-
-Vectorised throughout (numpy, shapely 2), in chunks spread over threads, with grid indexes built
-once per model (:mod:`zonemap.grid_index`). Memberships are exactly ``shapely.contains_xy``'s.
-Distances are ellipsoidal (:func:`~zonemap.projection.geodesic_distance_m`, checked against
-``pyproj.Geod``) from each point to its nearest point on the line; that point is found exactly on
-a conformal plane, and the line's geodesic segments are followed within 0.4 m (vertices every
-5 km), so results stay within 10 m of the exact point-to-line geodesic distance (tested against a
-slow ``pyproj.Geod`` reference; measured < 0.7 m).
-"""
+"""TODO docstring: from classification.py."""
 
 from __future__ import annotations
 
 import functools
 import os
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from tqdm import tqdm
 
+from ..geodesy.grid_index import NearestGrid, PolygonGrid
+from ..geodesy.projection import conformal_plane, densify_geodesic, geodesic_distance_m
 from . import data, zones
-from .errors import ArgumentError, InputError, ZonemapWarning
-from .grid_index import NearestGrid, PolygonGrid
-from .projection import conformal_plane, densify_geodesic, geodesic_distance_m
 
 EARTH_RADIUS_M = 6_371_008.8
+
 #: Contact lines are followed by straight pieces (on the plane and in lon/lat) between points at
 #: most this far apart along their geodesic segments: the pieces stray < 0.4 m from the geodesics.
 LINE_STEP_KM = 5.0
+
 #: Cell size (degrees) of the membership grid: points in cells no zone boundary crosses need no test.
 POLYGON_CELL_DEG = 0.001
+
 #: Cell size (degrees) of the governorates' grid: they span all of Syria, so a coarser grid (22 MB;
 #: at 0.01° a seventh of Idlib's events fell in cells a border crosses and were tested one by one).
 ADMIN1_CELL_DEG = 0.0025
+
 SIDES = ("opposition", "government", "outside")  # side_<line>: of the line in the Idlib area, or outside it
+
 SIDE_DTYPE = pd.CategoricalDtype(list(SIDES))
+
 CHUNK_ROWS = 131_072
+
 ASTANA_ZONES = ("idlib", "northern_homs", "eastern_ghouta", "southern")
 
 
@@ -137,7 +132,7 @@ def zone_model(
     min and max width (``dmz_20km_2018_line``: the line is in the name), the M4 corridor
     (``corridor_km`` each side). ``lines`` are fixed contact lines to measure
     distances to and sides of (columns ``side_<line>``, ``dist_<line>_km``). ``timeline`` (a file
-    or frame of dated lines; None: the shipped one, see :mod:`zonemap.timeline`) gives the line in
+    or frame of dated lines; None: the shipped one, see :mod:`zonemap.model.timeline`) gives the line in
     force on each event's date (its date column: ``timeline_date_column``), and the zones' validity dates.
 
     Examples
@@ -344,276 +339,7 @@ def _pool(threads: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(threads, thread_name_prefix="zonemap")
 
 
-os.register_at_fork(after_in_child=_pool.cache_clear)  # a forked child has none of the parent's threads
-
-
 @functools.cache
 def _default_model() -> ZoneModel:
     """The model with default options, built on first use."""
     return zone_model()
-
-
-def classify(
-    incidents,
-    model: ZoneModel | None = None,
-    *,
-    as_of="event",
-    nearest_place: bool = True,
-    **model_options,
-):
-    """Add the classification columns of :func:`classify_points` to incidents (EPSG:4326 points),
-    each incident judged as of its own date.
-
-    ``as_of="event"`` (default): each incident is judged against the contact line in force on its
-    ``event_date`` (the latest dated line on or before it, :mod:`zonemap.timeline`), adding
-    ``line_date`` (that line's date), ``line_accuracy_km``, ``side`` (opposition / government /
-    outside the Idlib area), ``dist_line_km`` (signed geodesic distance, km, + on the opposition
-    side) and ``as_of_basis`` (how the row was judged); and every ``in_<zone>`` is True only if the
-    zone was in force that day (no DMZ before 17 Sep 2018, no M4 corridor before 6 Mar 2020, …).
-    Rows without a day (no date, or only a month or year) keep the fixed-line answers and say so in
-    ``as_of_basis``. ``as_of="2019-08-31"`` judges every row as of that date; ``as_of=None`` gives
-    the fixed-line answers only. The fixed lines' ``side_<line>`` / ``dist_<line>_km`` are always
-    there. Also: ``p_opposition``, ``p_in_dmz`` and ``dmz_status`` (:mod:`zonemap.uncertainty`),
-    ``admin1_pcode`` and ``admin1`` (OCHA governorate).
-
-    ``incidents`` is a GeoDataFrame (e.g. ``read_incidents(...).accepted``); ``zonemap.classify``
-    (:func:`zonemap.engines.classify`) also takes ``engine="dask"`` for folders larger than memory.
-    ``model_options`` (``width_km``, ``contact_line``, ``corridor_km``, ``timeline``) build the
-    zone model; ``nearest_place=False`` leaves out the nearest-place columns.
-
-    Examples
-    --------
-    >>> import geopandas as gpd, pandas as pd, shapely
-    >>> saraqib = shapely.Point(36.8059, 35.8645)
-    >>> events = gpd.GeoDataFrame({"event_date": pd.to_datetime(["2019-06-01", "2020-03-01"])},
-    ...                           geometry=[saraqib, saraqib], crs="EPSG:4326")
-    >>> result = classify(events)
-    >>> result["side"].tolist(), result["line_date"].dt.strftime("%Y-%m-%d").tolist()
-    (['opposition', 'government'], ['2019-05-10', '2020-02-17'])
-    >>> result["in_m4_corridor"].tolist(), result["admin1_pcode"].tolist()
-    ([False, False], ['SY07', 'SY07'])
-    """
-    if model is None:
-        model = zone_model(**model_options) if model_options else _default_model()
-    if not isinstance(incidents, gpd.GeoDataFrame):
-        raise ArgumentError("classify() needs a GeoDataFrame of points (see read_incidents)")
-    if incidents.crs is None:
-        raise InputError("the incidents have no CRS; set one first (e.g. gdf.set_crs('EPSG:4326'))")
-    if incidents.crs.to_epsg() != 4326:
-        incidents = incidents.to_crs(data.WGS84)
-    geoms = incidents.geometry.to_numpy()
-    problem = unclassifiable(geoms)
-    usable = problem == None  # noqa: E711 (elementwise)
-    lon = np.where(usable, shapely.get_x(np.where(usable, geoms, None)), np.nan)
-    lat = np.where(usable, shapely.get_y(np.where(usable, geoms, None)), np.nan)
-    columns = classification_columns(incidents, lon, lat, model, as_of=as_of, nearest_place=nearest_place)
-    if not usable.all():
-        columns = _blank_unclassified(columns, usable)
-        columns["unclassified_reason"] = problem
-        kinds = pd.Series(problem[~usable]).value_counts()
-        counts = "; ".join(f"{n:,} {kind}" for kind, n in kinds.items())
-        warnings.warn(f"{(~usable).sum():,} rows not classified ({counts}): see unclassified_reason", ZonemapWarning, 2)
-    return with_columns(incidents, columns)
-
-
-def classification_columns(
-    table: pd.DataFrame, lon, lat, model: ZoneModel, *, as_of="event", nearest_place: bool = True, threads=None
-) -> pd.DataFrame:
-    """The columns :func:`classify` adds, for a table of incidents whose points are ``lon``/``lat``
-    (degrees, finite): what a large file's chunks are classified with, before any geometry is made.
-
-    ``table`` gives the dates (``event_date``, ``date_precision``) and the events' accuracy
-    (``accuracy_km``, ``geo_precision``); the result has ``table``'s index. ``threads``: how many
-    threads share the work (default: one per core; 1 when the caller runs other stages in parallel).
-
-    Examples
-    --------
-    >>> table = pd.DataFrame({"event_date": pd.to_datetime(["2020-03-01"])})
-    >>> columns = classification_columns(table, [36.8059], [35.8645], _default_model())
-    >>> columns.loc[0, "side"], columns.loc[0, "line_date"].date().isoformat()
-    ('government', '2020-02-17')
-    """
-    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    dates, basis = _judging_dates(table, as_of, model)
-    line_index = None if dates is None else model.dated.index(dates)
-    place = _repeated_places(lon, lat, line_index)
-    if place is None:
-        coordinates = lambda rows: (lon[rows], lat[rows])  # noqa: E731
-        arrays = _column_arrays(model, len(lon), coordinates, nearest_place, threads, line_index)
-    else:  # each distinct place (and line in force) classified once, its answers spread to its rows
-        codes, first = place
-        index = None if line_index is None else line_index[first]
-        once = _column_arrays(model, len(first), lambda rows: (lon[first][rows], lat[first][rows]), nearest_place,
-                              threads, index)  # fmt: skip
-        arrays = {key: values.take(codes) for key, values in once.items()}
-    if dates is not None:
-        arrays |= _as_of_arrays(arrays, model.dated, dates, line_index, basis)
-    columns = pd.DataFrame(arrays, index=table.index)
-    probabilities = _probabilities(columns, table, model, dates)
-    return pd.concat([columns, pd.DataFrame(probabilities, index=table.index)], axis=1) if probabilities else columns
-
-
-#: Rows of a table sampled to tell whether its points repeat (ACLED-style data give every event at
-#: a village the village's coordinates: a million events hold a few thousand places).
-REPEAT_SAMPLE = 4096
-
-
-def _repeated_places(lon, lat, line_index) -> tuple[np.ndarray, np.ndarray] | None:
-    """(code of each row, first row of each code) when rows share their point (and line in force)
-    often enough to classify each distinct one once: a sample has repeats (points spread at random
-    have none), and the whole table is less than half distinct; None otherwise."""
-    n = len(lon)
-    if n < 2 * REPEAT_SAMPLE:
-        return None
-    point = lon + 1j * lat  # equal points, equal keys (NaN: one key)
-    sample = point[:: n // REPEAT_SAMPLE]
-    if len(pd.unique(sample)) > 0.9 * len(sample):
-        return None
-    codes, uniques = pd.factorize(point, use_na_sentinel=False)
-    if line_index is not None:
-        codes, uniques = pd.factorize(codes.astype(np.int64) * (int(line_index.max()) + 2) + (line_index + 1))
-    if len(uniques) > n // 2:
-        return None
-    # codes are numbered in order of first appearance: a row is a code's first where a new maximum starts
-    first = np.flatnonzero(np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]])
-    return codes, first
-
-
-def with_columns(table: pd.DataFrame, columns: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with ``columns`` added after its own; a column it already has (e.g. classifying
-    zonemap's own output again) is kept, renamed ``<name>_in_file``.
-
-    Examples
-    --------
-    >>> with_columns(pd.DataFrame({"side": ["x"]}), pd.DataFrame({"side": ["y"]})).columns.tolist()
-    ['side_in_file', 'side']
-    """
-    clashes = [c for c in columns.columns if c in table.columns]
-    if clashes:
-        taken = set(table.columns) | set(columns.columns)
-        table = table.rename(columns={c: _earlier_name(c, taken) for c in clashes})
-    if isinstance(table, gpd.GeoDataFrame):
-        return table.assign(**{c: columns[c] for c in columns.columns})
-    return pd.concat([table, columns.set_axis(table.index)], axis=1)  # one new frame, not one per column
-
-
-#: How each row was judged (column ``as_of_basis``).
-BASES = (
-    "event date",
-    "as of the given date",
-    "no date: fixed lines, zones regardless of dates",
-    "month or year only: fixed lines, zones regardless of dates",
-    "before the first dated line: no line in force",
-)
-
-
-def _judging_dates(incidents, as_of, model: ZoneModel):
-    """The date each row is judged as of (datetime64[ns], NaT: not judged by date) and why, or (None, None)."""
-    if as_of is None or model.dated is None:
-        return None, None
-    n = len(incidents)
-    if not (isinstance(as_of, str) and as_of == "event"):
-        from .timeline import _day
-
-        day = _day(as_of, what="as_of")
-        if day < model.dated.dates[0]:
-            first = np.datetime_as_string(model.dated.dates[0], unit="D")
-            raise ArgumentError(
-                f"no contact line in force on {np.datetime_as_string(day, unit='D')}: the first is {first}"
-            )
-        return np.full(n, day), np.full(n, 1, dtype=np.int8)
-    if "event_date" not in incidents:
-        return np.full(n, np.datetime64("NaT", "ns")), np.full(n, 2, dtype=np.int8)
-    dates = pd.to_datetime(incidents["event_date"]).to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    dates = dates.astype("datetime64[ns]")
-    basis = np.where(np.isnat(dates), np.int8(2), np.int8(0))
-    if "date_precision" in incidents:
-        partial = incidents["date_precision"].isin(["month", "year"]).to_numpy(dtype=bool)
-        dates[partial] = np.datetime64("NaT")
-        basis[partial] = 3
-    basis[(basis == 0) & (dates < model.dated.dates[0])] = 4
-    return dates, basis
-
-
-def _as_of_arrays(arrays: dict, dated: DatedLines, dates, line_index, basis) -> dict:
-    """Line date and accuracy per row, zones counted only while in force, and how each row was judged
-    (the columns of ``arrays`` that change, and the new ones)."""
-    judged = line_index >= 0
-    known = ~np.isnat(dates)
-    out = {
-        f"in_{zone}": np.where(known, arrays[f"in_{zone}"] & dated.in_force(zone, dates), arrays[f"in_{zone}"])
-        for zone in dated.validity
-        if f"in_{zone}" in arrays
-    }
-    return out | {
-        "line_date": np.where(judged, dated.dates[np.maximum(line_index, 0)], np.datetime64("NaT", "ns")),
-        "line_until": np.where(
-            judged & (line_index + 1 < len(dated.dates)),
-            dated.dates[np.minimum(line_index + 1, len(dated.dates) - 1)],
-            np.datetime64("NaT", "ns"),
-        ),
-        "line_accuracy_km": np.where(judged, dated.accuracy_km[np.maximum(line_index, 0)], np.nan),
-        "as_of_basis": pd.Categorical.from_codes(basis, categories=BASES),
-    }
-
-
-def _probabilities(columns: pd.DataFrame, incidents, model: ZoneModel, dates) -> dict:
-    """``p_opposition``, ``p_in_dmz``, ``dmz_status``: no DMZ probability on a day it was not in force."""
-    from . import uncertainty
-
-    out = uncertainty.classified_columns(columns, incidents, model.options)
-    if out and dates is not None and model.dated is not None:
-        dmz = next((k for k in model.dated.validity if k.startswith("dmz_")), None)
-        if dmz is not None:
-            absent = ~np.isnat(dates) & ~model.dated.in_force(dmz, dates)
-            out["p_in_dmz"] = np.where(absent, 0.0, out["p_in_dmz"])
-            status = out["dmz_status"]
-            codes = np.where(absent, status.categories.get_loc("outside"), status.codes)
-            out["dmz_status"] = pd.Categorical.from_codes(codes, dtype=status.dtype)
-    return out
-
-
-def unclassifiable(geoms) -> np.ndarray:
-    """Why each geometry cannot be classified (None where it is a usable point).
-
-    Examples
-    --------
-    >>> unclassifiable(np.array([shapely.Point(36.6, 35.9), None, shapely.Point(), shapely.box(0, 0, 1, 1)]))
-    array([None, 'no geometry', 'empty point', 'not a point (Polygon)'], dtype=object)
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    kinds = shapely.get_type_id(geoms)
-    problem = np.full(len(geoms), None, dtype=object)
-    problem[kinds == -1] = "no geometry"
-    other = (kinds != 0) & (kinds != -1)
-    problem[other] = [f"not a point ({g.geom_type})" for g in geoms[other]]
-    points = kinds == 0
-    empty = points & shapely.is_empty(geoms)
-    problem[empty] = "empty point"
-    solid = np.where(points & ~empty, geoms, None)
-    xy_nan = points & ~empty & (np.isnan(shapely.get_x(solid)) | np.isnan(shapely.get_y(solid)))
-    problem[xy_nan] = "coordinates not a number"
-    return problem
-
-
-def _blank_unclassified(columns: pd.DataFrame, usable: np.ndarray) -> pd.DataFrame:
-    """Rows that were not classified get no answer: memberships and sides missing, distances NaN."""
-    out = {}
-    for name in columns.columns:
-        values = columns[name]
-        if name.startswith("in_"):
-            values = values.astype("boolean").mask(~usable)
-        elif isinstance(values.dtype, pd.CategoricalDtype):
-            values = values.mask(~usable)
-        else:
-            values = values.where(usable)
-        out[name] = values
-    return pd.DataFrame(out, index=columns.index)
-
-
-def _earlier_name(column: str, taken: set) -> str:
-    candidate, number = f"{column}_in_file", 2
-    while candidate in taken:
-        candidate, number = f"{column}_in_file_{number}", number + 1
-    taken.add(candidate)
-    return candidate

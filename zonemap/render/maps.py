@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import itertools
-import json
 import mimetypes
 import os
 import re
@@ -19,20 +18,19 @@ from pathlib import Path
 
 import branca
 import folium
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import shapely
 import xyzservices.providers as xyz
 from folium import plugins
 
-from . import data, timeline, zones
-from .errors import ArgumentError, ZonemapError
+from ..errors import ArgumentError, ZonemapError
+from ..model import data, timeline, zones
+from ..output import atomic_path
+from .html import _collection, _geometry, _json_for_html  # zonemap-split
 from .layers import DIGITISED, FEATURE_STYLES, HELD_COLOUR, OVERLAYS, Layer, accuracy_halo, drawn_layers
-from .output import atomic_path
 
-ASSETS = Path(__file__).resolve().parent / "assets" / "node_modules"
+ASSETS = Path(__file__).resolve().parents[1] / "assets" / "node_modules"
+
 FOLIUM_DIR = Path(folium.__file__).resolve().parent
+
 #: Local files that replace folium's CDN links in a self-contained map, by the link's file name.
 OFFLINE_ASSETS = {
     "leaflet.js": "leaflet/dist/leaflet.js",
@@ -46,9 +44,13 @@ OFFLINE_ASSETS = {
     "MarkerCluster.Default.css": "leaflet.markercluster/dist/MarkerCluster.Default.css",
     "leaflet_heat.min.js": "folium:templates/leaflet_heat.min.js",  # shipped inside the folium package
 }
+
 LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js"
+
 LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css"
+
 DATA_PLACEHOLDER = "<!-- zonemap-data -->"
+
 POPUP_FIELDS = [
     ("as_of", "Date"),
     ("area_km2", "Area (km²)"),
@@ -56,6 +58,7 @@ POPUP_FIELDS = [
     ("source", "Source"),
     ("notes", "Notes"),
 ]
+
 #: Base layers a map can start on: key -> xyzservices provider (``none``: no tiles, outlines only).
 BASE_LAYERS = {
     "osm": xyz.OpenStreetMap.Mapnik,
@@ -63,8 +66,10 @@ BASE_LAYERS = {
     "imagery": xyz.Esri.WorldImagery,
     "none": None,
 }
+
 #: Zoom levels from which place names are shown: curated towns and cities, then every place.
 LABEL_ZOOM = {"major": 9, "other": 11}  # curated villages are drawn at every zoom, named from "other" on
+
 FOOTER = f"Geometry approximate: {DIGITISED}; accuracy in each popup."
 
 _SCRIPT = """
@@ -332,44 +337,10 @@ class _ZoneFigure(branca.element.Figure):
         return inline_assets(html) if self.self_contained else html
 
 
-def _json_for_html(value) -> str:
-    """JSON safe inside a <script> element: no '<', '>' or '&', and non-ASCII escaped (U+2028)."""
-    text = json.dumps(value, ensure_ascii=True, separators=(",", ":"), sort_keys=True, allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _plain_value(value):
-    if isinstance(value, float | np.floating):
-        return float(value) if np.isfinite(value) else None
-    if isinstance(value, np.integer | np.bool_):
-        return value.item()
-    if value is pd.NA or value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    return value if isinstance(value, int | bool | str) else str(value)
-
-
-def _geometry(geom, digits: int = 5) -> dict:
-    return shapely.geometry.mapping(shapely.transform(geom, lambda xy: np.round(xy, digits)))
-
-
-def _collection(frame: gpd.GeoDataFrame) -> dict:
-    columns = ("name", "label", "number", "major", "curated", "as_of", "source", "accuracy_km", "notes",
-               "area_km2", "kind", "_style")  # fmt: skip
-    keep = [c for c in columns if c in frame]
-    geoms = shapely.transform(frame.geometry.to_numpy(), lambda xy: np.round(xy, 5))
-    features = []
-    for geom, (_, row) in zip(geoms, frame[keep].iterrows()):
-        props = {k: _plain_value(v) for k, v in row.items()}
-        if props.get("area_km2") is not None:
-            props["area_km2"] = round(float(props["area_km2"]), 1)
-        features.append({"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geom)})
-    return {"type": "FeatureCollection", "features": features}
-
-
 def map_layers(**options) -> dict[str, dict]:
     """Every drawn layer of the map as a GeoJSON FeatureCollection (dict), in drawing order.
 
-    ``options`` are those of :func:`zonemap.layers.drawn_layers` (widths in km, layers, colours, ...).
+    ``options`` are those of :func:`zonemap.render.layers.drawn_layers` (widths in km, layers, colours, ...).
 
     Examples
     --------
@@ -448,21 +419,21 @@ def zone_map(
         Start on "No tiles" (the default base layer then is ``none``).
     incidents : geopandas.GeoDataFrame, optional
         Points (e.g. from :func:`zonemap.classify`): clustered markers coloured by ``dmz_status``
-        when present, a heat map and a month filter (see :mod:`zonemap.incident_map`).
+        when present, a heat map and a month filter (see :mod:`zonemap.render.incident_map`).
     layers, colours, user_layers, lang
         Which layers, their colours, the user's own lines/areas and the label language
-        (``en``/``ar``): see :func:`zonemap.layers.drawn_layers`.
+        (``en``/``ar``): see :func:`zonemap.render.layers.drawn_layers`.
     title : str, optional
         The legend's title.
     base : {"osm", "positron", "imagery", "none"}, optional
         The base layer shown first (default ``osm``, or ``none`` when ``offline``).
     date_control : bool
-        Add the date slider (play/pause) over the dated contact lines of :mod:`zonemap.timeline`:
+        Add the date slider (play/pause) over the dated contact lines of :mod:`zonemap.model.timeline`:
         it shows the line in force, its accuracy band, the opposition-held area and the incidents
         up to the end of that line's period; the legend says which date is shown.
     timeline_source, timeline_date_column
         Your own dated lines for the date control (a file or GeoDataFrame of line features with
-        a date column, see :func:`zonemap.timeline.load_timeline`); default the shipped timeline.
+        a date column, see :func:`zonemap.model.timeline.load_timeline`); default the shipped timeline.
 
     Examples
     --------

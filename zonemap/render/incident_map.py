@@ -16,14 +16,19 @@ import pandas as pd
 import shapely
 from folium import plugins
 
+from ..geodesy.projection import LocalProjection
 from .layers import STATUS_COLOURS
-from .projection import LocalProjection
 
 MARKER_LIMIT = 20_000
+
 HEX_SIZE_KM = 3.0
+
 NOTES_MAX_CHARS = 600
+
 TEXT_FIELDS = ("event_id_cnty", "event_type", "sub_event_type", "actor1", "actor2", "location", "notes", "source")
+
 MARKERCLUSTER_JS = "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.5.3/dist/leaflet.markercluster.js"
+
 MARKERCLUSTER_CSS = [
     "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.5.3/dist/MarkerCluster.css",
     "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.5.3/dist/MarkerCluster.Default.css",
@@ -279,7 +284,7 @@ def incident_payload(incidents, *, marker_limit: int = MARKER_LIMIT) -> dict:
 
     Examples
     --------
-    >>> from zonemap.synthetic import synthetic_incidents
+    >>> from zonemap.incidents.synthetic import synthetic_incidents
     >>> events = synthetic_incidents(30)
     >>> incident_payload(events)["mode"], incident_payload(events, marker_limit=10)["mode"]
     ('points', 'bins')
@@ -365,7 +370,7 @@ def _hex_payload(lon, lat, month_index, fatalities, months) -> dict:
 class _JsonBlock(branca.element.Element):
     """A ``<script type="application/json">`` block in the page's header.
 
-    The data are serialised by :func:`zonemap.maps._json_for_html` when the page is rendered and
+    The data are serialised by :func:`zonemap.render.html._json_for_html` when the page is rendered and
     never pass through a Jinja template, so text like ``{{ 7*7 }}`` or ``</script>`` stays inert.
     """
 
@@ -375,7 +380,7 @@ class _JsonBlock(branca.element.Element):
         self.element_id, self.value = element_id, value
 
     def render(self, **kwargs) -> str:
-        from .maps import _json_for_html
+        from .html import _json_for_html
 
         return f'<script type="application/json" id="{self.element_id}">{_json_for_html(self.value)}</script>'
 

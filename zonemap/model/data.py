@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from .errors import InputError
+from ..errors import InputError
 
 WGS84 = "EPSG:4326"
 
@@ -40,7 +40,7 @@ CONTACT_LINE_KEYS = {"2018": "2018-09-17", "2020": "2020-03-05"}
 
 def geodata_dir() -> Path:
     """The folder holding the shipped GeoJSON (inside the wheel, or ``geodata/`` in a checkout)."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the package: zonemap/
     for candidate in (here / "_geodata", here.parent / "geodata"):
         if (candidate / "places.geojson").is_file():
             return candidate
@@ -81,9 +81,12 @@ def load_layers() -> dict[str, gpd.GeoDataFrame]:
 
 #: Arabic article particles (and their assimilated forms) left out when names are compared.
 _ARTICLES = frozenset({"al", "el", "il", "ad", "adh", "an", "ar", "as", "ash", "at", "ath", "az", "ed", "es", "ez"})
+
 #: Spelling variants of common name words, compared as one.
 _WORD_VARIANTS = {"tall": "tel", "tal": "tel", "tell": "tel", "kfar": "kafr", "kafar": "kafr", "kefr": "kafr"}
+
 _WORD_VARIANTS |= {"ayn": "ain", "ein": "ain", "jebel": "jabal", "jbel": "jabal"}
+
 _LETTERS = str.maketrans({"ı": "i", "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ـ": None})
 
 
@@ -270,7 +273,7 @@ def _check_lon_lat(frame: gpd.GeoDataFrame, source: str) -> None:
 
 class _Governorates(threading.local):
     """OCHA governorates, each thread with its own prepared copies (GEOS geometries must not be
-    queried from two threads at once; see :mod:`zonemap.grid_index`)."""
+    queried from two threads at once; see :mod:`zonemap.geodesy.grid_index`)."""
 
     def __init__(self):
         frame = _read_layer("governorates")

@@ -13,9 +13,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from . import classification, data, timeline, zones
-from .errors import ArgumentError
-from .projection import LocalProjection
+from ..errors import ArgumentError
+from ..geodesy.projection import LocalProjection
+from . import compiled, data, timeline, zones
 
 #: Columns of the frames :func:`places_in` and :func:`lookup` return, besides ``geometry``.
 COLUMNS = ("name", "name_ar", "aliases", "kind", "country", "admin1_pcode", "admin1", "sohr_no", "accuracy_km")
@@ -50,7 +50,7 @@ def places_in(
     key names the line: ``dmz_20km_2018_line``) or ``m4_corridor`` (``corridor_km`` each side of the M4).
     The DMZ follows ``contact_line``: the shipped 2018 line by default, or a user's line (file,
     GeoDataFrame or shapely line). With ``as_of`` (a date) it follows the contact line in force
-    that day (:func:`zonemap.timeline.line_as_of`), and the column ``side_as_of`` says who held
+    that day (:func:`zonemap.model.timeline.line_as_of`), and the column ``side_as_of`` says who held
     each place then. ``kinds`` keeps only some kinds of place (e.g. ``["city", "town"]``).
 
     Columns: those of :data:`COLUMNS`, ``side_2018`` / ``side_2020`` (side of the shipped lines)
@@ -74,13 +74,13 @@ def places_in(
         options["contact_line"] = contact_line
     shipped = contact_line is None or (isinstance(contact_line, str) and contact_line == "2018")
     shipped = shipped and tuple(np.atleast_1d(width_km)) == zones.SOCHI_WIDTH_KM and corridor_km == zones.M4_CORRIDOR_KM
-    model = classification._default_model() if shipped else classification.zone_model(**options)
+    model = compiled._default_model() if shipped else compiled.zone_model(**options)
     zone = zone_key(zone, model.zones)
     places = data.load_layer("places")
     if kinds is not None:
         places = places[places["kind"].isin(list(kinds))]
     xy = shapely.get_coordinates(places.geometry.to_numpy())
-    columns = classification.classify_points(xy[:, 0], xy[:, 1], model, nearest_place=False)
+    columns = compiled.classify_points(xy[:, 0], xy[:, 1], model, nearest_place=False)
     inside = columns[f"in_{zone}"].to_numpy()
     found = places.loc[inside, [*COLUMNS, "geometry"]].copy()
     for key in ("2018", "2020"):

@@ -11,12 +11,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import data
-from .projection import GEOD, densify_geodesic
+from ..geodesy.projection import GEOD, densify_geodesic
+from ..model import data
 
 EVENT_TYPES = ("Battles", "Explosions/Remote violence", "Violence against civilians", "Strategic developments")
+
 ACTORS = ("Military Forces of Syria", "HTS: Hayat Tahrir al-Sham", "NLF: National Liberation Front",
           "Military Forces of Russia", "Military Forces of Turkey", "Civilians (Syria)")  # fmt: skip
+
 #: Where the background events fall (lon/lat box around the Idlib area).
 REGION = (35.7, 35.0, 37.6, 36.7)
 

@@ -23,7 +23,6 @@ import shapely
 #: Largest candidate block (points × candidates) held in memory at once.
 BLOCK_ELEMENTS = 1 << 20
 
-
 _PLAIN = threading.local()
 
 

@@ -1,30 +1,28 @@
 """Classify an incidents file chunk by chunk: read, validate, classify and write with flat memory.
 
-What ``zonemap incidents FILE -o OUT`` runs. A CSV is read in chunks (:func:`~zonemap.incidents.read_chunks`),
-each chunk classified and appended to the output (:class:`~zonemap.incidents.IncidentWriter`) while
+What ``zonemap incidents FILE -o OUT`` runs. A CSV is read in chunks (:func:`~zonemap.incidents.read.read_chunks`),
+each chunk classified and appended to the output (:class:`~zonemap.incidents.write.IncidentWriter`) while
 counts, summaries and rejected rows accumulate in a :class:`Tally` — no second pass over the data.
-The dask engine (:mod:`zonemap.scale`) keeps one :class:`Tally` per partition and adds them up.
+The dask engine (:mod:`zonemap.incidents.scale`) keeps one :class:`Tally` per partition and adds them up.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
-import hashlib
 import os
-import pickle
 import queue
-import shutil
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import incidents, summary
+from . import read, summary
+from .csv_stream import IrregularCSV
+from .rows import Incidents, PointRows, reading_warnings, report, with_file
+from .write import IncidentWriter, plain_frame
 
 
 @dataclass
@@ -62,22 +60,22 @@ class Tally:
     #: Per file of a folder read in chunks (``Incidents.label``): its own tally of warnings.
     files: dict = field(default_factory=dict)
 
-    def add(self, events: incidents.Incidents, classified: pd.DataFrame | incidents.PointRows) -> None:
+    def add(self, events: Incidents, classified: pd.DataFrame | PointRows) -> None:
         """Count one chunk: its reading (``events``) and its accepted rows, classified."""
-        if isinstance(classified, incidents.PointRows):
+        if isinstance(classified, PointRows):
             classified = classified.frame
         self.rows_read += events.rows_read
         self.accepted += len(classified)
         warned = self if events.label is None else self.files.setdefault(events.label, Tally(monthly_wanted=False))
         warned.dated &= events.dated
         warned.outside_rows.append(np.asarray(events.outside_rows))
-        derived = incidents.reading_warnings(events.dated, events.outside_rows)
+        derived = reading_warnings(events.dated, events.outside_rows)
         warned.notes += [w for w in events.warnings if w not in derived]  # e.g. a folder's, named by file
         if len(events.rejected):
             self.rejected_parts.append(events.rejected)
         if self.outside_wanted and len(events.outside_rows) and "row" in classified:
             away = classified[np.isin(classified["row"].to_numpy(), events.outside_rows)]
-            self.outside_parts.append(incidents.plain_frame(away))
+            self.outside_parts.append(plain_frame(away))
         self.count_parts.append(summary.zone_counts(classified))
         if self.monthly_wanted:
             self.monthly_parts.append(summary.monthly_summary(classified, by_event_type=self.by_event_type))
@@ -102,7 +100,7 @@ class Tally:
     @property
     def warnings(self) -> list[str]:
         rows = np.concatenate(self.outside_rows) if self.outside_rows else np.array([], dtype=np.int64)
-        own = incidents.reading_warnings(self.dated, rows) if self.count_parts or self.outside_rows else []
+        own = reading_warnings(self.dated, rows) if self.count_parts or self.outside_rows else []
         by_file = [f"{label}: {w}" for label, part in self.files.items() for w in part.warnings]
         return own + by_file + self.notes
 
@@ -120,24 +118,24 @@ class Tally:
         return pd.concat(self.outside_parts, ignore_index=True)
 
     def zone_counts(self) -> pd.DataFrame:
-        """As :func:`zonemap.summary.zone_counts` over every chunk."""
+        """As :func:`zonemap.incidents.summary.zone_counts` over every chunk."""
         counts = pd.concat(self.count_parts, ignore_index=True)
         return counts.groupby("zone", sort=False, as_index=False).sum(min_count=1)
 
     def monthly(self) -> pd.DataFrame:
-        """As :func:`zonemap.summary.monthly_summary` over every chunk."""
+        """As :func:`zonemap.incidents.summary.monthly_summary` over every chunk."""
         if not self.monthly_wanted:
             raise ValueError("this tally was made without its monthly summary (monthly_wanted=False)")
         return summary.combine_monthly(self.monthly_parts, zones=self.zone_counts()["zone"])
 
     def periods(self) -> pd.DataFrame:
-        """As :func:`zonemap.summary.period_summary` over every chunk."""
+        """As :func:`zonemap.incidents.summary.period_summary` over every chunk."""
         if not self.periods_wanted:
             raise ValueError("this tally was made without its period summary (periods_wanted=False)")
         return summary.combine_monthly(self.period_parts, zones=self.zone_counts()["zone"])
 
     def report(self, source) -> str:
-        return incidents.report(source, self.rows_read, self.accepted, self.rejected(), self.warnings)
+        return report(source, self.rows_read, self.accepted, self.rejected(), self.warnings)
 
 
 def classify_file(
@@ -157,7 +155,7 @@ def classify_file(
     """Read ``source`` in chunks, classify each against ``model`` and write it to ``out`` (format ``fmt``).
 
     ``out`` is written as it is (give a temporary path: the CLI renames it when all is done).
-    ``reading`` takes :func:`~zonemap.incidents.read_chunks`' options (``lon``, ``lat``, ``date``,
+    ``reading`` takes :func:`~zonemap.incidents.read.read_chunks`' options (``lon``, ``lat``, ``date``,
     ``encoding``). An irregular CSV (rows with too many fields…) is read again whole, carefully.
     ``monthly=False`` skips the monthly summary (:meth:`Tally.monthly`); ``periods=True`` keeps the
     summary by contact-line period; ``outside=False`` keeps no accepted rows outside Syria (only
@@ -185,19 +183,18 @@ def classify_file(
         )
 
     def named(chunks):
-        return chunks if file_column is None else (incidents.with_file(events, file_column) for events in chunks)
+        return chunks if file_column is None else (with_file(events, file_column) for events in chunks)
 
     try:
-        chunks = incidents.read_chunks(source, points=False, **reading)
+        chunks = read.read_chunks(source, points=False, **reading)
         return _classify_chunks(named(chunks), out, model, fmt, tally(), as_of)
-    except incidents.IrregularCSV:
-        chunks = incidents.read_chunks(source, careful=True, **reading)
+    except IrregularCSV:
+        chunks = read.read_chunks(source, careful=True, **reading)
         return _classify_chunks(named(chunks), out, model, fmt, tally(), as_of)
 
 
 #: Chunks read ahead of the one being classified and written (each about ``incidents.CHUNK_BYTES`` of CSV).
 READ_AHEAD = 2
-
 
 #: Classified chunks waiting to be written (in order, one at a time) while the next is classified.
 #: Two, as two read ahead: the stages take turns on two cores without waiting for each other (4 %
@@ -216,7 +213,7 @@ def _classify_chunks(chunks, out, model, fmt: str, tally: Tally, as_of="event") 
         writer.write(classified)
         tally.add(events, classified)
 
-    with incidents.IncidentWriter(out, fmt) as writer, ThreadPoolExecutor(1, "zonemap-write") as writing:
+    with IncidentWriter(out, fmt) as writer, ThreadPoolExecutor(1, "zonemap-write") as writing:
         pending: collections.deque = collections.deque()
         try:
             for events in read_ahead(chunks, READ_AHEAD, start=lower_priority):
@@ -232,7 +229,7 @@ def _classify_chunks(chunks, out, model, fmt: str, tally: Tally, as_of="event") 
 
 
 def chunk_classification(accepted, model, *, as_of="event"):
-    """The classification of a chunk's accepted rows: for :class:`~zonemap.incidents.PointRows` the
+    """The classification of a chunk's accepted rows: for :class:`~zonemap.incidents.rows.PointRows` the
     columns :func:`zonemap.classify` adds (from the coordinates, no geometry made), for a
     GeoDataFrame the classified frame itself. :func:`classified_chunk` joins them.
 
@@ -245,7 +242,7 @@ def chunk_classification(accepted, model, *, as_of="event"):
     """
     from .classification import classification_columns, classify
 
-    if not isinstance(accepted, incidents.PointRows):
+    if not isinstance(accepted, PointRows):
         return classify(accepted, model, as_of=as_of)
     # one thread: reading and writing run beside it (more threads cost more CPU than they save here)
     return classification_columns(accepted.frame, accepted.lon, accepted.lat, model, as_of=as_of, threads=1)
@@ -255,7 +252,7 @@ def classified_chunk(accepted, classification):
     """A chunk's accepted rows with their classification (:func:`chunk_classification`'s) after their own columns."""
     from .classification import with_columns
 
-    if not isinstance(accepted, incidents.PointRows):
+    if not isinstance(accepted, PointRows):
         return classification
     return accepted.with_frame(with_columns(accepted.frame, classification))
 
@@ -328,181 +325,3 @@ def read_ahead(items, depth: int = 1, start=None):
                 waiting.get_nowait()
             except queue.Empty:
                 thread.join(0.05)
-
-
-# --- the zone model, cached on disk -----------------------------------------------------------------
-
-
-def cache_dir() -> Path | None:
-    """Where zonemap keeps its cache: ``$ZONEMAP_CACHE_DIR``, else ``$XDG_CACHE_HOME/zonemap``, else
-    ``~/.cache/zonemap``; None when ``ZONEMAP_CACHE_DIR`` is empty or ``off`` (no cache)."""
-    chosen = os.environ.get("ZONEMAP_CACHE_DIR")
-    if chosen is not None:
-        return None if chosen.strip() in ("", "off") else Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "zonemap"
-
-
-def cached_zone_model(**options):
-    """:func:`zonemap.zone_model` with ``options``, from the disk cache when zonemap, its data and the
-    options are those it was built with (else built, and cached for next time).
-
-    The key covers the options (a file given as an option by its size and modification time),
-    every module and data file of zonemap (size and modification time) and the versions of Python
-    and the libraries whose objects the model holds. A cache that cannot be read or written is passed
-    over; none is written on a disk with less than 2 GB free. The model's arrays are mapped from the
-    file (:func:`_load_model`): it loads in milliseconds.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> os.environ["ZONEMAP_CACHE_DIR"] = tempfile.mkdtemp()
-    >>> first, again = cached_zone_model(corridor_km=10), cached_zone_model(corridor_km=10)
-    >>> sorted(first.zones) == sorted(again.zones), len(os.listdir(os.environ.pop("ZONEMAP_CACHE_DIR")))
-    (True, 1)
-    """
-    from .classification import zone_model
-
-    folder = cache_dir()
-    key = _model_key(options) if folder is not None else None
-    if key is None:
-        return zone_model(**options)
-    path = folder / f"zone-model-{key}.pickle"
-    try:
-        model = _load_model(path)
-        with contextlib.suppress(OSError):
-            os.utime(path)  # recently used: kept by _prune
-        return model
-    except Exception:  # noqa: BLE001 (missing, damaged or foreign: built again and replaced)
-        pass
-    model = zone_model(**options)
-    tmp, created = path.with_name(f".{path.name}.{os.getpid()}.tmp"), False
-    try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if shutil.disk_usage(folder).free < CACHE_FREE_BYTES:
-            return model
-        # a new file of this process's own (O_EXCL: never another file of that name)
-        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
-            created = True
-            _dump_model(model, handle)
-        os.rename(tmp, path)  # atomic on POSIX, like os.replace (left to the outputs' own accounting)
-        _prune(folder)
-    except OSError:
-        if created:
-            with contextlib.suppress(OSError):
-                tmp.unlink()  # this run's own half-written file
-    return model
-
-
-#: First bytes of a cached model file.
-MODEL_MAGIC = b"ZMMODEL1"
-#: Alignment of the arrays in a cached model file (a memory page).
-PAGE_BYTES = 4096
-
-
-def _dump_model(model, handle) -> None:
-    """The model as one file: a header, the pickle, then its large arrays' bytes, page-aligned, with
-    pages of zeros left as holes (measured: a 135 MB file takes 117 MB of disk).
-    :func:`_load_model` maps the arrays from the file instead of reading and inflating them."""
-    import struct
-
-    from .grid_index import pickled_plain
-
-    buffers: list = []
-    with pickled_plain():  # out of band: each buffer larger than 64 kB goes to the file's end
-        body = pickle.dumps(model, protocol=5, buffer_callback=lambda b: None if _large(b, buffers) else True)
-    head = len(MODEL_MAGIC) + 16 + 16 * len(buffers)
-    offsets, at = [], _aligned(head + len(body))
-    for raw in buffers:
-        offsets += [at, raw.nbytes]
-        at = _aligned(at + raw.nbytes)
-    handle.write(MODEL_MAGIC + struct.pack(f"<QQ{len(offsets)}Q", len(body), len(buffers), *offsets) + body)
-    for raw, start in zip(buffers, offsets[::2]):
-        pages = np.frombuffer(raw, dtype=np.uint8)
-        filled = np.flatnonzero(np.add.reduceat(pages != 0, np.arange(0, len(pages), PAGE_BYTES)) > 0)
-        for page in filled:  # only pages holding a non-zero byte are written
-            handle.seek(start + page * PAGE_BYTES)
-            handle.write(pages[page * PAGE_BYTES : (page + 1) * PAGE_BYTES].tobytes())
-    handle.truncate(at)
-
-
-def _large(buffer, buffers: list) -> bool:
-    raw = buffer.raw()
-    if raw.nbytes <= 1 << 16:
-        return False
-    buffers.append(raw)
-    return True
-
-
-def _aligned(offset: int) -> int:
-    return -(-offset // PAGE_BYTES) * PAGE_BYTES
-
-
-def _load_model(path: Path):
-    """A model written by :func:`_dump_model`: its arrays are read-only views of the file, mapped."""
-    import mmap
-    import struct
-
-    with open(path, "rb") as handle:
-        try:
-            data = memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
-        except (OSError, ValueError):  # a file system without mmap: read it
-            data = memoryview(handle.read())
-    if bytes(data[: len(MODEL_MAGIC)]) != MODEL_MAGIC:
-        raise ValueError(f"{path}: not a zonemap model file")
-    size, count = struct.unpack_from("<QQ", data, len(MODEL_MAGIC))
-    offsets = struct.unpack_from(f"<{2 * count}Q", data, len(MODEL_MAGIC) + 16)
-    start = len(MODEL_MAGIC) + 16 + 16 * count
-    if start + size > len(data) or any(o + n > len(data) for o, n in zip(offsets[::2], offsets[1::2])):
-        raise ValueError(f"{path}: truncated")
-    buffers = [data[o : o + n] for o, n in zip(offsets[::2], offsets[1::2])]
-    return pickle.loads(data[start : start + size], buffers=buffers)
-
-
-#: Models kept in the cache (the most recently written or used; older ones are removed): each
-#: file is ~135 MB, ~117 MB on disk.
-CACHED_MODELS = 4
-#: No model is cached on a disk with less free space than this (bytes).
-CACHE_FREE_BYTES = 2 << 30
-
-
-def _prune(folder: Path) -> None:
-    """Keep the :data:`CACHED_MODELS` most recently written or used models (each a few MB)."""
-    try:
-        models = sorted(folder.glob("zone-model-*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-        for old in models[CACHED_MODELS:]:
-            old.unlink(missing_ok=True)
-    except OSError:  # another zonemap pruning at the same time
-        pass
-
-
-def _model_key(options: dict) -> str | None:
-    """A digest naming one model build, or None when an option cannot be named (e.g. a frame)."""
-    import geopandas
-    import numpy
-    import pandas
-    import pyproj
-    import shapely
-
-    from . import data
-
-    parts = [sys.version, *(m.__version__ for m in (numpy, pandas, shapely, pyproj, geopandas))]
-    for name, value in sorted(options.items()):
-        if isinstance(value, (tuple, list)):
-            value = tuple(float(v) if isinstance(v, (int, float)) else v for v in value)
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = float(value)  # 5 km and 5.0 km: one model
-        if value is not None and not isinstance(value, (str, int, float, tuple)):
-            return None
-        parts.append(f"{name}={value!r}")
-        if isinstance(value, str) and os.path.exists(value):
-            parts.append(_stamp(Path(value)))
-    code = sorted(Path(__file__).resolve().parent.glob("*.py"))
-    for file in code + sorted(p for p in data.geodata_dir().rglob("*") if p.is_file()):
-        parts.append(f"{file.name}:{_stamp(file)}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
-
-
-def _stamp(path: Path) -> str:
-    stat = path.stat()
-    return f"{stat.st_size}:{stat.st_mtime_ns}"

@@ -26,7 +26,7 @@ def zone_counts(classified: pd.DataFrame) -> pd.DataFrame:
     [{'zone': 'all incidents', 'events': 2, 'fatalities': 4.0},
      {'zone': 'idlib_area', 'events': 1, 'fatalities': 3.0}]
     """
-    from .uncertainty import STATUS_THRESHOLDS
+    from ..model.uncertainty import STATUS_THRESHOLDS
 
     n = len(classified)
     fatalities = pd.to_numeric(classified["fatalities"]).to_numpy(dtype=float) if "fatalities" in classified else None
@@ -150,7 +150,7 @@ def _tidy(frame: pd.DataFrame, keys: dict, by_event_type: bool) -> pd.DataFrame:
 
 
 def _uncertain_counts(frame: pd.DataFrame, base: pd.DataFrame, names: list) -> pd.DataFrame:
-    from .uncertainty import STATUS_THRESHOLDS
+    from ..model.uncertainty import STATUS_THRESHOLDS
 
     low, high = STATUS_THRESHOLDS
     p = pd.to_numeric(frame["p_in_dmz"]).to_numpy(dtype=float)
@@ -165,7 +165,7 @@ def _uncertain_counts(frame: pd.DataFrame, base: pd.DataFrame, names: list) -> p
 
 def _expected_range(table: pd.DataFrame) -> pd.DataFrame:
     """``expected_low``/``expected_high``: Σp ∓ 1.96 √Σp(1 − p), clipped at 0."""
-    from .uncertainty import Z95
+    from ..model.uncertainty import Z95
 
     half = Z95 * np.sqrt(table["expected_variance"].to_numpy(dtype=float))
     expected = table["expected"].to_numpy(dtype=float)

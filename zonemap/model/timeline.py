@@ -31,14 +31,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..errors import ArgumentError, InputError
 from . import data, zones
-from .errors import ArgumentError, InputError
-from .measure import geodesic_area_km2
+from .areas import geodesic_area_km2
 
 #: The shipped timeline layer, ``geodata/<name>.geojson``.
 TIMELINE_LAYER = "contact_line_timeline"
+
 #: The Sochi memorandum's date: its DMZ is drawn on the line in force that day.
 SOCHI_DATE = "2018-09-17"
+
 #: Column names (``in_<zone>``) that map to a validity record other than their own name.
 _VALIDITY_ALIASES = {"dmz": "sochi_dmz"}
 
@@ -90,7 +92,7 @@ class ZonesAsOf:
         Position of the line in its timeline (0 = earliest).
     as_of, until : str or None
         ISO dates of the period the line stands for.
-    line : zonemap.zones.Feature
+    line : zonemap.model.zones.Feature
         The contact line with its name, source and ``accuracy_km``.
     accuracy_km : float
         The line's stated positional accuracy (km): points nearer to the line than this may be
@@ -442,7 +444,7 @@ def taken_between(start, end, source=None, *, date_column: str = "as_of") -> sha
 
     Each date is judged by the line in force on it (so the answer is "taken between the line
     of ``start`` and the line of ``end``"); its geodesic area is
-    ``zonemap.measure.geodesic_area_km2(taken_between(a, b))``.
+    ``zonemap.model.areas.geodesic_area_km2(taken_between(a, b))``.
 
     Examples
     --------
@@ -557,7 +559,7 @@ def timeline_table(
 
     ``ranges=True`` adds ``<area>_low`` and ``<area>_high`` (km²) for the three areas that rest
     on lines: the least and greatest area when each line involved is moved by its stated accuracy
-    toward either side (:func:`zonemap.uncertainty.area_ranges_km2`; a bound, not an interval).
+    toward either side (:func:`zonemap.model.scenarios.area_ranges_km2`; a bound, not an interval).
 
     Examples
     --------
@@ -602,7 +604,7 @@ def timeline_table(
 
 def _ranges(tl: Timeline, state: ZonesAsOf, previous: ZonesAsOf | None, dmz_width_km: float) -> dict:
     """Low and high (km²) of a row's areas with every line involved moved by its stated accuracy."""
-    from .uncertainty import area_range_km2
+    from .scenarios import area_range_km2
 
     area = _as_frame(state.area)
     line, dmz_line = state.line, state.dmz_line
@@ -631,7 +633,7 @@ def _ranges(tl: Timeline, state: ZonesAsOf, previous: ZonesAsOf | None, dmz_widt
 
 
 class _CallableModule(types.ModuleType):
-    """``zonemap.timeline()`` calls :func:`timeline` (the dated lines), while ``zonemap.timeline.zones_as_of``
+    """``zonemap.model.timeline()`` calls :func:`timeline` (the dated lines), while ``zonemap.model.timeline.zones_as_of``
     and the rest of this module stay reachable under the same name."""
 
     def __call__(self, source=None, *, date_column: str = "as_of") -> gpd.GeoDataFrame:

@@ -1,7 +1,7 @@
 """Geodesic measures on the WGS84 ellipsoid that know nothing of Syria: areas in km² (Karney via pyproj.Geod).
 
-The zone model (:mod:`zonemap.zones`) and the area tables (:mod:`zonemap.measure`) both measure
-with it, so it sits below them: it imports only :mod:`zonemap.projection`.
+The zone model (:mod:`zonemap.model.zones`) and the area tables (:mod:`zonemap.model.areas`) both measure
+with it, so it sits below them: it imports only :mod:`zonemap.geodesy.projection`.
 """
 
 from __future__ import annotations

@@ -15,27 +15,35 @@ import numpy as np
 import shapely
 from shapely import ops
 
+from ..errors import ArgumentError, InputError, ZonemapWarning
+from ..geodesy.area import geodesic_area_km2
+from ..geodesy.projection import LocalProjection, densify_geodesic
 from . import data
-from .errors import ArgumentError, InputError, ZonemapWarning
-from .geodesy import geodesic_area_km2
-from .projection import LocalProjection, densify_geodesic
 
 #: Sochi memorandum (S/2018/852): a demilitarised zone 15-20 km deep.
 SOCHI_WIDTH_KM = (15.0, 20.0)
+
 #: Moscow additional protocol of 5 Mar 2020: 6 km north and 6 km south of the M4.
 M4_CORRIDOR_KM = 6.0
+
 #: The widest band (km) zonemap builds: wider bands cover all of north-west Syria and leave the
 #: local projection's accurate range, so they are refused rather than computed wrongly.
 MAX_WIDTH_KM = 200.0
+
 #: Parts of a user's contact line farther apart than this (km) are a gap, not a digitising seam:
 #: a line with a gap has no sides, so it is refused rather than bridged.
 MAX_GAP_KM = 2.0
+
 #: Segments of circular arcs per quarter circle; 64 keeps the chord sag on a 20 km arc under 2 m.
 QUAD_SEGS = 64
+
 #: An edge is the part of a band's boundary farther than this below the requested width (m).
 EDGE_TOLERANCE_M = 2.0
+
 SOCHI_SOURCE = "Sochi memorandum on stabilisation of the Idlib de-escalation area, 17 Sep 2018 (UN doc. S/2018/852)"
+
 MOSCOW_SOURCE = "Additional Protocol to the Memorandum on Stabilization, Moscow, 5 Mar 2020 (PA-X agreement 2273)"
+
 PROVENANCE = ("source", "as_of", "accuracy_km", "notes")
 
 
@@ -280,7 +288,7 @@ def dmz_geometry(
 
     Examples
     --------
-    >>> from zonemap.measure import geodesic_area_km2
+    >>> from zonemap.model.areas import geodesic_area_km2
     >>> round(geodesic_area_km2(dmz_geometry("2018", 15)), -2)
     2900.0
     """
@@ -520,7 +528,7 @@ def government_side(
 
     Examples
     --------
-    >>> from zonemap.measure import geodesic_area_km2
+    >>> from zonemap.model.areas import geodesic_area_km2
     >>> geodesic_area_km2(government_side("2020")) > 1000
     True
     """

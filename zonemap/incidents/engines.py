@@ -5,8 +5,9 @@ imports run one way, ``engines`` → ``scale`` → ``classification``.
 
 from __future__ import annotations
 
-from . import classification
-from .errors import ArgumentError
+from ..errors import ArgumentError
+from ..model import compiled
+from .classification import classify as classify_in_memory
 
 ENGINES = ("memory", "dask")
 
@@ -14,12 +15,12 @@ ENGINES = ("memory", "dask")
 def classify(
     incidents, model=None, *, engine: str = "memory", as_of="event", nearest_place: bool = True, **model_options
 ):
-    """:func:`zonemap.classification.classify` in memory, or with ``engine="dask"`` lazily on dask.
+    """:func:`zonemap.incidents.classification.classify` in memory, or with ``engine="dask"`` lazily on dask.
 
     With ``engine="dask"``, ``incidents`` is a folder or file path (one partition per file, read
     and validated on the workers) or a dask-geopandas GeoDataFrame; the result is a lazy
-    dask-geopandas frame (see :func:`zonemap.scale.classify_dask`). ``model_options`` build the
-    zone model when ``model`` is not given. See :func:`zonemap.classification.classify` for the
+    dask-geopandas frame (see :func:`zonemap.incidents.scale.classify_dask`). ``model_options`` build the
+    zone model when ``model`` is not given. See :func:`zonemap.incidents.classification.classify` for the
     columns (each incident judged as of its own date unless ``as_of`` says otherwise).
 
     Examples
@@ -32,11 +33,11 @@ def classify(
     if engine not in ENGINES:
         raise ArgumentError(f"engine must be 'memory' or 'dask', not {engine!r}")
     if engine == "memory":
-        return classification.classify(incidents, model, as_of=as_of, nearest_place=nearest_place, **model_options)
+        return classify_in_memory(incidents, model, as_of=as_of, nearest_place=nearest_place, **model_options)
     from .scale import classify_dask
 
     if model is None:
-        model = classification.zone_model(**model_options) if model_options else classification._default_model()
+        model = compiled.zone_model(**model_options) if model_options else compiled._default_model()
     if as_of != "event":
         raise ArgumentError("the dask engine judges each incident as of its own date (as_of='event')")
     return classify_dask(incidents, model, nearest_place=nearest_place)

@@ -17,10 +17,12 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .errors import ArgumentError, ZonemapError
-from .incidents import CSV_SUFFIXES, PARQUET_SUFFIXES, partition_files, read_partition
-from .ingest import Tally
-from .output import atomic_folder
+from ..errors import ArgumentError, ZonemapError
+from ..output import atomic_folder
+from .csv_stream import CSV_SUFFIXES
+from .formats import PARQUET_SUFFIXES, partition_files
+from .read import read_partition
+from .stream import Tally
 
 
 def _read_and_classify(path: str, model, names: dict, nearest_place: bool = True):
@@ -179,7 +181,7 @@ def classify_to_parquet(source, folder, model, *, lon=None, lat=None, date=None,
     accepted rows, all with one schema, readable with :func:`zonemap.read_incidents`), written
     only when every partition succeeded; an existing folder is replaced only if zonemap wrote it.
     Only counts, summaries and rejected rows come back to this process, so inputs larger than
-    memory work. ``tallied`` chooses the summaries kept (:class:`~zonemap.ingest.Tally`'s
+    memory work. ``tallied`` chooses the summaries kept (:class:`~zonemap.incidents.stream.Tally`'s
     ``by_event_type``, ``monthly``, ``periods``, ``outside``; by default the monthly summary and
     the rows outside Syria).
 
@@ -244,8 +246,8 @@ def _write_tasks(files, outputs, model, names: dict, options: dict) -> list:
 def _write_partition(path: str, out: str, model, names: dict, options: dict) -> Tally:
     """Read, classify and write one partition in chunks, as ``zonemap incidents`` does one file (the
     same streaming reader and writer); return its tally (counts, summaries, rejected rows, warnings).
-    ``options``: :func:`~zonemap.ingest.classify_file`'s (summaries kept, ``as_of``)."""
-    from .ingest import classify_file
+    ``options``: :func:`~zonemap.incidents.stream.classify_file`'s (summaries kept, ``as_of``)."""
+    from .stream import classify_file
 
     name = Path(path).name
     tally = classify_file(path, out, model, fmt="parquet", file_column=name, empty_ok=True, **options, **names)

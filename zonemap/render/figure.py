@@ -1,6 +1,6 @@
 """Static report figure of the zones (PNG, SVG or PDF), drawn with matplotlib; no tiles needed.
 
-The figure shows the same overlays as the interactive map (:mod:`zonemap.layers`), with a legend,
+The figure shows the same overlays as the interactive map (:mod:`zonemap.render.layers`), with a legend,
 a geodesic scale bar, a locator inset of Syria and a provenance footer. Output is reproducible:
 the same inputs give the same bytes (no creation dates, fixed SVG ids).
 """
@@ -23,8 +23,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from . import data, timeline, zones
-from .errors import ArgumentError
+from ..errors import ArgumentError
+from ..geodesy.projection import GEOD
+from ..model import data, timeline, zones
+from ..output import atomic_path
 from .layers import (
     CURATED_KINDS,
     DIGITISED,
@@ -37,14 +39,16 @@ from .layers import (
     drawn_layers,
     line_label,
 )
-from .output import atomic_path
-from .projection import GEOD
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
+
 #: Margin around the Idlib de-escalation area, in degrees of the plot frame (not a metric buffer).
 FRAME_MARGIN_DEG = 0.12
+
 LAND = {"Syria": "#fbfaf6", "default": "#eeeeea"}
+
 SEA = "#dfeaf2"
+
 #: The footer of every figure: how the geometry was made and where it comes from.
 FOOTER = (
     f"Geometry approximate: {DIGITISED}, stated accuracy 3-10 km (see each feature's provenance).\n"
@@ -306,7 +310,7 @@ def zone_figure(
     title : str, optional
         The heading (default: what the DMZ is and which line it follows).
     layers, colours, user_layers, lang
-        As for :func:`zonemap.layers.drawn_layers`; ``lang="ar"`` draws Arabic place names,
+        As for :func:`zonemap.render.layers.drawn_layers`; ``lang="ar"`` draws Arabic place names,
         shaped and ordered right to left (arabic-reshaper, python-bidi).
     incidents : geopandas.GeoDataFrame, optional
         Points drawn by ``dmz_status`` when present, else by ``event_type``, with counts in the legend.
@@ -363,12 +367,12 @@ def zone_figure(
 
 
 def timeline_figure(source=None, *, date_column: str = "as_of", ncols: int = 3, ranges: bool = True) -> Figure:
-    """Small multiples of the Idlib pocket: one panel per dated contact line of :mod:`zonemap.timeline`.
+    """Small multiples of the Idlib pocket: one panel per dated contact line of :mod:`zonemap.model.timeline`.
 
     Each panel shows the Idlib de-escalation area, the part held by the opposition at the line's
     date (shaded), the line with its accuracy band (± ``accuracy_km``), and in its title the date
     and the opposition-held area in km² (geodesic); with ``ranges`` also its low–high bound when
-    each line is moved by its stated accuracy (:func:`zonemap.timeline.timeline_table`).
+    each line is moved by its stated accuracy (:func:`zonemap.model.timeline.timeline_table`).
 
     Examples
     --------

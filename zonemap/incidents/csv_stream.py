@@ -12,13 +12,15 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
 
 #: Bytes read to tell the encoding, the delimiter and the header (and text from binary).
 SNIFF_BYTES = 65_536
+
 #: Bytes of CSV Arrow parses at a time (a chunk is several): as fast as larger blocks, and Arrow
 #: reads fewer bytes ahead (8 MiB blocks held ~300 MB more).
 BLOCK_BYTES = 1 << 20
+
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 
 

@@ -1,7 +1,7 @@
 """What the map and the static figure draw: each layer's features, legend label and style.
 
-One place decides the layers so the interactive map (:mod:`zonemap.maps`) and the report figure
-(:mod:`zonemap.figure`) always show the same thing. Every legend label comes from the options
+One place decides the layers so the interactive map (:mod:`zonemap.render.maps`) and the report figure
+(:mod:`zonemap.render.figure`) always show the same thing. Every legend label comes from the options
 actually used (widths, contact line, corridor depth, the user's own files), never from defaults.
 """
 
@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import data, zones
-from .errors import ArgumentError
-from .measure import geodesic_area_km2
-from .projection import LocalProjection
+from ..errors import ArgumentError
+from ..geodesy.projection import LocalProjection
+from ..model import data, zones
+from ..model.areas import geodesic_area_km2
 
 #: Overlay key -> (label, style). Styles are Leaflet path options; ``point`` styles circle markers.
 #: The labels here are those of the default options; :func:`drawn_layers` words them for the options used.
@@ -48,22 +48,31 @@ OVERLAYS = {
         {"point": {"radius": 6, "color": "#ffffff", "fillColor": "#e31a1c", "fillOpacity": 1, "weight": 2}},
     ),
 }
+
 #: Per-feature style overrides, chosen in Python by ``_style``.
 FEATURE_STYLES = {"inner": {"dashArray": "8 6"}, "outer": {}, "inner_band": {"fillOpacity": 0.28}}
+
 #: Colours of the user's own lines and areas (``user1``, ``user2``, ...), in turn.
 USER_COLOURS = ("#e7298a", "#1b9e77", "#d95f02", "#7570b3", "#66a61e", "#e6ab02")
-#: Incident colours by ``dmz_status`` (see :mod:`zonemap.uncertainty`), on the map and the figure.
+
+#: Incident colours by ``dmz_status`` (see :mod:`zonemap.model.uncertainty`), on the map and the figure.
 STATUS_COLOURS = {"inside": "#b2182b", "uncertain": "#fdb863", "outside": "#4393c3"}
+
 #: Fill of the opposition-held area on the date chosen (map) and in each timeline panel (figure).
 HELD_COLOUR = "#35978f"
+
 #: Place kinds labelled at low zoom (curated towns and cities); other places only when zoomed in.
 MAJOR_KINDS = ("city", "town")
+
 #: zonemap's curated places (the gazetteer's other rows are GeoNames ``populated_place``): the figure
 #: draws these only, the map shows the others when zoomed in.
 CURATED_KINDS = ("city", "town", "village")
+
 LANGUAGES = ("en", "ar")
+
 #: How the contact lines were made, in the words of geodata/README.md (map legend and figure footer).
 DIGITISED = "contact lines digitised by zonemap through places reported on the front at each date"
+
 _COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 
 
