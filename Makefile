@@ -35,9 +35,10 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
 	  else echo "note: chromium missing and not root; browser tests will be skipped (apt-get install chromium)"; fi; fi
 
-## Lint, then every test, doctest and browser test (and the GeoPackage opened in QGIS itself).
+## Lint and the import layers (pyproject.toml), then every test, doctest and browser test (and the GeoPackage opened in QGIS itself).
 test: $(STAMP) browser-deps qgis-deps
 	$(BIN)/ruff check $(SRC)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n auto
 
 ## The property tests with many new random examples each run (hypothesis profile "deep", tests/conftest.py),
@@ -60,6 +61,7 @@ test-qgis: $(STAMP) qgis-deps
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(SRC)
+	$(BIN)/lint-imports
 	$(BIN)/ruff format --check $(SRC)
 
 ## Rebuild geodata/*.geojson from geodata/sources and the registry packages (needs npm).

@@ -186,7 +186,7 @@ def _judging_dates(incidents, as_of, model: ZoneModel):
         return None, None
     n = len(incidents)
     if not (isinstance(as_of, str) and as_of == "event"):
-        from ..model.timeline import _day
+        from ..model.dates import _day
 
         day = _day(as_of, what="as_of")
         if day < model.dated.dates[0]:

@@ -1,4 +1,7 @@
-"""TODO docstring: from incidents.py."""
+"""The file formats incidents come in: CSV (sniffed, chunked, irregular rows handled), GeoJSON
+points, GeoParquet (batched) and folders of parts. Owns the file suffixes. Every reader hands its
+table to :mod:`.rows` for validation.
+"""
 
 from __future__ import annotations
 

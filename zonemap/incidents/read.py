@@ -1,4 +1,7 @@
-"""TODO docstring: from incidents.py."""
+"""Reading incidents: :func:`read_incidents` (a whole file, folder or frame) and
+:func:`read_chunks` (flat memory), dispatching on the input's kind to :mod:`.formats` and
+validating rows with :mod:`.rows`.
+"""
 
 from __future__ import annotations
 

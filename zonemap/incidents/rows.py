@@ -46,7 +46,8 @@ class Incidents:
     Examples
     --------
     >>> import pandas as pd, zonemap
-    >>> events = zonemap.read_incidents(pd.DataFrame({"lon": [36.6, None], "lat": [35.9, 35.9], "date": ["2020-01-01"] * 2}))
+    >>> frame = pd.DataFrame({"lon": [36.6, None], "lat": [35.9, 35.9], "date": ["2020-01-01"] * 2})
+    >>> events = zonemap.read_incidents(frame)
     >>> events.report()
     'DataFrame: 2 rows read, 1 accepted, 1 rejected (1 missing longitude).'
     """

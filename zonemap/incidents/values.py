@@ -1,4 +1,7 @@
-"""TODO docstring: from incidents.py."""
+"""Numbers and dates from text, as incident files hold them: thousands separators and decimal
+commas by the file's convention, ISO and ACLED dates, month-only dates kept as months, relative
+words refused. Owns the accepted date formats. Vectorised over pandas Series.
+"""
 
 from __future__ import annotations
 

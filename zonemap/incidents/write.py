@@ -1,4 +1,6 @@
-"""TODO docstring: from incidents.py."""
+"""Writing classified incidents: :class:`IncidentWriter` appends chunks to CSV, GeoJSON,
+GeoParquet or GeoPackage through a temporary file, and :func:`write_incidents` writes a frame.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""TODO docstring: from ingest.py."""
+"""The disk cache of compiled zone models (:func:`cached_zone_model`), so that a run starts in
+milliseconds instead of building grid indexes again. Keyed by zonemap's code, its data and the
+model's options.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,10 @@
-"""TODO docstring: from classification.py."""
+"""The zones compiled for point queries: a :class:`ZoneModel` holds grid indexes of every zone and
+line (built once per set of options), and :func:`classify_points` answers memberships, sides and
+geodesic distances for arrays of lon/lat.
+
+The compiled model is the value that the classifier, the gazetteer and the model cache share;
+it knows nothing of incident files (that is :mod:`zonemap.incidents.classification`).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""TODO docstring: from uncertainty.py."""
+"""Area ranges from lines displaced by their stated accuracy (km): each line moved sideways by its
+full accuracy, both ways, and the areas measured again (geodesic km²).
+
+These are worst-case bounds, not probabilities; :mod:`zonemap.model.uncertainty` holds the
+probability model of memberships.
+"""
 
 from __future__ import annotations
 

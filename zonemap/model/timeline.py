@@ -19,7 +19,6 @@ GeoDataFrame or GeoSeries of line features with a date column (``as_of`` by defa
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 import types
@@ -33,49 +32,15 @@ import shapely
 
 from ..errors import ArgumentError, InputError
 from . import data, zones
-from .areas import geodesic_area_km2
+from ..geodesy.area import geodesic_area_km2
+from .dates import _dates, _day, _iso
+from .validity import in_force, validity, validity_key, zones_in_force  # noqa: F401 (zonemap.timeline's API)
 
 #: The shipped timeline layer, ``geodata/<name>.geojson``.
 TIMELINE_LAYER = "contact_line_timeline"
 
 #: The Sochi memorandum's date: its DMZ is drawn on the line in force that day.
 SOCHI_DATE = "2018-09-17"
-
-#: Column names (``in_<zone>``) that map to a validity record other than their own name.
-_VALIDITY_ALIASES = {"dmz": "sochi_dmz"}
-
-
-# --------------------------------------------------------------------------- dates
-def _day(value, *, what: str = "date") -> np.datetime64:
-    """One date (text, datetime, Timestamp, datetime64) as a naive datetime64[ns]; NaT is refused."""
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise ArgumentError(f"{what} {value!r} is not a date (use ISO 8601, e.g. 2019-08-31)") from None
-    if pd.isna(stamp):
-        raise ArgumentError(f"{what} is missing (NaT)")
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return stamp.to_datetime64().astype("datetime64[ns]")
-
-
-def _dates(values) -> np.ndarray:
-    """An array of dates as naive datetime64[ns] (NaT where missing), vectorised."""
-    if isinstance(values, np.ndarray) and np.issubdtype(values.dtype, np.datetime64):
-        return values.astype("datetime64[ns]")
-    if np.isscalar(values) or values is None or isinstance(values, pd.Timestamp):
-        values = [values]
-    try:
-        parsed = pd.to_datetime(pd.Series(values), errors="raise", format="mixed")
-    except (TypeError, ValueError) as exc:
-        raise ArgumentError(f"dates could not be read ({str(exc).splitlines()[0]})") from None
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-    return parsed.to_numpy(dtype="datetime64[ns]")
-
-
-def _iso(day: np.datetime64) -> str:
-    return str(np.datetime_as_string(day, unit="D"))
 
 
 # --------------------------------------------------------------------------- the state on a line
@@ -461,79 +426,6 @@ def taken_between(start, end, source=None, *, date_column: str = "as_of") -> sha
     return _clean(shapely.difference(before.opposition, after.opposition))
 
 
-# --------------------------------------------------------------------------- zone validity
-@functools.cache
-def _validity() -> pd.DataFrame:
-    records = json.loads((data.geodata_dir() / "zone_validity.json").read_text(encoding="utf-8"))["zones"]
-    frame = pd.DataFrame(records)
-    frame["valid_from"] = pd.to_datetime(frame["valid_from"])
-    frame["valid_to"] = pd.to_datetime(frame["valid_to"])
-    return frame.set_index("zone")
-
-
-def validity() -> pd.DataFrame:
-    """When each zone was in force, with the events and reports that set the dates.
-
-    Columns: ``zone``, ``valid_from`` (inclusive), ``valid_to`` (exclusive; NaT while still in
-    force), ``from_event``, ``from_sources``, ``to_event``, ``to_sources``, ``notes``.
-
-    Examples
-    --------
-    >>> v = validity().set_index("zone")
-    >>> str(v.loc["m4_corridor", "valid_from"].date()), str(v.loc["eastern_ghouta", "valid_to"].date())
-    ('2020-03-06', '2018-04-14')
-    """
-    return _validity().reset_index()
-
-
-def validity_key(zone: str) -> str:
-    """The validity record for a zone key or ``in_<zone>`` column (``dmz_20km`` → ``sochi_dmz``).
-
-    Examples
-    --------
-    >>> validity_key("in_dmz_15km_2018_line"), validity_key("idlib"), validity_key("in_idlib_area")
-    ('sochi_dmz', 'idlib', 'idlib')
-    """
-    key = zone.removeprefix("in_")
-    if key in _validity().index:
-        return key
-    if key.endswith("_area") and key.removesuffix("_area") in _validity().index:  # classify's names
-        return key.removesuffix("_area")
-    for prefix, target in _VALIDITY_ALIASES.items():
-        if key == prefix or key.startswith(prefix + "_"):
-            return target
-    raise ArgumentError(f"no validity dates for zone {zone!r}; known: {', '.join(_validity().index)}")
-
-
-def in_force(zone: str, dates) -> np.ndarray:
-    """Whether ``zone`` was in force on each date (bool array, vectorised); False for NaT.
-
-    Examples
-    --------
-    >>> in_force("m4_corridor", ["2020-03-05", "2020-03-06"]).tolist()
-    [False, True]
-    """
-    record = _validity().loc[validity_key(zone)]
-    days = _dates(dates)
-    start = record["valid_from"].to_datetime64()
-    ok = days >= start
-    if not pd.isna(record["valid_to"]):
-        ok &= days < record["valid_to"].to_datetime64()
-    return ok & ~np.isnat(days)
-
-
-def zones_in_force(date) -> tuple[str, ...]:
-    """The zones (validity keys) in force on ``date``.
-
-    Examples
-    --------
-    >>> zones_in_force("2018-05-01")
-    ('idlib', 'northern_homs', 'southern')
-    """
-    day = _day(date)
-    return tuple(key for key in _validity().index if bool(in_force(key, np.array([day]))[0]))
-
-
 # --------------------------------------------------------------------------- the table
 def _places_sides(state: ZonesAsOf, places: gpd.GeoDataFrame) -> np.ndarray:
     xy = shapely.get_coordinates(places.geometry.to_numpy())
@@ -633,7 +525,7 @@ def _ranges(tl: Timeline, state: ZonesAsOf, previous: ZonesAsOf | None, dmz_widt
 
 
 class _CallableModule(types.ModuleType):
-    """``zonemap.model.timeline()`` calls :func:`timeline` (the dated lines), while ``zonemap.model.timeline.zones_as_of``
+    """``zonemap.timeline()`` calls :func:`timeline` (the dated lines), while ``zonemap.timeline.zones_as_of``
     and the rest of this module stay reachable under the same name."""
 
     def __call__(self, source=None, *, date_column: str = "as_of") -> gpd.GeoDataFrame:

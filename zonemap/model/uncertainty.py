@@ -259,7 +259,8 @@ def status(p, low: float = STATUS_THRESHOLDS[0], high: float = STATUS_THRESHOLDS
 
 
 def line_accuracy_of(key) -> float:
-    """The stated accuracy (km, 95 %) of a contact line: a shipped key or anything :func:`~zonemap.model.zones.as_line` takes.
+    """The stated accuracy (km, 95 %) of a contact line: a shipped key or anything
+    :func:`~zonemap.model.zones.as_line` takes.
 
     Examples
     --------
@@ -459,9 +460,7 @@ def expected_counts(
     _check_thresholds(*thresholds)
     low, high = thresholds
     if p_column not in classified:
-        raise ArgumentError(
-            f"no column {p_column!r}: add probabilities first (zonemap.model.uncertainty.add_probabilities)"
-        )
+        raise ArgumentError(f"no column {p_column!r}: add probabilities first (zonemap.add_probabilities)")
     p = pd.to_numeric(classified[p_column]).to_numpy(dtype=float)
     parts = pd.DataFrame(
         {

@@ -1,4 +1,6 @@
-"""TODO docstring: from maps.py."""
+"""What both maps share: data as JSON that no template re-renders and that is safe inside an HTML
+``<script>`` block, and geometries as compact GeoJSON.
+"""
 
 from __future__ import annotations
 
