@@ -19,7 +19,7 @@ def area_table(
 
     Rows: the Idlib governorate as OCHA's COD-AB draws it (P-code SY07), beside the published
     6,097 km² in ``official_km2`` (a figure quoted from official sources, which rest on other
-    boundaries; no available polygon gives it — see the README), the four Astana
+    boundaries; no available polygon gives it — see docs/model.md), the four Astana
     areas, the Sochi DMZ along ``contact_line`` at ``width_km`` min and max, the M4 corridor
     (``corridor_km`` each side), and the max-width DMZ split by ``later_line`` into the part on the
     government side (taken by the government between the two lines' dates) and the part still

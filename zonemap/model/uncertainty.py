@@ -1,6 +1,6 @@
 """Positional uncertainty: membership probabilities of incidents, and lines displaced by their accuracy.
 
-The error model (also in the README, "How sure is a membership?"):
+The error model (also in docs/uncertainty.md, "The error model"):
 
 * Every line and every incident location carries a stated accuracy in km, read as the distance
   the true position lies within, across the line, with 95 % probability: σ = accuracy / 1.96.
