@@ -3,6 +3,8 @@ it, every link resolves, every Python example runs as printed, and the architect
 modules that exist."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -106,3 +108,39 @@ def test_what_moved_names_every_old_module_and_real_new_ones():
     for old in OLD_MODULES:
         for new in re.findall(r"`(zonemap\.\w+\.\w+)`", rows[old]):
             assert (ROOT / (new.replace(".", "/") + ".py")).exists(), f"{old}: {new} does not exist"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("timeline", "zonemap.model.timeline"),
+        ("figure", "zonemap.render.figure"),
+        ("summary", "zonemap.incidents.summary"),
+        ("uncertainty", "zonemap.model.uncertainty"),
+        ("scale", "zonemap.incidents.scale"),
+    ],
+)
+def test_modules_users_import_by_name_keep_their_old_paths(old, new):
+    """`from zonemap import X`, `import zonemap.X` and `from zonemap.X import name` all give the moved module."""
+    code = (
+        f"import importlib, zonemap\n"
+        f"from zonemap import {old} as a\n"
+        f"import zonemap.{old} as b\n"
+        f"assert a is b is importlib.import_module({new!r}), (a, b)\n"
+        f"print(b.__name__)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == new
+
+
+def test_old_paths_of_other_modules_fail_plainly():
+    with pytest.raises(ModuleNotFoundError):
+        __import__("zonemap.measure")
+
+
+def test_area_ranges_moved_but_still_reachable_from_uncertainty():
+    from zonemap import uncertainty
+    from zonemap.model import scenarios
+
+    assert uncertainty.area_ranges_km2 is scenarios.area_ranges_km2

@@ -9,6 +9,9 @@ matplotlib, only when asked for), so ``zonemap incidents`` starts without them.
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
+import sys
 
 from .errors import ArgumentError, InputError, ZonemapError
 
@@ -62,6 +65,23 @@ _MODULES = {
     "scale": "incidents.scale",
 }
 
+
+class _OldModuleNames(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """``import zonemap.timeline`` (and the other names of :data:`_MODULES`) gives the moved module."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        old = fullname.removeprefix(f"{__name__}.")
+        return importlib.util.spec_from_loader(fullname, self) if old in _MODULES else None
+
+    def create_module(self, spec):
+        return importlib.import_module(f".{_MODULES[spec.name.removeprefix(f'{__name__}.')]}", __name__)
+
+    def exec_module(self, module):
+        pass  # already imported under its own name
+
+
+if not any(isinstance(finder, _OldModuleNames) for finder in sys.meta_path):
+    sys.meta_path.append(_OldModuleNames())
 
 #: The package's folders, by concern (imported on first use, like everything here).
 _FOLDERS = ("geodesy", "model", "incidents", "render")

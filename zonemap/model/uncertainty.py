@@ -43,6 +43,17 @@ import pandas as pd
 from ..errors import ArgumentError
 from . import data, zones
 
+# The area ranges under displaced lines moved to zonemap.model.scenarios in 0.3; still reachable here.
+from .scenarios import (  # noqa: F401
+    Scenario,
+    area_range_km2,
+    area_ranges_km2,
+    displace_line,
+    displace_outline,
+    outline_range_km2,
+    scenarios,
+)
+
 #: Stated accuracy (km, 95 %) for ACLED's ``geo_precision`` codes: 1 = the named town or village (the coordinates
 #: of its centre; a town spans a few km), 2 = "near" a town or a small part of a district (the
 #: nearest town's coordinates), 3 = only a larger region is known (its centroid or capital). The
