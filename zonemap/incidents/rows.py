@@ -20,8 +20,19 @@ import shapely
 
 from ..errors import InputError
 from ..model import data
+from ..model.uncertainty import MAX_EVENT_ACCURACY_KM
 from ..output import atomic_path
-from .values import RELATIVE_DATES, _Coded, _dates_of_text, _numbers, _parse_dates, _text_array  # zonemap-split
+from .cells import escape_formulas
+from .values import (  # zonemap-split
+    DATE_YEARS,
+    OUT_OF_RANGE,
+    RELATIVE_DATES,
+    _Coded,
+    _dates_of_text,
+    _numbers,
+    _parse_dates,
+    _text_array,
+)
 
 #: Column names tried, in order and ignoring case, when none is given.
 COLUMN_CANDIDATES = {
@@ -79,10 +90,13 @@ class Incidents:
         """One paragraph: rows read, accepted, rejected (by reason) and any warnings."""
         return report(self.source, self.rows_read, len(self.accepted), self.rejected, self.warnings)
 
-    def write_rejects(self, path: str | os.PathLike) -> int:
-        """Write the rejected rows (row, reason, values as read) to a UTF-8 CSV atomically; returns the count."""
+    def write_rejects(self, path: str | os.PathLike, *, raw_csv_cells: bool = False) -> int:
+        """Write the rejected rows (row, reason, values as read) to a UTF-8 CSV atomically; returns the count.
+
+        Text a spreadsheet would run as a formula is escaped (:mod:`~zonemap.incidents.cells`) unless ``raw_csv_cells``.
+        """
         with atomic_path(path) as tmp:
-            self.rejected.to_csv(tmp, index=False, encoding="utf-8")
+            escape_formulas(self.rejected, raw=raw_csv_cells).to_csv(tmp, index=False, encoding="utf-8")
         return len(self.rejected)
 
 
@@ -497,6 +511,9 @@ def _from_table(
             dates, precision, date_text, relative = _dates_of_text(table[date_col])
         flag(date_text.where(date_text.values == ""), "missing date")
         flag(relative, "relative date", "relative date {!r}: give the calendar date", date_text)
+        beyond = np.asarray(precision == OUT_OF_RANGE, dtype=bool)
+        years = "{}-{}".format(*DATE_YEARS)
+        flag(beyond, "date out of range", f"date {{}} outside the range zonemap can judge ({years})", date_text)
         flag(dates.isna().to_numpy(), "unparseable date", "unparseable date {!r}", date_text)
     else:
         dates = pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
@@ -511,11 +528,22 @@ def _from_table(
             known = ~np.isnan(fatalities)
             fat_bad = fat_nan | (known & ((fatalities < 0) | np.isinf(fatalities) | (np.mod(fatalities, 1) != 0)))
         flag(fat_bad, "bad fatalities", "fatalities {!r} is not a whole number >= 0", fat_text)
+    accuracy = None
+    if "accuracy_km" in table.columns:  # read as numbers are; a blank takes the default, a bad value is refused
+        accuracy, _, acc_nan, acc_unsure = _numbers(table["accuracy_km"], decimal_comma=decimal_comma)
+        acc_text = table["accuracy_km"]
+        flag(acc_unsure, unsure, unsure_text, "accuracy_km", acc_text)
+        with np.errstate(invalid="ignore"):
+            acc_bad = acc_nan | ~((accuracy >= 0) & (accuracy <= MAX_EVENT_ACCURACY_KM)) & ~np.isnan(accuracy)
+        acc_reason = f"accuracy_km {{!r}} is not a distance of 0 to {MAX_EVENT_ACCURACY_KM:,.0f} km"
+        flag(acc_bad, "bad accuracy", acc_reason, acc_text)
 
     ok = free
     good = table if ok.all() else table.loc[ok]
     good = good.drop(columns=[c for c in (lon_col, lat_col) if str(c).startswith("__")])
     good = good.assign(event_date=dates[ok].to_numpy(), date_precision=precision[ok], fatalities=fatalities[ok])
+    if accuracy is not None:
+        good["accuracy_km"] = accuracy[ok]
     if coords is None:
         good[lon_col], good[lat_col] = lon[ok], lat[ok]
     else:  # the point from a geometry, as columns too: a CSV of the result keeps the location

@@ -14,6 +14,7 @@ import shapely
 
 from ..errors import InputError
 from ..model import data
+from .cells import escape_formulas
 from .rows import _WKB_POINT, PointRows  # zonemap-split
 
 #: Output formats of classified incidents, by suffix.
@@ -34,14 +35,15 @@ def output_format(path) -> str:
     return fmt
 
 
-def write_incidents(classified: gpd.GeoDataFrame, path, *, fmt: str | None = None) -> None:
+def write_incidents(classified: gpd.GeoDataFrame, path, *, fmt: str | None = None, raw_csv_cells: bool = False) -> None:
     """Write classified incidents to ``path`` as they are (not atomically: give a temporary path).
 
     Every column is kept; CSV gets the point as ``longitude``/``latitude`` columns when the input
     had none; dates are written with their precision (``2020-02-27``, ``2020-02``, ``2020``): as
-    timestamps in Parquet, and in GeoPackage as text plus a real DATE field ``event_day``.
+    timestamps in Parquet, and in GeoPackage as text plus a real DATE field ``event_day``. In CSV,
+    text a spreadsheet would run as a formula is escaped (:mod:`.cells`) unless ``raw_csv_cells``.
     """
-    with IncidentWriter(path, fmt or output_format(path)) as writer:
+    with IncidentWriter(path, fmt or output_format(path), raw_csv_cells=raw_csv_cells) as writer:
         writer.write(classified)
 
 
@@ -63,8 +65,9 @@ class IncidentWriter:
     4
     """
 
-    def __init__(self, path, fmt: str):
+    def __init__(self, path, fmt: str, *, raw_csv_cells: bool = False):
         self.path, self.fmt = Path(path), fmt
+        self.raw_csv_cells = raw_csv_cells
         self.columns: list | None = None
         self.parquet = None
         self.held: list[gpd.GeoDataFrame] = []
@@ -91,7 +94,7 @@ class IncidentWriter:
             self._write_parquet(classified)
         elif self.fmt == "csv":
             plain = plain_frame(classified)
-            table = plain.assign(event_date=_date_text(plain))
+            table = escape_formulas(plain.assign(event_date=_date_text(plain)), raw=self.raw_csv_cells)
             table.to_csv(self.path, mode="w" if first else "a", header=first, index=False, encoding="utf-8")
         elif self.fmt == "gpkg":
             dates = pd.to_datetime(classified["event_date"]).dt.date.astype(object)
