@@ -232,7 +232,7 @@ def _temporary_pattern(target: Path, folder: bool) -> re.Pattern:
     return re.compile(rf"\.{stem}\.[0-9a-f]{{8}}\.tmp{suffix}(?:-journal|-wal|-shm)?")
 
 
-def remove_stale_temporaries(target: str | os.PathLike, *, folder: bool = False, now: float | None = None) -> list[Path]:
+def remove_stale_temporaries(target: str | os.PathLike, *, folder: bool = False, now: float | None = None) -> list:
     """Remove the temporaries an interrupted run (``kill -9``) left beside ``target``: names of
     zonemap's exact pattern for that target, untouched for :data:`STALE_AFTER_S` seconds (a folder
     only if it holds zonemap's marker); anything else, however named, is kept. Returns what was removed.

@@ -34,7 +34,7 @@ def escape_formulas(frame: pd.DataFrame, *, raw: bool = False) -> pd.DataFrame:
     if raw:
         return frame
     changed = {}
-    for position, column in enumerate(frame.columns):
+    for position in range(len(frame.columns)):
         values = frame.iloc[:, position]
         if values.dtype == object or pd.api.types.is_string_dtype(values):
             escaped = _escaped(values)

@@ -23,6 +23,7 @@ from ..model import data
 from ..model.uncertainty import MAX_EVENT_ACCURACY_KM
 from ..output import atomic_path
 from .cells import escape_formulas
+from .columns import _find_column, _rename_reserved  # zonemap-split
 from .values import (  # zonemap-split
     DATE_YEARS,
     OUT_OF_RANGE,
@@ -33,16 +34,6 @@ from .values import (  # zonemap-split
     _parse_dates,
     _text_array,
 )
-
-#: Column names tried, in order and ignoring case, when none is given.
-COLUMN_CANDIDATES = {
-    "longitude": ("longitude", "lon", "lng", "long", "x"),
-    "latitude": ("latitude", "lat", "y"),
-    "date": ("event_date", "date", "datetime", "timestamp", "time"),
-}
-
-#: Columns zonemap adds to its tables; an input column of the same name is kept as ``<name>_in_file``.
-RESERVED_COLUMNS = ("row", "kind", "reason", "file", "date_precision", "geometry")
 
 
 @dataclass
@@ -330,47 +321,6 @@ def _points_of_wkb(array) -> tuple[np.ndarray, np.ndarray] | None:
     return x, y
 
 
-def _find_column(columns, wanted, role: str, source, required: bool) -> str | None:
-    lookup = {str(c).strip().lstrip("\ufeff").lower(): c for c in columns}
-    if wanted is not None:
-        if str(wanted).lower() in lookup:
-            return lookup[str(wanted).lower()]
-        raise InputError(f"no column {wanted!r} for the {role}; columns are {_list(columns)}", source=source)
-    for candidate in COLUMN_CANDIDATES[role]:
-        if candidate in lookup:
-            return lookup[candidate]
-    if required:
-        tried = ", ".join(COLUMN_CANDIDATES[role])
-        raise InputError(
-            f"no {role} column (looked for {tried}); columns are {_list(columns)}; name it with --{role[:3]}-column",
-            source=source,
-        )
-    return None
-
-
-def _list(columns) -> str:
-    names = [str(c) for c in columns if not str(c).startswith("__")]
-    return ", ".join(names[:12]) + (", …" if len(names) > 12 else "") if names else "(none)"
-
-
-def _free_name(name: str, taken) -> str:
-    """``<name>_in_file``, or ``<name>_in_file_2``, … whichever is not a column yet."""
-    candidate, number = f"{name}_in_file", 2
-    while candidate in taken:
-        candidate, number = f"{name}_in_file_{number}", number + 1
-    return candidate
-
-
-def _rename_reserved(table: pd.DataFrame, reserved=RESERVED_COLUMNS) -> pd.DataFrame:
-    """Input columns named like columns zonemap adds are kept under a free ``<name>_in_file`` name."""
-    renames, taken = {}, set(map(str, table.columns))
-    for column in table.columns:
-        if str(column) in reserved:
-            renames[column] = _free_name(str(column), taken)
-            taken.add(renames[column])
-    return table.rename(columns=renames) if renames else table
-
-
 def _at(values, mask: np.ndarray) -> np.ndarray:
     """``values[mask]``; a column of the table as the text read (missing: ""); a word, repeated."""
     if isinstance(values, str):
@@ -449,6 +399,8 @@ def _from_table(
     if coords is None:
         lon_col = _find_column(table.columns, names["longitude"], "longitude", source, required=True)
         lat_col = _find_column(table.columns, names["latitude"], "latitude", source, required=True)
+        if lon_col == lat_col:
+            raise InputError(f"the longitude and the latitude both name column {str(lon_col)[:80]!r}", source=source)
     else:
         lon_col, lat_col = coords
     date_col = _find_column(table.columns, names["date"], "date", source, required=names["date"] is not None)

@@ -215,7 +215,10 @@ def _classify_chunks(chunks, out, model, fmt: str, tally: Tally, as_of="event", 
         writer.write(classified)
         tally.add(events, classified)
 
-    with IncidentWriter(out, fmt, raw_csv_cells=raw_csv_cells) as writer, ThreadPoolExecutor(1, "zonemap-write") as writing:
+    with (
+        IncidentWriter(out, fmt, raw_csv_cells=raw_csv_cells) as writer,
+        ThreadPoolExecutor(1, "zonemap-write") as writing,
+    ):
         pending: collections.deque = collections.deque()
         try:
             for events in read_ahead(chunks, READ_AHEAD, start=lower_priority):
