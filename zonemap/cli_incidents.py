@@ -114,6 +114,8 @@ def _print_zones(counts, opposition: dict[str, int]) -> None:
         sure = ""
         if "certain" in counts and row.certain == row.certain:  # the DMZ: how many surely, how many maybe
             sure = f"; {row.certain:,.0f} certainly inside, {row.uncertain:,.0f} uncertain"
+        elif "uncertain" in counts and row.uncertain > 0:  # dated to a month or year it was in force part of
+            sure = f"; {row.uncertain:,.0f} uncertain: their month or year straddles its start or end"
         return f"{row.zone} {row.events:,} ({row.fatalities:,.0f} killed{sure})"
 
     inside = "; ".join(zone(row) for row in counts.iloc[1:].itertuples())

@@ -25,9 +25,9 @@ def escape_formulas(frame: pd.DataFrame, *, raw: bool = False) -> pd.DataFrame:
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"notes": ["=HYPERLINK(\\"x\\")", "-5", "@a", "ok"], "n": [-1, 2, 3, 4]})
+    >>> frame = pd.DataFrame({"notes": ["=SUM(A1:A9)", "-5", "@a", "ok"], "n": [-1, 2, 3, 4]})
     >>> escape_formulas(frame)["notes"].tolist()
-    ["'=HYPERLINK(\\"x\\")", '-5', "'@a", 'ok']
+    ["'=SUM(A1:A9)", '-5', "'@a", 'ok']
     >>> escape_formulas(frame)["n"].tolist()
     [-1, 2, 3, 4]
     """
