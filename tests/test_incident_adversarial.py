@@ -86,6 +86,20 @@ def test_geoparquet_timestamps_in_year_2500_are_rejected_not_fatal(tmp_path, cap
     assert len(gpd.read_parquet(tmp_path / "out.parquet")) == 2
 
 
+def test_a_failure_while_reading_names_the_input_never_the_output(tmp_path, monkeypatch, capsys):
+    from zonemap.incidents import values
+
+    def fail(text):
+        raise OverflowError("Python int too large to convert to C long")
+
+    monkeypatch.setattr(values, "_REMEMBERED_DATES", {})
+    monkeypatch.setattr(values, "_parse_date_text", fail)
+    source = write_csv(tmp_path / "e.csv", [good_row()])
+    assert incidents(source, "-o", tmp_path / "out.csv") == 2
+    err = capsys.readouterr().err
+    assert f"{source}: could not be read (Python int too large" in err and "could not be written" not in err
+
+
 # 2. Accuracies ---------------------------------------------------------------------------------
 
 

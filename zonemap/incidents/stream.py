@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError, ZonemapError
 from . import read, summary
 from .csv_stream import IrregularCSV
 from .rows import Incidents, PointRows, reading_warnings, report, with_file
@@ -185,6 +186,7 @@ def classify_file(
         )
 
     def named(chunks):
+        chunks = _read_errors_named(chunks, source)
         return chunks if file_column is None else (with_file(events, file_column) for events in chunks)
 
     try:
@@ -193,6 +195,18 @@ def classify_file(
     except IrregularCSV:
         chunks = read.read_chunks(source, careful=True, **reading)
         return _classify_chunks(named(chunks), out, model, fmt, tally(), as_of, raw_csv_cells)
+
+
+def _read_errors_named(chunks, source):
+    """The chunks; a failure while reading them (not a problem zonemap names itself) is said to be
+    the input's, in one line naming it, never the output's."""
+    try:
+        yield from chunks
+    except (ZonemapError, IrregularCSV, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 (readers raise many types: pandas, pyarrow, numpy)
+        cause = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise InputError(f"could not be read ({cause}); no output was written", source=source) from exc
 
 
 #: Chunks read ahead of the one being classified and written (each about ``incidents.CHUNK_BYTES`` of CSV).
