@@ -321,6 +321,12 @@ def test_a_long_zone_name_is_echoed_short_and_wrong_types_are_refused(capsys):
         zonemap.zone_model(width_km=(1e-300, 20))
 
 
+def test_a_text_transform_is_not_an_encoding_in_python_either(tmp_path):
+    source = write_csv(tmp_path / "e.csv", [good_row()])
+    with pytest.raises(InputError, match="'rot13' is not an encoding of text as bytes"):
+        zonemap.read_incidents(source, encoding="rot13")
+
+
 # 8. Interrupted runs' temporaries --------------------------------------------------------------
 
 
