@@ -31,8 +31,8 @@ import pandas as pd
 import shapely
 
 from ..errors import ArgumentError, InputError
-from . import data, zones
 from ..geodesy.area import geodesic_area_km2
+from . import data, zones
 from .dates import _dates, _day, _iso
 from .validity import in_force, validity, validity_key, zones_in_force  # noqa: F401 (zonemap.timeline's API)
 
