@@ -83,7 +83,7 @@ def test_rows_without_a_day_keep_the_fixed_answers_and_say_so():
     result = zonemap.classify(frame)
     assert result["as_of_basis"].tolist()[:2] == [
         "no date: fixed lines, zones regardless of dates",
-        "month or year only: fixed lines, zones regardless of dates",
+        "month or year only: fixed lines; a zone in force for part of the period is uncertain",
     ]
     assert result["in_dmz_20km_2018_line"].tolist() == [True, True, False]  # the last: a day before the DMZ existed
 

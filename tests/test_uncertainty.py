@@ -49,9 +49,18 @@ def test_status_thresholds():
 
 
 def test_event_accuracy_prefers_accuracy_km_then_geo_precision():
-    frame = pd.DataFrame({"accuracy_km": [3.0, np.nan, np.nan, -1.0], "geo_precision": [1, 3, 7, 2]})
+    frame = pd.DataFrame({"accuracy_km": [3.0, np.nan, np.nan, np.nan], "geo_precision": [1, 3, 7, 2]})
     assert uncertainty.event_accuracy_km(frame).tolist() == [3.0, 15.0, 2.0, 5.0]
     assert uncertainty.event_sigma_km(frame)[0] == pytest.approx(3.0 / 1.959964, rel=1e-6)
+    basis = uncertainty.event_accuracy_basis(frame).tolist()
+    assert basis == ["accuracy_km", "geo_precision 3 (15 km)", "default 2 km (none stated)", "geo_precision 2 (5 km)"]
+
+
+@pytest.mark.parametrize("stated", [-1.0, np.inf, "five", 1e308])
+def test_a_stated_accuracy_that_is_not_a_distance_is_refused_never_replaced(stated):
+    frame = pd.DataFrame({"accuracy_km": [stated], "geo_precision": [2]})
+    with pytest.raises(ArgumentError, match="accuracy_km .* is not a distance of 0 to 1,000 km"):
+        uncertainty.event_accuracy_km(frame)
 
 
 def test_add_probabilities_columns_and_missing_distances():

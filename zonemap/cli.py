@@ -6,7 +6,6 @@ Errors a user can fix print one line on stderr and exit with code 2, never a tra
 from __future__ import annotations
 
 import argparse
-import codecs
 import contextlib
 import json
 import os
@@ -15,11 +14,12 @@ import sys
 import threading
 import warnings
 
+from .cli_incidents import check_reading, inputs, model_options, run_incidents
 from .errors import ArgumentError, ZonemapError, ZonemapWarning
-from .incidents import read, write
+from .incidents import read
 from .model import areas as measure
 from .model import gazetteer, zones
-from .output import plan_outputs, writing
+from .output import plan_outputs
 from .render import export
 
 
@@ -35,6 +35,8 @@ def _positive_km(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number of km: {text!r}") from None
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"width must be a positive number of km, got {text}")
+    if value < zones.MIN_WIDTH_KM:
+        raise argparse.ArgumentTypeError(f"width {text} km is less than the {zones.MIN_WIDTH_KM:g} km zonemap models")
     if value > zones.MAX_WIDTH_KM:
         raise argparse.ArgumentTypeError(f"width {text} km is more than the {zones.MAX_WIDTH_KM:g} km zonemap models")
     return value
@@ -170,6 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="dask: one partition (file of a folder) at a time, written as it is done, for inputs larger than memory",
     )  # fmt: skip
     _add_reading_options(events)
+    events.add_argument(
+        "--raw-csv-cells", action="store_true",
+        help="write CSV cells as they are (by default text starting with = + - @ is escaped with ' for spreadsheets)",
+    )  # fmt: skip
     history = commands.add_parser("timeline", help="print the dated contact lines and what each changed (km²)")
     _add_timeline_option(history)
     history.add_argument("--json", action="store_true", help="print a JSON list, one object per dated line")
@@ -201,18 +207,8 @@ def _add_reading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--encoding", help="text encoding when not UTF-8/UTF-16 (e.g. cp1252)")
 
 
-def _check_encoding(args) -> None:
-    if args.encoding:
-        try:
-            codecs.lookup(args.encoding)
-        except LookupError:
-            raise ArgumentError(
-                f"--encoding: unknown text encoding {args.encoding!r} (e.g. utf-8, cp1252, latin-1)"
-            ) from None
-
-
 def _read_events(args, path: str):
-    _check_encoding(args)
+    check_reading(args)
     return read.read_incidents(
         path, lon=args.lon_column, lat=args.lat_column, date=args.date_column, encoding=args.encoding
     )
@@ -222,20 +218,8 @@ def _add_symmetric(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--symmetric", action="store_true", help="DMZ on both sides of the contact line")
 
 
-def _model(args) -> dict:
-    """The model options every command shares: DMZ widths (km), contact line, corridor depth (km)."""
-    return {"width_km": _check_range(args), "contact_line": args.contact_line, "corridor_km": args.corridor_km}
-
-
-def _check_range(args) -> tuple[float, float]:
-    low, high = args.width_km
-    if low > high:
-        raise ArgumentError(f"--width-km: MIN {low:g} is greater than MAX {high:g}")
-    return low, high
-
-
 def run_areas(args) -> None:
-    table = measure.area_table(**_model(args))
+    table = measure.area_table(**model_options(args))
     numbers = ["area_km2", "area_km2_low", "area_km2_high"]
     table[numbers] = table[numbers].round(1)
     if args.json:
@@ -253,28 +237,22 @@ def run_areas(args) -> None:
 
 
 def run_export(args) -> None:
-    plan_outputs({"-o": args.output}, inputs=_inputs(args))
-    counts = export.export_layers(args.output, args.format, **_model(args))
+    plan_outputs({"-o": args.output}, inputs=inputs(args))
+    counts = export.export_layers(args.output, args.format, **model_options(args))
     print(f"wrote {sum(counts.values())} features in {len(counts)} layers to {args.output}")
-
-
-def _inputs(args, *files) -> list[str]:
-    """The files this run reads: the given ones and a contact line given as a file."""
-    line = getattr(args, "contact_line", None)
-    return [f for f in (*files, line) if f and os.path.exists(f)]
 
 
 def run_map(args) -> None:
     from .render import maps
 
-    plan_outputs({"-o": args.output}, inputs=_inputs(args, args.incidents, args.timeline, *args.add))
+    plan_outputs({"-o": args.output}, inputs=inputs(args, args.incidents, args.timeline, *args.add))
     events = _read_events(args, args.incidents) if args.incidents else None
     if events is not None:
         print(events.report())
     m = maps.zone_map(
         timeline_source=args.timeline,
         timeline_date_column=args.timeline_date_column,
-        **_model(args),
+        **model_options(args),
         **_drawing(args),
         symmetric=args.symmetric,
         offline=args.self_contained,
@@ -293,122 +271,17 @@ def run_figure(args) -> None:
     if not 20 <= args.dpi <= 1200:
         raise ArgumentError(f"--dpi must be between 20 and 1200, got {args.dpi}")
     source = None if args.timeline in (None, True) else args.timeline
-    plan_outputs({"-o": args.output}, inputs=_inputs(args, args.incidents, source, *args.add))
+    plan_outputs({"-o": args.output}, inputs=inputs(args, args.incidents, source, *args.add))
     if args.timeline:
         fig = figure.timeline_figure(source, date_column=args.timeline_date_column)
     else:
         events = _read_events(args, args.incidents) if args.incidents else None
         if events is not None:
             print(events.report())
-        fig = figure.zone_figure(**_model(args), **_drawing(args), symmetric=args.symmetric, title=args.title,
+        fig = figure.zone_figure(**model_options(args), **_drawing(args), symmetric=args.symmetric, title=args.title,
                                  incidents=None if events is None else events.accepted)  # fmt: skip
     size = figure.save_figure(fig, args.output, dpi=args.dpi)
     print(f"wrote {args.output} ({size / 1e6:.2f} MB)")
-
-
-def run_incidents(args) -> None:
-    from .model import cache
-
-    folder = args.engine == "dask"
-    plan = plan_outputs(
-        {
-            "-o": args.output,
-            "--rejects": args.rejects,
-            "--summary": args.summary,
-            "--period-summary": args.period_summary,
-            "--outside": args.outside,
-        },
-        inputs=_inputs(args, args.file, args.timeline),
-        folders=("-o",) if folder else (),
-    )
-    fmt = write.output_format(args.output)
-    if folder and fmt != "parquet":
-        raise ArgumentError(
-            f"{args.output}: with --engine dask the output is a folder of GeoParquet parts: OUT.parquet"
-        )
-    timeline = {"timeline": args.timeline, "timeline_date_column": args.timeline_date_column}
-    model = cache.cached_zone_model(**_model(args), **timeline)
-    with plan:
-        if folder:
-            done = _incidents_on_dask(args, model, plan)
-        else:
-            done = _incidents_in_memory(args, model, plan, fmt)
-    for line in done:
-        print(line)
-
-
-def _incidents_in_memory(args, model, plan, fmt: str) -> list[str]:
-    """Read, classify and write chunk by chunk to the temporary paths; returns the lines to print once committed."""
-    from .incidents import stream
-
-    reading = {"lon": args.lon_column, "lat": args.lat_column, "date": args.date_column, "encoding": args.encoding}
-    _check_encoding(args)
-    with writing(args.output):
-        tally = stream.classify_file(
-            args.file, plan.path("-o"), model, fmt=fmt, by_event_type=args.by_event_type,
-            monthly=bool(args.summary), periods=bool(args.period_summary), outside=bool(args.outside),
-            as_of=_as_of(args), **reading,
-        )  # fmt: skip
-    return _report_tally(args, plan, tally, f"wrote {tally.accepted:,} classified incidents to {args.output}")
-
-
-def _incidents_on_dask(args, model, plan) -> list[str]:
-    """``--engine dask``: each partition is written as soon as it is classified; only summaries come back."""
-    from .incidents import scale
-
-    names = {"lon": args.lon_column, "lat": args.lat_column, "date": args.date_column}
-    with writing(args.output):
-        written = scale.write_parts(
-            args.file, plan.path("-o"), model, **names, by_event_type=args.by_event_type, monthly=bool(args.summary),
-            periods=bool(args.period_summary), outside=bool(args.outside), as_of=_as_of(args),
-        )  # fmt: skip
-    parts = f"{written.parts:,} GeoParquet part{'' if written.parts == 1 else 's'}"
-    done = f"wrote {written.accepted:,} classified incidents to {args.output} ({parts})"
-    return _report_tally(args, plan, written.tally, done)
-
-
-def _as_of(args):
-    """How ``zonemap incidents`` judges incidents: each as of its own date, all as of one, or by fixed lines."""
-    return None if args.fixed_lines else (args.as_of or "event")
-
-
-def _report_tally(args, plan, tally, done: str) -> list[str]:
-    """Print the reading's account and the zones line; write the secondary CSVs; lines to print after."""
-    print(tally.report(args.file))
-    _print_zones(tally.zone_counts(), tally.opposition)
-    secondary = (  # option, table (made only when asked for), what the line printed afterwards says
-        ("--rejects", tally.rejected, "rejected rows"),
-        ("--summary", tally.monthly, "rows of the monthly summary"),
-        ("--period-summary", tally.periods, "rows of the summary by contact-line period"),
-        ("--outside", tally.outside, "accepted rows outside Syria"),
-    )
-    lines = [done]
-    for option, table, what in secondary:
-        path = getattr(args, option.lstrip("-").replace("-", "_"))
-        if path:
-            rows = table()
-            with writing(path):
-                rows.to_csv(plan.path(option), index=False, encoding="utf-8")
-            lines.append(f"wrote {len(rows):,} {what} to {path}")
-    return lines
-
-
-def _print_zones(counts, opposition: dict[str, int]) -> None:
-    """The second sentence of the summary: incidents (and deaths) per zone, and per side of each line."""
-
-    def zone(row) -> str:
-        sure = ""
-        if "certain" in counts and row.certain == row.certain:  # the DMZ: how many surely, how many maybe
-            sure = f"; {row.certain:,.0f} certainly inside, {row.uncertain:,.0f} uncertain"
-        return f"{row.zone} {row.events:,} ({row.fatalities:,.0f} killed{sure})"
-
-    inside = "; ".join(zone(row) for row in counts.iloc[1:].itertuples())
-    sides = "; ".join(
-        f"{n:,} on the opposition side of "
-        + ("the line in force on their date" if c == "side" else f"the {c.removeprefix('side_')} line")
-        for c, n in opposition.items()
-    )
-    print(f"Inside zones: {inside}. {sides[:1].upper() + sides[1:]}.")
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -464,7 +337,7 @@ def _on_sigterm(signum, frame) -> None:
 
 
 def run_places(args) -> None:
-    options = _model(args)
+    options = model_options(args)
     if args.as_of and options["contact_line"] != "2018":
         raise ArgumentError("--as-of picks the contact line in force that day; leave out --contact-line")
     if args.as_of:

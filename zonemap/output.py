@@ -2,9 +2,16 @@
 
 A user's files are sacred. Before any work, :func:`plan_outputs` refuses an output path that is an
 input or another output (same resolved path or same inode), that is anything but a regular file
-(a folder, a device, a pipe, a symbolic link), or whose name is too long for its file system. A
-folder output (the dask engine's GeoParquet parts) replaces only a folder zonemap wrote itself,
-recognised by the marker file :data:`FOLDER_MARKER` inside it.
+(a folder, a device, a pipe, a symbolic link), or whose name is too long for its file system.
+An output inside an input folder is refused too (it would replace a part, or be read back as one
+by the next run). A folder output (the dask engine's GeoParquet parts) replaces only a folder
+zonemap wrote itself, recognised by the marker file :data:`FOLDER_MARKER` inside it, which lists
+the files zonemap put there: a folder holding anything else (a user's notes) is refused, never
+emptied.
+
+A run killed outright (``kill -9``, a power cut) cannot remove its temporaries; the next run
+writing to the same target removes them (:func:`remove_stale_temporaries`): only names of
+zonemap's own pattern, untouched for :data:`STALE_AFTER_S` seconds.
 
 Outputs of one run are committed together: all are written first, then renamed one after the
 other while the run holds a lock on each target folder, so two runs never interleave their
@@ -17,9 +24,11 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import secrets
 import shutil
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,6 +90,13 @@ def check_target(path: str | os.PathLike, *, folder: bool = False, what: str = "
             raise ArgumentError(f"{target}: exists and is not a folder; give a new folder name for the parts")
         if not (target / FOLDER_MARKER).is_file():
             raise ArgumentError(f"{target}: folder exists and was not written by zonemap; refusing to replace it")
+        foreign = _not_written_by_zonemap(target)
+        if foreign:
+            more = f" and {len(foreign) - 1:,} more" if len(foreign) > 1 else ""
+            raise ArgumentError(
+                f"{target}: holds {foreign[0]!r}{more}, which zonemap did not write; "
+                "move it out or give another folder (zonemap never deletes it)"
+            )
         return target
     if stat.S_ISDIR(info.st_mode):
         raise ArgumentError(f"{target}: is a folder; give a file name")
@@ -141,7 +157,7 @@ class Outputs:
                 item.temporary = item.target.parent / f".{stem}.{secrets.token_hex(4)}.tmp{suffix}"
             if item.folder:
                 item.temporary.mkdir()
-                (item.temporary / FOLDER_MARKER).write_text("written by zonemap; safe for zonemap to replace\n")
+                (item.temporary / FOLDER_MARKER).write_text(_MARKER_HEADER + "\n")
         return item.temporary
 
     def target(self, label: str) -> Path:
@@ -171,10 +187,95 @@ class Outputs:
                 for item in written:  # targets are checked again: the run may have taken hours
                     check_target(item.target, folder=item.folder, what=item.label)
                     _normal_permissions(item.temporary, item.folder)
+                    if item.folder:
+                        _list_written(item.temporary)
                 for item in written:
                     _replace(item)
         finally:
             self.discard()
+
+
+#: The first line of :data:`FOLDER_MARKER`; the names of the files zonemap wrote follow, one a line.
+_MARKER_HEADER = "written by zonemap; safe for zonemap to replace"
+
+#: Files of a marked folder written before the marker listed them: the dask engine's parts.
+_PART_NAME = re.compile(r"part-\d{5}\.parquet")
+
+
+def _list_written(folder: Path) -> None:
+    """Rewrite the folder's marker with the names of the files in it (all of zonemap's making)."""
+    names = sorted(p.name for p in folder.iterdir() if p.name != FOLDER_MARKER)
+    (folder / FOLDER_MARKER).write_text("\n".join([_MARKER_HEADER, *names]) + "\n")
+
+
+def _not_written_by_zonemap(folder: Path) -> list[str]:
+    """The names in a marked folder that its marker does not list (nor, for an older marker, match a part)."""
+    try:
+        listed = set((folder / FOLDER_MARKER).read_text(errors="replace").splitlines()[1:])
+        names = sorted(p.name for p in folder.iterdir())
+    except OSError:
+        return []
+    return [n for n in names if n != FOLDER_MARKER and n not in listed and not (not listed and _PART_NAME.fullmatch(n))]
+
+
+#: Seconds a temporary of zonemap's pattern must have been left untouched to be removed as stale
+#: (a run still writing one touches it all the time).
+STALE_AFTER_S = 3600
+
+
+def _temporary_pattern(target: Path, folder: bool) -> re.Pattern:
+    """The names :meth:`Outputs.path` (and a folder's replacement) give temporaries of ``target``."""
+    stem = re.escape(target.name[:_TEMP_STEM_CHARS])
+    if folder:
+        return re.compile(rf"\.{stem}\.[0-9a-f]{{8}}\.(?:tmp|old)")
+    suffix = re.escape("".join(target.suffixes[-1:])[:16])
+    return re.compile(rf"\.{stem}\.[0-9a-f]{{8}}\.tmp{suffix}(?:-journal|-wal|-shm)?")
+
+
+def remove_stale_temporaries(target: str | os.PathLike, *, folder: bool = False, now: float | None = None) -> list:
+    """Remove the temporaries an interrupted run (``kill -9``) left beside ``target``: names of
+    zonemap's exact pattern for that target, untouched for :data:`STALE_AFTER_S` seconds (a folder
+    only if it holds zonemap's marker); anything else, however named, is kept. Returns what was removed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in (".out.csv.0badc0de.tmp.csv", ".out.csv.mine.tmp.csv"):
+    ...     _ = (folder / name).write_text("x")
+    ...     os.utime(folder / name, (0, 0))
+    >>> [p.name for p in remove_stale_temporaries(folder / "out.csv")]
+    ['.out.csv.0badc0de.tmp.csv']
+    >>> sorted(p.name for p in folder.iterdir())
+    ['.out.csv.mine.tmp.csv']
+    """
+    target = Path(target)
+    pattern = _temporary_pattern(target, folder)
+    limit = (time.time() if now is None else now) - STALE_AFTER_S
+    removed = []
+    try:
+        candidates = [p for p in target.parent.iterdir() if pattern.fullmatch(p.name)]
+    except OSError:
+        return removed
+    for path in candidates:
+        try:
+            info = path.lstat()
+            if stat.S_ISREG(info.st_mode) and not folder and info.st_mtime < limit:
+                path.unlink()
+            elif stat.S_ISDIR(info.st_mode) and folder and (path / FOLDER_MARKER).is_file() and _untouched(path, limit):
+                shutil.rmtree(path)
+            else:
+                continue
+        except OSError:  # gone already, or not ours to remove: left alone
+            continue
+        removed.append(path)
+    return removed
+
+
+def _untouched(folder: Path, limit: float) -> bool:
+    """Whether neither ``folder`` nor anything in it has changed since ``limit`` (seconds since the epoch)."""
+    times = [folder.lstat().st_mtime, *(p.lstat().st_mtime for p in folder.iterdir())]
+    return max(times) < limit
 
 
 def _exists(path: Path) -> bool:
@@ -230,8 +331,9 @@ def plan_outputs(outputs: dict, *, inputs=(), folders=()) -> Outputs:
 
     ``outputs`` maps a label (e.g. the option, ``"-o"``) to a path or None (not asked for);
     ``inputs`` are the files or folders the run reads; labels in ``folders`` are folder outputs.
-    Refuses (ArgumentError) an output that is an input, lies inside an input folder's tree as the
-    input itself, names the same file as another output, or fails :func:`check_target`.
+    Refuses (ArgumentError) an output that is an input, holds an input (a folder output), lies
+    inside an input folder, names the same file as another output, or fails :func:`check_target`.
+    Then removes the stale temporaries of each target (:func:`remove_stale_temporaries`).
 
     Examples
     --------
@@ -241,10 +343,12 @@ def plan_outputs(outputs: dict, *, inputs=(), folders=()) -> Outputs:
     zonemap.errors.ArgumentError: -o events.csv: is an input of this run; refusing to write over it
     """
     wanted = {label: Path(path) for label, path in outputs.items() if path is not None and str(path) != ""}
+    inputs = [Path(path) for path in inputs]
     seen: dict[object, str] = {}
     for path in inputs:
-        for key in _keys(Path(path)):
+        for key in _keys(path):
             seen[key] = "input"
+    input_folders = [path for path in inputs if path.is_dir()]
     plan = Outputs()
     for label, path in wanted.items():
         for key in _keys(path):
@@ -254,12 +358,19 @@ def plan_outputs(outputs: dict, *, inputs=(), folders=()) -> Outputs:
                     raise ArgumentError(f"{label} {path}: is an input of this run; refusing to write over it")
                 raise ArgumentError(f"{label} {path}: names the same file as {other}; give each output its own name")
         for input_path in inputs:
-            if label in folders and _is_within(Path(input_path), path):
+            if label in folders and _is_within(input_path, path):
                 raise ArgumentError(f"{label} {path}: holds an input of this run; refusing to replace it")
+        for input_folder in input_folders:
+            if _is_within(path, input_folder):
+                raise ArgumentError(
+                    f"{label} {path}: lies inside {input_folder}, which this run reads; write it outside that folder"
+                )
         target = check_target(path, folder=label in folders, what=label)
         for key in _keys(path):
             seen[key] = label
         plan.items[label] = _Output(label, target, label in folders)
+    for item in plan.items.values():
+        remove_stale_temporaries(item.target, folder=item.folder)
     return plan
 
 

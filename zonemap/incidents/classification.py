@@ -43,10 +43,13 @@ def classify(
     outside the Idlib area), ``dist_line_km`` (signed geodesic distance, km, + on the opposition
     side) and ``as_of_basis`` (how the row was judged); and every ``in_<zone>`` is True only if the
     zone was in force that day (no DMZ before 17 Sep 2018, no M4 corridor before 6 Mar 2020, …).
-    Rows without a day (no date, or only a month or year) keep the fixed-line answers and say so in
-    ``as_of_basis``. ``as_of="2019-08-31"`` judges every row as of that date; ``as_of=None`` gives
-    the fixed-line answers only. The fixed lines' ``side_<line>`` / ``dist_<line>_km`` are always
-    there. Also: ``p_opposition``, ``p_in_dmz`` and ``dmz_status`` (:mod:`zonemap.model.uncertainty`),
+    Rows without a day keep the fixed-line answers and say so in ``as_of_basis``; a row dated only
+    to a month or a year is outside a zone not in force at any time of it, and ``in_<zone>`` is
+    missing (uncertain) for a zone in force for part of it; ``p_in_dmz`` is then multiplied by the
+    share of the period the DMZ was in force. ``as_of="2019-08-31"`` judges every row as of that
+    date; ``as_of=None`` gives the fixed-line answers only. The fixed lines' ``side_<line>`` /
+    ``dist_<line>_km`` are always there. Also: ``p_opposition``, ``p_in_dmz`` and ``dmz_status``
+    (:mod:`zonemap.model.uncertainty`), ``accuracy_basis`` (what each event's accuracy rests on),
     ``admin1_pcode`` and ``admin1`` (OCHA governorate).
 
     ``incidents`` is a GeoDataFrame (e.g. ``read_incidents(...).accepted``); ``zonemap.classify``
@@ -119,10 +122,11 @@ def classification_columns(
         once = _column_arrays(model, len(first), lambda rows: (lon[first][rows], lat[first][rows]), nearest_place,
                               threads, index)  # fmt: skip
         arrays = {key: values.take(codes) for key, values in once.items()}
+    periods = _partial_periods(table, as_of, model)
     if dates is not None:
-        arrays |= _as_of_arrays(arrays, model.dated, dates, line_index, basis)
+        arrays |= _as_of_arrays(arrays, model.dated, dates, line_index, basis, periods)
     columns = pd.DataFrame(arrays, index=table.index)
-    probabilities = _probabilities(columns, table, model, dates)
+    probabilities = _probabilities(columns, table, model, dates, periods)
     return pd.concat([columns, pd.DataFrame(probabilities, index=table.index)], axis=1) if probabilities else columns
 
 
@@ -175,7 +179,7 @@ BASES = (
     "event date",
     "as of the given date",
     "no date: fixed lines, zones regardless of dates",
-    "month or year only: fixed lines, zones regardless of dates",
+    "month or year only: fixed lines; a zone in force for part of the period is uncertain",
     "before the first dated line: no line in force",
 )
 
@@ -208,9 +212,45 @@ def _judging_dates(incidents, as_of, model: ZoneModel):
     return dates, basis
 
 
-def _as_of_arrays(arrays: dict, dated: DatedLines, dates, line_index, basis) -> dict:
-    """Line date and accuracy per row, zones counted only while in force, and how each row was judged
-    (the columns of ``arrays`` that change, and the new ones)."""
+def _partial_periods(table, as_of, model: ZoneModel):
+    """The month or year (start, end) of each row dated only to one (NaT for the others), when the
+    rows are judged by their dates and some are such; else None."""
+    from ..model.validity import partial_periods
+
+    if not (isinstance(as_of, str) and as_of == "event") or model.dated is None:
+        return None
+    if "date_precision" not in table or "event_date" not in table:
+        return None
+    precision = table["date_precision"].astype("string").fillna("").to_numpy(dtype=object)
+    if not np.isin(precision, ["month", "year"]).any():
+        return None
+    return partial_periods(pd.to_datetime(table["event_date"]).to_numpy(dtype="datetime64[ns]"), precision)
+
+
+def _shares(dated: DatedLines, zone: str, periods) -> np.ndarray:
+    """The share of each row's month or year in which ``zone`` was in force (NaN: a row with a day)."""
+    from ..model.validity import share_in_force
+
+    return share_in_force(*periods, *dated.validity[zone])
+
+
+def _in_force_over(inside: np.ndarray, share: np.ndarray):
+    """Membership of rows dated to a month or year: inside and in force all the period, True; in
+    force for none of it, False; for part of it, missing (uncertain; nullable booleans then)."""
+    partial = ~np.isnan(share)
+    values = np.where(partial, inside & (share >= 1), inside)
+    uncertain = partial & inside & (share > 0) & (share < 1)
+    if not uncertain.any():
+        return values
+    values = pd.array(values, dtype="boolean")
+    values[uncertain] = pd.NA
+    return values
+
+
+def _as_of_arrays(arrays: dict, dated: DatedLines, dates, line_index, basis, periods=None) -> dict:
+    """Line date and accuracy per row, zones counted only while in force (a month or a year that
+    straddles a zone's start or end: uncertain), and how each row was judged (the columns of
+    ``arrays`` that change, and the new ones)."""
     judged = line_index >= 0
     known = ~np.isnat(dates)
     out = {
@@ -218,6 +258,8 @@ def _as_of_arrays(arrays: dict, dated: DatedLines, dates, line_index, basis) -> 
         for zone in dated.validity
         if f"in_{zone}" in arrays
     }
+    if periods is not None:
+        out = {column: _in_force_over(values, _shares(dated, column[3:], periods)) for column, values in out.items()}
     return out | {
         "line_date": np.where(judged, dated.dates[np.maximum(line_index, 0)], np.datetime64("NaT", "ns")),
         "line_until": np.where(
@@ -230,8 +272,9 @@ def _as_of_arrays(arrays: dict, dated: DatedLines, dates, line_index, basis) -> 
     }
 
 
-def _probabilities(columns: pd.DataFrame, incidents, model: ZoneModel, dates) -> dict:
-    """``p_opposition``, ``p_in_dmz``, ``dmz_status``: no DMZ probability on a day it was not in force."""
+def _probabilities(columns: pd.DataFrame, incidents, model: ZoneModel, dates, periods=None) -> dict:
+    """``p_opposition``, ``p_in_dmz``, ``dmz_status``: no DMZ probability on a day it was not in
+    force; for a month or a year, the probability times the share of the period it was in force."""
     from ..model import uncertainty
 
     out = uncertainty.classified_columns(columns, incidents, model.options)
@@ -239,9 +282,13 @@ def _probabilities(columns: pd.DataFrame, incidents, model: ZoneModel, dates) ->
         dmz = next((k for k in model.dated.validity if k.startswith("dmz_")), None)
         if dmz is not None:
             absent = ~np.isnat(dates) & ~model.dated.in_force(dmz, dates)
-            out["p_in_dmz"] = np.where(absent, 0.0, out["p_in_dmz"])
+            share = (
+                np.ones(len(absent)) if periods is None else np.nan_to_num(_shares(model.dated, dmz, periods), nan=1)
+            )
+            out["p_in_dmz"] = np.where(absent, 0.0, out["p_in_dmz"] * share)
+            changed = absent | (share < 1)  # their status follows their probability, made smaller
             status = out["dmz_status"]
-            codes = np.where(absent, status.categories.get_loc("outside"), status.codes)
+            codes = np.where(changed, uncertainty.status(out["p_in_dmz"]).codes, status.codes)
             out["dmz_status"] = pd.Categorical.from_codes(codes, dtype=status.dtype)
     return out
 

@@ -135,9 +135,11 @@ def _sniff_text(path: Path, encoding: str | None) -> None:
     """Refuse binary data from the head of the file, before a large file is read whole."""
     if encoding:
         try:
-            codecs.lookup(encoding)
+            text = codecs.lookup(encoding)._is_text_encoding
         except LookupError:
-            raise InputError(f"unknown text encoding {encoding!r}", source=path) from None
+            raise InputError(f"unknown text encoding {encoding[:80]!r}", source=path) from None
+        if not text:  # rot13, base64, zlib: transforms, not encodings of text as bytes
+            raise InputError(f"{encoding[:80]!r} is not an encoding of text as bytes", source=path)
     with open(path, "rb") as handle:
         head = handle.read(SNIFF_BYTES)
     if head and _is_binary_text(head.decode(encoding_of(head, encoding), errors="ignore")[:4096]):

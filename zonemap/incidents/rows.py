@@ -20,18 +20,20 @@ import shapely
 
 from ..errors import InputError
 from ..model import data
+from ..model.uncertainty import MAX_EVENT_ACCURACY_KM
 from ..output import atomic_path
-from .values import RELATIVE_DATES, _Coded, _dates_of_text, _numbers, _parse_dates, _text_array  # zonemap-split
-
-#: Column names tried, in order and ignoring case, when none is given.
-COLUMN_CANDIDATES = {
-    "longitude": ("longitude", "lon", "lng", "long", "x"),
-    "latitude": ("latitude", "lat", "y"),
-    "date": ("event_date", "date", "datetime", "timestamp", "time"),
-}
-
-#: Columns zonemap adds to its tables; an input column of the same name is kept as ``<name>_in_file``.
-RESERVED_COLUMNS = ("row", "kind", "reason", "file", "date_precision", "geometry")
+from .cells import escape_formulas
+from .columns import _find_column, _rename_reserved  # zonemap-split
+from .values import (  # zonemap-split
+    DATE_YEARS,
+    OUT_OF_RANGE,
+    RELATIVE_DATES,
+    _Coded,
+    _dates_of_text,
+    _numbers,
+    _parse_dates,
+    _text_array,
+)
 
 
 @dataclass
@@ -79,10 +81,13 @@ class Incidents:
         """One paragraph: rows read, accepted, rejected (by reason) and any warnings."""
         return report(self.source, self.rows_read, len(self.accepted), self.rejected, self.warnings)
 
-    def write_rejects(self, path: str | os.PathLike) -> int:
-        """Write the rejected rows (row, reason, values as read) to a UTF-8 CSV atomically; returns the count."""
+    def write_rejects(self, path: str | os.PathLike, *, raw_csv_cells: bool = False) -> int:
+        """Write the rejected rows (row, reason, values as read) to a UTF-8 CSV atomically; returns the count.
+
+        Text a spreadsheet would run as a formula is escaped (:mod:`~zonemap.incidents.cells`) unless ``raw_csv_cells``.
+        """
         with atomic_path(path) as tmp:
-            self.rejected.to_csv(tmp, index=False, encoding="utf-8")
+            escape_formulas(self.rejected, raw=raw_csv_cells).to_csv(tmp, index=False, encoding="utf-8")
         return len(self.rejected)
 
 
@@ -316,47 +321,6 @@ def _points_of_wkb(array) -> tuple[np.ndarray, np.ndarray] | None:
     return x, y
 
 
-def _find_column(columns, wanted, role: str, source, required: bool) -> str | None:
-    lookup = {str(c).strip().lstrip("\ufeff").lower(): c for c in columns}
-    if wanted is not None:
-        if str(wanted).lower() in lookup:
-            return lookup[str(wanted).lower()]
-        raise InputError(f"no column {wanted!r} for the {role}; columns are {_list(columns)}", source=source)
-    for candidate in COLUMN_CANDIDATES[role]:
-        if candidate in lookup:
-            return lookup[candidate]
-    if required:
-        tried = ", ".join(COLUMN_CANDIDATES[role])
-        raise InputError(
-            f"no {role} column (looked for {tried}); columns are {_list(columns)}; name it with --{role[:3]}-column",
-            source=source,
-        )
-    return None
-
-
-def _list(columns) -> str:
-    names = [str(c) for c in columns if not str(c).startswith("__")]
-    return ", ".join(names[:12]) + (", …" if len(names) > 12 else "") if names else "(none)"
-
-
-def _free_name(name: str, taken) -> str:
-    """``<name>_in_file``, or ``<name>_in_file_2``, … whichever is not a column yet."""
-    candidate, number = f"{name}_in_file", 2
-    while candidate in taken:
-        candidate, number = f"{name}_in_file_{number}", number + 1
-    return candidate
-
-
-def _rename_reserved(table: pd.DataFrame, reserved=RESERVED_COLUMNS) -> pd.DataFrame:
-    """Input columns named like columns zonemap adds are kept under a free ``<name>_in_file`` name."""
-    renames, taken = {}, set(map(str, table.columns))
-    for column in table.columns:
-        if str(column) in reserved:
-            renames[column] = _free_name(str(column), taken)
-            taken.add(renames[column])
-    return table.rename(columns=renames) if renames else table
-
-
 def _at(values, mask: np.ndarray) -> np.ndarray:
     """``values[mask]``; a column of the table as the text read (missing: ""); a word, repeated."""
     if isinstance(values, str):
@@ -435,6 +399,8 @@ def _from_table(
     if coords is None:
         lon_col = _find_column(table.columns, names["longitude"], "longitude", source, required=True)
         lat_col = _find_column(table.columns, names["latitude"], "latitude", source, required=True)
+        if lon_col == lat_col:
+            raise InputError(f"the longitude and the latitude both name column {str(lon_col)[:80]!r}", source=source)
     else:
         lon_col, lat_col = coords
     date_col = _find_column(table.columns, names["date"], "date", source, required=names["date"] is not None)
@@ -497,6 +463,9 @@ def _from_table(
             dates, precision, date_text, relative = _dates_of_text(table[date_col])
         flag(date_text.where(date_text.values == ""), "missing date")
         flag(relative, "relative date", "relative date {!r}: give the calendar date", date_text)
+        beyond = np.asarray(precision == OUT_OF_RANGE, dtype=bool)
+        years = "{}-{}".format(*DATE_YEARS)
+        flag(beyond, "date out of range", f"date {{}} outside the range zonemap can judge ({years})", date_text)
         flag(dates.isna().to_numpy(), "unparseable date", "unparseable date {!r}", date_text)
     else:
         dates = pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
@@ -511,11 +480,22 @@ def _from_table(
             known = ~np.isnan(fatalities)
             fat_bad = fat_nan | (known & ((fatalities < 0) | np.isinf(fatalities) | (np.mod(fatalities, 1) != 0)))
         flag(fat_bad, "bad fatalities", "fatalities {!r} is not a whole number >= 0", fat_text)
+    accuracy = None
+    if "accuracy_km" in table.columns:  # read as numbers are; a blank takes the default, a bad value is refused
+        accuracy, _, acc_nan, acc_unsure = _numbers(table["accuracy_km"], decimal_comma=decimal_comma)
+        acc_text = table["accuracy_km"]
+        flag(acc_unsure, unsure, unsure_text, "accuracy_km", acc_text)
+        with np.errstate(invalid="ignore"):
+            acc_bad = acc_nan | ~((accuracy >= 0) & (accuracy <= MAX_EVENT_ACCURACY_KM)) & ~np.isnan(accuracy)
+        acc_reason = f"accuracy_km {{!r}} is not a distance of 0 to {MAX_EVENT_ACCURACY_KM:,.0f} km"
+        flag(acc_bad, "bad accuracy", acc_reason, acc_text)
 
     ok = free
     good = table if ok.all() else table.loc[ok]
     good = good.drop(columns=[c for c in (lon_col, lat_col) if str(c).startswith("__")])
     good = good.assign(event_date=dates[ok].to_numpy(), date_precision=precision[ok], fatalities=fatalities[ok])
+    if accuracy is not None:
+        good["accuracy_km"] = accuracy[ok]
     if coords is None:
         good[lon_col], good[lat_col] = lon[ok], lat[ok]
     else:  # the point from a geometry, as columns too: a CSV of the result keeps the location

@@ -148,7 +148,9 @@ def split(result: pd.DataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Computed :func:`classify_dask` output -> (accepted and classified, rejected with reasons)."""
     rejected_mask = result["reason"].notna().to_numpy()
     accepted = result[~rejected_mask].drop(columns=["kind", "reason"]).reset_index(drop=True)
-    accepted = accepted.astype({c: bool for c in _labels(accepted) if c.startswith("in_")})
+    # memberships: booleans, nullable where a month or year straddles a zone's start or end (uncertain)
+    members = [c for c in _labels(accepted) if c.startswith("in_")]
+    accepted = accepted.astype({c: bool if accepted[c].notna().all() else "boolean" for c in members})
     # dates and deaths shared their columns with rejected rows' text: their types as read in memory
     accepted["event_date"] = pd.to_datetime(accepted["event_date"])
     accepted["fatalities"] = pd.to_numeric(accepted["fatalities"])

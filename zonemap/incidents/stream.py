@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError, ZonemapError
 from . import read, summary
 from .csv_stream import IrregularCSV
 from .rows import Incidents, PointRows, reading_warnings, report, with_file
@@ -150,6 +151,7 @@ def classify_file(
     outside=True,
     as_of="event",
     file_column: str | None = None,
+    raw_csv_cells: bool = False,
     **reading,
 ) -> Tally:
     """Read ``source`` in chunks, classify each against ``model`` and write it to ``out`` (format ``fmt``).
@@ -161,7 +163,8 @@ def classify_file(
     summary by contact-line period; ``outside=False`` keeps no accepted rows outside Syria (only
     their row numbers, for the warning: at a few percent of a large file, the rows add up);
     ``as_of`` is :func:`~zonemap.classify`'s (each event as of its date); ``file_column`` puts a
-    ``file`` column with that name on every row (a folder's part, as the dask engine writes them).
+    ``file`` column with that name on every row (a folder's part, as the dask engine writes them);
+    ``raw_csv_cells``: a CSV output keeps text a spreadsheet would run as a formula unescaped.
 
     The next chunks are read and validated in a second thread while this one is classified, and the
     previous ones written in a third (Arrow, numpy and shapely release the GIL), with at most
@@ -183,14 +186,27 @@ def classify_file(
         )
 
     def named(chunks):
+        chunks = _read_errors_named(chunks, source)
         return chunks if file_column is None else (with_file(events, file_column) for events in chunks)
 
     try:
         chunks = read.read_chunks(source, points=False, **reading)
-        return _classify_chunks(named(chunks), out, model, fmt, tally(), as_of)
+        return _classify_chunks(named(chunks), out, model, fmt, tally(), as_of, raw_csv_cells)
     except IrregularCSV:
         chunks = read.read_chunks(source, careful=True, **reading)
-        return _classify_chunks(named(chunks), out, model, fmt, tally(), as_of)
+        return _classify_chunks(named(chunks), out, model, fmt, tally(), as_of, raw_csv_cells)
+
+
+def _read_errors_named(chunks, source):
+    """The chunks; a failure while reading them (not a problem zonemap names itself) is said to be
+    the input's, in one line naming it, never the output's."""
+    try:
+        yield from chunks
+    except (ZonemapError, IrregularCSV, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 (readers raise many types: pandas, pyarrow, numpy)
+        cause = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise InputError(f"could not be read ({cause}); no output was written", source=source) from exc
 
 
 #: Chunks read ahead of the one being classified and written (each about ``incidents.CHUNK_BYTES`` of CSV).
@@ -202,7 +218,7 @@ READ_AHEAD = 2
 WRITE_BEHIND = 2
 
 
-def _classify_chunks(chunks, out, model, fmt: str, tally: Tally, as_of="event") -> Tally:
+def _classify_chunks(chunks, out, model, fmt: str, tally: Tally, as_of="event", raw_csv_cells=False) -> Tally:
     """Three stages at once: the next chunks are read (and validated) in one thread, this one
     classified in this thread, the previous ones joined to their classification, written and counted
     in a third (which takes on the joining and counting, to share the work evenly). The reader runs
@@ -213,7 +229,10 @@ def _classify_chunks(chunks, out, model, fmt: str, tally: Tally, as_of="event") 
         writer.write(classified)
         tally.add(events, classified)
 
-    with IncidentWriter(out, fmt) as writer, ThreadPoolExecutor(1, "zonemap-write") as writing:
+    with (
+        IncidentWriter(out, fmt, raw_csv_cells=raw_csv_cells) as writer,
+        ThreadPoolExecutor(1, "zonemap-write") as writing,
+    ):
         pending: collections.deque = collections.deque()
         try:
             for events in read_ahead(chunks, READ_AHEAD, start=lower_priority):

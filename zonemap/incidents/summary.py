@@ -17,7 +17,9 @@ def zone_counts(classified: pd.DataFrame) -> pd.DataFrame:
     """Incidents and fatalities inside each zone (a zone-contains-zone overlap counts in both).
 
     With ``p_in_dmz`` in the frame, the widest DMZ band's row also has ``certain`` (p ≥ 0.95) and
-    ``uncertain`` counts (over every incident: one outside the band may still be in it).
+    ``uncertain`` counts (over every incident: one outside the band may still be in it). Another
+    zone's ``uncertain`` counts the rows whose membership is missing: dated to a month or a year
+    that straddles the zone's start or end (not among its ``events``).
 
     Examples
     --------
@@ -43,6 +45,8 @@ def zone_counts(classified: pd.DataFrame) -> pd.DataFrame:
             low, high = STATUS_THRESHOLDS
             p = pd.to_numeric(classified["p_in_dmz"]).to_numpy(dtype=float)
             row |= {"certain": int((p >= high).sum()), "uncertain": int(((p > low) & (p < high)).sum())}
+        elif classified[column].dtype != bool and classified[column].isna().any():
+            row["uncertain"] = int(classified[column].isna().sum())  # a month or year straddling its start or end
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -20,6 +20,14 @@ MONTH_FORMATS = ("%Y-%m", "%B %Y", "%b %Y")
 #: Words that are dates only relative to the day zonemap runs: refused, never read as that day.
 RELATIVE_DATES = {"today", "now", "yesterday", "tomorrow"}
 
+#: The years zonemap can judge an event date in (inclusive): days that fit a datetime64[ns] with a
+#: whole year to spare. A date outside (``9999-12-31``, ``0001-01-01``) is rejected with its reason.
+DATE_YEARS = (1678, 2261)
+
+#: The precision :func:`date_precisions` gives a real calendar date outside :data:`DATE_YEARS`
+#: (its date is NaT): the row is rejected as out of range, not as unparseable.
+OUT_OF_RANGE = "out of range"
+
 #: A whole number written with thousands separators: 1,000 or 12,345,678 (or 1,234.5).
 _GROUPED = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
 
@@ -139,8 +147,11 @@ def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
         dates = pd.Series(values)
         if getattr(dates.dt, "tz", None) is not None:
             dates = dates.dt.tz_localize(None)  # the wall-clock time where it was recorded
-        dates = dates.astype("datetime64[ns]")
-        return dates, _text_array(["", "day"], dates.notna().to_numpy().astype(np.int64))
+        years = dates.dt.year.to_numpy(dtype=float)  # in the column's own unit: no nanosecond limits yet
+        outside = (years < DATE_YEARS[0]) | (years > DATE_YEARS[1])
+        dates = dates.mask(outside).astype("datetime64[ns]")
+        codes = np.where(outside, 2, dates.notna().to_numpy().astype(np.int64))
+        return dates, _text_array(["", "day", OUT_OF_RANGE], codes)
     dates, precision, _, _ = _dates_of_text(values)
     return dates, precision
 
@@ -218,7 +229,32 @@ def _parse_date_text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
         rare, rare_precision = _rare_dates(text[todo])
         parsed[todo] = rare.to_numpy()
         precision[todo] = rare_precision
+    unread = (parsed.isna() & (text != "")).to_numpy()
+    if unread.any():  # real calendar dates pandas cannot hold (9999-12-31): said so, not "unparseable"
+        precision[np.flatnonzero(unread)[_outside_years(text[unread])]] = OUT_OF_RANGE
     return parsed, precision
+
+
+def _outside_years(text: pd.Series) -> np.ndarray:
+    """Which texts (few: those no parser read) are real calendar dates in a year outside
+    :data:`DATE_YEARS`, read by Python's calendar (years 1-9999)."""
+    import datetime
+
+    def year_of(value: str) -> int | None:
+        value = _OFFSET.sub(r"\1", value)
+        try:
+            return datetime.datetime.fromisoformat(value).year
+        except ValueError:
+            pass
+        for fmt in ("%Y", "%Y-%m", *DATE_FORMATS, *MONTH_FORMATS[1:]):
+            try:
+                return datetime.datetime.strptime(value, fmt).year
+            except ValueError:
+                continue
+        return None
+
+    years = [year_of(value) for value in text.to_numpy(dtype=object)]
+    return np.array([y is not None and not DATE_YEARS[0] <= y <= DATE_YEARS[1] for y in years], dtype=bool)
 
 
 #: The forms most files use, read first by Arrow's strptime (fast); the rest go to :func:`_rare_dates`.
@@ -226,6 +262,8 @@ COMMON_DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y")
 
 
 def _common_dates(text: pd.Series) -> pd.Series:
+    import datetime
+
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -238,6 +276,9 @@ def _common_dates(text: pd.Series) -> pd.Series:
         # strptime rolls 2020-02-30 over to 1 March: keep only dates that print back as written
         exact = pc.equal(pc.strftime(parsed, format=fmt, locale="C"), strings)
         found = pc.coalesce(found, pc.if_else(pc.fill_null(exact, False), parsed, None))
+    low, high = (pa.scalar(datetime.datetime(y, 1, 1), pa.timestamp("s")) for y in (DATE_YEARS[0], DATE_YEARS[1] + 1))
+    judged = pc.and_(pc.greater_equal(found, low), pc.less(found, high))
+    found = pc.if_else(pc.fill_null(judged, False), found, None)  # the rest: read again, said out of range
     return pd.Series(found.to_numpy(zero_copy_only=False), index=text.index).astype("datetime64[ns]")
 
 
@@ -256,6 +297,7 @@ def _rare_dates(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
         parsed[todo] = found
         if fmt in MONTH_FORMATS:
             month[np.flatnonzero(todo.to_numpy())[found.notna().to_numpy()]] = True
-    parsed = pd.Series(parsed, index=text.index).astype("datetime64[ns]")
+    parsed = pd.Series(parsed, index=text.index)  # in the unit pandas chose: years beyond nanoseconds' reach
+    parsed = parsed.mask((parsed.dt.year < DATE_YEARS[0]) | (parsed.dt.year > DATE_YEARS[1])).astype("datetime64[ns]")
     precision = np.where(year, "year", np.where(month, "month", "day"))
     return parsed, np.where(parsed.notna().to_numpy(), precision, "").astype(object)

@@ -5,6 +5,7 @@ GeoParquet or GeoPackage through a temporary file, and :func:`write_incidents` w
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,8 +13,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..errors import InputError
+from ..errors import InputError, ZonemapWarning
 from ..model import data
+from .cells import escape_formulas
 from .rows import _WKB_POINT, PointRows  # zonemap-split
 
 #: Output formats of classified incidents, by suffix.
@@ -34,14 +36,15 @@ def output_format(path) -> str:
     return fmt
 
 
-def write_incidents(classified: gpd.GeoDataFrame, path, *, fmt: str | None = None) -> None:
+def write_incidents(classified: gpd.GeoDataFrame, path, *, fmt: str | None = None, raw_csv_cells: bool = False) -> None:
     """Write classified incidents to ``path`` as they are (not atomically: give a temporary path).
 
     Every column is kept; CSV gets the point as ``longitude``/``latitude`` columns when the input
     had none; dates are written with their precision (``2020-02-27``, ``2020-02``, ``2020``): as
-    timestamps in Parquet, and in GeoPackage as text plus a real DATE field ``event_day``.
+    timestamps in Parquet, and in GeoPackage as text plus a real DATE field ``event_day``. In CSV,
+    text a spreadsheet would run as a formula is escaped (:mod:`.cells`) unless ``raw_csv_cells``.
     """
-    with IncidentWriter(path, fmt or output_format(path)) as writer:
+    with IncidentWriter(path, fmt or output_format(path), raw_csv_cells=raw_csv_cells) as writer:
         writer.write(classified)
 
 
@@ -63,8 +66,10 @@ class IncidentWriter:
     4
     """
 
-    def __init__(self, path, fmt: str):
+    def __init__(self, path, fmt: str, *, raw_csv_cells: bool = False):
         self.path, self.fmt = Path(path), fmt
+        self.raw_csv_cells = raw_csv_cells
+        self.gpkg_names: dict = {}
         self.columns: list | None = None
         self.parquet = None
         self.held: list[gpd.GeoDataFrame] = []
@@ -91,9 +96,12 @@ class IncidentWriter:
             self._write_parquet(classified)
         elif self.fmt == "csv":
             plain = plain_frame(classified)
-            table = plain.assign(event_date=_date_text(plain))
+            table = escape_formulas(plain.assign(event_date=_date_text(plain)), raw=self.raw_csv_cells)
             table.to_csv(self.path, mode="w" if first else "a", header=first, index=False, encoding="utf-8")
         elif self.fmt == "gpkg":
+            if first:
+                self.gpkg_names = geopackage_names(classified.columns, classified.geometry.name)
+            classified = classified.rename(columns=self.gpkg_names) if self.gpkg_names else classified
             dates = pd.to_datetime(classified["event_date"]).dt.date.astype(object)
             exact = (_precision(classified) == "day") & classified["event_date"].notna().to_numpy()
             table = classified.assign(event_date=_date_text(classified), event_day=np.where(exact, dates, None))
@@ -147,6 +155,46 @@ class IncidentWriter:
             self.held = []
         elif self.columns is None:
             raise InputError("nothing to write", source=self.path)
+
+
+#: Column names a GeoPackage layer of incidents holds besides the user's (compared ignoring case, as
+#: SQLite does): GDAL's feature id and geometry column, and the two columns of ``event_date``.
+GEOPACKAGE_NAMES = ("fid", "geom", "geometry", "event_date_text", "event_day")
+
+
+def geopackage_names(columns, geometry: str = "geometry") -> dict:
+    """New names for the user's columns a GeoPackage cannot hold as they are (one of
+    :data:`GEOPACKAGE_NAMES`, or a name repeated ignoring case): ``<name>_1`` (or the next free
+    number). Says which in one warning line; every value is kept.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     geopackage_names(["Notes", "notes", "fid", "Geometry", "event_date", "geometry"])
+    {'notes': 'notes_1', 'fid': 'fid_1', 'Geometry': 'Geometry_1'}
+    """
+    used = {name.lower() for name in GEOPACKAGE_NAMES}
+    renames = {}
+    for column in columns:
+        if column in (geometry, "event_date"):  # zonemap's own: written as geometry, event_date_text, event_day
+            continue
+        name = str(column)
+        if name.lower() in used:
+            number = 1
+            while f"{name}_{number}".lower() in used or f"{name}_{number}" in columns:
+                number += 1
+            renames[column] = f"{name}_{number}"
+        used.add(str(renames.get(column, name)).lower())
+    if renames:
+        pairs = ", ".join(f"{old} -> {new}" for old, new in renames.items())
+        warnings.warn(
+            f"GeoPackage columns renamed (names the format reserves or repeats ignoring case): {pairs}",
+            ZonemapWarning,
+            stacklevel=3,
+        )
+    return renames
 
 
 def _ranged(schema) -> list[str]:

@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from ..errors import InputError
+from ..errors import ArgumentError, InputError
 
 WGS84 = "EPSG:4326"
 
@@ -137,6 +137,8 @@ def place_row(name: str) -> int:
     >>> load_layer("places")["name"].iloc[place_row("Saraqeb")]
     'Saraqib'
     """
+    if not isinstance(name, str):
+        raise ArgumentError(f"a place name must be text (str), not {type(name).__name__}: give one name at a time")
     key = fold_name(name)
     own, other = _place_keys()
     hits = own.get(key) or other.get(key, [])

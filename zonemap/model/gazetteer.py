@@ -65,6 +65,10 @@ def places_in(
     >>> places_in("m4_corridor", kinds=["town"])["name"].head(3).tolist()
     ['Ariha', 'Jisr al-Shughur', 'Sarmin']
     """
+    if not isinstance(zone, str):
+        raise ArgumentError(f"zone must be text (str), e.g. 'dmz_20km', not {type(zone).__name__}")
+    if kinds is not None and (isinstance(kinds, (str, bytes)) or not all(isinstance(k, str) for k in kinds)):
+        raise ArgumentError(f"kinds must be a list of kinds of place, e.g. ['town'], not {kinds!r:.80}")
     if as_of is not None:
         if contact_line is not None:
             raise ArgumentError("give either as_of (the line in force that day) or contact_line, not both")
@@ -105,8 +109,19 @@ def zone_key(zone: str, keys) -> str:
         return zone
     found = [key for key in keys if key.startswith(f"{zone}_")]
     if len(found) != 1:
-        raise ArgumentError(f"unknown zone {zone!r}; choose one of {', '.join(keys)}")
+        raise ArgumentError(f"unknown zone {_shortened(zone)}; choose one of {', '.join(keys)}")
     return found[0]
+
+
+def _shortened(text: str, limit: int = 80) -> str:
+    """``text`` quoted, cut to ``limit`` characters (a name pasted by mistake is not echoed whole).
+
+    Examples
+    --------
+    >>> _shortened("x" * 200)[-12:]
+    "x… (200 ch)'"
+    """
+    return repr(text) if len(text) <= limit else repr(f"{text[:limit]}… ({len(text):,} ch)")
 
 
 def _line_as_of(date):

@@ -63,6 +63,17 @@ GEO_PRECISION_KM = {1: 2.0, 2: 5.0, 3: 15.0}
 #: Stated accuracy (km, 95 %) of an incident that gives neither ``accuracy_km`` nor ``geo_precision``.
 DEFAULT_EVENT_ACCURACY_KM = 2.0
 
+#: The largest stated accuracy (km) of an incident's location: more is not a place in Syria (an
+#: ``accuracy_km`` beyond it, negative, infinite or not a number is refused, never replaced).
+MAX_EVENT_ACCURACY_KM = 1000.0
+
+#: What each incident's accuracy rests on (column ``accuracy_basis``).
+ACCURACY_BASES = (
+    "accuracy_km",
+    *(f"geo_precision {code} ({km:g} km)" for code, km in GEO_PRECISION_KM.items()),
+    f"default {DEFAULT_EVENT_ACCURACY_KM:g} km (none stated)",
+)
+
 #: (low, high): p ≤ low is ``outside``, p ≥ high is ``inside``, anything between ``uncertain``.
 STATUS_THRESHOLDS = (0.05, 0.95)
 
@@ -160,7 +171,9 @@ def event_accuracy_km(frame: pd.DataFrame, *, default_km: float = DEFAULT_EVENT_
     """Stated accuracy (km, 95 %) of each incident: ``accuracy_km``, else ACLED ``geo_precision``, else ``default_km``.
 
     ``geo_precision`` 1, 2 and 3 map to :data:`GEO_PRECISION_KM` (2, 5 and 15 km); an unknown
-    code, a blank or a negative accuracy falls through to the next source.
+    code or a blank falls through to the next source; a stated ``accuracy_km`` that is not a
+    distance of 0 to :data:`MAX_EVENT_ACCURACY_KM` km (negative, infinite, text) is refused
+    (:class:`~zonemap.errors.ArgumentError`), never replaced by the default.
 
     Examples
     --------
@@ -168,14 +181,46 @@ def event_accuracy_km(frame: pd.DataFrame, *, default_km: float = DEFAULT_EVENT_
     >>> event_accuracy_km(frame).tolist()
     [0.5, 5.0, 2.0]
     """
-    accuracy = np.full(len(frame), float(default_km))
+    return _event_accuracy(frame, default_km)[0]
+
+
+def _event_accuracy(frame: pd.DataFrame, default_km: float = DEFAULT_EVENT_ACCURACY_KM):
+    """(accuracy in km, code of its basis in :data:`ACCURACY_BASES`) of each incident."""
+    n = len(frame)
+    accuracy = np.full(n, float(default_km))
+    basis = np.full(n, len(ACCURACY_BASES) - 1, dtype=np.int8)
     if "geo_precision" in frame:
-        mapped = _numbers_of(frame["geo_precision"], lambda codes: codes.map(GEO_PRECISION_KM))
-        accuracy = np.where(np.isnan(mapped), accuracy, mapped)
+        codes = _numbers_of(frame["geo_precision"])
+        for position, (code, km) in enumerate(GEO_PRECISION_KM.items(), start=1):
+            accuracy[codes == code], basis[codes == code] = km, position
     if "accuracy_km" in frame:
-        stated = _numbers_of(frame["accuracy_km"])
-        accuracy = np.where(np.isfinite(stated) & (stated >= 0), stated, accuracy)
-    return accuracy
+        column = frame["accuracy_km"]
+        stated = _numbers_of(column)
+        given = column.notna().to_numpy() & (column.astype("string").fillna("").str.strip() != "").to_numpy()
+        with np.errstate(invalid="ignore"):
+            bad = given & ~((stated >= 0) & (stated <= MAX_EVENT_ACCURACY_KM))
+        if bad.any():
+            value = column.to_numpy()[np.flatnonzero(bad)[0]]
+            raise ArgumentError(
+                f"accuracy_km {value!r} is not a distance of 0 to {MAX_EVENT_ACCURACY_KM:,.0f} km "
+                f"({bad.sum():,} such rows); read_incidents rejects them with their reason"
+            )
+        accuracy[given], basis[given] = stated[given], 0
+    return accuracy, basis
+
+
+def event_accuracy_basis(frame: pd.DataFrame, *, default_km: float = DEFAULT_EVENT_ACCURACY_KM) -> pd.Categorical:
+    """What each incident's accuracy (:func:`event_accuracy_km`) rests on: its ``accuracy_km``, its
+    ``geo_precision`` code, or the default (none stated).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"accuracy_km": [0.5, None, None], "geo_precision": [3, 2, None]})
+    >>> event_accuracy_basis(frame).tolist()
+    ['accuracy_km', 'geo_precision 2 (5 km)', 'default 2 km (none stated)']
+    """
+    categories = [*ACCURACY_BASES[:-1], f"default {default_km:g} km (none stated)"]
+    return pd.Categorical.from_codes(_event_accuracy(frame, default_km)[1], categories=categories)
 
 
 def _numbers_of(values: pd.Series, then=None) -> np.ndarray:
@@ -398,9 +443,10 @@ def classified_columns(columns: pd.DataFrame, incidents: pd.DataFrame, options: 
     if f"dist_{dmz_line}_km" not in columns:
         return {}
     width = zones._check_width_range(options.get("width_km", zones.SOCHI_WIDTH_KM))[1]
-    return probability_columns(
-        columns, dmz_line=dmz_line, dmz_width_km=width, event_accuracy_km=event_accuracy_km(incidents)
-    )
+    accuracy, basis = _event_accuracy(incidents)
+    out = probability_columns(columns, dmz_line=dmz_line, dmz_width_km=width, event_accuracy_km=accuracy)
+    out["accuracy_basis"] = pd.Categorical.from_codes(basis, categories=ACCURACY_BASES)
+    return out
 
 
 def add_probabilities(

@@ -92,3 +92,45 @@ def zones_in_force(date) -> tuple[str, ...]:
     """
     day = _day(date)
     return tuple(key for key in _validity().index if bool(in_force(key, np.array([day]))[0]))
+
+
+def partial_periods(dates, precision) -> tuple[np.ndarray, np.ndarray]:
+    """The period [start, end) (datetime64[D]) each date of a month's or a year's precision stands
+    for; NaT for days and for missing dates (they are judged by their day, or not at all).
+
+    Examples
+    --------
+    >>> start, end = partial_periods(["2020-03-01", "2017-01-01", "2020-03-01"], ["month", "year", "day"])
+    >>> np.datetime_as_string(start).tolist(), np.datetime_as_string(end).tolist()
+    (['2020-03-01', '2017-01-01', 'NaT'], ['2020-04-01', '2018-01-01', 'NaT'])
+    """
+    days = _dates(dates).astype("datetime64[D]")
+    kind = np.asarray(precision, dtype=object)
+    month, year = kind == "month", kind == "year"
+    start = np.where(month | year, days, np.datetime64("NaT", "D"))
+    months = start.astype("datetime64[M]")
+    end = np.where(month, (months + 1).astype("datetime64[D]"), np.datetime64("NaT", "D"))
+    end = np.where(year, (start.astype("datetime64[Y]") + 1).astype("datetime64[D]"), end)
+    return start, end
+
+
+def share_in_force(start, end, valid_from, valid_to) -> np.ndarray:
+    """The share (0 to 1) of each period [start, end) in which a zone valid over [valid_from,
+    valid_to) was in force (``valid_to`` NaT: still in force); NaN where the period is NaT.
+
+    Examples
+    --------
+    >>> start, end = partial_periods(["2020-03-01", "2020-02-01", "2017-01-01"], ["month"] * 3)
+    >>> share_in_force(start, end, np.datetime64("2020-03-06"), np.datetime64("NaT")).round(3).tolist()
+    [0.839, 0.0, 0.0]
+    """
+    start, end = np.asarray(start, dtype="datetime64[D]"), np.asarray(end, dtype="datetime64[D]")
+    low = np.datetime64(valid_from, "D")
+    high = np.datetime64(valid_to, "D")
+    lo = np.maximum(start, low)
+    hi = end if np.isnat(high) else np.minimum(end, high)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        days = (end - start).astype(float)
+        overlap = np.clip((hi - lo).astype(float), 0, None)
+        share = overlap / days
+    return np.where(np.isnat(start) | np.isnat(end), np.nan, share)

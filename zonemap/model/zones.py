@@ -30,6 +30,10 @@ M4_CORRIDOR_KM = 6.0
 #: local projection's accurate range, so they are refused rather than computed wrongly.
 MAX_WIDTH_KM = 200.0
 
+#: The narrowest band (km) zonemap models: 10 m, well under any line's stated accuracy (a narrower
+#: buffer is lost in floating-point rounding).
+MIN_WIDTH_KM = 0.01
+
 #: Parts of a user's contact line farther apart than this (km) are a gap, not a digitising seam:
 #: a line with a gap has no sides, so it is refused rather than bridged.
 MAX_GAP_KM = 2.0
@@ -201,6 +205,8 @@ def _check_width(width_km: float, name: str = "width_km") -> float:
         raise ArgumentError(f"{name} must be a number of km, got {width_km!r}") from None
     if not np.isfinite(width) or width <= 0:
         raise ArgumentError(f"{name} must be a positive number of km, got {width_km!r}")
+    if width < MIN_WIDTH_KM:
+        raise ArgumentError(f"{name} {width:g} km is less than the {MIN_WIDTH_KM:g} km zonemap models")
     if width > MAX_WIDTH_KM:
         raise ArgumentError(f"{name} {width:g} km is more than the {MAX_WIDTH_KM:g} km zonemap models")
     return width
