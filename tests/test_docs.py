@@ -67,6 +67,7 @@ def test_every_docs_page_is_reachable_from_the_readme():
 def _fixtures(folder: Path) -> None:
     """What the examples call "your own" files, made from the shipped data, and geodata/ itself."""
     (folder / "geodata").symlink_to(ROOT / "geodata")
+    (folder / "events.csv").write_bytes((ROOT / "geodata" / "incidents_sample.csv").read_bytes())
     zonemap.load_layer("contact_lines").iloc[[1]].to_file(folder / "my_front_2024.geojson", driver="GeoJSON")
     lines = zonemap.timeline.timeline().rename(columns={"as_of": "date"})
     lines.to_file(folder / "my_fronts.gpkg", driver="GPKG")
