@@ -49,16 +49,20 @@ def main(runs: int = 10) -> None:
             del model
         _report(f"again in one process (best of {runs})", again)
         size = written.stat()
-        print(f"file: {written.name} {size.st_size / 1e6:.1f} MB ({size.st_blocks * 512 / 1e6:.1f} MB on disk); "
-              f"built and written in {built:.1f} s")
+        print(
+            f"file: {written.name} {size.st_size / 1e6:.1f} MB ({size.st_blocks * 512 / 1e6:.1f} MB on disk); "
+            f"built and written in {built:.1f} s"
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def _report(what: str, times: list[tuple[float, float]]) -> None:
     wall, cpu = zip(*times)
-    print(f"load {what}: {min(wall) * 1000:.1f} ms; median {statistics.median(wall) * 1000:.1f} ms; "
-          f"best CPU time {min(cpu) * 1000:.1f} ms")
+    print(
+        f"load {what}: {min(wall) * 1000:.1f} ms; median {statistics.median(wall) * 1000:.1f} ms; "
+        f"best CPU time {min(cpu) * 1000:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

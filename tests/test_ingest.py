@@ -18,11 +18,11 @@ import shapely
 
 import zonemap
 from zonemap import classify
+from zonemap.errors import ZonemapWarning
 from zonemap.incidents import csv_stream, formats, stream, write
 from zonemap.incidents import read as incident_read
 from zonemap.incidents import rows as incident_rows
 from zonemap.incidents import values as parsing
-from zonemap.errors import ZonemapWarning
 from zonemap.model import cache
 
 

@@ -162,8 +162,8 @@ class _Encoder:
         elif isinstance(value, shapely.Geometry):
             out = {"t": "geometry", "i": self._array(np.frombuffer(shapely.to_wkb(value), dtype=np.uint8))}
         elif isinstance(value, pd.Categorical):
-            categories = self.node(list(value.categories))
-            out = {"t": "categorical", "categories": categories, "codes": self.node(value.codes), "ordered": value.ordered}
+            categories, codes = self.node(list(value.categories)), self.node(value.codes)
+            out = {"t": "categorical", "categories": categories, "codes": codes, "ordered": value.ordered}
         elif type(value) in CLASSES.values():
             name = next(n for n, c in CLASSES.items() if c is type(value))
             fields = {f.name: self.node(getattr(value, f.name)) for f in dataclasses.fields(value)}
