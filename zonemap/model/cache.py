@@ -50,6 +50,10 @@ TEMPORARY_NAME = re.compile(r"\.zone-model-[0-9a-f]{32}\.(zmc|pickle)\.[0-9]+\.t
 PICKLED_MODEL_NAME = re.compile(r"zone-model-[0-9a-f]{32}\.pickle")
 
 
+#: The cache works where files can be opened safely (Linux, macOS, the BSDs); elsewhere it is off.
+_POSIX = os.name == "posix" and hasattr(os, "O_NOFOLLOW") and os.open in os.supports_dir_fd
+
+
 class _Refused(Exception):
     """A cache folder or file zonemap must not use (why, in one line)."""
 
@@ -116,6 +120,8 @@ def cached_zone_model(**options):
     ...     print(sorted(first.zones) == sorted(again.zones), len(os.listdir(folder)))
     True 1
     """
+    if not _POSIX:  # no O_NOFOLLOW, O_NONBLOCK or folder descriptors to check files safely with
+        return zone_model(**options)
     folder, why = _location()
     key = _model_key(options) if folder is not None else None
     if folder is None or key is None:
