@@ -111,7 +111,7 @@ def read_model(data, key: str, root: type = ZoneModel):
     try:
         content = json.loads(bytes(header))
         stored_key, tree, table = content["key"], content["tree"], content["arrays"]
-    except (ValueError, KeyError, TypeError) as error:
+    except (ValueError, KeyError, TypeError, RecursionError) as error:
         raise DamagedFile(f"unreadable header ({error})") from None
     if stored_key != key:
         raise DamagedFile("it holds another model (its key differs from its name)")
@@ -121,7 +121,7 @@ def read_model(data, key: str, root: type = ZoneModel):
         model = _Decoder(arrays).node(tree)
     except DamagedFile:
         raise
-    except (ValueError, KeyError, TypeError, IndexError, shapely.errors.ShapelyError) as error:
+    except (ValueError, KeyError, TypeError, IndexError, RecursionError, shapely.errors.ShapelyError) as error:
         raise DamagedFile(f"unreadable content ({type(error).__name__}: {error})") from None
     if type(model) is not root:
         raise DamagedFile(f"it holds a {type(model).__name__}, not a {root.__name__}")
