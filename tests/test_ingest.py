@@ -18,6 +18,7 @@ import shapely
 
 import zonemap
 from zonemap import classify
+from zonemap.errors import ZonemapWarning
 from zonemap.incidents import csv_stream, formats, stream, write
 from zonemap.incidents import read as incident_read
 from zonemap.incidents import rows as incident_rows
@@ -215,18 +216,19 @@ def test_the_model_cache_builds_once_and_follows_the_options(tmp_path, monkeypat
     from zonemap.model import compiled
 
     monkeypatch.setenv("ZONEMAP_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(cache, "_stamp", lambda path: "0")  # others may be editing zonemap meanwhile
+    monkeypatch.setattr(cache, "_package_digest", lambda: "0")  # others may be editing zonemap meanwhile
     builds = []
     real = compiled.zone_model
     monkeypatch.setattr(cache, "zone_model", lambda **o: builds.append(o) or real(**o))
     first = cache.cached_zone_model(corridor_km=12.0)
     again = cache.cached_zone_model(corridor_km=12.0)
     other = cache.cached_zone_model(corridor_km=9.0)
-    assert len(builds) == 2 and len(list(tmp_path.glob("zone-model-*.pickle"))) == 2
+    assert len(builds) == 2 and len(list(tmp_path.glob("zone-model-*.zmc"))) == 2
     assert again.options == first.options != other.options
-    for cached in tmp_path.glob("zone-model-*.pickle"):
+    for cached in tmp_path.glob("zone-model-*.zmc"):
         cached.write_bytes(b"damaged")
-    assert cache.cached_zone_model(corridor_km=12.0).options == first.options and len(builds) == 3
+    with pytest.warns(ZonemapWarning, match="was damaged .*: the model is built again"):
+        assert cache.cached_zone_model(corridor_km=12.0).options == first.options and len(builds) == 3
     monkeypatch.setenv("ZONEMAP_CACHE_DIR", "off")
     cache.cached_zone_model(corridor_km=12.0)
     assert len(builds) == 4
@@ -447,34 +449,38 @@ def test_the_model_cache_never_touches_a_file_it_did_not_make(tmp_path, monkeypa
     from zonemap.model import compiled
 
     monkeypatch.setenv("ZONEMAP_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(cache, "_stamp", lambda path: "0")
+    monkeypatch.setattr(cache, "_package_digest", lambda: "0")
     monkeypatch.setattr(cache.os, "getpid", lambda: 4242)
     key = cache._model_key({"corridor_km": 11.0})
-    squatter = tmp_path / f".zone-model-{key}.pickle.4242.tmp"
+    squatter = tmp_path / f".zone-model-{key}.zmc.4242.tmp"
     squatter.write_text("not zonemap's")
     assert cache.cached_zone_model(corridor_km=11.0).options["corridor_km"] == 11.0
     assert squatter.read_text() == "not zonemap's" and not list(tmp_path.glob("zone-model-*"))
     squatter.unlink()
 
-    def disk_full(model, handle):
+    def disk_full(model, handle, key):
         handle.write(b"half")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(cache, "_dump_model", disk_full)
+    monkeypatch.setattr(cache.cache_format, "write_model", disk_full)
     assert isinstance(cache.cached_zone_model(corridor_km=11.0), compiled.ZoneModel)
     assert list(tmp_path.iterdir()) == []  # its own half-written file removed, nothing else made
 
 
-def test_the_model_cache_maps_the_model_it_wrote(tmp_path, monkeypatch, model):
+def test_the_model_cache_reads_back_the_model_it_wrote(tmp_path, monkeypatch, model):
+    from zonemap.model import cache_format
+
     monkeypatch.setenv("ZONEMAP_CACHE_DIR", str(tmp_path))
     cache.cached_zone_model()
-    (cached,) = tmp_path.glob("zone-model-*.pickle")
-    loaded = cache._load_model(cached)
-    assert not loaded.grid.inside.flags.writeable  # a view of the mapped file, not a copy
-    assert np.array_equal(loaded.grid.inside, model.grid.inside)
-    cached.write_bytes(cached.read_bytes()[:-5000])  # cut short: refused, then built again
-    with pytest.raises(ValueError, match="truncated"):
-        cache._load_model(cached)
+    (cached,) = tmp_path.glob("zone-model-*.zmc")
+    key = cached.name.removeprefix("zone-model-").removesuffix(".zmc")
+    loaded = cache_format.read_model(cached.read_bytes(), key)
+    assert np.array_equal(loaded.grid.cells, model.grid.cells) and loaded.grid.cells.dtype == model.grid.cells.dtype
+    assert cached.stat().st_size < 20e6  # a fraction of the 134 MB the model takes in memory
+    with pytest.raises(cache_format.DamagedFile, match="cut short"):
+        cache_format.read_model(cached.read_bytes()[:-5000], key)  # cut short: refused, then built again
+    with pytest.raises(cache_format.DamagedFile, match="another model"):
+        cache_format.read_model(cached.read_bytes(), "0" * 32)  # renamed: not the model of its name
 
 
 def test_dask_parts_are_never_written_over(tmp_path, model):

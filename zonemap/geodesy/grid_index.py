@@ -12,7 +12,6 @@ of zero length) is then the nearest of a few candidates, found exactly with nump
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import zlib
 from dataclasses import dataclass
@@ -23,29 +22,15 @@ import shapely
 #: Largest candidate block (points × candidates) held in memory at once.
 BLOCK_ELEMENTS = 1 << 20
 
-_PLAIN = threading.local()
-
-
-@contextlib.contextmanager
-def pickled_plain():
-    """Within this block (this thread), grids pickle their arrays as they are, not compressed (for
-    zonemap's disk cache, which maps them from the file instead of inflating them)."""
-    _PLAIN.on = True
-    try:
-        yield
-    finally:
-        _PLAIN.on = False
-
 
 class _CompactPickle:
     """Pickles its large numpy arrays zlib-compressed: grids are mostly zeros (42 MB -> 1.5 MB),
-    which matters when a model travels to dask workers (see :func:`pickled_plain` for the cache)."""
+    which matters when a model travels to dask workers (zonemap's disk cache holds no pickles)."""
 
     def __getstate__(self):
-        compress = not getattr(_PLAIN, "on", False)
         return {
             key: ("zlib", value.dtype.str, value.shape, zlib.compress(value.tobytes(), 1))
-            if compress and isinstance(value, np.ndarray) and value.nbytes > 1 << 16
+            if isinstance(value, np.ndarray) and value.nbytes > 1 << 16
             else value
             for key, value in self.__dict__.items()
             if not key.startswith("_")  # per-process caches
