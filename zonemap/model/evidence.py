@@ -1,0 +1,411 @@
+"""Contact lines from evidence: dated control reports in, the front as of any day out, with its error.
+
+Method (deterministic): for a date, each placed place's latest report on or before it
+(:func:`latest_state`, counted from the report's ``date_to``); reports of one place on its latest
+day that disagree make it ``contested``. The Idlib de-escalation area
+(:func:`zonemap.model.data.de_escalation_area`) is partitioned by **nearest evidence**: the Voronoi
+cells of the government- and opposition-held places, computed in a local azimuthal equidistant
+projection (metres) and clipped to the area. Each point of the area takes the side of the nearest
+place whose side is known, which is the least a report can say without a model of how fronts run:
+no smoothing, no invented shape. Contested places take no part in the partition (their previous
+state is withdrawn); they are listed in the held areas.
+
+The contact line is the boundary between the two sides inside the area. Each vertex carries its
+own accuracy (km, ~95 %)::
+
+    accuracy_km = max(d_opp, d_gov) + max(coord_opp, coord_gov) + AGE_KM_PER_DAY * min(age, AGE_CAP_DAYS)
+
+where ``d_opp``/``d_gov`` are the distances (km) from the vertex to the nearest opposition- and
+government-held evidence that fixes it (the true line lies somewhere between them, the estimate
+halfway), ``coord_*`` their coordinates' stated accuracy (km), and ``age`` the days since the
+older of the two reports (the front may have moved since). The line's own ``accuracy_km`` (the one
+a timeline classifier reads) is the 90th percentile of its vertices'; :func:`validate` measures
+how honest these figures are.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..errors import ArgumentError
+from ..geodesy.projection import LocalProjection
+from . import data
+from .dates import _dates, _iso
+from .reports import Reports
+
+#: How fast (km per day) the front may have moved since a report, in the accuracy of the line.
+AGE_KM_PER_DAY = 0.05
+
+#: Beyond this age (days) a report adds no more to the accuracy: fronts that stood still for years.
+AGE_CAP_DAYS = 120
+
+#: The evidence timeline runs from the Astana-6 agreement on the area's boundaries to the end of the war.
+TIMELINE_START, TIMELINE_END = "2017-09-15", "2024-12-08"
+
+#: Reports of one place within this many days of a left-out report are left out with it (same event).
+SAME_EVENT_DAYS = 3
+
+#: Distance bands (km from the line) of the validation table.
+DISTANCE_BANDS = ((0, 2), (2, 5), (5, 10), (10, np.inf))
+
+
+@functools.cache
+def _frame_of_area() -> tuple[LocalProjection, shapely.Geometry, shapely.Geometry]:
+    """The projection, the area in metres and its boundary (prepared)."""
+    area = data.de_escalation_area().geometry.iloc[0]
+    proj = LocalProjection.around(area)
+    area_m = proj.to_metric(area)
+    shapely.prepare(area_m)
+    return proj, area_m, area_m.boundary
+
+
+def latest_state(reports: Reports, date) -> pd.DataFrame:
+    """Each placed place's latest report on or before ``date``, with its age in days.
+
+    Columns: ``key``, ``place``, ``lon``, ``lat``, ``side`` (``contested`` when the reports of the
+    latest day disagree), ``day`` (datetime64), ``age_days``, ``coord_accuracy_km`` (km, the worst
+    of that day's reports), ``report_ids`` (the reports of that day, ``;``-joined).
+
+    Examples
+    --------
+    >>> from zonemap.model.reports import read_reports
+    >>> state = latest_state(read_reports(), "2019-08-25")
+    >>> state.loc[state["place"] == "Khan Shaykhun", "side"].tolist()
+    ['government']
+    """
+    day = _dates(date)[0]
+    frame = reports.placed
+    frame = frame[frame["date_to"].to_numpy(dtype="datetime64[ns]") <= day]
+    if frame.empty:
+        return pd.DataFrame(columns=["key", "place", "lon", "lat", "side", "day", "age_days", "coord_accuracy_km",
+                                     "report_ids"])  # fmt: skip
+    last = frame.groupby("key")["date_to"].transform("max")
+    latest = frame[frame["date_to"] == last].sort_values(["key", "report_id"], kind="stable")
+    grouped = latest.groupby("key", sort=True)
+    out = grouped.agg(place=("place", "first"), lon=("lon", "first"), lat=("lat", "first"),
+                      day=("date_to", "first"), coord_accuracy_km=("coord_accuracy_km", "max"),
+                      n_sides=("side", "nunique"), side=("side", "first"),
+                      report_ids=("report_id", lambda s: ";".join(map(str, s)))).reset_index()  # fmt: skip
+    out.loc[out["n_sides"] > 1, "side"] = "contested"
+    out["age_days"] = ((day - out["day"].to_numpy(dtype="datetime64[ns]")) / np.timedelta64(1, "D")).astype(int)
+    return _one_per_position(out.drop(columns="n_sides"))
+
+
+def _one_per_position(state: pd.DataFrame) -> pd.DataFrame:
+    """Places sharing a position (to ~10 m): the latest report wins; a tie that disagrees is contested."""
+    pos = [f"{x:.4f},{y:.4f}" for x, y in zip(state["lon"], state["lat"])]
+    state = state.assign(_pos=pos).sort_values(["_pos", "day", "key"], kind="stable")
+    newest = state.groupby("_pos")["day"].transform("max")
+    state = state[state["day"] == newest]
+    sides = state.groupby("_pos")["side"].transform("nunique")
+    state = state.assign(side=np.where(sides > 1, "contested", state["side"]))
+    return state.drop_duplicates("_pos", keep="last").drop(columns="_pos").sort_values("key").reset_index(drop=True)
+
+
+class Estimate:
+    """The partition of the Idlib area for one date: sides, the line and its per-vertex accuracy (metres inside)."""
+
+    def __init__(self, state: pd.DataFrame, date):
+        self.date = _iso(_dates(date)[0])
+        self.state = state
+        proj, area_m, edge = _frame_of_area()
+        self.proj, self.area_m = proj, area_m
+        sided = state[state["side"] != "contested"].reset_index(drop=True)
+        self.sided = sided
+        self.points_m = proj.to_metric(shapely.points(sided["lon"].to_numpy(float), sided["lat"].to_numpy(float)))
+        self.is_opp = (sided["side"] == "opposition").to_numpy()
+        self.known = bool(self.is_opp.any() and (~self.is_opp).any())
+        if len(sided) == 0:
+            self.opposition_m = self.government_m = shapely.Polygon()
+        elif len(sided) == 1:
+            whole = area_m
+            self.opposition_m, self.government_m = (whole, shapely.Polygon()) if self.is_opp[0] else (
+                shapely.Polygon(), whole)  # fmt: skip
+        else:
+            cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(self.points_m),
+                                                               extend_to=area_m.envelope.buffer(1e5), ordered=True))  # fmt: skip
+            cells = shapely.intersection(cells, area_m)
+            self.opposition_m = shapely.union_all(cells[self.is_opp])
+            self.government_m = shapely.union_all(cells[~self.is_opp])
+        front = shapely.difference(shapely.boundary(self.opposition_m), shapely.buffer(edge, 1.0))
+        front = shapely.line_merge(shapely.union_all(shapely.get_parts(front)[
+            shapely.get_type_id(shapely.get_parts(front)) == 1])) if not front.is_empty else front  # fmt: skip
+        self.line_m = front if self.known else shapely.LineString()
+
+    def vertex_accuracy(self, xy_m: np.ndarray) -> pd.DataFrame:
+        """Accuracy (km) at metric points: distances to the nearest evidence of either side, their age."""
+        pts = np.column_stack(shapely.get_coordinates(self.points_m).T)
+        out = {}
+        for side, mask in (("opp", self.is_opp), ("gov", ~self.is_opp)):
+            d = np.hypot(xy_m[:, None, 0] - pts[mask][None, :, 0], xy_m[:, None, 1] - pts[mask][None, :, 1])
+            nearest = np.argmin(d, axis=1)
+            rows = self.sided[mask].iloc[nearest]
+            out[f"d_{side}_km"] = d[np.arange(len(xy_m)), nearest] / 1000
+            out[f"coord_{side}_km"] = rows["coord_accuracy_km"].to_numpy(float)
+            out[f"age_{side}_days"] = rows["age_days"].to_numpy(int)
+            out[f"{side}_reports"] = rows["report_ids"].to_numpy(object)
+            out[f"{side}_place"] = rows["place"].to_numpy(object)
+        table = pd.DataFrame(out)
+        age = np.minimum(np.maximum(table["age_opp_days"], table["age_gov_days"]), AGE_CAP_DAYS)
+        table["accuracy_km"] = (np.maximum(table["d_opp_km"], table["d_gov_km"])
+                                + np.maximum(table["coord_opp_km"], table["coord_gov_km"])
+                                + AGE_KM_PER_DAY * age).round(1)  # fmt: skip
+        return table
+
+    def side_of(self, xy_m: np.ndarray) -> np.ndarray:
+        """``opposition``/``government`` of metric points by nearest sided evidence (inside or outside the area)."""
+        pts = shapely.get_coordinates(self.points_m)
+        d = np.hypot(xy_m[:, None, 0] - pts[None, :, 0], xy_m[:, None, 1] - pts[None, :, 1])
+        return np.where(self.is_opp[np.argmin(d, axis=1)], "opposition", "government")
+
+
+def lines_from_reports(
+    reports: Reports, dates, *, until=None, timeline: bool = False
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The contact line and the held areas as of each date, estimated from control reports (EPSG:4326).
+
+    ``dates`` is one date or many (sorted here); each line holds from its date up to, not
+    including, the next one (``valid_until``; for the last, ``until`` or the day after it).
+    Returns ``(lines, held)``:
+
+    - ``lines``: ``name``, ``as_of``, ``valid_until``, ``source``, ``accuracy_km`` (km, 90th
+      percentile of the vertices'), ``accuracy_km_min``/``_max``, ``notes``, ``vertices`` (JSON:
+      per vertex ``order``, ``lon``, ``lat``, ``accuracy_km``, ``opposition``/``government``: the
+      reports fixing it, ``age_days``; ``marks``: ``area edge`` for a timeline line's vertices
+      on the area's edge), ``n_places``; geometry the front, a (Multi)LineString inside the area
+      (with ``timeline=True`` the one-piece line of :func:`timeline_line`), empty when the
+      reports do not show both sides.
+    - ``held``: one row per date and side (``opposition``, ``government``) with ``as_of``,
+      ``valid_until``, ``area_km2`` (geodesic), and ``contested``: points of contested places.
+
+    Examples
+    --------
+    >>> from zonemap.model.reports import read_reports
+    >>> lines, held = lines_from_reports(read_reports(), "2019-08-25")
+    >>> lines[["as_of", "valid_until"]].values.tolist()
+    [['2019-08-25', '2019-08-26']]
+    >>> bool(lines["accuracy_km"].iloc[0] > 0), sorted(held["side"])
+    (True, ['contested', 'government', 'opposition'])
+    """
+    days = np.unique(_dates(dates if not isinstance(dates, str) else [dates]).astype("datetime64[D]"))
+    if np.isnat(days).any():
+        raise ArgumentError("a date to estimate is missing (NaT)")
+    ends = list(days[1:]) + [np.datetime64(until, "D") if until else days[-1] + np.timedelta64(1, "D")]
+    line_rows, held_rows = [], []
+    for day, end in zip(days, ends):
+        est = Estimate(latest_state(reports, day), day)
+        line, held = _line_row(est, reports.label, timeline), _held_rows(est)
+        valid = {"as_of": est.date, "valid_until": str(end)}
+        line_rows.append(line | valid)
+        held_rows += [row | valid for row in held]
+    lines = gpd.GeoDataFrame(line_rows, geometry="geometry", crs=data.WGS84)
+    order = ["name", "as_of", "valid_until", "source", "accuracy_km", "accuracy_km_min", "accuracy_km_max", "notes",
+             "n_places", "vertices", "geometry"]  # fmt: skip
+    held = gpd.GeoDataFrame(held_rows, geometry="geometry", crs=data.WGS84)
+    return lines[order], held[["as_of", "valid_until", "side", "area_km2", "n_places", "geometry"]]
+
+
+def _line_row(est: Estimate, label: str, timeline: bool = False) -> dict:
+    base = {"name": f"Contact line from evidence, {est.date}", "source": f"zonemap estimate from {label}",
+            "n_places": len(est.sided)}  # fmt: skip
+    if est.line_m.is_empty:
+        sides = sorted(set(est.sided["side"])) or ["none"]
+        note = f"unknown: the reports up to {est.date} show one side only ({', '.join(sides)})"
+        return base | {"accuracy_km": np.nan, "accuracy_km_min": np.nan, "accuracy_km_max": np.nan, "notes": note,
+                       "vertices": "[]", "geometry": shapely.LineString()}  # fmt: skip
+    geometry_m, on_edge = timeline_line(est) if timeline else (est.line_m, None)
+    xy = shapely.get_coordinates(geometry_m)
+    on_edge = np.zeros(len(xy), bool) if on_edge is None else on_edge
+    table = est.vertex_accuracy(xy)
+    lonlat = shapely.get_coordinates(est.proj.to_lonlat(shapely.points(xy)))
+    vertices = [
+        {"order": i, "lon": round(float(lon), 5), "lat": round(float(lat), 5), "accuracy_km": float(acc),
+         "opposition": o, "government": g, "age_days": int(max(ao, ag))} | ({"marks": "area edge"} if e else {})
+        for i, ((lon, lat), acc, o, g, ao, ag, e) in enumerate(zip(
+            lonlat, table["accuracy_km"], table["opp_reports"], table["gov_reports"], table["age_opp_days"],
+            table["age_gov_days"], on_edge))
+    ]  # fmt: skip
+    acc = table["accuracy_km"].to_numpy()[~on_edge] if (~on_edge).any() else table["accuracy_km"].to_numpy()
+    parts = len(shapely.get_parts(est.line_m))
+    note = (f"nearest-evidence partition of {len(est.sided)} places ({int(est.is_opp.sum())} opposition-held); "
+            f"{parts} stretch{'es' if parts > 1 else ''}; per-vertex accuracy in vertices")  # fmt: skip
+    return base | {"accuracy_km": float(np.percentile(acc, 90).round(1)), "accuracy_km_min": float(acc.min()),
+                   "accuracy_km_max": float(acc.max()), "notes": note,
+                   "vertices": json.dumps(vertices, ensure_ascii=False, separators=(",", ":")),
+                   "geometry": est.proj.to_lonlat(geometry_m)}  # fmt: skip
+
+
+def _held_rows(est: Estimate) -> list[dict]:
+    from ..geodesy.area import geodesic_area_km2
+
+    rows = []
+    for side, geom_m, n in (("opposition", est.opposition_m, int(est.is_opp.sum())),
+                            ("government", est.government_m, int((~est.is_opp).sum()))):  # fmt: skip
+        geom = est.proj.to_lonlat(geom_m) if not geom_m.is_empty else shapely.Polygon()
+        geom = geom if geom.is_valid else shapely.make_valid(geom)
+        rows.append({"side": side, "area_km2": float(geodesic_area_km2(geom)) if not geom.is_empty else 0.0,
+                     "n_places": n, "geometry": geom})  # fmt: skip
+    contested = est.state[est.state["side"] == "contested"]
+    pts = shapely.multipoints(shapely.points(contested["lon"].to_numpy(float), contested["lat"].to_numpy(float)))
+    rows.append({"side": "contested", "area_km2": 0.0, "n_places": len(contested),
+                 "geometry": pts if len(contested) else shapely.MultiPoint()})  # fmt: skip
+    return rows
+
+
+def change_dates(reports: Reports, start=TIMELINE_START, end=TIMELINE_END) -> list[str]:
+    """Days (ISO) on which a reported place changes side, from ``start`` to ``end``.
+
+    On each day with reports, every placed place (reported on any date) takes the side of its
+    nearest evidence as of that day; a day is a change date when any place's side differs from
+    the day before (so a first report that contradicts the estimate counts, not only a place
+    reported twice). Changes within a day are merged. The first date is ``start`` when the
+    reports up to it show both sides, else the first day they do; before it the line is unknown.
+
+    Examples
+    --------
+    >>> from zonemap.model.reports import read_reports
+    >>> days = change_dates(read_reports())
+    >>> days[0] >= TIMELINE_START, "2019-08-21" in days
+    (True, True)
+    """
+    placed = reports.placed
+    lo, hi = np.datetime64(start, "D"), np.datetime64(end, "D")
+    report_days = np.unique(placed["date_to"].to_numpy(dtype="datetime64[D]"))
+    days = np.concatenate([[lo], report_days[(report_days > lo) & (report_days <= hi)]])
+    proj, _, _ = _frame_of_area()
+    places = placed.drop_duplicates("key")
+    xy = shapely.get_coordinates(proj.to_metric(shapely.points(places["lon"].to_numpy(float),
+                                                               places["lat"].to_numpy(float))))  # fmt: skip
+    out, before = [], None
+    for day in days:
+        state = latest_state(reports, day)
+        state = state[state["side"] != "contested"]
+        if state["side"].nunique() < 2:
+            continue
+        pts = shapely.get_coordinates(proj.to_metric(shapely.points(state["lon"].to_numpy(float),
+                                                                    state["lat"].to_numpy(float))))  # fmt: skip
+        d = np.hypot(xy[:, None, 0] - pts[None, :, 0], xy[:, None, 1] - pts[None, :, 1])
+        sides = state["side"].to_numpy()[np.argmin(d, axis=1)]
+        if before is None or (sides != before).any():
+            out.append(_iso(day))
+        before = sides
+    return out
+
+
+def evidence_timeline(reports: Reports) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Lines and held areas at every change date (:func:`change_dates`), the last valid until ``TIMELINE_END``.
+
+    The lines here are *timeline lines* (:func:`timeline_line`): one open line a timeline can
+    classify with (:func:`zonemap.model.timeline.load_timeline`).
+    """
+    return lines_from_reports(reports, change_dates(reports), until=TIMELINE_END, timeline=True)
+
+
+def timeline_line(est: Estimate) -> tuple[shapely.Geometry, np.ndarray]:
+    """The outline of the opposition-held piece holding Idlib city, opened on the area's edge (metres).
+
+    A timeline cuts the area with one line and keeps the face holding Idlib city, so its line
+    must be one piece. The outline runs along the front and, where the opposition holds up to the
+    area's edge, along the edge; the longest stretch along the edge is left out (the line's two
+    ends then meet the edge). Returns the line and, per vertex, whether it lies on the area's edge
+    (those vertices are not front). Enclaves (pieces not connected to Idlib) are left out of it.
+    """
+    _, area_m, edge = _frame_of_area()
+    pieces = shapely.get_parts(est.opposition_m)
+    idlib = est.proj.to_metric(data.place("Idlib"))
+    holding = [p for p in pieces if p.covers(idlib)] or sorted(pieces, key=lambda p: -p.area)[:1]
+    ring = np.asarray(holding[0].exterior.coords)[:-1]
+    on_edge = shapely.distance(edge, shapely.points(ring)) < 1.0
+    seg_edge = on_edge & np.roll(on_edge, -1)  # segment i runs from vertex i to i+1 along the edge
+    if seg_edge.all() or not seg_edge.any():
+        return shapely.LineString(np.vstack([ring, ring[:1]])), on_edge
+    start = int(np.flatnonzero(~seg_edge)[0])  # roll so that the ring starts on a front segment
+    seg, ring, on_edge = np.roll(seg_edge, -start), np.roll(ring, -start, axis=0), np.roll(on_edge, -start)
+    runs = np.split(np.arange(len(seg)), np.flatnonzero(np.diff(seg.astype(int))) + 1)
+    longest = max((r for r in runs if seg[r[0]]), key=lambda r: r[-1] - r[0])
+    keep = np.r_[longest[-1] + 1:len(ring), 0:longest[0] + 1]  # from the run's end round to its start
+    return shapely.LineString(ring[keep]), on_edge[keep]
+
+
+# --------------------------------------------------------------------------- validation
+def validate(reports: Reports, *, same_event_days: int = SAME_EVENT_DAYS) -> pd.DataFrame:
+    """Leave each sided, placed report out in turn and judge it by the line of its date estimated without it.
+
+    Left out with it: every report of the same place within ``same_event_days`` days (other
+    outlets' reports of the same event would otherwise give the answer away). One row per
+    judged report: ``report_id``, ``place``, ``date``, ``side`` (reported), ``estimated``
+    (nearest-evidence side), ``right`` (bool), ``distance_km`` (to the estimated line; NaN when
+    the reports left show one side only), ``accuracy_km`` (the line's stated accuracy at its
+    nearest vertex), ``in_area`` (inside the Idlib area). Reports whose date has no evidence of
+    both sides are judged ``unknown`` (``estimated`` is ``unknown``, ``right`` False).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from zonemap.model.reports import read_reports
+    >>> toy = pd.DataFrame({"place": ["A", "B", "C", "D"], "lon": [36.3, 36.4, 36.9, 37.0],
+    ...                     "lat": [35.8, 35.7, 35.8, 35.7], "date": ["2019-01-01"] * 4,
+    ...                     "side": ["opposition", "opposition", "government", "government"]})
+    >>> validate(read_reports(toy))["right"].tolist()
+    [True, True, True, True]
+    """
+    frame = reports.placed[reports.placed["side"] != "contested"]
+    proj, area_m, _ = _frame_of_area()
+    rows = []
+    for rid, key, place, day, side, lon, lat in zip(frame["report_id"], frame["key"], frame["place"],
+                                                      frame["date_to"], frame["side"], frame["lon"], frame["lat"]):  # fmt: skip
+        near = (reports.frame["key"] == key) & ((reports.frame["date_to"] - day).abs().dt.days <= same_event_days)
+        rest = Reports(reports.frame[~near.to_numpy()], reports.label)
+        est = Estimate(latest_state(rest, day), day)
+        point = proj.to_metric(shapely.Point(lon, lat))
+        row = {"report_id": rid, "place": place, "date": f"{day:%Y-%m-%d}", "side": side,
+               "in_area": bool(area_m.contains(point))}  # fmt: skip
+        if not est.known:
+            rows.append(row | {"estimated": "unknown", "right": False, "distance_km": np.nan, "accuracy_km": np.nan})
+            continue
+        xy = np.array([[point.x, point.y]])
+        estimated = est.side_of(xy)[0]
+        distance = float(shapely.distance(point, est.line_m)) / 1000 if not est.line_m.is_empty else np.nan
+        nearest = shapely.ops.nearest_points(est.line_m, point)[0] if not est.line_m.is_empty else point
+        accuracy = float(est.vertex_accuracy(np.array([[nearest.x, nearest.y]]))["accuracy_km"].iloc[0])
+        rows.append(row | {"estimated": estimated, "right": estimated == side, "distance_km": distance,
+                           "accuracy_km": accuracy})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def validation_table(judged: pd.DataFrame) -> pd.DataFrame:
+    """The share right overall, by year and by distance band, and how many misses the accuracy covers.
+
+    Columns: ``group``, ``reports``, ``right``, ``share_right`` (%), ``misses``,
+    ``misses_beyond_accuracy`` (farther from the line than its stated accuracy, on the wrong side),
+    ``share_covered`` (% of misses within the stated accuracy). Judged: reports with both sides
+    in evidence at their date, inside the Idlib area.
+    """
+    scored = judged[(judged["estimated"] != "unknown") & judged["in_area"]]
+    band = pd.Series("", index=scored.index, dtype=object)
+    for lo, hi in DISTANCE_BANDS:
+        band[(scored["distance_km"] >= lo) & (scored["distance_km"] < hi)] = (
+            f"{lo:g}-{hi:g} km" if np.isfinite(hi) else f">{lo:g} km")  # fmt: skip
+    groups = [("all", scored)]
+    groups += [(f"year {y}", g) for y, g in scored.groupby(scored["date"].str[:4])]
+    groups += [(f"distance {b}", scored[band == b]) for b in band.drop_duplicates().sort_values(key=_band_order)]
+    groups += [("distance >2 km", scored[scored["distance_km"] >= 2])]
+    rows = []
+    for name, g in groups:
+        misses = g[~g["right"]]
+        beyond = int((misses["distance_km"] > misses["accuracy_km"]).sum())
+        rows.append({"group": name, "reports": len(g), "right": int(g["right"].sum()),
+                     "share_right": round(100 * g["right"].mean(), 1) if len(g) else np.nan,
+                     "misses": len(misses), "misses_beyond_accuracy": beyond,
+                     "share_covered": round(100 * (1 - beyond / len(misses)), 1) if len(misses) else np.nan})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _band_order(labels: pd.Series) -> pd.Series:
+    return labels.str.extract(r"(\d+)")[0].astype(float)
