@@ -137,6 +137,7 @@ class Estimate:
         front = shapely.line_merge(shapely.union_all(shapely.get_parts(front)[
             shapely.get_type_id(shapely.get_parts(front)) == 1])) if not front.is_empty else front  # fmt: skip
         self.line_m = front if self.known else shapely.LineString()
+        self.ended = None
 
     def vertex_accuracy(self, xy_m: np.ndarray) -> pd.DataFrame:
         """Accuracy (km) at metric points: distances to the nearest evidence of either side, their age."""
@@ -177,7 +178,7 @@ def lines_from_reports(
     - ``lines``: ``name``, ``as_of``, ``valid_until``, ``source``, ``accuracy_km`` (km, 90th
       percentile of the vertices'), ``accuracy_km_min``/``_max``, ``notes``, ``vertices`` (JSON:
       per vertex ``order``, ``lon``, ``lat``, ``accuracy_km``, ``opposition``/``government``: the
-      reports fixing it, ``age_days``; ``marks``: ``area edge`` for a timeline line's vertices
+      reports fixing it, ``age_days``, ``part`` (the stretch of a multi-part front); ``marks``: ``area edge`` for a timeline line's vertices
       on the area's edge), ``n_places``; geometry the front, a (Multi)LineString inside the area
       (with ``timeline=True`` the one-piece line of :func:`timeline_line`), empty when the
       reports do not show both sides.
@@ -188,7 +189,7 @@ def lines_from_reports(
     --------
     >>> from zonemap.model.reports import read_reports
     >>> lines, held = lines_from_reports(read_reports(), "2019-08-25")
-    >>> lines[["as_of", "valid_until"]].values.tolist()
+    >>> lines[["as_of", "valid_until"]].values.tolist()  # valid until the next report
     [['2019-08-25', '2019-08-26']]
     >>> bool(lines["accuracy_km"].iloc[0] > 0), sorted(held["side"])
     (True, ['contested', 'government', 'opposition'])
@@ -196,10 +197,17 @@ def lines_from_reports(
     days = np.unique(_dates(dates if not isinstance(dates, str) else [dates]).astype("datetime64[D]"))
     if np.isnat(days).any():
         raise ArgumentError("a date to estimate is missing (NaT)")
-    ends = list(days[1:]) + [np.datetime64(until, "D") if until else days[-1] + np.timedelta64(1, "D")]
+    report_days = np.unique(reports.placed["date_to"].to_numpy(dtype="datetime64[D]"))
+    last_report = report_days[-1] if len(report_days) else None
+    if until is None:  # the estimate can change with the next report after the last date asked for
+        later = report_days[report_days > days[-1]]
+        until = later[0] if len(later) else days[-1] + np.timedelta64(1, "D")
+    ends = list(days[1:]) + [np.datetime64(until, "D")]
     line_rows, held_rows = [], []
     for day, end in zip(days, ends):
         est = Estimate(latest_state(reports, day), day)
+        if last_report is None or day > last_report:
+            est.known, est.ended = False, last_report
         line, held = _line_row(est, reports.label, timeline), _held_rows(est)
         valid = {"as_of": est.date, "valid_until": str(end)}
         line_rows.append(line | valid)
@@ -214,22 +222,25 @@ def lines_from_reports(
 def _line_row(est: Estimate, label: str, timeline: bool = False) -> dict:
     base = {"name": f"Contact line from evidence, {est.date}", "source": f"zonemap estimate from {label}",
             "n_places": len(est.sided)}  # fmt: skip
-    if est.line_m.is_empty:
+    if not est.known or est.line_m.is_empty:
         sides = sorted(set(est.sided["side"])) or ["none"]
         note = f"unknown: the reports up to {est.date} show one side only ({', '.join(sides)})"
+        if getattr(est, "ended", None) is not None:
+            note = f"unknown: the reports end on {_iso(est.ended)}; nothing is known of {est.date}"
         return base | {"accuracy_km": np.nan, "accuracy_km_min": np.nan, "accuracy_km_max": np.nan, "notes": note,
                        "vertices": "[]", "geometry": shapely.LineString()}  # fmt: skip
     geometry_m, on_edge = timeline_line(est) if timeline else (est.line_m, None)
-    xy = shapely.get_coordinates(geometry_m)
+    xy, part = shapely.get_coordinates(shapely.get_parts(geometry_m), return_index=True)
     on_edge = np.zeros(len(xy), bool) if on_edge is None else on_edge
     table = est.vertex_accuracy(xy)
     lonlat = shapely.get_coordinates(est.proj.to_lonlat(shapely.points(xy)))
     vertices = [
         {"order": i, "lon": round(float(lon), 5), "lat": round(float(lat), 5), "accuracy_km": float(acc),
-         "opposition": o, "government": g, "age_days": int(max(ao, ag))} | ({"marks": "area edge"} if e else {})
-        for i, ((lon, lat), acc, o, g, ao, ag, e) in enumerate(zip(
+         "opposition": o, "government": g, "age_days": int(max(ao, ag)), "part": int(k)}
+        | ({"marks": "area edge"} if e else {})
+        for i, ((lon, lat), acc, o, g, ao, ag, e, k) in enumerate(zip(
             lonlat, table["accuracy_km"], table["opp_reports"], table["gov_reports"], table["age_opp_days"],
-            table["age_gov_days"], on_edge))
+            table["age_gov_days"], on_edge, part))
     ]  # fmt: skip
     acc = table["accuracy_km"].to_numpy()[~on_edge] if (~on_edge).any() else table["accuracy_km"].to_numpy()
     parts = len(shapely.get_parts(est.line_m))
@@ -245,6 +256,9 @@ def _held_rows(est: Estimate) -> list[dict]:
     from ..geodesy.area import geodesic_area_km2
 
     rows = []
+    if est.ended is not None:  # past the reports: nothing is held as far as the evidence goes
+        return [{"side": side, "area_km2": np.nan, "n_places": 0, "geometry": None}
+                for side in ("opposition", "government", "contested")]  # fmt: skip
     for side, geom_m, n in (("opposition", est.opposition_m, int(est.is_opp.sum())),
                             ("government", est.government_m, int((~est.is_opp).sum()))):  # fmt: skip
         geom = est.proj.to_lonlat(geom_m) if not geom_m.is_empty else shapely.Polygon()
@@ -409,3 +423,58 @@ def validation_table(judged: pd.DataFrame) -> pd.DataFrame:
 
 def _band_order(labels: pd.Series) -> pd.Series:
     return labels.str.extract(r"(\d+)")[0].astype(float)
+
+
+def validation_text(judged: pd.DataFrame) -> str:
+    """The validation table as text (what ``zonemap lines --validate`` prints), with what was not judged."""
+    table = validation_table(judged)
+    header = ("reports", "judged", "right", "% right", "misses", "beyond ±km", "% misses covered")
+    rows = [header] + [(r.group, str(r.reports), str(r.right), _pct(r.share_right), str(r.misses),
+                        str(r.misses_beyond_accuracy), _pct(r.share_covered)) for r in table.itertuples()]  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
+    unknown = int((judged["estimated"] == "unknown").sum())
+    outside = int(((judged["estimated"] != "unknown") & ~judged["in_area"]).sum())
+    lines.append(f"Each placed, sided report left out in turn (with its place's reports within {SAME_EVENT_DAYS} days) "
+                 f"and judged by the line of its date; not judged: {outside} outside the Idlib area, {unknown} on "
+                 "dates with one side in evidence.")  # fmt: skip
+    return "\n".join(lines)
+
+
+def _pct(value) -> str:
+    return "–" if value != value else f"{value:.1f}"
+
+
+def stretches(lines: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Each line's stretches (segments between vertices) with their accuracy (km, the worse end's) and evidence.
+
+    Columns: ``as_of``, ``valid_until``, ``order``, ``accuracy_km`` (km), ``opposition`` and
+    ``government`` (the reports fixing the stretch's start), ``age_days``, ``marks``; EPSG:4326.
+    """
+    rows = []
+    for as_of, until, text in zip(lines["as_of"], lines["valid_until"], lines["vertices"]):
+        vertices = json.loads(text)
+        for a, b in zip(vertices[:-1], vertices[1:]):
+            if a["part"] != b["part"]:
+                continue
+            rows.append({"as_of": as_of, "valid_until": until, "order": a["order"],
+                         "accuracy_km": max(a["accuracy_km"], b["accuracy_km"]), "opposition": a["opposition"],
+                         "government": a["government"], "age_days": max(a["age_days"], b["age_days"]),
+                         "marks": a.get("marks", ""),
+                         "geometry": shapely.LineString([(a["lon"], a["lat"]), (b["lon"], b["lat"])])})  # fmt: skip
+    columns = ["as_of", "valid_until", "order", "accuracy_km", "opposition", "government", "age_days", "marks"]
+    if not rows:
+        return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=data.WGS84)
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=data.WGS84)
+
+
+def write_lines(path, lines: gpd.GeoDataFrame, held: gpd.GeoDataFrame) -> None:
+    """Write a GeoPackage: layers ``lines`` (with ``vertices``), ``stretches`` (per-stretch accuracy),
+    ``held`` (opposition- and government-held areas) and ``contested`` (contested places)."""
+    areas = held[held["side"] != "contested"].copy()
+    contested = held[held["side"] == "contested"].copy()
+    contested = contested.assign(geometry=contested.geometry.where(~contested.geometry.is_empty, None))
+    for name, frame in (("lines", lines), ("stretches", stretches(lines)), ("held", areas),
+                        ("contested", contested)):  # fmt: skip
+        frame = frame.assign(geometry=frame.geometry.where(~frame.geometry.is_empty, None))
+        frame.to_file(path, layer=name, driver="GPKG", promote_to_multi=True)

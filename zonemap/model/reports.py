@@ -240,3 +240,12 @@ def read_acled(path) -> Reports:
     frame["date"] = frame["date"].fillna(rows["event_date"])
     reports = Reports(_checked(frame.reset_index(drop=True), label), label, sorted(rejected))
     return reports
+
+
+def load_evidence(reports=None, acled=None, *, with_shipped: bool = False) -> Reports:
+    """The reports a run uses: a user's CSV (``reports``) or ACLED export (``acled``), with or instead of
+    the shipped ones; the shipped ones alone when neither is given."""
+    if reports is None and acled is None:
+        return read_reports()
+    given = read_acled(acled) if acled is not None else read_reports(reports)
+    return read_reports().merged(given) if with_shipped else given
