@@ -41,9 +41,26 @@ PERIODS = [
 ]
 HEADER = "place,lon,lat,coord_source,coord_accuracy_km,date,date_to,side,outlet,report_date,title,url,evidence,notes"
 OUT_COLUMNS = [
-    "report_id", "place", "gazetteer_name", "geonameid", "lon", "lat", "placed", "coord_source", "coord_accuracy_km",
-    "date", "date_to", "side", "outlet", "report_date", "title", "url", "evidence", "notes", "compiled_in",
-]  # fmt: skip
+    "report_id",
+    "place",
+    "gazetteer_name",
+    "geonameid",
+    "lon",
+    "lat",
+    "placed",
+    "coord_source",
+    "coord_accuracy_km",
+    "date",
+    "date_to",
+    "side",
+    "outlet",
+    "report_date",
+    "title",
+    "url",
+    "evidence",
+    "notes",
+    "compiled_in",
+]
 #: Accuracy (km) of a GeoNames cities1000 point for a village or town (as in places.geojson).
 GEONAMES_KM = 1.0
 #: Rows of a period file whose name is a *different* place from the one geocoded_places.csv placed
@@ -66,7 +83,7 @@ def _unique_points(pairs) -> dict[str, tuple[float, float, str]]:
 
 
 def gazetteer() -> tuple[dict, dict]:
-    """(places.geojson by folded name or alias -> (lon, lat, name, geonameid, accuracy), GeoNames -> (lon, lat, name))."""
+    """Folded names to points: (places.geojson names and aliases, GeoNames cities1000)."""
     places = json.loads((HERE / "places.geojson").read_text(encoding="utf-8"))["features"]
     pairs = []
     for f in places:
@@ -110,19 +127,32 @@ def place_row(row: dict, places: dict, geonames: dict, coded: dict) -> dict:
     out = dict(row, gazetteer_name=hit[2][0] if hit else "", geonameid=hit[2][1] if hit else "")
     if row["lon"] and row["lat"]:
         return out
-    skip = any(row["compiled_in"] == f and row["place"] == p and w in row["coord_source"] for f, p, w in
-               NOT_THE_GEOCODED_PLACE)  # fmt: skip
+    skip = any(
+        row["compiled_in"] == f and row["place"] == p and w in row["coord_source"] for f, p, w in NOT_THE_GEOCODED_PLACE
+    )
     if key in coded and not skip:
         c = coded[key]
-        return out | {"lon": c["lon"], "lat": c["lat"], "coord_accuracy_km": c["coord_accuracy_km"],
-                      "coord_source": f"geocoded_places.csv: {c['coord_source']}"}  # fmt: skip
+        return out | {
+            "lon": c["lon"],
+            "lat": c["lat"],
+            "coord_accuracy_km": c["coord_accuracy_km"],
+            "coord_source": f"geocoded_places.csv: {c['coord_source']}",
+        }
     if hit:
-        return out | {"lon": f"{hit[0]:.5f}", "lat": f"{hit[1]:.5f}", "coord_accuracy_km": f"{hit[2][2]:g}",
-                      "coord_source": f"places.geojson ({hit[2][0]}); research note: {row['coord_source']}"}  # fmt: skip
+        return out | {
+            "lon": f"{hit[0]:.5f}",
+            "lat": f"{hit[1]:.5f}",
+            "coord_accuracy_km": f"{hit[2][2]:g}",
+            "coord_source": f"places.geojson ({hit[2][0]}); research note: {row['coord_source']}",
+        }
     if key in geonames:
         g = geonames[key]
-        return out | {"lon": f"{g[0]:.5f}", "lat": f"{g[1]:.5f}", "coord_accuracy_km": f"{GEONAMES_KM:g}",
-                      "coord_source": f"GeoNames cities1000 ({g[2]}); research note: {row['coord_source']}"}  # fmt: skip
+        return out | {
+            "lon": f"{g[0]:.5f}",
+            "lat": f"{g[1]:.5f}",
+            "coord_accuracy_km": f"{GEONAMES_KM:g}",
+            "coord_source": f"GeoNames cities1000 ({g[2]}); research note: {row['coord_source']}",
+        }
     return out
 
 

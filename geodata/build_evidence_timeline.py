@@ -24,8 +24,18 @@ from zonemap.model import data, evidence, timeline  # noqa: E402
 from zonemap.model.reports import read_reports  # noqa: E402
 
 OUT = HERE / "evidence_timeline.geojson"
-PROPERTIES = ["name", "as_of", "valid_until", "source", "accuracy_km", "accuracy_km_min", "accuracy_km_max", "notes",
-              "n_places", "vertices"]  # fmt: skip
+PROPERTIES = [
+    "name",
+    "as_of",
+    "valid_until",
+    "source",
+    "accuracy_km",
+    "accuracy_km_min",
+    "accuracy_km_max",
+    "notes",
+    "n_places",
+    "vertices",
+]
 
 
 def write_geojson(lines) -> None:
@@ -36,8 +46,11 @@ def write_geojson(lines) -> None:
         props["source"] = "zonemap estimate (zonemap.model.evidence) from geodata/control_reports.csv"
         geom = json.loads(shapely.to_geojson(shapely.set_precision(row.geometry, 1e-5)))
         features.append({"type": "Feature", "properties": props, "geometry": geom})
-    text = json.dumps({"type": "FeatureCollection", "name": "evidence_timeline", "features": features},
-                      ensure_ascii=False, separators=(",", ":"))  # fmt: skip
+    text = json.dumps(
+        {"type": "FeatureCollection", "name": "evidence_timeline", "features": features},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     OUT.write_text(text + "\n", encoding="utf-8")
 
 
@@ -49,9 +62,12 @@ def cross_check(reports) -> list[str]:
     places = data.load_layer("places")
     places = places[places["kind"] != "observation_post"]
     places_m = proj.to_metric(places.geometry.to_numpy())
-    rows = ["| hand line | estimated front: places | hand line's own ±km | distance from the hand line to the estimated "
-            "front, km: median / 90 % / max | where the largest (nearest town) | hand line within the estimate's "
-            "accuracy |", "|---|---|---|---|---|---|"]  # fmt: skip
+    rows = [
+        "| hand line | estimated front: places | hand line's own ±km | distance from the hand line to the estimated "
+        "front, km: median / 90 % / max | where the largest (nearest town) | hand line within the estimate's "
+        "accuracy |",
+        "|---|---|---|---|---|---|",
+    ]
     for (_, line), (_, est) in zip(hand.iterrows(), fronts.iterrows()):
         if est.geometry.is_empty:
             rows.append(f"| {line['as_of']} | unknown | {line['accuracy_km']:g} | – | – | – |")
@@ -66,8 +82,10 @@ def cross_check(reports) -> list[str]:
         vxy = proj.to_metric(shapely.points([[v["lon"], v["lat"]] for v in vertices]))
         nearest = [int(np.argmin(shapely.distance(vxy, p))) for p in pts]
         covered = np.mean(d <= np.array([vertices[i]["accuracy_km"] for i in nearest]))
-        rows.append(f"| {line['as_of']} | {est['n_places']} | {line['accuracy_km']:g} | {np.median(d):.1f} / "
-                    f"{np.percentile(d, 90):.1f} / {d.max():.1f} | {town} | {100 * covered:.0f} % |")  # fmt: skip
+        rows.append(
+            f"| {line['as_of']} | {est['n_places']} | {line['accuracy_km']:g} | {np.median(d):.1f} / "
+            f"{np.percentile(d, 90):.1f} / {d.max():.1f} | {town} | {100 * covered:.0f} % |"
+        )
     return rows
 
 

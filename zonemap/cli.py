@@ -538,23 +538,25 @@ def _with_range(value, low, high) -> str:
 
 
 def run_lines(args) -> None:
-    from .model import evidence, reports
+    from .model import evidence, evidence_check, reports
 
     if not args.validate and not (args.output or "").lower().endswith(".gpkg"):
         raise ArgumentError("-o PATH.gpkg: the lines are written to a GeoPackage (give a .gpkg path)")
-    plan = plan_outputs({"-o": args.output if not args.validate else None}, inputs=_inputs(args, args.reports, args.acled))
+    output = None if args.validate else args.output
+    plan = plan_outputs({"-o": output}, inputs=_inputs(args, args.reports, args.acled))
     found = reports.load_evidence(args.reports, args.acled, with_shipped=args.with_shipped)
     print(found.report())
     if args.validate:
-        print(evidence.validation_text(evidence.validate(found)))
+        print(evidence_check.validation_text(evidence_check.validate(found)))
         return
-    lines, held = evidence.evidence_timeline(found) if args.every_change else evidence.lines_from_reports(found, args.date)
+    estimate = evidence.evidence_timeline if args.every_change else evidence.lines_from_reports
+    lines, held = estimate(found) if args.every_change else estimate(found, args.date)
     with plan, writing(args.output):
         evidence.write_lines(plan.path("-o"), lines, held)
     for note in lines.loc[lines.geometry.is_empty, "notes"].head(1):
         print(note)
-    print(f"wrote {len(lines)} line{'s' * (len(lines) != 1)} ({lines['as_of'].iloc[0]} to {lines['valid_until'].iloc[-1]})"
-          f" with their stretches and held areas to {args.output}")
+    span = f"{lines['as_of'].iloc[0]} to {lines['valid_until'].iloc[-1]}"
+    print(f"wrote {len(lines)} line{'s' * (len(lines) != 1)} ({span}) with stretches and held areas to {args.output}")
 
 
 COMMANDS = {"areas": run_areas, "export": run_export, "map": run_map, "figure": run_figure, "incidents": run_incidents}

@@ -48,12 +48,6 @@ AGE_CAP_DAYS = 120
 #: The evidence timeline runs from the Astana-6 agreement on the area's boundaries to the end of the war.
 TIMELINE_START, TIMELINE_END = "2017-09-15", "2024-12-08"
 
-#: Reports of one place within this many days of a left-out report are left out with it (same event).
-SAME_EVENT_DAYS = 3
-
-#: Distance bands (km from the line) of the validation table.
-DISTANCE_BANDS = ((0, 2), (2, 5), (5, 10), (10, np.inf))
-
 
 @functools.cache
 def _frame_of_area() -> tuple[LocalProjection, shapely.Geometry, shapely.Geometry]:
@@ -83,15 +77,22 @@ def latest_state(reports: Reports, date) -> pd.DataFrame:
     frame = reports.placed
     frame = frame[frame["date_to"].to_numpy(dtype="datetime64[ns]") <= day]
     if frame.empty:
-        return pd.DataFrame(columns=["key", "place", "lon", "lat", "side", "day", "age_days", "coord_accuracy_km",
-                                     "report_ids"])  # fmt: skip
+        return pd.DataFrame(
+            columns=["key", "place", "lon", "lat", "side", "day", "age_days", "coord_accuracy_km", "report_ids"]
+        )
     last = frame.groupby("key")["date_to"].transform("max")
     latest = frame[frame["date_to"] == last].sort_values(["key", "report_id"], kind="stable")
     grouped = latest.groupby("key", sort=True)
-    out = grouped.agg(place=("place", "first"), lon=("lon", "first"), lat=("lat", "first"),
-                      day=("date_to", "first"), coord_accuracy_km=("coord_accuracy_km", "max"),
-                      n_sides=("side", "nunique"), side=("side", "first"),
-                      report_ids=("report_id", lambda s: ";".join(map(str, s)))).reset_index()  # fmt: skip
+    out = grouped.agg(
+        place=("place", "first"),
+        lon=("lon", "first"),
+        lat=("lat", "first"),
+        day=("date_to", "first"),
+        coord_accuracy_km=("coord_accuracy_km", "max"),
+        n_sides=("side", "nunique"),
+        side=("side", "first"),
+        report_ids=("report_id", lambda s: ";".join(map(str, s))),
+    ).reset_index()
     out.loc[out["n_sides"] > 1, "side"] = "contested"
     out["age_days"] = ((day - out["day"].to_numpy(dtype="datetime64[ns]")) / np.timedelta64(1, "D")).astype(int)
     return _one_per_position(out.drop(columns="n_sides"))
@@ -125,17 +126,26 @@ class Estimate:
             self.opposition_m = self.government_m = shapely.Polygon()
         elif len(sided) == 1:
             whole = area_m
-            self.opposition_m, self.government_m = (whole, shapely.Polygon()) if self.is_opp[0] else (
-                shapely.Polygon(), whole)  # fmt: skip
+            self.opposition_m, self.government_m = (
+                (whole, shapely.Polygon()) if self.is_opp[0] else (shapely.Polygon(), whole)
+            )
         else:
-            cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(self.points_m),
-                                                               extend_to=area_m.envelope.buffer(1e5), ordered=True))  # fmt: skip
+            cells = shapely.get_parts(
+                shapely.voronoi_polygons(
+                    shapely.multipoints(self.points_m), extend_to=area_m.envelope.buffer(1e5), ordered=True
+                )
+            )
             cells = shapely.intersection(cells, area_m)
             self.opposition_m = shapely.union_all(cells[self.is_opp])
             self.government_m = shapely.union_all(cells[~self.is_opp])
         front = shapely.difference(shapely.boundary(self.opposition_m), shapely.buffer(edge, 1.0))
-        front = shapely.line_merge(shapely.union_all(shapely.get_parts(front)[
-            shapely.get_type_id(shapely.get_parts(front)) == 1])) if not front.is_empty else front  # fmt: skip
+        front = (
+            shapely.line_merge(
+                shapely.union_all(shapely.get_parts(front)[shapely.get_type_id(shapely.get_parts(front)) == 1])
+            )
+            if not front.is_empty
+            else front
+        )
         self.line_m = front if self.known else shapely.LineString()
         self.ended = None
 
@@ -154,9 +164,11 @@ class Estimate:
             out[f"{side}_place"] = rows["place"].to_numpy(object)
         table = pd.DataFrame(out)
         age = np.minimum(np.maximum(table["age_opp_days"], table["age_gov_days"]), AGE_CAP_DAYS)
-        table["accuracy_km"] = (np.maximum(table["d_opp_km"], table["d_gov_km"])
-                                + np.maximum(table["coord_opp_km"], table["coord_gov_km"])
-                                + AGE_KM_PER_DAY * age).round(1)  # fmt: skip
+        table["accuracy_km"] = (
+            np.maximum(table["d_opp_km"], table["d_gov_km"])
+            + np.maximum(table["coord_opp_km"], table["coord_gov_km"])
+            + AGE_KM_PER_DAY * age
+        ).round(1)
         return table
 
     def side_of(self, xy_m: np.ndarray) -> np.ndarray:
@@ -178,7 +190,8 @@ def lines_from_reports(
     - ``lines``: ``name``, ``as_of``, ``valid_until``, ``source``, ``accuracy_km`` (km, 90th
       percentile of the vertices'), ``accuracy_km_min``/``_max``, ``notes``, ``vertices`` (JSON:
       per vertex ``order``, ``lon``, ``lat``, ``accuracy_km``, ``opposition``/``government``: the
-      reports fixing it, ``age_days``, ``part`` (the stretch of a multi-part front); ``marks``: ``area edge`` for a timeline line's vertices
+      reports fixing it, ``age_days``, ``part`` (the stretch of a multi-part front); ``marks``:
+      ``area edge`` for a timeline line's vertices
       on the area's edge), ``n_places``; geometry the front, a (Multi)LineString inside the area
       (with ``timeline=True`` the one-piece line of :func:`timeline_line`), empty when the
       reports do not show both sides.
@@ -213,43 +226,86 @@ def lines_from_reports(
         line_rows.append(line | valid)
         held_rows += [row | valid for row in held]
     lines = gpd.GeoDataFrame(line_rows, geometry="geometry", crs=data.WGS84)
-    order = ["name", "as_of", "valid_until", "source", "accuracy_km", "accuracy_km_min", "accuracy_km_max", "notes",
-             "n_places", "vertices", "geometry"]  # fmt: skip
+    order = [
+        "name",
+        "as_of",
+        "valid_until",
+        "source",
+        "accuracy_km",
+        "accuracy_km_min",
+        "accuracy_km_max",
+        "notes",
+        "n_places",
+        "vertices",
+        "geometry",
+    ]
     held = gpd.GeoDataFrame(held_rows, geometry="geometry", crs=data.WGS84)
     return lines[order], held[["as_of", "valid_until", "side", "area_km2", "n_places", "geometry"]]
 
 
 def _line_row(est: Estimate, label: str, timeline: bool = False) -> dict:
-    base = {"name": f"Contact line from evidence, {est.date}", "source": f"zonemap estimate from {label}",
-            "n_places": len(est.sided)}  # fmt: skip
+    base = {
+        "name": f"Contact line from evidence, {est.date}",
+        "source": f"zonemap estimate from {label}",
+        "n_places": len(est.sided),
+    }
     if not est.known or est.line_m.is_empty:
         sides = sorted(set(est.sided["side"])) or ["none"]
         note = f"unknown: the reports up to {est.date} show one side only ({', '.join(sides)})"
         if getattr(est, "ended", None) is not None:
             note = f"unknown: the reports end on {_iso(est.ended)}; nothing is known of {est.date}"
-        return base | {"accuracy_km": np.nan, "accuracy_km_min": np.nan, "accuracy_km_max": np.nan, "notes": note,
-                       "vertices": "[]", "geometry": shapely.LineString()}  # fmt: skip
+        return base | {
+            "accuracy_km": np.nan,
+            "accuracy_km_min": np.nan,
+            "accuracy_km_max": np.nan,
+            "notes": note,
+            "vertices": "[]",
+            "geometry": shapely.LineString(),
+        }
     geometry_m, on_edge = timeline_line(est) if timeline else (est.line_m, None)
     xy, part = shapely.get_coordinates(shapely.get_parts(geometry_m), return_index=True)
     on_edge = np.zeros(len(xy), bool) if on_edge is None else on_edge
     table = est.vertex_accuracy(xy)
     lonlat = shapely.get_coordinates(est.proj.to_lonlat(shapely.points(xy)))
     vertices = [
-        {"order": i, "lon": round(float(lon), 5), "lat": round(float(lat), 5), "accuracy_km": float(acc),
-         "opposition": o, "government": g, "age_days": int(max(ao, ag)), "part": int(k)}
+        {
+            "order": i,
+            "lon": round(float(lon), 5),
+            "lat": round(float(lat), 5),
+            "accuracy_km": float(acc),
+            "opposition": o,
+            "government": g,
+            "age_days": int(max(ao, ag)),
+            "part": int(k),
+        }
         | ({"marks": "area edge"} if e else {})
-        for i, ((lon, lat), acc, o, g, ao, ag, e, k) in enumerate(zip(
-            lonlat, table["accuracy_km"], table["opp_reports"], table["gov_reports"], table["age_opp_days"],
-            table["age_gov_days"], on_edge, part))
-    ]  # fmt: skip
+        for i, ((lon, lat), acc, o, g, ao, ag, e, k) in enumerate(
+            zip(
+                lonlat,
+                table["accuracy_km"],
+                table["opp_reports"],
+                table["gov_reports"],
+                table["age_opp_days"],
+                table["age_gov_days"],
+                on_edge,
+                part,
+            )
+        )
+    ]
     acc = table["accuracy_km"].to_numpy()[~on_edge] if (~on_edge).any() else table["accuracy_km"].to_numpy()
     parts = len(shapely.get_parts(est.line_m))
-    note = (f"nearest-evidence partition of {len(est.sided)} places ({int(est.is_opp.sum())} opposition-held); "
-            f"{parts} stretch{'es' if parts > 1 else ''}; per-vertex accuracy in vertices")  # fmt: skip
-    return base | {"accuracy_km": float(np.percentile(acc, 90).round(1)), "accuracy_km_min": float(acc.min()),
-                   "accuracy_km_max": float(acc.max()), "notes": note,
-                   "vertices": json.dumps(vertices, ensure_ascii=False, separators=(",", ":")),
-                   "geometry": est.proj.to_lonlat(geometry_m)}  # fmt: skip
+    note = (
+        f"nearest-evidence partition of {len(est.sided)} places ({int(est.is_opp.sum())} opposition-held); "
+        f"{parts} stretch{'es' if parts > 1 else ''}; per-vertex accuracy in vertices"
+    )
+    return base | {
+        "accuracy_km": float(np.percentile(acc, 90).round(1)),
+        "accuracy_km_min": float(acc.min()),
+        "accuracy_km_max": float(acc.max()),
+        "notes": note,
+        "vertices": json.dumps(vertices, ensure_ascii=False, separators=(",", ":")),
+        "geometry": est.proj.to_lonlat(geometry_m),
+    }
 
 
 def _held_rows(est: Estimate) -> list[dict]:
@@ -257,18 +313,34 @@ def _held_rows(est: Estimate) -> list[dict]:
 
     rows = []
     if est.ended is not None:  # past the reports: nothing is held as far as the evidence goes
-        return [{"side": side, "area_km2": np.nan, "n_places": 0, "geometry": None}
-                for side in ("opposition", "government", "contested")]  # fmt: skip
-    for side, geom_m, n in (("opposition", est.opposition_m, int(est.is_opp.sum())),
-                            ("government", est.government_m, int((~est.is_opp).sum()))):  # fmt: skip
+        return [
+            {"side": side, "area_km2": np.nan, "n_places": 0, "geometry": None}
+            for side in ("opposition", "government", "contested")
+        ]
+    for side, geom_m, n in (
+        ("opposition", est.opposition_m, int(est.is_opp.sum())),
+        ("government", est.government_m, int((~est.is_opp).sum())),
+    ):
         geom = est.proj.to_lonlat(geom_m) if not geom_m.is_empty else shapely.Polygon()
         geom = geom if geom.is_valid else shapely.make_valid(geom)
-        rows.append({"side": side, "area_km2": float(geodesic_area_km2(geom)) if not geom.is_empty else 0.0,
-                     "n_places": n, "geometry": geom})  # fmt: skip
+        rows.append(
+            {
+                "side": side,
+                "area_km2": float(geodesic_area_km2(geom)) if not geom.is_empty else 0.0,
+                "n_places": n,
+                "geometry": geom,
+            }
+        )
     contested = est.state[est.state["side"] == "contested"]
     pts = shapely.multipoints(shapely.points(contested["lon"].to_numpy(float), contested["lat"].to_numpy(float)))
-    rows.append({"side": "contested", "area_km2": 0.0, "n_places": len(contested),
-                 "geometry": pts if len(contested) else shapely.MultiPoint()})  # fmt: skip
+    rows.append(
+        {
+            "side": "contested",
+            "area_km2": 0.0,
+            "n_places": len(contested),
+            "geometry": pts if len(contested) else shapely.MultiPoint(),
+        }
+    )
     return rows
 
 
@@ -285,8 +357,8 @@ def change_dates(reports: Reports, start=TIMELINE_START, end=TIMELINE_END) -> li
     --------
     >>> from zonemap.model.reports import read_reports
     >>> days = change_dates(read_reports())
-    >>> days[0] >= TIMELINE_START, "2019-08-21" in days
-    (True, True)
+    >>> days[:3], len(days)
+    (['2017-12-27', '2018-01-07', '2018-01-11'], 68)
     """
     placed = reports.placed
     lo, hi = np.datetime64(start, "D"), np.datetime64(end, "D")
@@ -294,16 +366,18 @@ def change_dates(reports: Reports, start=TIMELINE_START, end=TIMELINE_END) -> li
     days = np.concatenate([[lo], report_days[(report_days > lo) & (report_days <= hi)]])
     proj, _, _ = _frame_of_area()
     places = placed.drop_duplicates("key")
-    xy = shapely.get_coordinates(proj.to_metric(shapely.points(places["lon"].to_numpy(float),
-                                                               places["lat"].to_numpy(float))))  # fmt: skip
+    xy = shapely.get_coordinates(
+        proj.to_metric(shapely.points(places["lon"].to_numpy(float), places["lat"].to_numpy(float)))
+    )
     out, before = [], None
     for day in days:
         state = latest_state(reports, day)
         state = state[state["side"] != "contested"]
         if state["side"].nunique() < 2:
             continue
-        pts = shapely.get_coordinates(proj.to_metric(shapely.points(state["lon"].to_numpy(float),
-                                                                    state["lat"].to_numpy(float))))  # fmt: skip
+        pts = shapely.get_coordinates(
+            proj.to_metric(shapely.points(state["lon"].to_numpy(float), state["lat"].to_numpy(float)))
+        )
         d = np.hypot(xy[:, None, 0] - pts[None, :, 0], xy[:, None, 1] - pts[None, :, 1])
         sides = state["side"].to_numpy()[np.argmin(d, axis=1)]
         if before is None or (sides != before).any():
@@ -343,106 +417,8 @@ def timeline_line(est: Estimate) -> tuple[shapely.Geometry, np.ndarray]:
     seg, ring, on_edge = np.roll(seg_edge, -start), np.roll(ring, -start, axis=0), np.roll(on_edge, -start)
     runs = np.split(np.arange(len(seg)), np.flatnonzero(np.diff(seg.astype(int))) + 1)
     longest = max((r for r in runs if seg[r[0]]), key=lambda r: r[-1] - r[0])
-    keep = np.r_[longest[-1] + 1:len(ring), 0:longest[0] + 1]  # from the run's end round to its start
+    keep = np.r_[longest[-1] + 1 : len(ring), 0 : longest[0] + 1]  # from the run's end round to its start
     return shapely.LineString(ring[keep]), on_edge[keep]
-
-
-# --------------------------------------------------------------------------- validation
-def validate(reports: Reports, *, same_event_days: int = SAME_EVENT_DAYS) -> pd.DataFrame:
-    """Leave each sided, placed report out in turn and judge it by the line of its date estimated without it.
-
-    Left out with it: every report of the same place within ``same_event_days`` days (other
-    outlets' reports of the same event would otherwise give the answer away). One row per
-    judged report: ``report_id``, ``place``, ``date``, ``side`` (reported), ``estimated``
-    (nearest-evidence side), ``right`` (bool), ``distance_km`` (to the estimated line; NaN when
-    the reports left show one side only), ``accuracy_km`` (the line's stated accuracy at its
-    nearest vertex), ``in_area`` (inside the Idlib area). Reports whose date has no evidence of
-    both sides are judged ``unknown`` (``estimated`` is ``unknown``, ``right`` False).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from zonemap.model.reports import read_reports
-    >>> toy = pd.DataFrame({"place": ["A", "B", "C", "D"], "lon": [36.3, 36.4, 36.9, 37.0],
-    ...                     "lat": [35.8, 35.7, 35.8, 35.7], "date": ["2019-01-01"] * 4,
-    ...                     "side": ["opposition", "opposition", "government", "government"]})
-    >>> validate(read_reports(toy))["right"].tolist()
-    [True, True, True, True]
-    """
-    frame = reports.placed[reports.placed["side"] != "contested"]
-    proj, area_m, _ = _frame_of_area()
-    rows = []
-    for rid, key, place, day, side, lon, lat in zip(frame["report_id"], frame["key"], frame["place"],
-                                                      frame["date_to"], frame["side"], frame["lon"], frame["lat"]):  # fmt: skip
-        near = (reports.frame["key"] == key) & ((reports.frame["date_to"] - day).abs().dt.days <= same_event_days)
-        rest = Reports(reports.frame[~near.to_numpy()], reports.label)
-        est = Estimate(latest_state(rest, day), day)
-        point = proj.to_metric(shapely.Point(lon, lat))
-        row = {"report_id": rid, "place": place, "date": f"{day:%Y-%m-%d}", "side": side,
-               "in_area": bool(area_m.contains(point))}  # fmt: skip
-        if not est.known:
-            rows.append(row | {"estimated": "unknown", "right": False, "distance_km": np.nan, "accuracy_km": np.nan})
-            continue
-        xy = np.array([[point.x, point.y]])
-        estimated = est.side_of(xy)[0]
-        distance = float(shapely.distance(point, est.line_m)) / 1000 if not est.line_m.is_empty else np.nan
-        nearest = shapely.ops.nearest_points(est.line_m, point)[0] if not est.line_m.is_empty else point
-        accuracy = float(est.vertex_accuracy(np.array([[nearest.x, nearest.y]]))["accuracy_km"].iloc[0])
-        rows.append(row | {"estimated": estimated, "right": estimated == side, "distance_km": distance,
-                           "accuracy_km": accuracy})  # fmt: skip
-    return pd.DataFrame(rows)
-
-
-def validation_table(judged: pd.DataFrame) -> pd.DataFrame:
-    """The share right overall, by year and by distance band, and how many misses the accuracy covers.
-
-    Columns: ``group``, ``reports``, ``right``, ``share_right`` (%), ``misses``,
-    ``misses_beyond_accuracy`` (farther from the line than its stated accuracy, on the wrong side),
-    ``share_covered`` (% of misses within the stated accuracy). Judged: reports with both sides
-    in evidence at their date, inside the Idlib area.
-    """
-    scored = judged[(judged["estimated"] != "unknown") & judged["in_area"]]
-    band = pd.Series("", index=scored.index, dtype=object)
-    for lo, hi in DISTANCE_BANDS:
-        band[(scored["distance_km"] >= lo) & (scored["distance_km"] < hi)] = (
-            f"{lo:g}-{hi:g} km" if np.isfinite(hi) else f">{lo:g} km")  # fmt: skip
-    groups = [("all", scored)]
-    groups += [(f"year {y}", g) for y, g in scored.groupby(scored["date"].str[:4])]
-    groups += [(f"distance {b}", scored[band == b]) for b in band.drop_duplicates().sort_values(key=_band_order)]
-    groups += [("distance >2 km", scored[scored["distance_km"] >= 2])]
-    rows = []
-    for name, g in groups:
-        misses = g[~g["right"]]
-        beyond = int((misses["distance_km"] > misses["accuracy_km"]).sum())
-        rows.append({"group": name, "reports": len(g), "right": int(g["right"].sum()),
-                     "share_right": round(100 * g["right"].mean(), 1) if len(g) else np.nan,
-                     "misses": len(misses), "misses_beyond_accuracy": beyond,
-                     "share_covered": round(100 * (1 - beyond / len(misses)), 1) if len(misses) else np.nan})  # fmt: skip
-    return pd.DataFrame(rows)
-
-
-def _band_order(labels: pd.Series) -> pd.Series:
-    return labels.str.extract(r"(\d+)")[0].astype(float)
-
-
-def validation_text(judged: pd.DataFrame) -> str:
-    """The validation table as text (what ``zonemap lines --validate`` prints), with what was not judged."""
-    table = validation_table(judged)
-    header = ("reports", "judged", "right", "% right", "misses", "beyond ±km", "% misses covered")
-    rows = [header] + [(r.group, str(r.reports), str(r.right), _pct(r.share_right), str(r.misses),
-                        str(r.misses_beyond_accuracy), _pct(r.share_covered)) for r in table.itertuples()]  # fmt: skip
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
-    unknown = int((judged["estimated"] == "unknown").sum())
-    outside = int(((judged["estimated"] != "unknown") & ~judged["in_area"]).sum())
-    lines.append(f"Each placed, sided report left out in turn (with its place's reports within {SAME_EVENT_DAYS} days) "
-                 f"and judged by the line of its date; not judged: {outside} outside the Idlib area, {unknown} on "
-                 "dates with one side in evidence.")  # fmt: skip
-    return "\n".join(lines)
-
-
-def _pct(value) -> str:
-    return "–" if value != value else f"{value:.1f}"
 
 
 def stretches(lines: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -457,11 +433,19 @@ def stretches(lines: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         for a, b in zip(vertices[:-1], vertices[1:]):
             if a["part"] != b["part"]:
                 continue
-            rows.append({"as_of": as_of, "valid_until": until, "order": a["order"],
-                         "accuracy_km": max(a["accuracy_km"], b["accuracy_km"]), "opposition": a["opposition"],
-                         "government": a["government"], "age_days": max(a["age_days"], b["age_days"]),
-                         "marks": a.get("marks", ""),
-                         "geometry": shapely.LineString([(a["lon"], a["lat"]), (b["lon"], b["lat"])])})  # fmt: skip
+            rows.append(
+                {
+                    "as_of": as_of,
+                    "valid_until": until,
+                    "order": a["order"],
+                    "accuracy_km": max(a["accuracy_km"], b["accuracy_km"]),
+                    "opposition": a["opposition"],
+                    "government": a["government"],
+                    "age_days": max(a["age_days"], b["age_days"]),
+                    "marks": a.get("marks", ""),
+                    "geometry": shapely.LineString([(a["lon"], a["lat"]), (b["lon"], b["lat"])]),
+                }
+            )
     columns = ["as_of", "valid_until", "order", "accuracy_km", "opposition", "government", "age_days", "marks"]
     if not rows:
         return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=data.WGS84)
@@ -474,7 +458,6 @@ def write_lines(path, lines: gpd.GeoDataFrame, held: gpd.GeoDataFrame) -> None:
     areas = held[held["side"] != "contested"].copy()
     contested = held[held["side"] == "contested"].copy()
     contested = contested.assign(geometry=contested.geometry.where(~contested.geometry.is_empty, None))
-    for name, frame in (("lines", lines), ("stretches", stretches(lines)), ("held", areas),
-                        ("contested", contested)):  # fmt: skip
+    for name, frame in (("lines", lines), ("stretches", stretches(lines)), ("held", areas), ("contested", contested)):
         frame = frame.assign(geometry=frame.geometry.where(~frame.geometry.is_empty, None))
         frame.to_file(path, layer=name, driver="GPKG", promote_to_multi=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -87,8 +88,11 @@ class Reports:
     def merged(self, other: Reports) -> Reports:
         """These reports and ``other``'s together (ids of ``other`` prefixed with ``user:``)."""
         theirs = other.frame.assign(report_id="user:" + other.frame["report_id"].astype(str))
-        return Reports(pd.concat([self.frame, theirs], ignore_index=True), f"{self.label} + {other.label}",
-                       self.rejected + other.rejected)  # fmt: skip
+        return Reports(
+            pd.concat([self.frame, theirs], ignore_index=True),
+            f"{self.label} + {other.label}",
+            self.rejected + other.rejected,
+        )
 
     def years(self) -> pd.Series:
         """Placed reports per year (of ``date``)."""
@@ -122,7 +126,7 @@ def read_reports(source=None) -> Reports:
         raw = source.astype(object).where(source.notna(), "").astype(str)
     else:
         try:
-            raw = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            raw = _read_csv(source)
         except UnicodeDecodeError:
             raise InputError("not UTF-8 text", source=label) from None
         except pd.errors.ParserError as exc:
@@ -131,9 +135,20 @@ def read_reports(source=None) -> Reports:
             raise InputError("the file is empty", source=label) from None
     missing = [c for c in REQUIRED if c not in raw.columns]
     if missing:
-        raise InputError(f"missing column(s) {', '.join(missing)} (a control report needs {', '.join(REQUIRED)})",
-                         source=label)  # fmt: skip
+        raise InputError(
+            f"missing column(s) {', '.join(missing)} (a control report needs {', '.join(REQUIRED)})", source=label
+        )
     return Reports(_checked(raw.reset_index(drop=True), label), label)
+
+
+def _read_csv(source) -> pd.DataFrame:
+    """Every field as text; a row with more fields than the header is refused (pandas would shift it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            return pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig", index_col=False)
+        except pd.errors.ParserWarning:
+            raise pd.errors.ParserError("a row has more fields than the header") from None
 
 
 def _checked(raw: pd.DataFrame, label: str) -> pd.DataFrame:
@@ -166,8 +181,16 @@ def _checked(raw: pd.DataFrame, label: str) -> pd.DataFrame:
     fail(~(accuracy >= 0), lambda r: f"coord_accuracy_km {acc_text[r]!r} is not a number of km ≥ 0")
     if "report_id" not in frame or (frame["report_id"].astype(str).str.strip() == "").any():
         frame["report_id"] = [f"row {i + 1}" for i in range(len(frame))]
-    frame = frame.assign(place=text["place"], lon=lon, lat=lat, side=side, date=date, date_to=date_to,
-                         coord_accuracy_km=accuracy.astype(float), placed=lon.notna().to_numpy())  # fmt: skip
+    frame = frame.assign(
+        place=text["place"],
+        lon=lon,
+        lat=lat,
+        side=side,
+        date=date,
+        date_to=date_to,
+        coord_accuracy_km=accuracy.astype(float),
+        placed=lon.notna().to_numpy(),
+    )
     frame["key"] = _place_keys(frame)
     return frame
 
@@ -204,10 +227,11 @@ def read_acled(path) -> Reports:
     """
     label = str(path) if isinstance(path, (str, os.PathLike)) else "the ACLED export"
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        raw = _read_csv(path)
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"not a readable CSV ({' '.join(str(exc).split()) or type(exc).__name__})",
-                         source=label) from None  # fmt: skip
+        raise InputError(
+            f"not a readable CSV ({' '.join(str(exc).split()) or type(exc).__name__})", source=label
+        ) from None
     needed = ["event_date", "sub_event_type", "actor1", "longitude", "latitude"]
     missing = [c for c in needed if c not in raw.columns]
     if missing:
@@ -215,14 +239,22 @@ def read_acled(path) -> Reports:
     sub = raw["sub_event_type"].str.strip()
     side = sub.map(ACLED_SUB_EVENTS)
     actor = raw["actor1"].str.lower()
-    by_actor = np.select([actor.str.contains(ACLED_ACTORS["government"]),
-                          actor.str.contains(ACLED_ACTORS["opposition"])], ["government", "opposition"], "")  # fmt: skip
+    by_actor = np.select(
+        [actor.str.contains(ACLED_ACTORS["government"]), actor.str.contains(ACLED_ACTORS["opposition"])],
+        ["government", "opposition"],
+        "",
+    )
     transfer = sub == "Non-violent transfer of territory"
     side = side.where(~transfer, pd.Series(by_actor, index=raw.index).replace("", np.nan))
-    rejected = [(i + 1, f"sub_event_type {s!r} is not a territory event") for i, s in enumerate(sub)
-                if s not in ACLED_SUB_EVENTS]  # fmt: skip
-    rejected += [(i + 1, f"actor1 {raw['actor1'].iloc[i]!r} names no side") for i in
-                 np.flatnonzero((transfer & side.isna()).to_numpy())]  # fmt: skip
+    rejected = [
+        (i + 1, f"sub_event_type {s!r} is not a territory event")
+        for i, s in enumerate(sub)
+        if s not in ACLED_SUB_EVENTS
+    ]
+    rejected += [
+        (i + 1, f"actor1 {raw['actor1'].iloc[i]!r} names no side")
+        for i in np.flatnonzero((transfer & side.isna()).to_numpy())
+    ]
     used = side.notna().to_numpy()
     rows = raw[used]
     precision = pd.to_numeric(rows.get("geo_precision", pd.Series("", index=rows.index)), errors="coerce")
@@ -230,13 +262,16 @@ def read_acled(path) -> Reports:
         {
             "report_id": rows.get("event_id_cnty", pd.Series((np.flatnonzero(used) + 1).astype(str), index=rows.index)),
             "place": rows.get("location", rows["event_date"]).astype(str),
-            "lon": rows["longitude"], "lat": rows["latitude"],
+            "lon": rows["longitude"],
+            "lat": rows["latitude"],
             "coord_accuracy_km": precision.map(GEO_PRECISION_KM).fillna(GEO_PRECISION_KM[3]).astype(str),
             "date": pd.to_datetime(rows["event_date"], format="mixed", errors="coerce").dt.strftime("%Y-%m-%d"),
-            "side": side[used], "outlet": "ACLED", "evidence": rows["sub_event_type"],
+            "side": side[used],
+            "outlet": "ACLED",
+            "evidence": rows["sub_event_type"],
             "notes": rows.get("notes", ""),
         }
-    )  # fmt: skip
+    )
     frame["date"] = frame["date"].fillna(rows["event_date"])
     reports = Reports(_checked(frame.reset_index(drop=True), label), label, sorted(rejected))
     return reports
