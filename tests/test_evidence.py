@@ -93,7 +93,9 @@ def test_unplaced_rows_stay_and_are_counted():
 
 def test_a_line_past_the_reports_is_unknown():
     lines, held = evidence.lines_from_reports(_reports(_meridian()), "2019-07-01")
-    assert lines.geometry.iloc[0].is_empty and lines["notes"].item().startswith("unknown: the reports end on 2019-06-01")
+    assert lines.geometry.iloc[0].is_empty and lines["notes"].item().startswith(
+        "unknown: the reports end on 2019-06-01"
+    )
     assert held["area_km2"].isna().all()
 
 

@@ -74,28 +74,29 @@ def latest_state(reports: Reports, date) -> pd.DataFrame:
     ['government']
     """
     day = _dates(date)[0]
-    frame = reports.placed
-    frame = frame[frame["date_to"].to_numpy(dtype="datetime64[ns]") <= day]
-    if frame.empty:
-        return pd.DataFrame(
-            columns=["key", "place", "lon", "lat", "side", "day", "age_days", "coord_accuracy_km", "report_ids"]
-        )
-    last = frame.groupby("key")["date_to"].transform("max")
-    latest = frame[frame["date_to"] == last].sort_values(["key", "report_id"], kind="stable")
-    grouped = latest.groupby("key", sort=True)
-    out = grouped.agg(
-        place=("place", "first"),
-        lon=("lon", "first"),
-        lat=("lat", "first"),
-        day=("date_to", "first"),
-        coord_accuracy_km=("coord_accuracy_km", "max"),
-        n_sides=("side", "nunique"),
-        side=("side", "first"),
-        report_ids=("report_id", lambda s: ";".join(map(str, s))),
-    ).reset_index()
-    out.loc[out["n_sides"] > 1, "side"] = "contested"
+    ordered = reports.ordered  # placed reports sorted by place, day, report id
+    days = ordered["date_to"].to_numpy(dtype="datetime64[ns]")
+    sub = ordered[days <= day]
+    if sub.empty:
+        columns = ["key", "place", "lon", "lat", "side", "day", "age_days", "coord_accuracy_km", "report_ids"]
+        return pd.DataFrame(columns=columns)
+    days, codes = days[days <= day], sub["code"].to_numpy()
+    group = np.cumsum(np.r_[True, codes[1:] != codes[:-1]]) - 1
+    last_day = days[np.r_[codes[1:] != codes[:-1], True]]  # sorted by day within a place: its last row
+    latest = sub[days == last_day[group]]
+    group = group[days == last_day[group]]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    sides = latest["side"].to_numpy(dtype=object)
+    disagree = np.logical_or.reduceat(sides != np.repeat(sides[starts], np.diff(np.r_[starts, len(sides)])), starts)
+    ids = latest["report_id"].astype(str).to_numpy()
+    out = latest.iloc[starts][["key", "place", "lon", "lat", "side", "date_to"]].rename(columns={"date_to": "day"})
+    out = out.assign(
+        side=np.where(disagree, "contested", sides[starts]),
+        coord_accuracy_km=np.maximum.reduceat(latest["coord_accuracy_km"].to_numpy(float), starts),
+        report_ids=[";".join(ids[a:b]) for a, b in zip(starts, np.r_[starts[1:], len(ids)])],
+    ).reset_index(drop=True)
     out["age_days"] = ((day - out["day"].to_numpy(dtype="datetime64[ns]")) / np.timedelta64(1, "D")).astype(int)
-    return _one_per_position(out.drop(columns="n_sides"))
+    return _one_per_position(out)
 
 
 def _one_per_position(state: pd.DataFrame) -> pd.DataFrame:

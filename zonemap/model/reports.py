@@ -12,6 +12,7 @@ report ``date_to`` = ``date``).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import warnings
@@ -73,6 +74,12 @@ class Reports:
     def placed(self) -> pd.DataFrame:
         """The reports with coordinates: the ones the estimator uses."""
         return self.frame[self.frame["placed"]]
+
+    @functools.cached_property
+    def ordered(self) -> pd.DataFrame:
+        """The placed reports sorted by place, ``date_to`` and report id, with ``code``: the place's number."""
+        placed = self.placed.sort_values(["key", "date_to", "report_id"], kind="stable")
+        return placed.assign(code=pd.factorize(placed["key"])[0])
 
     def __len__(self) -> int:
         return len(self.frame)
