@@ -211,3 +211,11 @@ def test_cli_writes_lines_stretches_and_held_areas(tmp_path, capsys):
     with pytest.raises(InputError, match="row 1"):
         read_reports(pd.DataFrame({"place": ["A"], "lon": ["x"], "lat": ["35"], "date": ["2019-01-01"],
                                    "side": ["government"]}))  # fmt: skip
+
+
+def test_a_bad_acled_row_is_named_by_its_row_in_the_export():
+    head = "event_id_cnty,event_date,sub_event_type,actor1,actor2,location,longitude,latitude,geo_precision\n"
+    body = "A0,2019-01-01,Shelling/artillery/missile attack,x,,y,36,35,1\n"
+    body += "A1,2019-08-21,Government regains territory,Military Forces of Syria (2000-),,Khan Shaykhun,east,35.4,1\n"
+    with pytest.raises(InputError, match=r"^the ACLED export: row 2: lon 'east' is not a number$"):
+        read_acled(io.StringIO(head + body))

@@ -158,15 +158,19 @@ def _read_csv(source) -> pd.DataFrame:
             raise pd.errors.ParserError("a row has more fields than the header") from None
 
 
-def _checked(raw: pd.DataFrame, label: str) -> pd.DataFrame:
-    """Parse and check every row (vectorised); the first bad row raises a one-line InputError."""
+def _checked(raw: pd.DataFrame, label: str, rows=None) -> pd.DataFrame:
+    """Parse and check every row (vectorised); the first bad row raises a one-line InputError.
+
+    ``rows``: the row number (1 = first data row) of each row in the file it came from, for messages.
+    """
     frame = raw.copy()
+    rows = np.arange(1, len(raw) + 1) if rows is None else np.asarray(rows)
 
     def fail(mask, reason):
         bad = np.flatnonzero(np.asarray(mask))
         if len(bad):
             row = int(bad[0])
-            raise InputError(reason(row), source=label, row=row + 1)
+            raise InputError(reason(row), source=label, row=int(rows[row]))
 
     text = {c: frame[c].astype(str).str.strip() for c in ("place", "lon", "lat", "date", "side")}
     fail(text["place"] == "", lambda r: "no place name")
@@ -280,7 +284,7 @@ def read_acled(path) -> Reports:
         }
     )
     frame["date"] = frame["date"].fillna(rows["event_date"])
-    reports = Reports(_checked(frame.reset_index(drop=True), label), label, sorted(rejected))
+    reports = Reports(_checked(frame.reset_index(drop=True), label, np.flatnonzero(used) + 1), label, sorted(rejected))
     return reports
 
 
