@@ -219,3 +219,17 @@ def test_a_bad_acled_row_is_named_by_its_row_in_the_export():
     body += "A1,2019-08-21,Government regains territory,Military Forces of Syria (2000-),,Khan Shaykhun,east,35.4,1\n"
     with pytest.raises(InputError, match=r"^the ACLED export: row 2: lon 'east' is not a number$"):
         read_acled(io.StringIO(head + body))
+
+
+def test_cli_every_change_ends_with_the_reports(tmp_path, capsys):
+    path, out = tmp_path / "reports.csv", tmp_path / "timeline.gpkg"
+    rows = _meridian("2019-01-01") + [("W3", 36.5, 35.8, "2019-02-01", "government")]
+    pd.DataFrame(rows, columns=["place", "lon", "lat", "date", "side"]).to_csv(path, index=False)
+    assert cli.main(["lines", "--reports", str(path), "--every-change", "-o", str(out)]) == 0
+    assert "wrote 2 lines (2019-01-01 to 2019-02-02)" in capsys.readouterr().out
+    lines = gpd.read_file(out, layer="lines")
+    assert lines["as_of"].astype(str).str[:10].tolist() == ["2019-01-01", "2019-02-01"]
+    held = gpd.read_file(out, layer="held")
+    held = held[held["side"] == "opposition"]
+    opposition = held.set_index(held["as_of"].astype(str).str[:10])["area_km2"]
+    assert opposition["2019-02-01"] < opposition["2019-01-01"]  # W3 taken: the opposition holds less

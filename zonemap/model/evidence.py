@@ -388,12 +388,16 @@ def change_dates(reports: Reports, start=TIMELINE_START, end=TIMELINE_END) -> li
 
 
 def evidence_timeline(reports: Reports) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Lines and held areas at every change date (:func:`change_dates`), the last valid until ``TIMELINE_END``.
+    """Lines and held areas at every change date (:func:`change_dates`).
+
+    The last line is valid until ``TIMELINE_END`` or the day after the last report, whichever is first.
 
     The lines here are *timeline lines* (:func:`timeline_line`): one open line a timeline can
     classify with (:func:`zonemap.model.timeline.load_timeline`).
     """
-    return lines_from_reports(reports, change_dates(reports), until=TIMELINE_END, timeline=True)
+    last = reports.placed["date_to"].max()  # nothing is stretched past the last report
+    until = min(np.datetime64(TIMELINE_END, "D"), np.datetime64(last, "D") + np.timedelta64(1, "D"))
+    return lines_from_reports(reports, change_dates(reports), until=until, timeline=True)
 
 
 def timeline_line(est: Estimate) -> tuple[shapely.Geometry, np.ndarray]:
