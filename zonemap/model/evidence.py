@@ -190,9 +190,10 @@ def lines_from_reports(
 
     - ``lines``: ``name``, ``as_of``, ``valid_until``, ``source``, ``accuracy_km`` (km, 90th
       percentile of the vertices'), ``accuracy_km_min``/``_max``, ``notes``, ``vertices`` (JSON:
-      per vertex ``order``, ``lon``, ``lat``, ``accuracy_km``, ``opposition``/``government``: the
-      reports fixing it, ``age_days``, ``part`` (the stretch of a multi-part front); ``marks``:
-      ``area edge`` for a timeline line's vertices
+      per vertex ``order``, ``lon``, ``lat``, ``marks`` (the places fixing it; ``area edge; …``
+      for a timeline line's vertices on the area's edge), ``reports``, ``accuracy_km``,
+      ``opposition``/``government`` (the reports fixing it on either side), ``age_days``,
+      ``part`` (the stretch of a multi-part front)
       on the area's edge), ``n_places``; geometry the front, a (Multi)LineString inside the area
       (with ``timeline=True`` the one-piece line of :func:`timeline_line`), empty when the
       reports do not show both sides.
@@ -268,31 +269,22 @@ def _line_row(est: Estimate, label: str, timeline: bool = False) -> dict:
     on_edge = np.zeros(len(xy), bool) if on_edge is None else on_edge
     table = est.vertex_accuracy(xy)
     lonlat = shapely.get_coordinates(est.proj.to_lonlat(shapely.points(xy)))
-    vertices = [
+    between = "between " + table["opp_place"] + " (opposition) and " + table["gov_place"] + " (government)"
+    reports = (table["opp_reports"] + ";" + table["gov_reports"]).str.split(";")
+    vertices = pd.DataFrame(
         {
-            "order": i,
-            "lon": round(float(lon), 5),
-            "lat": round(float(lat), 5),
-            "accuracy_km": float(acc),
-            "opposition": o,
-            "government": g,
-            "age_days": int(max(ao, ag)),
-            "part": int(k),
+            "order": np.arange(len(xy)),
+            "lon": lonlat[:, 0].round(5),
+            "lat": lonlat[:, 1].round(5),
+            "marks": np.where(on_edge, "area edge; " + between, between),
+            "reports": reports,
+            "accuracy_km": table["accuracy_km"],
+            "opposition": table["opp_reports"],
+            "government": table["gov_reports"],
+            "age_days": np.maximum(table["age_opp_days"], table["age_gov_days"]),
+            "part": part,
         }
-        | ({"marks": "area edge"} if e else {})
-        for i, ((lon, lat), acc, o, g, ao, ag, e, k) in enumerate(
-            zip(
-                lonlat,
-                table["accuracy_km"],
-                table["opp_reports"],
-                table["gov_reports"],
-                table["age_opp_days"],
-                table["age_gov_days"],
-                on_edge,
-                part,
-            )
-        )
-    ]
+    ).to_dict("records")
     acc = table["accuracy_km"].to_numpy()[~on_edge] if (~on_edge).any() else table["accuracy_km"].to_numpy()
     parts = len(shapely.get_parts(est.line_m))
     note = (
