@@ -56,6 +56,8 @@ _EXPORTS = {
     "sochi_dmz": "model.zones",
 }
 
+_EXPORTS |= {"lines_from_reports": "model.evidence", "read_reports": "model.reports", "read_acled": "model.reports"}
+
 #: Modules that users import by their old flat names (``from zonemap import timeline, figure``).
 _MODULES = {
     "timeline": "model.timeline",  # the module is callable: zonemap.model.timeline() gives the dated lines
@@ -147,3 +149,5 @@ __all__ = [
     "zone_map",
     "zone_model",
 ]
+
+__all__ += ["lines_from_reports", "read_acled", "read_reports"]

@@ -1,4 +1,4 @@
-"""The ``zonemap`` command line: ``zonemap areas``, ``export``, ``map``, ``figure`` and ``incidents``.
+"""The ``zonemap`` command line: ``zonemap areas``, ``export``, ``map``, ``figure``, ``incidents`` and ``lines``.
 
 Errors a user can fix print one line on stderr and exit with code 2, never a traceback.
 """
@@ -190,6 +190,16 @@ def build_parser() -> argparse.ArgumentParser:
     towns.add_argument("--as-of", metavar="DATE", help="use the contact line in force on DATE (YYYY-MM-DD)")
     _add_model_options(towns)
     towns.add_argument("--json", action="store_true", help="print a JSON list of places with lon, lat")
+    lines = commands.add_parser("lines", help="contact lines estimated from dated control reports, with their accuracy")
+    given = lines.add_mutually_exclusive_group()
+    given.add_argument("--reports", metavar="FILE", help="your control reports (CSV: place, lon, lat, date, side, …)")
+    given.add_argument("--acled", metavar="FILE", help="an ACLED export: its territory events are control reports")
+    lines.add_argument("--with-shipped", action="store_true", help="use your reports together with the shipped ones")
+    what = lines.add_mutually_exclusive_group(required=True)
+    what.add_argument("--date", metavar="DATE", help="the line as of DATE (YYYY-MM-DD)")
+    what.add_argument("--every-change", action="store_true", help="a line for every date a reported place changes side")
+    what.add_argument("--validate", action="store_true", help="leave each report out in turn; print the table")
+    lines.add_argument("-o", "--output", metavar="PATH.gpkg", help="GeoPackage: lines, stretches, held, contested")
     return parser
 
 
@@ -400,11 +410,35 @@ def _with_range(value, low, high) -> str:
     return f"{value:,.0f} ({low:,.0f}–{high:,.0f})"
 
 
+def run_lines(args) -> None:
+    from .model import evidence, evidence_check, reports
+
+    if not args.validate and not (args.output or "").lower().endswith(".gpkg"):
+        raise ArgumentError("-o PATH.gpkg: the lines are written to a GeoPackage (give a .gpkg path)")
+    output = None if args.validate else args.output
+    plan = plan_outputs({"-o": output}, inputs=_inputs(args, args.reports, args.acled))
+    found = reports.load_evidence(args.reports, args.acled, with_shipped=args.with_shipped)
+    print(found.report())
+    if args.validate:
+        print(evidence_check.validation_text(evidence_check.validate(found)))
+        return
+    estimate = evidence.evidence_timeline if args.every_change else evidence.lines_from_reports
+    lines, held = estimate(found) if args.every_change else estimate(found, args.date)
+    with plan, writing(args.output):
+        evidence.write_lines(plan.path("-o"), lines, held)
+    for note in lines.loc[lines.geometry.is_empty, "notes"].head(1):
+        print(note)
+    span = f"{lines['as_of'].iloc[0]} to {lines['valid_until'].iloc[-1]}"
+    print(f"wrote {len(lines)} line{'s' * (len(lines) != 1)} ({span}) with stretches and held areas to {args.output}")
+
+
 COMMANDS = {"areas": run_areas, "export": run_export, "map": run_map, "figure": run_figure, "incidents": run_incidents}
 
 COMMANDS["places"] = run_places
 
 COMMANDS["timeline"] = run_timeline
+
+COMMANDS["lines"] = run_lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,184 @@
+"""Build ``geodata/control_reports.csv`` from the compiled research files in ``sources/control_reports/``.
+
+Run from the repository root: ``python geodata/build_control_reports.py``. Deterministic: the same
+sources give the same bytes.
+
+Each row of a period file is one dated public report of one place's control (see
+``geodata/README.md``). The build keeps every row (disagreeing sources stay separate rows) and:
+
+1. fills missing coordinates, best first, from ``geocoded_places.csv`` (places placed from a cited
+   description), then from the gazetteer ``places.geojson`` (names and aliases), then from GeoNames
+   ``geonames_cities1000_region.csv``; names are matched with :func:`zonemap.model.data.fold_name`,
+   only when the name designates one point (a name with two different positions is left unplaced);
+2. names the gazetteer place (``gazetteer_name``) and its GeoNames id where the gazetteer has one;
+3. keeps rows it cannot place, with empty lon/lat and ``placed`` = false: they stay in the data,
+   unused by the estimator, and are counted.
+
+It prints the count of reports, placed reports per year and unplaced rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from zonemap.model.data import fold_name  # noqa: E402
+
+SOURCES = HERE / "sources" / "control_reports"
+PERIODS = [
+    "period_2017_2018.csv",
+    "period_2019.csv",
+    "period_2019_12_2020_01.csv",
+    "period_2020_02_03.csv",
+    "period_2020_2024.csv",
+]
+HEADER = "place,lon,lat,coord_source,coord_accuracy_km,date,date_to,side,outlet,report_date,title,url,evidence,notes"
+OUT_COLUMNS = [
+    "report_id",
+    "place",
+    "gazetteer_name",
+    "geonameid",
+    "lon",
+    "lat",
+    "placed",
+    "coord_source",
+    "coord_accuracy_km",
+    "date",
+    "date_to",
+    "side",
+    "outlet",
+    "report_date",
+    "title",
+    "url",
+    "evidence",
+    "notes",
+    "compiled_in",
+]
+#: Accuracy (km) of a GeoNames cities1000 point for a village or town (as in places.geojson).
+GEONAMES_KM = 1.0
+#: Rows of a period file whose name is a *different* place from the one geocoded_places.csv placed
+#: (its notes say so): (file, place, a word of the row's coord_source).
+NOT_THE_GEOCODED_PLACE = {("period_2020_2024.csv", "Kafr Basin", "Aleppo")}
+
+
+def _unique_points(pairs) -> dict[str, tuple[float, float, str]]:
+    """Folded name -> (lon, lat, label) where every entry of that name gives the same point (within 1 km)."""
+    found: dict[str, list[tuple[float, float, str]]] = {}
+    for name, lon, lat, label in pairs:
+        if name.strip():
+            found.setdefault(fold_name(name), []).append((lon, lat, label))
+    out = {}
+    for key, points in found.items():
+        lons, lats = [p[0] for p in points], [p[1] for p in points]
+        if (max(lons) - min(lons)) < 0.01 and (max(lats) - min(lats)) < 0.01:
+            out[key] = points[0]
+    return out
+
+
+def gazetteer() -> tuple[dict, dict]:
+    """Folded names to points: (places.geojson names and aliases, GeoNames cities1000)."""
+    places = json.loads((HERE / "places.geojson").read_text(encoding="utf-8"))["features"]
+    pairs = []
+    for f in places:
+        p = f["properties"]
+        if p.get("kind") == "observation_post":
+            continue
+        lon, lat = f["geometry"]["coordinates"]
+        geonameid = re.search(r"geonameid (\d+)", p.get("source") or "")
+        label = (p["name"], geonameid.group(1) if geonameid else "", p.get("accuracy_km") or GEONAMES_KM)
+        for name in [p["name"], *(p.get("aliases") or "").split(";")]:
+            pairs.append((name, lon, lat, label))
+    with open(HERE / "sources" / "geonames_cities1000_region.csv", encoding="utf-8", newline="") as f:
+        geonames = [(r["name"], float(r["lon"]), float(r["lat"]), r["name"]) for r in csv.DictReader(f)]
+    return _unique_points(pairs), _unique_points(geonames)
+
+
+def geocoded() -> dict[str, dict]:
+    with open(SOURCES / "geocoded_places.csv", encoding="utf-8", newline="") as f:
+        return {fold_name(r["place"]): r for r in csv.DictReader(f)}
+
+
+def read_period(name: str) -> list[dict]:
+    path = SOURCES / name
+    with open(path, encoding="utf-8", newline="") as f:
+        header = f.readline().strip()
+        if header != HEADER:
+            raise SystemExit(f"{path}: header differs from the research format")
+        f.seek(0)
+        rows = list(csv.DictReader(f))
+    for i, row in enumerate(rows, start=2):
+        if row["side"] not in {"government", "opposition", "contested"}:
+            raise SystemExit(f"{path}: line {i}: side {row['side']!r}")
+        row["compiled_in"] = name
+    return rows
+
+
+def place_row(row: dict, places: dict, geonames: dict, coded: dict) -> dict:
+    """The row with coordinates filled (or not) and its gazetteer name."""
+    key = fold_name(re.sub(r"\(.*?\)", "", row["place"]))
+    hit = places.get(key)
+    out = dict(row, gazetteer_name=hit[2][0] if hit else "", geonameid=hit[2][1] if hit else "")
+    if row["lon"] and row["lat"]:
+        return out
+    skip = any(
+        row["compiled_in"] == f and row["place"] == p and w in row["coord_source"] for f, p, w in NOT_THE_GEOCODED_PLACE
+    )
+    if key in coded and not skip:
+        c = coded[key]
+        return out | {
+            "lon": c["lon"],
+            "lat": c["lat"],
+            "coord_accuracy_km": c["coord_accuracy_km"],
+            "coord_source": f"geocoded_places.csv: {c['coord_source']}",
+        }
+    if hit:
+        return out | {
+            "lon": f"{hit[0]:.5f}",
+            "lat": f"{hit[1]:.5f}",
+            "coord_accuracy_km": f"{hit[2][2]:g}",
+            "coord_source": f"places.geojson ({hit[2][0]}); research note: {row['coord_source']}",
+        }
+    if key in geonames:
+        g = geonames[key]
+        return out | {
+            "lon": f"{g[0]:.5f}",
+            "lat": f"{g[1]:.5f}",
+            "coord_accuracy_km": f"{GEONAMES_KM:g}",
+            "coord_source": f"GeoNames cities1000 ({g[2]}); research note: {row['coord_source']}",
+        }
+    return out
+
+
+def build() -> list[dict]:
+    places, geonames = gazetteer()
+    coded = geocoded()
+    rows = [place_row(r, places, geonames, coded) for name in PERIODS for r in read_period(name)]
+    for i, row in enumerate(rows, start=1):
+        row["report_id"] = f"R{i:04d}"
+        row["placed"] = "true" if row["lon"] and row["lat"] else "false"
+        row["date_to"] = row["date_to"] or row["date"]
+    return rows
+
+
+def main() -> None:
+    rows = build()
+    out = HERE / "control_reports.csv"
+    with open(out, "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, OUT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: row[k] for k in OUT_COLUMNS} for row in rows)
+    placed = [r for r in rows if r["placed"] == "true"]
+    years = Counter(r["date"][:4] for r in placed)
+    print(f"wrote {len(rows)} reports to {out.name}: {len(placed)} placed, {len(rows) - len(placed)} not placed")
+    print("placed reports per year: " + ", ".join(f"{y} {n}" for y, n in sorted(years.items())))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,460 @@
+"""Contact lines from evidence: dated control reports in, the front as of any day out, with its error.
+
+Method (deterministic): for a date, each placed place's latest report on or before it
+(:func:`latest_state`, counted from the report's ``date_to``); reports of one place on its latest
+day that disagree make it ``contested``. The Idlib de-escalation area
+(:func:`zonemap.model.data.de_escalation_area`) is partitioned by **nearest evidence**: the Voronoi
+cells of the government- and opposition-held places, computed in a local azimuthal equidistant
+projection (metres) and clipped to the area. Each point of the area takes the side of the nearest
+place whose side is known, which is the least a report can say without a model of how fronts run:
+no smoothing, no invented shape. Contested places take no part in the partition (their previous
+state is withdrawn); they are listed in the held areas.
+
+The contact line is the boundary between the two sides inside the area. Each vertex carries its
+own accuracy (km, ~95 %)::
+
+    accuracy_km = max(d_opp, d_gov) + max(coord_opp, coord_gov) + AGE_KM_PER_DAY * min(age, AGE_CAP_DAYS)
+
+where ``d_opp``/``d_gov`` are the distances (km) from the vertex to the nearest opposition- and
+government-held evidence that fixes it (the true line lies somewhere between them, the estimate
+halfway), ``coord_*`` their coordinates' stated accuracy (km), and ``age`` the days since the
+older of the two reports (the front may have moved since). The line's own ``accuracy_km`` (the one
+a timeline classifier reads) is the 90th percentile of its vertices'; :func:`validate` measures
+how honest these figures are.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..errors import ArgumentError
+from ..geodesy.projection import LocalProjection
+from . import data
+from .dates import _dates, _iso
+from .reports import Reports
+
+#: How fast (km per day) the front may have moved since a report, in the accuracy of the line.
+AGE_KM_PER_DAY = 0.05
+
+#: Beyond this age (days) a report adds no more to the accuracy: fronts that stood still for years.
+AGE_CAP_DAYS = 120
+
+#: The evidence timeline runs from the Astana-6 agreement on the area's boundaries to the end of the war.
+TIMELINE_START, TIMELINE_END = "2017-09-15", "2024-12-08"
+
+
+@functools.cache
+def _frame_of_area() -> tuple[LocalProjection, shapely.Geometry, shapely.Geometry]:
+    """The projection, the area in metres and its boundary (prepared)."""
+    area = data.de_escalation_area().geometry.iloc[0]
+    proj = LocalProjection.around(area)
+    area_m = proj.to_metric(area)
+    shapely.prepare(area_m)
+    return proj, area_m, area_m.boundary
+
+
+def latest_state(reports: Reports, date) -> pd.DataFrame:
+    """Each placed place's latest report on or before ``date``, with its age in days.
+
+    Columns: ``key``, ``place``, ``lon``, ``lat``, ``side`` (``contested`` when the reports of the
+    latest day disagree), ``day`` (datetime64), ``age_days``, ``coord_accuracy_km`` (km, the worst
+    of that day's reports), ``report_ids`` (the reports of that day, ``;``-joined).
+
+    Examples
+    --------
+    >>> from zonemap.model.reports import read_reports
+    >>> state = latest_state(read_reports(), "2019-08-25")
+    >>> state.loc[state["place"] == "Khan Shaykhun", "side"].tolist()
+    ['government']
+    """
+    day = _dates(date)[0]
+    ordered = reports.ordered  # placed reports sorted by place, day, report id
+    days = ordered["date_to"].to_numpy(dtype="datetime64[ns]")
+    sub = ordered[days <= day]
+    if sub.empty:
+        columns = ["key", "place", "lon", "lat", "side", "day", "age_days", "coord_accuracy_km", "report_ids"]
+        return pd.DataFrame(columns=columns)
+    days, codes = days[days <= day], sub["code"].to_numpy()
+    group = np.cumsum(np.r_[True, codes[1:] != codes[:-1]]) - 1
+    last_day = days[np.r_[codes[1:] != codes[:-1], True]]  # sorted by day within a place: its last row
+    latest = sub[days == last_day[group]]
+    group = group[days == last_day[group]]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    sides = latest["side"].to_numpy(dtype=object)
+    disagree = np.logical_or.reduceat(sides != np.repeat(sides[starts], np.diff(np.r_[starts, len(sides)])), starts)
+    ids = latest["report_id"].astype(str).to_numpy()
+    out = latest.iloc[starts][["key", "place", "lon", "lat", "side", "date_to"]].rename(columns={"date_to": "day"})
+    out = out.assign(
+        side=np.where(disagree, "contested", sides[starts]),
+        coord_accuracy_km=np.maximum.reduceat(latest["coord_accuracy_km"].to_numpy(float), starts),
+        report_ids=[";".join(ids[a:b]) for a, b in zip(starts, np.r_[starts[1:], len(ids)])],
+    ).reset_index(drop=True)
+    out["age_days"] = ((day - out["day"].to_numpy(dtype="datetime64[ns]")) / np.timedelta64(1, "D")).astype(int)
+    return _one_per_position(out)
+
+
+def _one_per_position(state: pd.DataFrame) -> pd.DataFrame:
+    """Places sharing a position (to ~10 m): the latest report wins; a tie that disagrees is contested."""
+    pos = [f"{x:.4f},{y:.4f}" for x, y in zip(state["lon"], state["lat"])]
+    state = state.assign(_pos=pos).sort_values(["_pos", "day", "key"], kind="stable")
+    newest = state.groupby("_pos")["day"].transform("max")
+    state = state[state["day"] == newest]
+    sides = state.groupby("_pos")["side"].transform("nunique")
+    state = state.assign(side=np.where(sides > 1, "contested", state["side"]))
+    return state.drop_duplicates("_pos", keep="last").drop(columns="_pos").sort_values("key").reset_index(drop=True)
+
+
+class Estimate:
+    """The partition of the Idlib area for one date: sides, the line and its per-vertex accuracy (metres inside)."""
+
+    def __init__(self, state: pd.DataFrame, date):
+        self.date = _iso(_dates(date)[0])
+        self.state = state
+        proj, area_m, edge = _frame_of_area()
+        self.proj, self.area_m = proj, area_m
+        sided = state[state["side"] != "contested"].reset_index(drop=True)
+        self.sided = sided
+        self.points_m = proj.to_metric(shapely.points(sided["lon"].to_numpy(float), sided["lat"].to_numpy(float)))
+        self.is_opp = (sided["side"] == "opposition").to_numpy()
+        self.known = bool(self.is_opp.any() and (~self.is_opp).any())
+        if len(sided) == 0:
+            self.opposition_m = self.government_m = shapely.Polygon()
+        elif len(sided) == 1:
+            whole = area_m
+            self.opposition_m, self.government_m = (
+                (whole, shapely.Polygon()) if self.is_opp[0] else (shapely.Polygon(), whole)
+            )
+        else:
+            cells = shapely.get_parts(
+                shapely.voronoi_polygons(
+                    shapely.multipoints(self.points_m), extend_to=area_m.envelope.buffer(1e5), ordered=True
+                )
+            )
+            cells = shapely.intersection(cells, area_m)
+            self.opposition_m = shapely.union_all(cells[self.is_opp])
+            self.government_m = shapely.union_all(cells[~self.is_opp])
+        front = shapely.difference(shapely.boundary(self.opposition_m), shapely.buffer(edge, 1.0))
+        front = (
+            shapely.line_merge(
+                shapely.union_all(shapely.get_parts(front)[shapely.get_type_id(shapely.get_parts(front)) == 1])
+            )
+            if not front.is_empty
+            else front
+        )
+        self.line_m = front if self.known else shapely.LineString()
+        self.ended = None
+
+    def vertex_accuracy(self, xy_m: np.ndarray) -> pd.DataFrame:
+        """Accuracy (km) at metric points: distances to the nearest evidence of either side, their age."""
+        pts = np.column_stack(shapely.get_coordinates(self.points_m).T)
+        out = {}
+        for side, mask in (("opp", self.is_opp), ("gov", ~self.is_opp)):
+            d = np.hypot(xy_m[:, None, 0] - pts[mask][None, :, 0], xy_m[:, None, 1] - pts[mask][None, :, 1])
+            nearest = np.argmin(d, axis=1)
+            rows = self.sided[mask].iloc[nearest]
+            out[f"d_{side}_km"] = d[np.arange(len(xy_m)), nearest] / 1000
+            out[f"coord_{side}_km"] = rows["coord_accuracy_km"].to_numpy(float)
+            out[f"age_{side}_days"] = rows["age_days"].to_numpy(int)
+            out[f"{side}_reports"] = rows["report_ids"].to_numpy(object)
+            out[f"{side}_place"] = rows["place"].to_numpy(object)
+        table = pd.DataFrame(out)
+        age = np.minimum(np.maximum(table["age_opp_days"], table["age_gov_days"]), AGE_CAP_DAYS)
+        table["accuracy_km"] = (
+            np.maximum(table["d_opp_km"], table["d_gov_km"])
+            + np.maximum(table["coord_opp_km"], table["coord_gov_km"])
+            + AGE_KM_PER_DAY * age
+        ).round(1)
+        return table
+
+    def side_of(self, xy_m: np.ndarray) -> np.ndarray:
+        """``opposition``/``government`` of metric points by nearest sided evidence (inside or outside the area)."""
+        pts = shapely.get_coordinates(self.points_m)
+        d = np.hypot(xy_m[:, None, 0] - pts[None, :, 0], xy_m[:, None, 1] - pts[None, :, 1])
+        return np.where(self.is_opp[np.argmin(d, axis=1)], "opposition", "government")
+
+
+def lines_from_reports(
+    reports: Reports, dates, *, until=None, timeline: bool = False
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The contact line and the held areas as of each date, estimated from control reports (EPSG:4326).
+
+    ``dates`` is one date or many (sorted here); each line holds from its date up to, not
+    including, the next one (``valid_until``; for the last, ``until`` or the day after it).
+    Returns ``(lines, held)``:
+
+    - ``lines``: ``name``, ``as_of``, ``valid_until``, ``source``, ``accuracy_km`` (km, 90th
+      percentile of the vertices'), ``accuracy_km_min``/``_max``, ``notes``, ``vertices`` (JSON:
+      per vertex ``order``, ``lon``, ``lat``, ``marks`` (the places fixing it; ``area edge; …``
+      for a timeline line's vertices on the area's edge), ``reports``, ``accuracy_km``,
+      ``opposition``/``government`` (the reports fixing it on either side), ``age_days``,
+      ``part`` (the stretch of a multi-part front)
+      on the area's edge), ``n_places``; geometry the front, a (Multi)LineString inside the area
+      (with ``timeline=True`` the one-piece line of :func:`timeline_line`), empty when the
+      reports do not show both sides.
+    - ``held``: one row per date and side (``opposition``, ``government``) with ``as_of``,
+      ``valid_until``, ``area_km2`` (geodesic), and ``contested``: points of contested places.
+
+    Examples
+    --------
+    >>> from zonemap.model.reports import read_reports
+    >>> lines, held = lines_from_reports(read_reports(), "2019-08-25")
+    >>> lines[["as_of", "valid_until"]].values.tolist()  # valid until the next report
+    [['2019-08-25', '2019-08-26']]
+    >>> bool(lines["accuracy_km"].iloc[0] > 0), sorted(held["side"])
+    (True, ['contested', 'government', 'opposition'])
+    """
+    days = np.unique(_dates(dates if not isinstance(dates, str) else [dates]).astype("datetime64[D]"))
+    if np.isnat(days).any():
+        raise ArgumentError("a date to estimate is missing (NaT)")
+    report_days = np.unique(reports.placed["date_to"].to_numpy(dtype="datetime64[D]"))
+    last_report = report_days[-1] if len(report_days) else None
+    if until is None:  # the estimate can change with the next report after the last date asked for
+        later = report_days[report_days > days[-1]]
+        until = later[0] if len(later) else days[-1] + np.timedelta64(1, "D")
+    ends = list(days[1:]) + [np.datetime64(until, "D")]
+    line_rows, held_rows = [], []
+    for day, end in zip(days, ends):
+        est = Estimate(latest_state(reports, day), day)
+        if last_report is None or day > last_report:
+            est.known, est.ended = False, last_report
+        line, held = _line_row(est, reports.label, timeline), _held_rows(est)
+        valid = {"as_of": est.date, "valid_until": str(end)}
+        line_rows.append(line | valid)
+        held_rows += [row | valid for row in held]
+    lines = gpd.GeoDataFrame(line_rows, geometry="geometry", crs=data.WGS84)
+    order = [
+        "name",
+        "as_of",
+        "valid_until",
+        "source",
+        "accuracy_km",
+        "accuracy_km_min",
+        "accuracy_km_max",
+        "notes",
+        "n_places",
+        "vertices",
+        "geometry",
+    ]
+    held = gpd.GeoDataFrame(held_rows, geometry="geometry", crs=data.WGS84)
+    return lines[order], held[["as_of", "valid_until", "side", "area_km2", "n_places", "geometry"]]
+
+
+def _line_row(est: Estimate, label: str, timeline: bool = False) -> dict:
+    base = {
+        "name": f"Contact line from evidence, {est.date}",
+        "source": f"zonemap estimate from {label}",
+        "n_places": len(est.sided),
+    }
+    if not est.known or est.line_m.is_empty:
+        sides = sorted(set(est.sided["side"])) or ["none"]
+        note = f"unknown: the reports up to {est.date} show one side only ({', '.join(sides)})"
+        if getattr(est, "ended", None) is not None:
+            note = f"unknown: the reports end on {_iso(est.ended)}; nothing is known of {est.date}"
+        return base | {
+            "accuracy_km": np.nan,
+            "accuracy_km_min": np.nan,
+            "accuracy_km_max": np.nan,
+            "notes": note,
+            "vertices": "[]",
+            "geometry": shapely.LineString(),
+        }
+    geometry_m, on_edge = timeline_line(est) if timeline else (est.line_m, None)
+    xy, part = shapely.get_coordinates(shapely.get_parts(geometry_m), return_index=True)
+    on_edge = np.zeros(len(xy), bool) if on_edge is None else on_edge
+    table = est.vertex_accuracy(xy)
+    lonlat = shapely.get_coordinates(est.proj.to_lonlat(shapely.points(xy)))
+    between = "between " + table["opp_place"] + " (opposition) and " + table["gov_place"] + " (government)"
+    reports = (table["opp_reports"] + ";" + table["gov_reports"]).str.split(";")
+    vertices = pd.DataFrame(
+        {
+            "order": np.arange(len(xy)),
+            "lon": lonlat[:, 0].round(5),
+            "lat": lonlat[:, 1].round(5),
+            "marks": np.where(on_edge, "area edge; " + between, between),
+            "reports": reports,
+            "accuracy_km": table["accuracy_km"],
+            "opposition": table["opp_reports"],
+            "government": table["gov_reports"],
+            "age_days": np.maximum(table["age_opp_days"], table["age_gov_days"]),
+            "part": part,
+        }
+    ).to_dict("records")
+    acc = table["accuracy_km"].to_numpy()[~on_edge] if (~on_edge).any() else table["accuracy_km"].to_numpy()
+    parts = len(shapely.get_parts(est.line_m))
+    note = (
+        f"nearest-evidence partition of {len(est.sided)} places ({int(est.is_opp.sum())} opposition-held); "
+        f"{parts} stretch{'es' if parts > 1 else ''}; per-vertex accuracy in vertices"
+    )
+    return base | {
+        "accuracy_km": float(np.percentile(acc, 90).round(1)),
+        "accuracy_km_min": float(acc.min()),
+        "accuracy_km_max": float(acc.max()),
+        "notes": note,
+        "vertices": json.dumps(vertices, ensure_ascii=False, separators=(",", ":")),
+        "geometry": est.proj.to_lonlat(geometry_m),
+    }
+
+
+def _held_rows(est: Estimate) -> list[dict]:
+    from ..geodesy.area import geodesic_area_km2
+
+    rows = []
+    if est.ended is not None:  # past the reports: nothing is held as far as the evidence goes
+        return [
+            {"side": side, "area_km2": np.nan, "n_places": 0, "geometry": None}
+            for side in ("opposition", "government", "contested")
+        ]
+    for side, geom_m, n in (
+        ("opposition", est.opposition_m, int(est.is_opp.sum())),
+        ("government", est.government_m, int((~est.is_opp).sum())),
+    ):
+        geom = est.proj.to_lonlat(geom_m) if not geom_m.is_empty else shapely.Polygon()
+        geom = geom if geom.is_valid else shapely.make_valid(geom)
+        rows.append(
+            {
+                "side": side,
+                "area_km2": float(geodesic_area_km2(geom)) if not geom.is_empty else 0.0,
+                "n_places": n,
+                "geometry": geom,
+            }
+        )
+    contested = est.state[est.state["side"] == "contested"]
+    pts = shapely.multipoints(shapely.points(contested["lon"].to_numpy(float), contested["lat"].to_numpy(float)))
+    rows.append(
+        {
+            "side": "contested",
+            "area_km2": 0.0,
+            "n_places": len(contested),
+            "geometry": pts if len(contested) else shapely.MultiPoint(),
+        }
+    )
+    return rows
+
+
+def change_dates(reports: Reports, start=TIMELINE_START, end=TIMELINE_END) -> list[str]:
+    """Days (ISO) on which a reported place changes side, from ``start`` to ``end``.
+
+    On each day with reports, every placed place (reported on any date) takes the side of its
+    nearest evidence as of that day; a day is a change date when any place's side differs from
+    the day before (so a first report that contradicts the estimate counts, not only a place
+    reported twice). Changes within a day are merged. The first date is ``start`` when the
+    reports up to it show both sides, else the first day they do; before it the line is unknown.
+
+    Examples
+    --------
+    >>> from zonemap.model.reports import read_reports
+    >>> days = change_dates(read_reports())
+    >>> days[:3], len(days)
+    (['2017-12-27', '2018-01-07', '2018-01-11'], 68)
+    """
+    placed = reports.placed
+    lo, hi = np.datetime64(start, "D"), np.datetime64(end, "D")
+    report_days = np.unique(placed["date_to"].to_numpy(dtype="datetime64[D]"))
+    days = np.concatenate([[lo], report_days[(report_days > lo) & (report_days <= hi)]])
+    proj, _, _ = _frame_of_area()
+    places = placed.drop_duplicates("key")
+    xy = shapely.get_coordinates(
+        proj.to_metric(shapely.points(places["lon"].to_numpy(float), places["lat"].to_numpy(float)))
+    )
+    out, before = [], None
+    for day in days:
+        state = latest_state(reports, day)
+        state = state[state["side"] != "contested"]
+        if state["side"].nunique() < 2:
+            continue
+        pts = shapely.get_coordinates(
+            proj.to_metric(shapely.points(state["lon"].to_numpy(float), state["lat"].to_numpy(float)))
+        )
+        d = np.hypot(xy[:, None, 0] - pts[None, :, 0], xy[:, None, 1] - pts[None, :, 1])
+        sides = state["side"].to_numpy()[np.argmin(d, axis=1)]
+        if before is None or (sides != before).any():
+            out.append(_iso(day))
+        before = sides
+    return out
+
+
+def evidence_timeline(reports: Reports) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Lines and held areas at every change date (:func:`change_dates`).
+
+    The last line is valid until ``TIMELINE_END`` or the day after the last report, whichever is first.
+
+    The lines here are *timeline lines* (:func:`timeline_line`): one open line a timeline can
+    classify with (:func:`zonemap.model.timeline.load_timeline`).
+    """
+    last = reports.placed["date_to"].max()  # nothing is stretched past the last report
+    until = min(np.datetime64(TIMELINE_END, "D"), np.datetime64(last, "D") + np.timedelta64(1, "D"))
+    return lines_from_reports(reports, change_dates(reports), until=until, timeline=True)
+
+
+def timeline_line(est: Estimate) -> tuple[shapely.Geometry, np.ndarray]:
+    """The outline of the opposition-held piece holding Idlib city, opened on the area's edge (metres).
+
+    A timeline cuts the area with one line and keeps the face holding Idlib city, so its line
+    must be one piece. The outline runs along the front and, where the opposition holds up to the
+    area's edge, along the edge; the longest stretch along the edge is left out (the line's two
+    ends then meet the edge). Returns the line and, per vertex, whether it lies on the area's edge
+    (those vertices are not front). Enclaves (pieces not connected to Idlib) are left out of it.
+    """
+    _, area_m, edge = _frame_of_area()
+    pieces = shapely.get_parts(est.opposition_m)
+    idlib = est.proj.to_metric(data.place("Idlib"))
+    holding = [p for p in pieces if p.covers(idlib)] or sorted(pieces, key=lambda p: -p.area)[:1]
+    ring = np.asarray(holding[0].exterior.coords)[:-1]
+    on_edge = shapely.distance(edge, shapely.points(ring)) < 1.0
+    seg_edge = on_edge & np.roll(on_edge, -1)  # segment i runs from vertex i to i+1 along the edge
+    if seg_edge.all() or not seg_edge.any():
+        return shapely.LineString(np.vstack([ring, ring[:1]])), on_edge
+    start = int(np.flatnonzero(~seg_edge)[0])  # roll so that the ring starts on a front segment
+    seg, ring, on_edge = np.roll(seg_edge, -start), np.roll(ring, -start, axis=0), np.roll(on_edge, -start)
+    runs = np.split(np.arange(len(seg)), np.flatnonzero(np.diff(seg.astype(int))) + 1)
+    longest = max((r for r in runs if seg[r[0]]), key=lambda r: r[-1] - r[0])
+    keep = np.r_[longest[-1] + 1 : len(ring), 0 : longest[0] + 1]  # from the run's end round to its start
+    return shapely.LineString(ring[keep]), on_edge[keep]
+
+
+def stretches(lines: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Each line's stretches (segments between vertices) with their accuracy (km, the worse end's) and evidence.
+
+    Columns: ``as_of``, ``valid_until``, ``order``, ``accuracy_km`` (km), ``opposition`` and
+    ``government`` (the reports fixing the stretch's start), ``age_days``, ``marks``; EPSG:4326.
+    """
+    rows = []
+    for as_of, until, text in zip(lines["as_of"], lines["valid_until"], lines["vertices"]):
+        vertices = json.loads(text)
+        for a, b in zip(vertices[:-1], vertices[1:]):
+            if a["part"] != b["part"]:
+                continue
+            rows.append(
+                {
+                    "as_of": as_of,
+                    "valid_until": until,
+                    "order": a["order"],
+                    "accuracy_km": max(a["accuracy_km"], b["accuracy_km"]),
+                    "opposition": a["opposition"],
+                    "government": a["government"],
+                    "age_days": max(a["age_days"], b["age_days"]),
+                    "marks": a.get("marks", ""),
+                    "geometry": shapely.LineString([(a["lon"], a["lat"]), (b["lon"], b["lat"])]),
+                }
+            )
+    columns = ["as_of", "valid_until", "order", "accuracy_km", "opposition", "government", "age_days", "marks"]
+    if not rows:
+        return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=data.WGS84)
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=data.WGS84)
+
+
+def write_lines(path, lines: gpd.GeoDataFrame, held: gpd.GeoDataFrame) -> None:
+    """Write a GeoPackage: layers ``lines`` (with ``vertices``), ``stretches`` (per-stretch accuracy),
+    ``held`` (opposition- and government-held areas) and ``contested`` (contested places)."""
+    areas = held[held["side"] != "contested"].copy()
+    contested = held[held["side"] == "contested"].copy()
+    contested = contested.assign(geometry=contested.geometry.where(~contested.geometry.is_empty, None))
+    for name, frame in (("lines", lines), ("stretches", stretches(lines)), ("held", areas), ("contested", contested)):
+        frame = frame.assign(geometry=frame.geometry.where(~frame.geometry.is_empty, None))
+        frame.to_file(path, layer=name, driver="GPKG", promote_to_multi=True)
