@@ -19,7 +19,7 @@ from .errors import ArgumentError, ZonemapError, ZonemapWarning
 from .incidents import read
 from .model import areas as measure
 from .model import gazetteer, zones
-from .output import plan_outputs
+from .output import plan_outputs, writing
 from .render import export
 
 
@@ -416,7 +416,7 @@ def run_lines(args) -> None:
     if not args.validate and not (args.output or "").lower().endswith(".gpkg"):
         raise ArgumentError("-o PATH.gpkg: the lines are written to a GeoPackage (give a .gpkg path)")
     output = None if args.validate else args.output
-    plan = plan_outputs({"-o": output}, inputs=_inputs(args, args.reports, args.acled))
+    plan = plan_outputs({"-o": output}, inputs=inputs(args, args.reports, args.acled))
     found = reports.load_evidence(args.reports, args.acled, with_shipped=args.with_shipped)
     print(found.report())
     if args.validate:
