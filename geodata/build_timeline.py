@@ -17,7 +17,8 @@ Inputs (``geodata/sources/``):
 
 Outputs (``geodata/``): ``contact_line_timeline.geojson`` (one LineString per date, with
 ``name``, ``as_of``, ``valid_until``, ``source``, ``until_source``, ``accuracy_km``, ``notes`` and
-``vertices``, the vertex list with what each marks and its ``accuracy_km``) and ``zone_validity.json``. The lines dated like a line of
+``vertices``, the vertex list with what each marks and its ``accuracy_km``) and
+``zone_validity.json``. The lines dated like a line of
 ``contact_lines.geojson`` must repeat it vertex for vertex (6 decimals); the build stops if not.
 Every line must be simple (no self-crossing) and cut the Idlib de-escalation area in two.
 
@@ -174,9 +175,13 @@ def read_lines(reports) -> list[dict]:
     for line, following in zip(out, out[1:] + [None]):
         where = f"{LINES_CSV.name}: line {line['as_of']}"
         if following is not None and line["valid_until"] > following["as_of"]:
-            raise BuildError(f"{where}: valid_until {line['valid_until']} is after the next line ({following['as_of']})")
+            raise BuildError(
+                f"{where}: valid_until {line['valid_until']} is after the next line ({following['as_of']})"
+            )
         if (following is None or line["valid_until"] != following["as_of"]) and not line["until_reports"]:
-            raise BuildError(f"{where}: valid_until {line['valid_until']} is not the next line's date: give until_reports")
+            raise BuildError(
+                f"{where}: valid_until {line['valid_until']} is not the next line's date: give until_reports"
+            )
     return out
 
 

@@ -170,7 +170,9 @@ def test_line_in_force_is_the_latest_dated_on_or_before_the_date():
 
 @pytest.mark.parametrize("call", [tl.line_as_of, tl.zones_as_of])
 def test_before_the_first_line_is_a_clear_error(call):
-    with pytest.raises(ArgumentError, match=r"no contact line in force on 2018-09-16.*before the first dated line \(2018-09-17\)"):
+    with pytest.raises(
+        ArgumentError, match=r"no contact line in force on 2018-09-16.*before the first dated line \(2018-09-17\)"
+    ):
         call("2018-09-16")
     with pytest.raises(ArgumentError, match="not a date"):
         call("17/09/2018 or so")
@@ -201,8 +203,10 @@ def test_line_index_maps_dates_to_lines_vectorised():
     n = len(dates)
     assert index.dtype == np.int64
     assert index[:n].tolist() == list(range(n))
-    before = [i - 1 if i == 0 or tl.load_timeline().valid_until[i - 1] == tl.load_timeline().as_of[i] else -1
-              for i in range(n)]  # the day before a line: the previous line, or none after a gap
+    before = [
+        i - 1 if i == 0 or tl.load_timeline().valid_until[i - 1] == tl.load_timeline().as_of[i] else -1
+        for i in range(n)
+    ]  # the day before a line: the previous line, or none after a gap
     assert index[n : 2 * n].tolist() == before
     assert index[-1] == -1
     assert tl.line_index(pd.Series(["2019-09-01", None, "2020-03-05 12:00"])).tolist() == [2, -1, 5]

@@ -92,8 +92,9 @@ def test_events_on_before_and_after_each_end():
 
 
 def test_the_offensive_days_get_the_line_of_their_day():
-    result = classify(_events([(SARAQIB, "2024-11-26"), (SARAQIB, "2024-11-28"), (SARAQIB, "2024-11-30"),
-                               (MAARAT, "2024-11-28"), (MAARAT, "2024-11-30"), (KHAN_SHAYKHUN, "2024-12-02")]))  # fmt: skip
+    days = [(SARAQIB, "2024-11-26"), (SARAQIB, "2024-11-28"), (SARAQIB, "2024-11-30"), (MAARAT, "2024-11-28"),
+            (MAARAT, "2024-11-30"), (KHAN_SHAYKHUN, "2024-12-02")]  # fmt: skip
+    result = classify(_events(days))
     assert result["side"].tolist() == ["government", "government", "opposition", "government", "opposition",
                                        "opposition"]  # fmt: skip
 
@@ -101,7 +102,10 @@ def test_the_offensive_days_get_the_line_of_their_day():
 @pytest.mark.parametrize("call", [tl.zones_as_of, tl.line_as_of])
 @pytest.mark.parametrize(
     ("day", "why"),
-    [("2025-06-01", "after the zones ended on 2024-12-08"), ("2024-11-27", "no line between 2024-11-27 and 2024-11-28")],
+    [
+        ("2025-06-01", "after the zones ended on 2024-12-08"),
+        ("2024-11-27", "no line between 2024-11-27 and 2024-11-28"),
+    ],
 )
 def test_a_date_past_a_line_is_a_one_line_error(call, day, why):
     with pytest.raises(ArgumentError, match=why) as raised:

@@ -245,9 +245,7 @@ def _dated_lines(source, date_column: str, centre, zone_keys, valid_until=None) 
         dates=lines.dates,
         until=lines.until,
         accuracy_km=np.array([state.accuracy_km for state in states], dtype=float),
-        targets=[
-            _line_targets(state.line.geometry, centre, lines.vertex_accuracy_km(state.index)) for state in states
-        ],
+        targets=[_line_targets(state.line.geometry, centre, lines.vertex_accuracy_km(state.index)) for state in states],
         faces=PolygonGrid.build([state.opposition for state in states], POLYGON_CELL_DEG),
         validity=windows,
         end=np.datetime64("NaT", "ns") if end is None else end,

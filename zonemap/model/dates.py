@@ -52,7 +52,8 @@ def line_index_of(starts: np.ndarray, until: np.ndarray, days: np.ndarray) -> np
     --------
     >>> starts = np.array(["2020-01-01", "2020-03-01"], dtype="datetime64[ns]")
     >>> until = np.array(["2020-02-01", "2020-04-01"], dtype="datetime64[ns]")
-    >>> days = np.array(["2019-12-31", "2020-01-31", "2020-02-15", "2020-03-31", "2020-04-01", "NaT"], dtype="datetime64[ns]")
+    >>> days = ["2019-12-31", "2020-01-31", "2020-02-15", "2020-03-31", "2020-04-01", "NaT"]
+    >>> days = np.array(days, dtype="datetime64[ns]")
     >>> line_index_of(starts, until, days).tolist()
     [-1, 0, -1, 1, -1, -1]
     """

@@ -53,7 +53,8 @@ def places_in(
     GeoDataFrame or shapely line). With ``as_of`` (a date) it follows the contact line in force
     that day (:func:`zonemap.model.timeline.line_as_of`), and the column ``side_as_of`` says who held
     each place then; a zone not in force that day (the DMZ from 27 Nov 2024, every zone from
-    8 Dec 2024) is an :class:`~zonemap.errors.ArgumentError`. ``kinds`` keeps only some kinds of place (e.g. ``["city", "town"]``).
+    8 Dec 2024) is an :class:`~zonemap.errors.ArgumentError`. ``kinds`` keeps only some kinds of
+    place (e.g. ``["city", "town"]``).
 
     Columns: those of :data:`COLUMNS`, ``side_2018`` / ``side_2020`` (side of the shipped lines)
     and ``to_edge_km``, the distance (km) from the place to the zone's edge: a place closer to the

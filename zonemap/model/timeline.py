@@ -6,7 +6,9 @@ unchanged). The line in force on a date is the latest one dated on or before it,
 before its ``valid_until``; otherwise there is none: before the first line, in a gap between two
 lines (e.g. 27 Nov 2024, the day the front broke) and after the last (the zones ended on
 8 Dec 2024). Then the answer is "unknown" (an error for one date, index ``-1`` in
-:func:`line_index`, and :meth:`Timeline.why_no_line` says why), never the last line stretched. For each dated line the model builds, once, a
+:func:`line_index`, and :meth:`Timeline.why_no_line` says why), never the last line stretched.
+
+For each dated line the model builds, once, a
 :class:`ZonesAsOf`: the line with its stated accuracy (km), the opposition-held and
 government-held parts of the Idlib de-escalation area, the Sochi DMZ (drawn on the line of
 17 Sep 2018, the line of the memorandum) and the part of it still opposition-held.
@@ -37,8 +39,8 @@ import pandas as pd
 import shapely
 
 from ..errors import ArgumentError, InputError, ZonemapWarning
-from . import data, zones
 from ..geodesy.area import geodesic_area_km2
+from . import data, zones
 from .dates import _dates, _day, _iso, line_index_of, no_line_reason
 from .validity import in_force, validity, validity_key, zones_end, zones_in_force  # noqa: F401 (zonemap.timeline's API)
 
@@ -55,7 +57,8 @@ class ZonesAsOf:
     """The zones as of one dated contact line, with their error: built once per line (cached).
 
     It holds from ``as_of`` up to, not including, ``until`` (its ``valid_until``: the next line's
-    date, or the day after the last date reports show the front unchanged). Geometries are lon/lat (EPSG:4326); areas are geodesic km².
+    date, or the day after the last date reports show the front unchanged). Geometries are lon/lat
+    (EPSG:4326); areas are geodesic km².
 
     Attributes
     ----------
@@ -239,12 +242,15 @@ class Timeline:
             return None
         vertices = json.loads(self.frame["vertices"].iloc[index])
         values = np.array([v.get("accuracy_km", np.nan) for v in vertices], dtype=float)
-        if len(values) != len(shapely.get_coordinates(self.frame.geometry.iloc[index])) or not np.isfinite(values).all():
+        if (
+            len(values) != len(shapely.get_coordinates(self.frame.geometry.iloc[index]))
+            or not np.isfinite(values).all()
+        ):
             return None
         return values
 
     def vertex_accuracy_km_of(self, geometry: shapely.Geometry) -> np.ndarray | None:
-        """Per-vertex accuracy (km) of the line of this timeline whose geometry is exactly ``geometry`` (None if none)."""
+        """Per-vertex accuracy (km) of this timeline's line whose geometry is exactly ``geometry`` (or None)."""
         same = np.flatnonzero(shapely.equals_exact(self.frame.geometry.to_numpy(), geometry, 0))
         return self.vertex_accuracy_km(int(same[0])) if len(same) else None
 
@@ -345,11 +351,14 @@ def _valid_until(frame: pd.DataFrame, label: str, last_until) -> pd.Series:
         else:
             end = zones_end()
             if end is None:
-                raise InputError("the last line has no valid_until: give one (valid_until=, --valid-until)", source=label)
+                raise InputError(
+                    "the last line has no valid_until: give one (valid_until=, --valid-until)", source=label
+                )
             until.iloc[-1] = pd.Timestamp(end)
             warnings.warn(
                 f"{label}: the last line (dated {frame['as_of'].iloc[-1]}) has no valid_until; it was stretched to"
-                f" {until.iloc[-1]:%Y-%m-%d} (the zones' end): give valid_until= (--valid-until) for the date its reports cover",
+                f" {until.iloc[-1]:%Y-%m-%d} (the zones' end): give valid_until= (--valid-until)"
+                " for the date its reports cover",
                 ZonemapWarning,
                 stacklevel=4,
             )
@@ -435,10 +444,10 @@ def zones_as_of(date, source=None, *, date_column: str = "as_of", valid_until=No
     --------
     >>> zones_as_of("2020-02-20").line.name
     'Contact line, 17 February 2020 (after Saraqib, the M5 and western Aleppo)'
-    >>> zones_as_of("2025-06-01")
+    >>> zones_as_of("2025-06-01")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    zonemap.errors.ArgumentError: no contact line in force on 2025-06-01 in the shipped timeline: after the zones ended on 2024-12-08
+    zonemap.errors.ArgumentError: no contact line in force on 2025-06-01 ...: after the zones ended on 2024-12-08
     """
     tl = load_timeline(source, date_column=date_column, valid_until=valid_until)
     return tl.state(tl.index_of(date))
@@ -453,10 +462,10 @@ def line_as_of(date, source=None, *, date_column: str = "as_of", valid_until=Non
     --------
     >>> line_as_of("2019-09-01").as_of
     '2019-08-31'
-    >>> line_as_of("2018-01-01")
+    >>> line_as_of("2018-01-01")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    zonemap.errors.ArgumentError: no contact line in force on 2018-01-01 in the shipped timeline: before the first dated line (2018-09-17)
+    zonemap.errors.ArgumentError: no contact line in force on 2018-01-01 ...: before the first dated line (2018-09-17)
     """
     tl = load_timeline(source, date_column=date_column, valid_until=valid_until)
     return tl._feature(tl.index_of(date))

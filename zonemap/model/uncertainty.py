@@ -415,7 +415,8 @@ def add_probabilities(
     ``line_accuracy_km`` (km, 95 %) is one number for every line, a mapping line → km, or None to
     read the accuracy of the line's stretch nearest each event from the frame (columns
     ``line_accuracy_<line>_km`` and, for ``dist_line_km``, ``line_accuracy_km``, which
-    :func:`~zonemap.classify` adds), else each line's stated ``accuracy_km``. ``event_accuracy_km`` (km, 95 %) is a number, an array (one per row) or None for
+    :func:`~zonemap.classify` adds), else each line's stated ``accuracy_km``. ``event_accuracy_km``
+    (km, 95 %) is a number, an array (one per row) or None for
     :func:`event_accuracy_km`. Returns a new frame; NaN distances give NaN probabilities and a
     missing status.
 

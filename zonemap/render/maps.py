@@ -253,7 +253,8 @@ _TIMELINE = """
         L.geoJSON(state.opposition, {style: tl.styles.held}).addTo(held);
         L.geoJSON(state.halo, {style: tl.styles.halo, interactive: false}).addTo(line);
         L.geoJSON(state.line, {style: tl.styles.line, className: "zonemap-date-line"}).addTo(line);
-        var until = " (stands until " + state.until + ", exclusive" + (i === last && tl.end ? "; no line after it: the zones ended on " + tl.end : "") + ")";
+        var after = i === last && tl.end ? "; no line after it: the zones ended on " + tl.end : "";
+        var until = " (stands until " + state.until + ", exclusive" + after + ")";
         var caption = "Shown: contact line of " + state.as_of + until + "; opposition-held "
             + number(state.opposition_km2) + " km²";
         shown.textContent = state.as_of;
