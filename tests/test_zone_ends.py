@@ -21,6 +21,7 @@ from zonemap.incidents.classification import classify
 from zonemap.model import timeline as tl
 from zonemap.model import uncertainty, validity
 from zonemap.model.areas import geodesic_area_km2
+from zonemap.model.compiled import zone_model
 
 SARAQIB = (36.80591, 35.86447)
 MAARAT = (36.6739, 35.6447)
@@ -259,3 +260,14 @@ def test_the_audit_notes_and_citations():
         assert bad not in sources + " ".join(lines["notes"])
     vertices = [v for text in lines["vertices"] for v in json.loads(text)]
     assert all(v["reports"] for v in vertices)
+
+
+def test_a_user_line_never_runs_past_the_zones_end():
+    lines = tl.load_timeline(_user_lines(), valid_until="2030-01-01")
+    assert lines.line_index(["2024-12-07", "2024-12-08"]).tolist() == [1, -1]
+    with pytest.raises(ArgumentError, match="after the zones ended on 2024-12-08"):
+        tl.zones_as_of("2025-01-01", _user_lines(), valid_until="2030-01-01")
+    model = zone_model(timeline=_user_lines(), timeline_valid_until="2030-01-01")
+    result = classify(_events([(SARAQIB, "2024-12-07"), (SARAQIB, "2025-01-01")]), model)
+    assert result["side"].notna().tolist() == [True, False]
+    assert result["as_of_basis"].astype(str).tolist() == ["event date", "after the zones ended on 2024-12-08"]

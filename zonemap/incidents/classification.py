@@ -227,13 +227,12 @@ def _as_of_arrays(arrays: dict, dated: DatedLines, dates, line_index, basis) -> 
         for zone in dated.validity
         if f"in_{zone}" in arrays
     }
-    categories = list(BASES)
+    categories = list(BASES) + dated.no_line_reasons()  # the same categories in every chunk of a file
     codes = basis.astype(np.int16)
     unexplained = known & ~judged & (basis != 4)  # dated, after the first line, yet no line: say why
     if unexplained.any():
         days, where = np.unique(dates[unexplained], return_inverse=True)
         reasons = [dated.why_no_line(day) for day in days]
-        categories += sorted(set(reasons))
         codes[unexplained] = np.array([categories.index(r) for r in reasons], dtype=np.int16)[where]
     return out | {
         "line_date": np.where(judged, dated.dates[np.maximum(line_index, 0)], np.datetime64("NaT", "ns")),

@@ -110,12 +110,23 @@ class DatedLines:
 
     def index(self, dates: np.ndarray) -> np.ndarray:
         """The line in force on each date (-1 where none is: before the first line, past a line's
-        ``valid_until`` with no next line yet, and for NaT)."""
-        return line_index_of(self.dates, self.until, dates)
+        ``valid_until`` with no next line yet, from the zones' end whatever a line says, and for NaT)."""
+        index = line_index_of(self.dates, self.until, dates)
+        if not np.isnat(self.end):
+            index[dates >= self.end] = -1
+        return index
 
     def why_no_line(self, day) -> str | None:
         """Why no line is in force on ``day`` (one line of text), or None when one is."""
         return no_line_reason(np.datetime64(day, "ns"), self.dates, self.until, self.end)
+
+    def no_line_reasons(self) -> list[str]:
+        """Every reason :meth:`why_no_line` can give after the first line, in date order (a fixed set of
+        categories: each gap between lines, and the zones' end)."""
+        days = [day for day, start in zip(self.until, [*self.dates[1:], None]) if start is None or day < start]
+        if not np.isnat(self.end):
+            days.append(self.end)
+        return list(dict.fromkeys(self.why_no_line(day) for day in days))
 
     def in_force(self, zone: str, dates: np.ndarray) -> np.ndarray:
         start, end = self.validity[zone]

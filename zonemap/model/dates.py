@@ -79,6 +79,9 @@ def no_line_reason(day: np.datetime64, starts: np.ndarray, until: np.ndarray, en
     >>> no_line_reason(np.datetime64("2025-01-01", "ns"), starts, until, end)
     'after the zones ended on 2024-12-08'
     """
+    ended = end is not None and not np.isnat(end)
+    if ended and day >= end:
+        return f"after the zones ended on {_iso(end)}"
     index = int(np.searchsorted(starts, day, side="right")) - 1
     if index < 0:
         return f"before the first dated line ({_iso(starts[0])})"
@@ -87,8 +90,6 @@ def no_line_reason(day: np.datetime64, starts: np.ndarray, until: np.ndarray, en
     held = f"(the line of {_iso(starts[index])} holds until {_iso(until[index] - np.timedelta64(1, 'D'))})"
     if index + 1 < len(starts):
         return f"no line between {_iso(until[index])} and {_iso(starts[index + 1])} {held}"
-    if end is not None and not np.isnat(end):
-        if day >= end:
-            return f"after the zones ended on {_iso(end)}"
+    if ended:
         return f"no line between {_iso(until[index])} and {_iso(end)}, when the zones ended {held}"
     return f"after the last dated line {held}"

@@ -201,7 +201,11 @@ class Timeline:
         """Index of the line in force on each date (int64); ``-1`` before the first line, after a
         line's ``valid_until`` with no next line yet (a gap, or after the last) and for NaT."""
         days = _dates(dates)
-        return line_index_of(self.dates, self.until, days)
+        index = line_index_of(self.dates, self.until, days)
+        end = zones_end()
+        if end is not None:
+            index[days >= end] = -1  # from the zones' end, whatever a line says
+        return index
 
     def why_no_line(self, date) -> str | None:
         """Why no line is in force on ``date`` (one line of text), or None when one is."""
