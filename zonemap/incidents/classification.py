@@ -39,7 +39,8 @@ def classify(
 
     ``as_of="event"`` (default): each incident is judged against the contact line in force on its
     ``event_date`` (the latest dated line on or before it, :mod:`zonemap.model.timeline`), adding
-    ``line_date`` (that line's date), ``line_accuracy_km``, ``side`` (opposition / government /
+    ``line_date`` (that line's date), ``line_until`` (its ``valid_until``, exclusive), ``line_accuracy_km``,
+    ``side`` (opposition / government /
     outside the Idlib area), ``dist_line_km`` (signed geodesic distance, km, + on the opposition
     side) and ``as_of_basis`` (how the row was judged); and every ``in_<zone>`` is True only if the
     zone was in force that day (no DMZ before 17 Sep 2018 or from 27 Nov 2024, no M4 corridor before
