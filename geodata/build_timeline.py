@@ -3,7 +3,10 @@
 Inputs (``geodata/sources/``):
 
 - ``contact_lines_timeline.lines.csv``: one row per dated line (``line_date``, ``name``,
-  ``accuracy_km``, ``notes``);
+  ``accuracy_km``, ``notes``, ``valid_until``: the first day the line no longer stands for, which
+  is the next line's date or the day after the last date reports show the front unchanged, and
+  ``until_reports``: the reports that show it held that long, required when ``valid_until`` is not
+  the next line's date);
 - ``contact_lines_timeline.vertices.csv``: the vertices of each line in order (``line_date``,
   ``order``, ``lon``, ``lat`` (both blank: the western end of the shipped lines, which
   ``geodata/build.py`` snaps to the Turkish border), what the vertex ``marks``, who held what there (``control``), the
@@ -13,8 +16,9 @@ Inputs (``geodata/sources/``):
 - ``zone_validity.csv``: when each zone came into force and ended, with the reports that say so.
 
 Outputs (``geodata/``): ``contact_line_timeline.geojson`` (one LineString per date, with
-``name``, ``as_of``, ``source``, ``accuracy_km``, ``notes`` and ``vertices``, the vertex list with
-what each marks) and ``zone_validity.json``. The lines dated like a line of
+``name``, ``as_of``, ``valid_until``, ``source``, ``until_source``, ``accuracy_km``, ``notes`` and
+``vertices``, the vertex list with what each marks and its ``accuracy_km``) and
+``zone_validity.json``. The lines dated like a line of
 ``contact_lines.geojson`` must repeat it vertex for vertex (6 decimals); the build stops if not.
 Every line must be simple (no self-crossing) and cut the Idlib de-escalation area in two.
 
@@ -123,7 +127,18 @@ def read_lines(reports) -> list[dict]:
         as_of = _iso(row["line_date"], where)
         if as_of in lines:
             raise BuildError(f"{where}: line date {as_of} repeated")
-        lines[as_of] = {**row, "as_of": as_of, "accuracy_km": _positive(row["accuracy_km"], where), "vertices": []}
+        valid_until = _iso(row["valid_until"], where)
+        if valid_until <= as_of:
+            raise BuildError(f"{where}: valid_until {valid_until} is not after line_date {as_of}")
+        until_reports = _report_ids(row["until_reports"], reports, where) if row["until_reports"].strip() else []
+        lines[as_of] = {
+            **row,
+            "as_of": as_of,
+            "valid_until": valid_until,
+            "until_reports": until_reports,
+            "accuracy_km": _positive(row["accuracy_km"], where),
+            "vertices": [],
+        }
     for number, row in enumerate(_rows(VERTICES_CSV), start=2):
         where = f"{VERTICES_CSV.name}: row {number}"
         as_of = _iso(row["line_date"], where)
@@ -157,6 +172,16 @@ def read_lines(reports) -> list[dict]:
         if len(orders) < 2:
             raise BuildError(f"{VERTICES_CSV.name}: line {as_of} has fewer than two vertices")
         out.append(line)
+    for line, following in zip(out, out[1:] + [None]):
+        where = f"{LINES_CSV.name}: line {line['as_of']}"
+        if following is not None and line["valid_until"] > following["as_of"]:
+            raise BuildError(
+                f"{where}: valid_until {line['valid_until']} is after the next line ({following['as_of']})"
+            )
+        if (following is None or line["valid_until"] != following["as_of"]) and not line["until_reports"]:
+            raise BuildError(
+                f"{where}: valid_until {line['valid_until']} is not the next line's date: give until_reports"
+            )
     return out
 
 
@@ -209,8 +234,10 @@ def line_feature(line, reports) -> dict:
         "properties": {
             "name": line["name"],
             "as_of": line["as_of"],
+            "valid_until": line["valid_until"],
             "source": "zonemap digitisation through places whose control at the date dated reports state: "
             + "; ".join(citation(reports[r]) for r in used),
+            "until_source": "; ".join(citation(reports[r]) for r in line["until_reports"]),
             "accuracy_km": line["accuracy_km"],
             "notes": line["notes"],
             "vertices": json.dumps(vertices, ensure_ascii=False),
@@ -252,7 +279,7 @@ def build() -> None:
     TIMELINE_OUT.write_text(json.dumps(collection, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     validity = {
         "about": "When each zone was in force: from valid_from (inclusive) up to, not including, valid_to"
-        " (null: still in force at the last dated line). Dates are calendar days.",
+        " (null: no end known). Dates are calendar days.",
         "zones": read_validity(reports),
     }
     VALIDITY_OUT.write_text(json.dumps(validity, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

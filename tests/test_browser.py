@@ -270,7 +270,11 @@ def test_date_control_moves_the_line_and_says_the_date(chromium, tmp_path):
     expected = events["dmz_status"].map(lambda state: f"zonemap-incident zonemap-status-{state}")
     assert sorted(icons) == sorted(expected)  # each marker coloured by its dmz_status
     assert key == ["DMZ: inside", "DMZ: uncertain", "DMZ: outside"]
-    assert "2018-09-17" in first["date"] and "2020-03-05" in last["date"]
+    assert (
+        "2018-09-17" in first["date"]
+        and "2024-12-01" in last["date"]
+        and "the zones ended on 2024-12-08" in last["date"]
+    )
     assert "before 2019-05-10" in status_first and "before" not in status_last  # incidents up to that date
     assert int(status_first.split(": ")[1].split()[0]) < int(status_last.split(": ")[1].split()[0])
     assert external == [] and errors == []

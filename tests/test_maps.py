@@ -134,8 +134,9 @@ def test_timeline_payload_has_every_dated_line_with_area_and_halo():
     block = re.search(r'<script type="application/json" id="zonemap-timeline">(.*?)</script>', html, re.S).group(1)
     states = json.loads(block)["states"]
     assert [s["as_of"] for s in states] == timeline.load_timeline().as_of
-    areas = [s["opposition_km2"] for s in states]
+    areas = [s["opposition_km2"] for s in states][:6]  # to 5 Mar 2020, then the offensive of 2024
     assert areas == sorted(areas, reverse=True)
+    assert json.loads(block)["end"] == "2024-12-08" and states[-1]["until"] == "2024-12-03"
     assert all(s["halo"]["type"] in ("Polygon", "MultiPolygon") for s in states)
 
 

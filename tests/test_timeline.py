@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from zonemap.errors import ArgumentError, InputError
+from zonemap.errors import ArgumentError, InputError, ZonemapWarning
 from zonemap.geodesy.projection import LocalProjection, densify_geodesic
 from zonemap.model import data, zones
 from zonemap.model import timeline as tl
@@ -55,7 +55,7 @@ def test_shipped_timeline_is_dated_sorted_and_carries_provenance():
 
 def test_first_and_last_lines_are_the_shipped_lines_unchanged():
     frame = tl.timeline()
-    for key, row in (("2018", frame.iloc[0]), ("2020", frame.iloc[-1])):
+    for key, row in (("2018", frame.iloc[0]), ("2020", frame.set_index("as_of", drop=False).loc["2020-03-05"])):
         shipped = data.contact_line(key).iloc[0]
         assert row.geometry.equals_exact(shipped.geometry, 1e-9)
         assert (row["name"], row["as_of"], row["accuracy_km"]) == (
@@ -101,7 +101,9 @@ def test_each_line_is_simple_and_cuts_the_idlib_area_in_two(as_of):
 
 
 def test_areas_strictly_decrease_and_each_line_lies_inside_the_previous_one():
-    table = tl.timeline_table()
+    whole = tl.timeline_table()
+    table = whole[whole["as_of"] <= "2020-03-05"].reset_index(drop=True)  # then the offensive of Nov-Dec 2024
+    assert (np.diff(whole["opposition_km2"].iloc[5:]) > 0).all()
     assert (np.diff(table["opposition_km2"]) < 0).all()
     assert (table["taken_since_previous_km2"].iloc[1:] > 0).all()
     # consistent lines: nothing comes back to the opposition between two dated lines
@@ -118,8 +120,9 @@ def test_timeline_table_names_the_towns_that_changed_side():
     assert "Saraqib" in table.loc["2020-02-17", "to_government"]
     assert "Idlib" not in sum(table["to_government"], [])
     assert np.isnan(table["taken_since_previous_km2"].iloc[0])
-    dmz = table["dmz_opposition_km2"]
+    dmz = table["dmz_opposition_km2"].iloc[:6]  # to 5 Mar 2020
     assert (np.diff(dmz) <= 0).all() and dmz.iloc[-1] < dmz.iloc[0]
+    assert "Saraqib" in table.loc["2024-11-30", "to_opposition"]
     json.dumps(tl.timeline_table().to_dict(orient="records"))  # the CLI's JSON needs plain values
 
 
@@ -160,12 +163,16 @@ def test_line_in_force_is_the_latest_dated_on_or_before_the_date():
     assert tl.line_as_of("2018-09-17").as_of == "2018-09-17"
     assert tl.line_as_of("2019-08-30").as_of == "2019-05-10"
     assert tl.line_as_of("2019-08-31T23:00").as_of == "2019-08-31"
-    assert tl.line_as_of(pd.Timestamp("2030-01-01")).as_of == "2020-03-05"
+    assert tl.line_as_of(pd.Timestamp("2024-11-26")).as_of == "2020-03-05"
+    with pytest.raises(ArgumentError, match="after the zones ended on 2024-12-08"):
+        tl.line_as_of(pd.Timestamp("2030-01-01"))
 
 
 @pytest.mark.parametrize("call", [tl.line_as_of, tl.zones_as_of])
 def test_before_the_first_line_is_a_clear_error(call):
-    with pytest.raises(ArgumentError, match="no contact line in force on 2018-09-16.*starts on 2018-09-17"):
+    with pytest.raises(
+        ArgumentError, match=r"no contact line in force on 2018-09-16.*before the first dated line \(2018-09-17\)"
+    ):
         call("2018-09-16")
     with pytest.raises(ArgumentError, match="not a date"):
         call("17/09/2018 or so")
@@ -178,7 +185,7 @@ def test_states_are_built_once_per_line():
     assert tl.zones_as_of("2020-01-28") is first
     assert first.dmz(20) is first.dmz(20.0)
     assert first.until == "2020-01-29"
-    assert tl.zones_as_of("2020-06-01").until is None
+    assert tl.zones_as_of("2020-06-01").until == "2024-11-27"
 
 
 def test_state_dmz_is_the_2018_band_and_the_opposition_keeps_a_shrinking_part_of_it():
@@ -196,7 +203,11 @@ def test_line_index_maps_dates_to_lines_vectorised():
     n = len(dates)
     assert index.dtype == np.int64
     assert index[:n].tolist() == list(range(n))
-    assert index[n : 2 * n].tolist() == list(range(-1, n - 1))
+    before = [
+        i - 1 if i == 0 or tl.load_timeline().valid_until[i - 1] == tl.load_timeline().as_of[i] else -1
+        for i in range(n)
+    ]  # the day before a line: the previous line, or none after a gap
+    assert index[n : 2 * n].tolist() == before
     assert index[-1] == -1
     assert tl.line_index(pd.Series(["2019-09-01", None, "2020-03-05 12:00"])).tolist() == [2, -1, 5]
     assert tl.line_index(pd.to_datetime(["2020-03-05T23:30+03:00"])).tolist() == [5]  # 20:30 UTC
@@ -235,7 +246,7 @@ def test_validity_is_cited_and_vectorised():
     assert set(table["zone"]) == {"idlib", "northern_homs", "eastern_ghouta", "southern", "sochi_dmz", "m4_corridor"}
     assert table["from_sources"].map(len).gt(0).all()
     ended = table[table["valid_to"].notna()]
-    assert set(ended["zone"]) == {"northern_homs", "eastern_ghouta", "southern"}
+    assert set(ended["zone"]) == set(table["zone"])  # every zone has ended
     assert ended["to_sources"].map(len).gt(0).all()
     dates = pd.to_datetime(["2018-09-16", None, "2020-03-06"]).to_numpy()
     assert tl.in_force("sochi_dmz", dates).tolist() == [False, False, True]
@@ -271,8 +282,9 @@ def test_a_user_timeline_file_is_a_timeline_not_a_self_crossing_line(tmp_path, s
 
 def test_a_user_timeline_frame_with_one_line_works(tmp_path):
     frame = _user_lines("as_of").iloc[[1]]
-    state = tl.zones_as_of("2019-01-01", frame)
-    assert state.as_of == "2018-09-17" and state.until is None
+    with pytest.warns(ZonemapWarning, match="stretched to 2024-12-08"):
+        state = tl.zones_as_of("2019-01-01", frame)
+    assert state.as_of == "2018-09-17" and state.until == "2024-12-08"  # stretched to the zones' end, with a warning
     assert np.isnan(state.accuracy_km)
     series = gpd.GeoSeries(frame.geometry.to_numpy(), index=pd.to_datetime(["2018-09-17"]), crs="EPSG:4326")
     assert tl.timeline(series)["as_of"].tolist() == ["2018-09-17"]

@@ -178,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     history = commands.add_parser("timeline", help="print the dated contact lines and what each changed (km²)")
     _add_timeline_option(history)
+    history.add_argument("--as-of", metavar="DATE", help="print the line in force on DATE (or why there is none)")
     history.add_argument("--json", action="store_true", help="print a JSON list, one object per dated line")
     towns = commands.add_parser("places", help="list the gazetteer places inside a zone (e.g. dmz_20km)")
     towns.add_argument(
@@ -208,6 +209,11 @@ def _add_timeline_option(parser: argparse.ArgumentParser) -> None:
         "--timeline", metavar="FILE", help="dated contact lines (line features with an as_of date; default: shipped)"
     )
     parser.add_argument("--timeline-date-column", default="as_of", metavar="NAME", help="date column of --timeline")
+    parser.add_argument(
+        "--valid-until", metavar="DATE",
+        help="first day the last line of --timeline no longer stands for, when the file has no valid_until"
+        " column (default: the zones' end, 2024-12-08, with a warning)",
+    )  # fmt: skip
 
 
 def _add_reading_options(parser: argparse.ArgumentParser) -> None:
@@ -262,6 +268,7 @@ def run_map(args) -> None:
     m = maps.zone_map(
         timeline_source=args.timeline,
         timeline_date_column=args.timeline_date_column,
+        timeline_valid_until=args.valid_until,
         **model_options(args),
         **_drawing(args),
         symmetric=args.symmetric,
@@ -372,7 +379,12 @@ def run_places(args) -> None:
 def run_timeline(args) -> None:
     from .model import timeline
 
-    table = timeline.timeline_table(args.timeline, date_column=args.timeline_date_column, ranges=True)
+    lines = {"date_column": args.timeline_date_column, "valid_until": args.valid_until}
+    if args.as_of:  # the line in force that day, or one line saying why there is none
+        state = timeline.zones_as_of(args.as_of, args.timeline, **lines)
+        print(f"{args.as_of}: {state.line.name} (dated {state.as_of}, stands until {state.until}, exclusive)")
+        return
+    table = timeline.timeline_table(args.timeline, ranges=True, **lines)
     if args.json:
         records = table.astype(object).where(table.notna(), None).to_dict("records")
         print(json.dumps(records, indent=2, ensure_ascii=False))
@@ -380,12 +392,13 @@ def run_timeline(args) -> None:
     source = args.timeline or "the shipped timeline"
     print(f"Contact lines of {source}: areas of the Idlib de-escalation area in km², geodesic,")
     print("with the range when each line moves by its stated accuracy (a bound, not an interval).")
-    header = ("as of", "±km", "opposition-held", "DMZ still opposition-held", "taken since previous")
+    header = ("as of", "until", "±km", "opposition-held", "DMZ still opposition-held", "taken since previous")
     rows = [header]
     for row in table.itertuples():
         rows.append(
             (
                 row.as_of,
+                row.valid_until,
                 f"{row.accuracy_km:g}",
                 _with_range(row.opposition_km2, row.opposition_km2_low, row.opposition_km2_high),
                 _with_range(row.dmz_opposition_km2, row.dmz_opposition_km2_low, row.dmz_opposition_km2_high),
@@ -402,6 +415,13 @@ def run_timeline(args) -> None:
             changed = [f"to the government: {', '.join(row.to_government)}"] if row.to_government else []
             changed += [f"to the opposition: {', '.join(row.to_opposition)}"] if row.to_opposition else []
             print(f"{row.as_of}: {'; '.join(changed)}")
+    tl = timeline.load_timeline(args.timeline, **lines)
+    gaps = [tl.why_no_line(day) for day in tl.valid_until]
+    for gap in dict.fromkeys(g for g in gaps if g):
+        print(f"No line: {gap}.")
+    end = timeline.zones_end()
+    if end is not None:
+        print(f"Every zone had ended by {str(end)[:10]}: past it zonemap gives no line, side or probability.")
 
 
 def _with_range(value, low, high) -> str:

@@ -41,7 +41,11 @@ def run_incidents(args) -> None:
         raise ArgumentError(
             f"{args.output}: with --engine dask the output is a folder of GeoParquet parts: OUT.parquet"
         )
-    timeline = {"timeline": args.timeline, "timeline_date_column": args.timeline_date_column}
+    timeline = {
+        "timeline": args.timeline,
+        "timeline_date_column": args.timeline_date_column,
+        "timeline_valid_until": args.valid_until,
+    }
     model = cache.cached_zone_model(**model_options(args), **timeline)
     with plan:
         if folder:

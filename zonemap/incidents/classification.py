@@ -39,17 +39,26 @@ def classify(
 
     ``as_of="event"`` (default): each incident is judged against the contact line in force on its
     ``event_date`` (the latest dated line on or before it, :mod:`zonemap.model.timeline`), adding
-    ``line_date`` (that line's date), ``line_accuracy_km``, ``side`` (opposition / government /
+    ``line_date`` (that line's date), ``line_until`` (its ``valid_until``, exclusive), ``line_accuracy_km``,
+    ``side`` (opposition / government /
     outside the Idlib area), ``dist_line_km`` (signed geodesic distance, km, + on the opposition
     side) and ``as_of_basis`` (how the row was judged); and every ``in_<zone>`` is True only if the
-    zone was in force that day (no DMZ before 17 Sep 2018, no M4 corridor before 6 Mar 2020, …).
-    Rows without a day keep the fixed-line answers and say so in ``as_of_basis``; a row dated only
-    to a month or a year is outside a zone not in force at any time of it, and ``in_<zone>`` is
-    missing (uncertain) for a zone in force for part of it; ``p_in_dmz`` is then multiplied by the
-    share of the period the DMZ was in force. ``as_of="2019-08-31"`` judges every row as of that
-    date; ``as_of=None`` gives the fixed-line answers only. The fixed lines' ``side_<line>`` /
-    ``dist_<line>_km`` are always there. Also: ``p_opposition``, ``p_in_dmz`` and ``dmz_status``
-    (:mod:`zonemap.model.uncertainty`), ``accuracy_basis`` (what each event's accuracy rests on),
+    zone was in force that day (no DMZ before 17 Sep 2018 or from 27 Nov 2024, no M4 corridor before
+    6 Mar 2020, no zone at all from 8 Dec 2024, …). A day no dated line stands for (before the
+    first, 27 Nov 2024 when the front broke, other days of the offensive, after the zones ended)
+    gets no side, distance or probability, and ``as_of_basis`` says why ("after the zones ended on
+    2024-12-08", "no line between 2024-11-27 and 2024-11-28 …"); from the zones' end the fixed
+    lines' answers are left blank too. ``line_accuracy_km`` (and ``line_accuracy_<line>_km`` for the
+    fixed lines) is the stated accuracy of the line's stretch nearest the event, interpolated
+    between its vertices'.
+    Rows without a day (no date, or only a month or year) keep the fixed-line answers and say so in
+    ``as_of_basis``; a row dated only to a month or a year is outside a zone not in force at any
+    time of it, and ``in_<zone>`` is missing (uncertain) for a zone in force for part of it;
+    ``p_in_dmz`` is then multiplied by the share of the period the DMZ was in force.
+    ``as_of="2019-08-31"`` judges every row as of that date; ``as_of=None`` gives the fixed-line
+    answers only. The fixed lines' ``side_<line>`` / ``dist_<line>_km`` are always there. Also:
+    ``p_opposition``, ``p_in_dmz`` and ``dmz_status`` (:mod:`zonemap.model.uncertainty`),
+    ``accuracy_basis`` (what each event's accuracy rests on),
     ``admin1_pcode`` and ``admin1`` (OCHA governorate).
 
     ``incidents`` is a GeoDataFrame (e.g. ``read_incidents(...).accepted``); ``zonemap.classify``
@@ -127,6 +136,10 @@ def classification_columns(
         arrays |= _as_of_arrays(arrays, model.dated, dates, line_index, basis, periods)
     columns = pd.DataFrame(arrays, index=table.index)
     probabilities = _probabilities(columns, table, model, dates, periods)
+    if dates is not None and not np.isnat(model.dated.end):
+        ended = dates >= model.dated.end  # NaT compares False
+        if ended.any():
+            columns, probabilities = _blank_after_end(columns, probabilities, ended)
     return pd.concat([columns, pd.DataFrame(probabilities, index=table.index)], axis=1) if probabilities else columns
 
 
@@ -193,11 +206,9 @@ def _judging_dates(incidents, as_of, model: ZoneModel):
         from ..model.dates import _day
 
         day = _day(as_of, what="as_of")
-        if day < model.dated.dates[0]:
-            first = np.datetime_as_string(model.dated.dates[0], unit="D")
-            raise ArgumentError(
-                f"no contact line in force on {np.datetime_as_string(day, unit='D')}: the first is {first}"
-            )
+        why = model.dated.why_no_line(day)
+        if why is not None:
+            raise ArgumentError(f"no contact line in force on {np.datetime_as_string(day, unit='D')}: {why}")
         return np.full(n, day), np.full(n, 1, dtype=np.int8)
     if "event_date" not in incidents:
         return np.full(n, np.datetime64("NaT", "ns")), np.full(n, 2, dtype=np.int8)
@@ -260,15 +271,18 @@ def _as_of_arrays(arrays: dict, dated: DatedLines, dates, line_index, basis, per
     }
     if periods is not None:
         out = {column: _in_force_over(values, _shares(dated, column[3:], periods)) for column, values in out.items()}
+    categories = list(BASES) + dated.no_line_reasons()  # the same categories in every chunk of a file
+    codes = basis.astype(np.int16)
+    unexplained = known & ~judged & (basis != 4)  # dated, after the first line, yet no line: say why
+    if unexplained.any():
+        days, where = np.unique(dates[unexplained], return_inverse=True)
+        reasons = [dated.why_no_line(day) for day in days]
+        codes[unexplained] = np.array([categories.index(r) for r in reasons], dtype=np.int16)[where]
     return out | {
         "line_date": np.where(judged, dated.dates[np.maximum(line_index, 0)], np.datetime64("NaT", "ns")),
-        "line_until": np.where(
-            judged & (line_index + 1 < len(dated.dates)),
-            dated.dates[np.minimum(line_index + 1, len(dated.dates) - 1)],
-            np.datetime64("NaT", "ns"),
-        ),
-        "line_accuracy_km": np.where(judged, dated.accuracy_km[np.maximum(line_index, 0)], np.nan),
-        "as_of_basis": pd.Categorical.from_codes(basis, categories=BASES),
+        "line_until": np.where(judged, dated.until[np.maximum(line_index, 0)], np.datetime64("NaT", "ns")),
+        "line_accuracy_km": np.where(judged, arrays["line_accuracy_km"], np.nan),
+        "as_of_basis": pd.Categorical.from_codes(codes, categories=categories),
     }
 
 
@@ -281,16 +295,35 @@ def _probabilities(columns: pd.DataFrame, incidents, model: ZoneModel, dates, pe
     if out and dates is not None and model.dated is not None:
         dmz = next((k for k in model.dated.validity if k.startswith("dmz_")), None)
         if dmz is not None:
-            absent = ~np.isnat(dates) & ~model.dated.in_force(dmz, dates)
+            start, end = model.dated.validity[dmz]
+            absent = ~np.isnat(dates) & (dates < start)  # before the DMZ: certainly not in it
+            ended = ~np.isnat(dates) & (dates >= end)  # after it: no answer
             share = (
                 np.ones(len(absent)) if periods is None else np.nan_to_num(_shares(model.dated, dmz, periods), nan=1)
             )
-            out["p_in_dmz"] = np.where(absent, 0.0, out["p_in_dmz"] * share)
-            changed = absent | (share < 1)  # their status follows their probability, made smaller
+            out["p_in_dmz"] = np.where(absent, 0.0, np.where(ended, np.nan, out["p_in_dmz"] * share))
             status = out["dmz_status"]
-            codes = np.where(changed, uncertainty.status(out["p_in_dmz"]).codes, status.codes)
+            shared = (share < 1) & ~absent & ~ended  # a month or year partly in force: status from its probability
+            codes = np.where(shared, uncertainty.status(out["p_in_dmz"]).codes, status.codes)
+            codes = np.where(absent, status.categories.get_loc("outside"), np.where(ended, -1, codes))
             out["dmz_status"] = pd.Categorical.from_codes(codes, dtype=status.dtype)
     return out
+
+
+def _blank_after_end(columns: pd.DataFrame, probabilities: dict, ended: np.ndarray) -> tuple[pd.DataFrame, dict]:
+    """Rows dated on or after the zones' end keep no fixed-line side, distance or probability either."""
+    fixed = [c for c in columns.columns if c.startswith(("side_", "dist_", "line_accuracy_")) and c != "dist_line_km"]
+    blank = {}
+    for name in fixed:
+        values = columns[name]
+        blank[name] = values.mask(ended) if isinstance(values.dtype, pd.CategoricalDtype) else values.where(~ended)
+    out = {}
+    for name, values in probabilities.items():
+        if isinstance(values, pd.Categorical):
+            out[name] = pd.Categorical.from_codes(np.where(ended, -1, values.codes), dtype=values.dtype)
+        else:
+            out[name] = np.where(ended, np.nan, values)
+    return columns.assign(**blank), out
 
 
 def unclassifiable(geoms) -> np.ndarray:

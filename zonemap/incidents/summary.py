@@ -103,9 +103,10 @@ def _months(dates: pd.Series) -> pd.Categorical:
 
 def period_summary(classified: pd.DataFrame, *, by_event_type: bool = False) -> pd.DataFrame:
     """As :func:`monthly_summary`, by the period of each contact line (from ``line_date`` until
-    ``line_until``, the next line's date; empty for the last line) instead of by month.
+    ``line_until``, the line's ``valid_until``, exclusive) instead of by month.
 
-    Rows judged against no dated line (no day, or before the first line) are left out.
+    Rows judged against no dated line (no day, before the first line, a day between two lines'
+    periods, after the zones ended: see ``as_of_basis``) are left out.
 
     Examples
     --------

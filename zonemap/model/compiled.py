@@ -21,6 +21,7 @@ from tqdm import tqdm
 from ..geodesy.grid_index import NearestGrid, PolygonGrid
 from ..geodesy.projection import conformal_plane, densify_geodesic, geodesic_distance_m
 from . import data, zones
+from .dates import line_index_of, no_line_reason
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -57,6 +58,9 @@ class _Targets:
     lat: np.ndarray
     dlon: np.ndarray | None  # end − start; None for points
     dlat: np.ndarray | None
+    #: Stated accuracy (km) at each segment's start and end, interpolated along the line between its
+    #: vertices' ``accuracy_km``; None: one accuracy for the whole line (the caller's).
+    accuracy: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def of(cls, centre, start, end=None) -> _Targets:
@@ -75,6 +79,17 @@ class _Targets:
             foot_lat += t * self.dlat[segment]
         return geodesic_distance_m(lon, lat, foot_lon, foot_lat), segment
 
+    def distance_and_accuracy(self, x, y, lon, lat):
+        """Geodesic distance (m) to the nearest point of the line and the stated accuracy (km) of the
+        line there (interpolated between its vertices'); the accuracy is None without per-vertex values."""
+        segment, t = self.grid.nearest(x, y)
+        foot_lon, foot_lat = self.lon[segment] + t * self.dlon[segment], self.lat[segment] + t * self.dlat[segment]
+        distance = geodesic_distance_m(lon, lat, foot_lon, foot_lat)
+        if self.accuracy is None:
+            return distance, None
+        start, end = self.accuracy
+        return distance, start[segment] + t * (end[segment] - start[segment])
+
 
 @dataclass
 class DatedLines:
@@ -82,19 +97,36 @@ class DatedLines:
     accuracy (km), distance targets and a grid of its opposition-held face; zones' validity dates."""
 
     dates: np.ndarray  # datetime64[ns], ascending
+    until: np.ndarray  # datetime64[ns]: each line's valid_until (exclusive)
     accuracy_km: np.ndarray
     targets: list[_Targets]
     faces: PolygonGrid  # polygon i: the opposition-held face of the Idlib area at line i
     validity: dict[str, tuple[np.datetime64, np.datetime64]]  # zone -> [from, to) (NaT: open)
+    #: The day every zone had ended (NaT: one has no end).
+    end: np.datetime64 = np.datetime64("NaT", "ns")
     #: Dated line -> fixed line (``ZoneModel.lines``) with the same geometry and opposition face:
     #: its sides and distances are taken from the fixed line's, not measured twice.
     twins: dict[int, str] = field(default_factory=dict)
 
     def index(self, dates: np.ndarray) -> np.ndarray:
-        """The line in force on each date (-1 before the first line and for NaT)."""
-        index = np.searchsorted(self.dates, dates, side="right").astype(np.int64) - 1
-        index[np.isnat(dates)] = -1
+        """The line in force on each date (-1 where none is: before the first line, past a line's
+        ``valid_until`` with no next line yet, from the zones' end whatever a line says, and for NaT)."""
+        index = line_index_of(self.dates, self.until, dates)
+        if not np.isnat(self.end):
+            index[dates >= self.end] = -1
         return index
+
+    def why_no_line(self, day) -> str | None:
+        """Why no line is in force on ``day`` (one line of text), or None when one is."""
+        return no_line_reason(np.datetime64(day, "ns"), self.dates, self.until, self.end)
+
+    def no_line_reasons(self) -> list[str]:
+        """Every reason :meth:`why_no_line` can give after the first line, in date order (a fixed set of
+        categories: each gap between lines, and the zones' end)."""
+        days = [day for day, start in zip(self.until, [*self.dates[1:], None]) if start is None or day < start]
+        if not np.isnat(self.end):
+            days.append(self.end)
+        return list(dict.fromkeys(self.why_no_line(day) for day in days))
 
     def in_force(self, zone: str, dates: np.ndarray) -> np.ndarray:
         start, end = self.validity[zone]
@@ -130,6 +162,7 @@ def zone_model(
     lines=("2018", "2020"),
     timeline=None,
     timeline_date_column: str = "as_of",
+    timeline_valid_until=None,
 ) -> ZoneModel:
     """Prepare zones, lines and gazetteer for :func:`classify` (widths in km).
 
@@ -139,7 +172,9 @@ def zone_model(
     (``corridor_km`` each side). ``lines`` are fixed contact lines to measure
     distances to and sides of (columns ``side_<line>``, ``dist_<line>_km``). ``timeline`` (a file
     or frame of dated lines; None: the shipped one, see :mod:`zonemap.model.timeline`) gives the line in
-    force on each event's date (its date column: ``timeline_date_column``), and the zones' validity dates.
+    force on each event's date (its date column: ``timeline_date_column``; ``timeline_valid_until``: the
+    first day its last line no longer stands for, when it has no ``valid_until`` column), and the
+    zones' validity dates.
 
     Examples
     --------
@@ -159,8 +194,8 @@ def zone_model(
     places = data.load_layer("places")
     places = places[places["kind"] != "observation_post"]
     place_xy = shapely.get_coordinates(places.geometry.to_numpy())
-    targets = {str(key): _line_targets(key, centre) for key in lines}
-    dated = _dated_lines(timeline, timeline_date_column, centre, list(zone_shapes))
+    targets = {str(key): _line_targets(key, centre, _fixed_line_accuracy(key)) for key in lines}
+    dated = _dated_lines(timeline, timeline_date_column, centre, list(zone_shapes), timeline_valid_until)
     dated.twins = {
         i: key
         for i, line in enumerate(dated.targets)
@@ -205,37 +240,72 @@ def _admin1() -> dict:
     }
 
 
-def _dated_lines(source, date_column: str, centre, zone_keys) -> DatedLines:
+def _dated_lines(source, date_column: str, centre, zone_keys, valid_until=None) -> DatedLines:
     """Each dated line's targets and opposition face, built once per timeline (cached by it)."""
     from . import timeline as dated
 
-    lines = dated.load_timeline(source, date_column=date_column)
+    lines = dated.load_timeline(source, date_column=date_column, valid_until=valid_until)
     states = lines.states()
     validity = dated.validity().set_index("zone")
     windows = {}
     for key in zone_keys:
         record = validity.loc[dated.validity_key(key)]
         windows[key] = (record["valid_from"].to_datetime64(), pd.Timestamp(record["valid_to"]).to_datetime64())
+    end = dated.zones_end()
     return DatedLines(
         dates=lines.dates,
+        until=lines.until,
         accuracy_km=np.array([state.accuracy_km for state in states], dtype=float),
-        targets=[_line_targets(state.line.geometry, centre) for state in states],
+        targets=[_line_targets(state.line.geometry, centre, lines.vertex_accuracy_km(state.index)) for state in states],
         faces=PolygonGrid.build([state.opposition for state in states], POLYGON_CELL_DEG),
         validity=windows,
+        end=np.datetime64("NaT", "ns") if end is None else end,
     )
 
 
-def _line_targets(line, centre) -> _Targets:
+def _fixed_line_accuracy(key) -> np.ndarray | None:
+    """Per-vertex accuracy (km) of a fixed line: its shipped timeline twin's, if it has one."""
+    from . import timeline as dated
+
+    geometry = key if isinstance(key, shapely.Geometry) else zones.as_line(key).geometry
+    return dated.load_timeline().vertex_accuracy_km_of(geometry)
+
+
+def _line_targets(line, centre, vertex_accuracy_km=None) -> _Targets:
     geometry = line if isinstance(line, shapely.Geometry) else zones.as_line(line).geometry
-    return _targets_of_line(shapely.to_wkb(geometry), centre)
+    accuracy = None if vertex_accuracy_km is None else tuple(float(a) for a in vertex_accuracy_km)
+    return _targets_of_line(shapely.to_wkb(geometry), centre, accuracy)
 
 
 @functools.lru_cache(maxsize=32)
-def _targets_of_line(wkb: bytes, centre) -> _Targets:
-    """A line's distance targets, built once (a fixed line is often also one of the timeline's)."""
-    parts = shapely.get_parts(densify_geodesic(shapely.from_wkb(wkb), LINE_STEP_KM))
+def _targets_of_line(wkb: bytes, centre, vertex_accuracy_km: tuple | None = None) -> _Targets:
+    """A line's distance targets, built once (a fixed line is often also one of the timeline's), with
+    the accuracy (km) at each segment's ends interpolated along the line from ``vertex_accuracy_km``
+    (one per vertex of a LineString; None: no per-stretch accuracy)."""
+    line = shapely.from_wkb(wkb)
+    parts = shapely.get_parts(densify_geodesic(line, LINE_STEP_KM))
     coords = [shapely.get_coordinates(part) for part in parts]
-    return _Targets.of(centre, np.vstack([c[:-1] for c in coords]), np.vstack([c[1:] for c in coords]))
+    targets = _Targets.of(centre, np.vstack([c[:-1] for c in coords]), np.vstack([c[1:] for c in coords]))
+    vertices = shapely.get_coordinates(line)
+    if vertex_accuracy_km is not None and line.geom_type == "LineString" and len(vertex_accuracy_km) == len(vertices):
+        along = _along_line_m(vertices, centre)
+        dense = [_locate_m(vertices, c, centre) for c in coords]
+        accuracy = [np.interp(d, along, vertex_accuracy_km) for d in dense]
+        targets.accuracy = (np.concatenate([a[:-1] for a in accuracy]), np.concatenate([a[1:] for a in accuracy]))
+    return targets
+
+
+def _along_line_m(vertices: np.ndarray, centre) -> np.ndarray:
+    """Distance (m, on the conformal plane around ``centre``) of each vertex along the line from its start."""
+    x, y = conformal_plane(vertices[:, 0], vertices[:, 1], *centre, radius=EARTH_RADIUS_M)
+    return np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(x), np.diff(y)))])
+
+
+def _locate_m(vertices: np.ndarray, points: np.ndarray, centre) -> np.ndarray:
+    """Distance (m) along the line (vertices, lon/lat) of the nearest point to each of ``points``, on the plane."""
+    x, y = conformal_plane(vertices[:, 0], vertices[:, 1], *centre, radius=EARTH_RADIUS_M)
+    px, py = conformal_plane(points[:, 0], points[:, 1], *centre, radius=EARTH_RADIUS_M)
+    return shapely.line_locate_point(shapely.LineString(np.column_stack([x, y])), shapely.points(px, py))
 
 
 def _classify_arrays(
@@ -247,9 +317,12 @@ def _classify_arrays(
     outside_idlib = np.where(out["in_idlib_area"], np.int8(1), np.int8(2))
     for i, (key, line) in enumerate(model.lines.items()):
         opposition = inside[len(model.zones) + i]
-        distance_km = line.distance_m(x, y, lon, lat)[0] / 1000
+        distance_m, accuracy_km = line.distance_and_accuracy(x, y, lon, lat)
+        distance_km = distance_m / 1000
         out[f"side_{key}"] = np.where(opposition, np.int8(0), outside_idlib)  # codes of SIDES
         out[f"dist_{key}_km"] = np.negative(distance_km, out=distance_km, where=~opposition)
+        if accuracy_km is not None:
+            out[f"line_accuracy_{key}_km"] = accuracy_km
     if line_index is not None:
         out |= _in_force_line(model.dated, x, y, lon, lat, line_index, outside_idlib, out)
     if model.admin1 is not None:
@@ -266,6 +339,7 @@ def _in_force_line(dated: DatedLines, x, y, lon, lat, line_index, outside_idlib,
     """Side of, and signed distance (km) to, the line in force for each point (``line_index``, -1: none);
     ``fixed`` holds the fixed lines' answers (``side_<key>``, ``dist_<key>_km``), reused for their twins."""
     distance_km = np.full(len(lon), np.nan)
+    accuracy_km = np.full(len(lon), np.nan)
     side = np.full(len(lon), np.int8(-1))  # -1: no line (a missing category)
     for i in np.flatnonzero(np.bincount(line_index + 1)[1:]):  # the lines in force on some row
         rows = np.flatnonzero(line_index == i)
@@ -273,12 +347,15 @@ def _in_force_line(dated: DatedLines, x, y, lon, lat, line_index, outside_idlib,
         if twin is not None and f"side_{twin}" in fixed:
             distance_km[rows] = fixed[f"dist_{twin}_km"][rows]
             side[rows] = fixed[f"side_{twin}"][rows]
+            accuracy_km[rows] = fixed.get(f"line_accuracy_{twin}_km", np.full(len(lon), dated.accuracy_km[i]))[rows]
             continue
         opposition = dated.faces.contains_one(i, lon[rows], lat[rows])
-        away = dated.targets[i].distance_m(x[rows], y[rows], lon[rows], lat[rows])[0] / 1000
+        away, stretch = dated.targets[i].distance_and_accuracy(x[rows], y[rows], lon[rows], lat[rows])
+        away /= 1000
         distance_km[rows] = np.where(opposition, away, -away)
         side[rows] = np.where(opposition, np.int8(0), outside_idlib[rows])
-    return {"side": side, "dist_line_km": distance_km}
+        accuracy_km[rows] = dated.accuracy_km[i] if stretch is None else stretch
+    return {"side": side, "dist_line_km": distance_km, "line_accuracy_km": accuracy_km}
 
 
 def classify_points(

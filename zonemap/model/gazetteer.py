@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from ..errors import ArgumentError
@@ -51,7 +52,9 @@ def places_in(
     The DMZ follows ``contact_line``: the shipped 2018 line by default, or a user's line (file,
     GeoDataFrame or shapely line). With ``as_of`` (a date) it follows the contact line in force
     that day (:func:`zonemap.model.timeline.line_as_of`), and the column ``side_as_of`` says who held
-    each place then. ``kinds`` keeps only some kinds of place (e.g. ``["city", "town"]``).
+    each place then; a zone not in force that day (the DMZ from 27 Nov 2024, every zone from
+    8 Dec 2024) is an :class:`~zonemap.errors.ArgumentError`. ``kinds`` keeps only some kinds of
+    place (e.g. ``["city", "town"]``).
 
     Columns: those of :data:`COLUMNS`, ``side_2018`` / ``side_2020`` (side of the shipped lines)
     and ``to_edge_km``, the distance (km) from the place to the zone's edge: a place closer to the
@@ -79,7 +82,9 @@ def places_in(
     shipped = contact_line is None or (isinstance(contact_line, str) and contact_line == "2018")
     shipped = shipped and tuple(np.atleast_1d(width_km)) == zones.SOCHI_WIDTH_KM and corridor_km == zones.M4_CORRIDOR_KM
     model = compiled._default_model() if shipped else compiled.zone_model(**options)
-    zone = zone_key(zone, model.zones)
+    asked, zone = zone, zone_key(zone, model.zones)
+    if as_of is not None:
+        _check_in_force(asked, as_of)
     places = data.load_layer("places")
     if kinds is not None:
         places = places[places["kind"].isin(list(kinds))]
@@ -122,6 +127,15 @@ def _shortened(text: str, limit: int = 80) -> str:
     "x… (200 ch)'"
     """
     return repr(text) if len(text) <= limit else repr(f"{text[:limit]}… ({len(text):,} ch)")
+
+
+def _check_in_force(zone: str, date) -> None:
+    """An :class:`ArgumentError` (one line) when ``zone`` was not in force on ``date``."""
+    key = timeline.validity_key(zone)
+    if not timeline.in_force(key, [date])[0]:
+        record = timeline.validity().set_index("zone").loc[key]
+        until = "" if pd.isna(record["valid_to"]) else f" up to, not including, {record['valid_to']:%Y-%m-%d}"
+        raise ArgumentError(f"{zone} was not in force on {date}: it was from {record['valid_from']:%Y-%m-%d}{until}")
 
 
 def _line_as_of(date):

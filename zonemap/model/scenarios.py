@@ -218,7 +218,7 @@ def area_ranges_km2(measure, lines: Mapping[str, object], area=None, *, edge: bo
     ...     held = zones.opposition_side(lines["line"], area)
     ...     return [held, shapely.difference(area, held)]
     >>> [(round(a, -2), low < a < high) for a, low, high in area_ranges_km2(sides, {"line": "2020"})]
-    [(3500.0, True), (3600.0, True)]
+    [(3500.0, True), (3700.0, True)]
     """
     values = []
     for scenario in scenarios(lines, area, edge=edge):

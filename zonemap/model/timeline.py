@@ -1,8 +1,14 @@
 """The zones as of a date: dated contact lines of the Idlib pocket and the zones' validity dates.
 
-A *timeline* is a set of contact lines, each dated (``as_of``). The line in force on a date is
-the latest one dated on or before it; before the first line there is none (an error for one date,
-index ``-1`` in :func:`line_index`). For each dated line the model builds, once, a
+A *timeline* is a set of contact lines, each dated (``as_of``) and holding up to, not including,
+its ``valid_until`` (the next line's date, or the day after the last date reports show the front
+unchanged). The line in force on a date is the latest one dated on or before it, if the date is
+before its ``valid_until``; otherwise there is none: before the first line, in a gap between two
+lines (e.g. 27 Nov 2024, the day the front broke) and after the last (the zones ended on
+8 Dec 2024). Then the answer is "unknown" (an error for one date, index ``-1`` in
+:func:`line_index`, and :meth:`Timeline.why_no_line` says why), never the last line stretched.
+
+For each dated line the model builds, once, a
 :class:`ZonesAsOf`: the line with its stated accuracy (km), the opposition-held and
 government-held parts of the Idlib de-escalation area, the Sochi DMZ (drawn on the line of
 17 Sep 2018, the line of the memorandum) and the part of it still opposition-held.
@@ -19,6 +25,7 @@ GeoDataFrame or GeoSeries of line features with a date column (``as_of`` by defa
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 import types
@@ -33,8 +40,9 @@ import shapely
 from ..errors import ArgumentError, InputError
 from ..geodesy.area import geodesic_area_km2
 from . import data, zones
-from .dates import _dates, _day, _iso
-from .validity import in_force, validity, validity_key, zones_in_force  # noqa: F401 (zonemap.timeline's API)
+from .dates import _dates, _day, _iso, line_index_of, no_line_reason
+from .timeline_files import read_timeline as _read_timeline
+from .validity import in_force, validity, validity_key, zones_end, zones_in_force  # noqa: F401 (zonemap.timeline's API)
 
 #: The shipped timeline layer, ``geodata/<name>.geojson``.
 TIMELINE_LAYER = "contact_line_timeline"
@@ -48,15 +56,16 @@ SOCHI_DATE = "2018-09-17"
 class ZonesAsOf:
     """The zones as of one dated contact line, with their error: built once per line (cached).
 
-    It holds from ``as_of`` up to, not including, ``until`` (the next line's date; ``None`` for
-    the last line). Geometries are lon/lat (EPSG:4326); areas are geodesic km².
+    It holds from ``as_of`` up to, not including, ``until`` (its ``valid_until``: the next line's
+    date, or the day after the last date reports show the front unchanged). Geometries are lon/lat
+    (EPSG:4326); areas are geodesic km².
 
     Attributes
     ----------
     index : int
         Position of the line in its timeline (0 = earliest).
-    as_of, until : str or None
-        ISO dates of the period the line stands for.
+    as_of, until : str
+        ISO dates of the period the line stands for (``until`` exclusive).
     line : zonemap.model.zones.Feature
         The contact line with its name, source and ``accuracy_km``.
     accuracy_km : float
@@ -78,17 +87,24 @@ class ZonesAsOf:
 
     index: int
     as_of: str
-    until: str | None
+    until: str
     line: zones.Feature
     area: zones.Feature
     opposition: shapely.Geometry
     government: shapely.Geometry
     dmz_line: zones.Feature = field(repr=False)
+    #: Stated accuracy (km) at each vertex of the line (None: ``accuracy_km`` all along).
+    vertex_accuracy_km: np.ndarray | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def accuracy_km(self) -> float:
         return self.line.accuracy_km
+
+    @property
+    def stretch_accuracy_km(self):
+        """The accuracy (km) along the line: one per vertex where the line gives them, else ``accuracy_km``."""
+        return self.accuracy_km if self.vertex_accuracy_km is None else self.vertex_accuracy_km
 
     @functools.cached_property
     def opposition_km2(self) -> float:
@@ -159,9 +175,11 @@ class Timeline:
     --------
     >>> tl = load_timeline()
     >>> tl.as_of[0], len(tl)
-    ('2018-09-17', 6)
-    >>> tl.line_index(["2018-09-16", "2018-09-17", "2020-03-06"]).tolist()
-    [-1, 0, 5]
+    ('2018-09-17', 9)
+    >>> tl.line_index(["2018-09-16", "2018-09-17", "2020-03-06", "2024-11-27", "2025-01-01"]).tolist()
+    [-1, 0, 5, -1, -1]
+    >>> tl.why_no_line("2024-11-27")
+    'no line between 2024-11-27 and 2024-11-28 (the line of 2020-03-05 holds until 2024-11-26)'
     """
 
     def __init__(self, frame: gpd.GeoDataFrame, *, area=None, label: str = "the shipped timeline"):
@@ -169,6 +187,9 @@ class Timeline:
         self.label = label
         self.dates = self.frame["as_of"].to_numpy(dtype="datetime64[D]").astype("datetime64[ns]")
         self.as_of = [_iso(d) for d in self.dates]
+        #: First day each line no longer stands for (exclusive), datetime64[ns].
+        self.until = self.frame["valid_until"].to_numpy(dtype="datetime64[D]").astype("datetime64[ns]")
+        self.valid_until = [_iso(d) for d in self.until]
         self._area = zones.as_area(area)
         self._states: dict[int, ZonesAsOf] = {}
         self._features: dict[int, zones.Feature] = {}
@@ -177,19 +198,27 @@ class Timeline:
         return len(self.frame)
 
     def line_index(self, dates) -> np.ndarray:
-        """Index of the line in force on each date (int64); ``-1`` before the first line and for NaT."""
+        """Index of the line in force on each date (int64); ``-1`` before the first line, after a
+        line's ``valid_until`` with no next line yet (a gap, or after the last) and for NaT."""
         days = _dates(dates)
-        index = np.searchsorted(self.dates, days, side="right").astype(np.int64) - 1
-        index[np.isnat(days)] = -1
+        index = line_index_of(self.dates, self.until, days)
+        end = zones_end()
+        if end is not None:
+            index[days >= end] = -1  # from the zones' end, whatever a line says
         return index
 
+    def why_no_line(self, date) -> str | None:
+        """Why no line is in force on ``date`` (one line of text), or None when one is."""
+        end = zones_end()
+        return no_line_reason(_day(date), self.dates, self.until, np.datetime64("NaT", "ns") if end is None else end)
+
     def index_of(self, date) -> int:
-        """Index of the line in force on one ``date``; an :class:`ArgumentError` before the first."""
+        """Index of the line in force on one ``date``; an :class:`ArgumentError` when none is (saying why)."""
         day = _day(date)
-        index = int(np.searchsorted(self.dates, day, side="right")) - 1
-        if index < 0:
-            raise ArgumentError(f"no contact line in force on {_iso(day)}: {self.label} starts on {self.as_of[0]}")
-        return index
+        why = self.why_no_line(day)
+        if why is not None:
+            raise ArgumentError(f"no contact line in force on {_iso(day)} in {self.label}: {why}")
+        return int(np.searchsorted(self.dates, day, side="right")) - 1
 
     def state(self, index: int) -> ZonesAsOf:
         """The :class:`ZonesAsOf` of line ``index``, built on first use."""
@@ -203,6 +232,31 @@ class Timeline:
     def states(self) -> list[ZonesAsOf]:
         """Every line's state, in date order."""
         return [self.state(i) for i in range(len(self))]
+
+    def vertex_accuracy_km(self, index: int) -> np.ndarray | None:
+        """Stated accuracy (km) at each vertex of line ``index`` (its ``vertices``' ``accuracy_km``), or
+        None when the line gives none per vertex (then its one ``accuracy_km`` holds all along).
+
+        Examples
+        --------
+        >>> load_timeline().vertex_accuracy_km(1)[:6].tolist()
+        [5.0, 5.0, 5.0, 6.0, 7.0, 7.0]
+        """
+        if "vertices" not in self.frame.columns or not isinstance(self.frame["vertices"].iloc[index], str):
+            return None
+        vertices = json.loads(self.frame["vertices"].iloc[index])
+        values = np.array([v.get("accuracy_km", np.nan) for v in vertices], dtype=float)
+        if (
+            len(values) != len(shapely.get_coordinates(self.frame.geometry.iloc[index]))
+            or not np.isfinite(values).all()
+        ):
+            return None
+        return values
+
+    def vertex_accuracy_km_of(self, geometry: shapely.Geometry) -> np.ndarray | None:
+        """Per-vertex accuracy (km) of this timeline's line whose geometry is exactly ``geometry`` (or None)."""
+        same = np.flatnonzero(shapely.equals_exact(self.frame.geometry.to_numpy(), geometry, 0))
+        return self.vertex_accuracy_km(int(same[0])) if len(same) else None
 
     def _feature(self, index: int) -> zones.Feature:
         if index not in self._features:
@@ -219,12 +273,13 @@ class Timeline:
         return ZonesAsOf(
             index=index,
             as_of=self.as_of[index],
-            until=self.as_of[index + 1] if index + 1 < len(self) else None,
+            until=self.valid_until[index],
             line=line,
             area=self._area,
             opposition=opposition,
             government=government,
             dmz_line=self._dmz_line(),
+            vertex_accuracy_km=self.vertex_accuracy_km(index),
         )
 
     def _dmz_line(self) -> zones.Feature:
@@ -235,122 +290,87 @@ class Timeline:
         return zones.as_line("2018")
 
 
-def _read_timeline(source, date_column: str) -> tuple[gpd.GeoDataFrame, str]:
-    label = str(source) if isinstance(source, (str, os.PathLike)) else "the timeline"
-    frame = data.read_geometries(source, what="contact line timeline")
-    if date_column not in frame.columns:
-        columns = ", ".join(c for c in frame.columns if c != frame.geometry.name) or "none"
-        raise InputError(
-            f"no date column {date_column!r} (columns: {columns}); name it with date_column=", source=label
-        )
-    geom_types = set(frame.geom_type.dropna())
-    if not geom_types <= {"LineString", "MultiLineString"}:
-        raise InputError(f"expected line features, got {', '.join(sorted(geom_types))}", source=label)
-    raw = frame[date_column]
-    parsed = pd.to_datetime(raw.astype(str).where(raw.notna(), None), errors="coerce", format="mixed")
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-    bad = parsed.isna().to_numpy()
-    if bad.any():
-        row = int(bad.nonzero()[0][0])
-        raise InputError(f"{date_column} {raw.iloc[row]!r} is not a date", source=label, row=row + 1)
-    days = parsed.dt.normalize()
-    repeated = days.duplicated(keep=False).to_numpy()
-    if repeated.any():
-        rows = (repeated.nonzero()[0] + 1).tolist()
-        when = f"{days[repeated].iloc[0]:%Y-%m-%d}"
-        raise InputError(f"two lines dated {when} (rows {rows[0]} and {rows[1]})", source=label)
-    out = frame.drop(columns=[c for c in ("as_of",) if c != date_column and c in frame.columns])
-    out = out.rename(columns={date_column: "as_of"}).assign(as_of=days.dt.strftime("%Y-%m-%d"))
-    if "name" not in out.columns:
-        out["name"] = "contact line " + out["as_of"]
-    out["name"] = out["name"].fillna("contact line " + out["as_of"]).astype(str)
-    if "source" not in out.columns:
-        out["source"] = label if label != "the timeline" else "user-supplied"
-    if "accuracy_km" not in out.columns:
-        out["accuracy_km"] = np.nan
-    out["accuracy_km"] = pd.to_numeric(out["accuracy_km"], errors="coerce")
-    if "notes" not in out.columns:
-        out["notes"] = ""
-    out = out.sort_values("as_of", kind="stable").reset_index(drop=True)
-    for row in range(len(out)):  # each line on its own: one that crosses itself is refused, naming it
-        try:
-            zones.as_line(out.iloc[[row]])
-        except InputError as exc:
-            raise InputError(f"line dated {out['as_of'].iloc[row]}: {exc.reason}", source=label) from None
-    columns = ["name", "as_of", "source", "accuracy_km", "notes"]
-    return gpd.GeoDataFrame(out[columns + [c for c in out.columns if c not in columns]], crs=data.WGS84), label
-
-
 @functools.cache
 def _shipped() -> Timeline:
     frame = gpd.read_file(data.geodata_dir() / f"{TIMELINE_LAYER}.geojson")
-    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.strftime("%Y-%m-%d")
+    for column in ("as_of", "valid_until"):
+        frame[column] = pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d")
     return Timeline(frame.sort_values("as_of").reset_index(drop=True))
 
 
 @functools.lru_cache(maxsize=8)
-def _from_file(path: str, mtime_ns: int, date_column: str) -> Timeline:
-    frame, label = _read_timeline(path, date_column)
+def _from_file(path: str, mtime_ns: int, date_column: str, valid_until) -> Timeline:
+    frame, label = _read_timeline(path, date_column, valid_until)
     return Timeline(frame, label=label)
 
 
-def load_timeline(source=None, *, date_column: str = "as_of") -> Timeline:
+def load_timeline(source=None, *, date_column: str = "as_of", valid_until=None) -> Timeline:
     """A :class:`Timeline`: the shipped one (``source=None``), or a user's file, GeoDataFrame or GeoSeries.
 
     A user's timeline is line features with a date column (``date_column``, ``as_of`` by
     default; any date format pandas reads, a time of day is dropped); one feature is a
     timeline of one line. Optional columns ``name``, ``source``, ``accuracy_km`` (km),
-    ``notes``. Timelines read from files are cached (per path and modification time); one
+    ``notes`` and ``valid_until`` (the first day a line no longer stands for; blank: the next
+    line's date). A last line without ``valid_until`` stands until ``valid_until`` (a date) if
+    given, else until the zones' end (8 Dec 2024) with a :class:`~zonemap.errors.ZonemapWarning`
+    saying it was stretched and to when. Timelines read from files are cached (per path and modification time); one
     made from a frame is not, so keep the returned object and ask it (its states are built
     once each).
 
     Examples
     --------
-    >>> load_timeline().as_of[-1]
-    '2020-03-05'
+    >>> load_timeline().as_of[-1], load_timeline().valid_until[-1]
+    ('2024-12-01', '2024-12-03')
     """
     if source is None:
         return _shipped()
+    if valid_until is not None:
+        valid_until = _iso(_day(valid_until, what="valid_until"))
     if isinstance(source, (str, os.PathLike)) and Path(source).is_file():
         path = Path(source).resolve()
-        return _from_file(str(path), path.stat().st_mtime_ns, date_column)
+        return _from_file(str(path), path.stat().st_mtime_ns, date_column, valid_until)
     if isinstance(source, gpd.GeoSeries):
         if source.index.dtype.kind != "M":
             raise InputError("a GeoSeries timeline needs its dates as the index (or pass a GeoDataFrame)")
         source = gpd.GeoDataFrame({date_column: source.index}, geometry=source.to_numpy(), crs=source.crs)
-    frame, label = _read_timeline(source, date_column)
+    frame, label = _read_timeline(source, date_column, valid_until)
     return Timeline(frame, label=label)
 
 
 # --------------------------------------------------------------------------- public functions
-def timeline(source=None, *, date_column: str = "as_of") -> gpd.GeoDataFrame:
+def timeline(source=None, *, date_column: str = "as_of", valid_until=None) -> gpd.GeoDataFrame:
     """The dated contact lines as a GeoDataFrame in EPSG:4326, sorted by ``as_of`` (ISO date text).
 
-    Columns: ``name``, ``as_of``, ``source``, ``accuracy_km`` (km), ``notes`` (and, for the
-    shipped timeline, ``vertices``: what each vertex marks and the reports behind it, as JSON).
+    Columns: ``name``, ``as_of``, ``valid_until`` (exclusive), ``source``, ``accuracy_km`` (km),
+    ``notes`` (and, for the shipped timeline, ``until_source``: the reports that show how long the
+    line held, and ``vertices``: what each vertex marks, its ``accuracy_km`` and the reports behind
+    it, as JSON).
 
     Examples
     --------
-    >>> timeline()["as_of"].tolist()
-    ['2018-09-17', '2019-05-10', '2019-08-31', '2020-01-29', '2020-02-17', '2020-03-05']
+    >>> timeline()["as_of"].tolist()[-4:], timeline()["valid_until"].iloc[-4]
+    (['2020-03-05', '2024-11-28', '2024-11-30', '2024-12-01'], '2024-11-27')
     """
-    return load_timeline(source, date_column=date_column).frame.copy()
+    return load_timeline(source, date_column=date_column, valid_until=valid_until).frame.copy()
 
 
-def zones_as_of(date, source=None, *, date_column: str = "as_of") -> ZonesAsOf:
+def zones_as_of(date, source=None, *, date_column: str = "as_of", valid_until=None) -> ZonesAsOf:
     """The :class:`ZonesAsOf` of the line in force on ``date`` (built once per line, then cached).
 
     Examples
     --------
     >>> zones_as_of("2020-02-20").line.name
     'Contact line, 17 February 2020 (after Saraqib, the M5 and western Aleppo)'
+    >>> zones_as_of("2025-06-01")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    zonemap.errors.ArgumentError: no contact line in force on 2025-06-01 ...: after the zones ended on 2024-12-08
     """
-    tl = load_timeline(source, date_column=date_column)
+    tl = load_timeline(source, date_column=date_column, valid_until=valid_until)
     return tl.state(tl.index_of(date))
 
 
-def line_as_of(date, source=None, *, date_column: str = "as_of") -> zones.Feature:
+def line_as_of(date, source=None, *, date_column: str = "as_of", valid_until=None) -> zones.Feature:
     """The contact line in force on ``date``: the latest one dated on or before it.
 
     Before the first line an :class:`~zonemap.errors.ArgumentError` says when the timeline starts.
@@ -359,17 +379,18 @@ def line_as_of(date, source=None, *, date_column: str = "as_of") -> zones.Featur
     --------
     >>> line_as_of("2019-09-01").as_of
     '2019-08-31'
-    >>> line_as_of("2018-01-01")
+    >>> line_as_of("2018-01-01")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    zonemap.errors.ArgumentError: no contact line in force on 2018-01-01: the shipped timeline starts on 2018-09-17
+    zonemap.errors.ArgumentError: no contact line in force on 2018-01-01 ...: before the first dated line (2018-09-17)
     """
-    tl = load_timeline(source, date_column=date_column)
+    tl = load_timeline(source, date_column=date_column, valid_until=valid_until)
     return tl._feature(tl.index_of(date))
 
 
-def line_index(dates, source=None, *, date_column: str = "as_of") -> np.ndarray:
-    """For each date, the index (int64) of the line in force: ``-1`` before the first line and for NaT.
+def line_index(dates, source=None, *, date_column: str = "as_of", valid_until=None) -> np.ndarray:
+    """For each date, the index (int64) of the line in force: ``-1`` where none is (before the first line,
+    between a line's ``valid_until`` and the next line, after the last) and for NaT.
 
     ``dates`` is anything array-like of dates (datetime64, Timestamps, ISO text); vectorised
     with :func:`numpy.searchsorted`.
@@ -379,32 +400,34 @@ def line_index(dates, source=None, *, date_column: str = "as_of") -> np.ndarray:
     >>> line_index(np.array(["2018-09-16", "2019-08-31", "NaT"], dtype="datetime64[D]")).tolist()
     [-1, 2, -1]
     """
-    return load_timeline(source, date_column=date_column).line_index(dates)
+    return load_timeline(source, date_column=date_column, valid_until=valid_until).line_index(dates)
 
 
-def line_periods(source=None, *, date_column: str = "as_of") -> pd.DataFrame:
-    """The periods between consecutive dated lines: ``index``, ``as_of``, ``until`` (exclusive), ``name``.
+def line_periods(source=None, *, date_column: str = "as_of", valid_until=None) -> pd.DataFrame:
+    """The period each dated line stands for: ``index``, ``as_of``, ``until`` (its ``valid_until``,
+    exclusive), ``name``.
 
-    ``until`` is the next line's date (``None`` for the last line): a summary by line period
-    groups events by :func:`line_index`.
+    ``until`` is the next line's date or the day after the last date reports show the front
+    unchanged; days in no period have no line (:meth:`Timeline.why_no_line`). A summary by line
+    period groups events by :func:`line_index`.
 
     Examples
     --------
     >>> line_periods()[["as_of", "until"]].iloc[0].tolist()
     ['2018-09-17', '2019-05-10']
     """
-    tl = load_timeline(source, date_column=date_column)
+    tl = load_timeline(source, date_column=date_column, valid_until=valid_until)
     return pd.DataFrame(
         {
             "index": np.arange(len(tl)),
             "as_of": tl.as_of,
-            "until": tl.as_of[1:] + [None],
+            "until": tl.valid_until,
             "name": tl.frame["name"].tolist(),
         }
     )
 
 
-def taken_between(start, end, source=None, *, date_column: str = "as_of") -> shapely.Geometry:
+def taken_between(start, end, source=None, *, date_column: str = "as_of", valid_until=None) -> shapely.Geometry:
     """The part of the Idlib area opposition-held as of ``start`` and government-held as of ``end`` (lon/lat).
 
     Each date is judged by the line in force on it (so the answer is "taken between the line
@@ -416,10 +439,10 @@ def taken_between(start, end, source=None, *, date_column: str = "as_of") -> sha
     >>> taken = taken_between("2018-09-17", "2020-03-05")
     >>> table = timeline_table()
     >>> held = table["opposition_km2"]
-    >>> bool(abs(geodesic_area_km2(taken) - (held.iloc[0] - held.iloc[-1])) < 1.0)
+    >>> bool(abs(geodesic_area_km2(taken) - (held.iloc[0] - held.iloc[5])) < 1.0)  # row 5: the line of 5 Mar 2020
     True
     """
-    tl = load_timeline(source, date_column=date_column)
+    tl = load_timeline(source, date_column=date_column, valid_until=valid_until)
     before, after = tl.state(tl.index_of(start)), tl.state(tl.index_of(end))
     if after.index < before.index:
         raise ArgumentError(f"end {end!r} is before start {start!r}")
@@ -436,12 +459,13 @@ def timeline_table(
     source=None,
     *,
     date_column: str = "as_of",
+    valid_until=None,
     dmz_width_km: float = zones.SOCHI_WIDTH_KM[1],
     ranges: bool = False,
 ) -> pd.DataFrame:
     """One row per dated line: what was held then and what changed since the previous line.
 
-    Columns: ``as_of``, ``name``, ``accuracy_km`` (km); ``opposition_km2`` (opposition-held
+    Columns: ``as_of``, ``valid_until`` (exclusive), ``name``, ``accuracy_km`` (km); ``opposition_km2`` (opposition-held
     part of the Idlib de-escalation area), ``government_km2`` (the rest: held by the
     government at ``as_of``), ``dmz_opposition_km2`` (the part of the ``dmz_width_km`` DMZ of
     17 Sep 2018 still opposition-held), ``taken_since_previous_km2`` (opposition-held at the
@@ -456,12 +480,14 @@ def timeline_table(
     Examples
     --------
     >>> table = timeline_table()
-    >>> bool(table["opposition_km2"].is_monotonic_decreasing)
+    >>> bool(table["opposition_km2"].iloc[:6].is_monotonic_decreasing)  # to 5 Mar 2020; then the offensive of 2024
     True
+    >>> table["valid_until"].iloc[5]
+    '2024-11-27'
     >>> "Khan Shaykhun" in table.loc[table["as_of"] == "2019-08-31", "to_government"].item()
     True
     """
-    tl = load_timeline(source, date_column=date_column)
+    tl = load_timeline(source, date_column=date_column, valid_until=valid_until)
     places = data.load_layer("places")
     places = places[places["kind"] != "observation_post"].reset_index(drop=True)
     names = places["name"].to_numpy(dtype=object)
@@ -470,6 +496,7 @@ def timeline_table(
         sides = _places_sides(state, places)
         row = {
             "as_of": state.as_of,
+            "valid_until": state.until,
             "name": state.line.name,
             "accuracy_km": state.accuracy_km,
             "opposition_km2": state.opposition_km2,

@@ -369,14 +369,17 @@ def probability_columns(
     else:
         event_sigma = np.broadcast_to(sigma_km(event_accuracy_km), (len(classified),))
 
-    def line_sigma(key) -> float:
-        if isinstance(line_accuracy_km, Mapping) and key in line_accuracy_km:
-            return float(sigma_km(line_accuracy_km[key]))
-        if line_accuracy_km is None or isinstance(line_accuracy_km, Mapping):
-            return float(sigma_km(line_accuracy_of(key)))
-        return float(sigma_km(line_accuracy_km))
-
     n = len(classified)
+
+    def line_sigma(key) -> np.ndarray:  # σ (km) of the line for each row
+        if isinstance(line_accuracy_km, Mapping) and key in line_accuracy_km:
+            return np.full(n, float(sigma_km(line_accuracy_km[key])))
+        if line_accuracy_km is None or isinstance(line_accuracy_km, Mapping):
+            if f"line_accuracy_{key}_km" in classified:  # the accuracy of the stretch nearest each event
+                return sigma_km(pd.to_numeric(classified[f"line_accuracy_{key}_km"]).to_numpy(dtype=float))
+            return np.full(n, float(sigma_km(line_accuracy_of(key))))
+        return np.full(n, float(sigma_km(line_accuracy_km)))
+
     distances = {key: classified[f"dist_{key}_km"].to_numpy(dtype=float) for key in keys}
     sigmas = {key: line_sigma(key) for key in keys}
     in_force = None
@@ -384,7 +387,7 @@ def probability_columns(
         rows_sigma = (
             sigma_km(pd.to_numeric(classified[IN_FORCE_ACCURACY]).to_numpy(dtype=float))
             if IN_FORCE_ACCURACY in classified
-            else np.full(n, sigmas[dmz_line])
+            else sigmas[dmz_line]
         )
         in_force = (classified[IN_FORCE_DISTANCE].to_numpy(dtype=float), rows_sigma)
     out = {f"p_opposition_{key}": np.empty(n) for key in keys}
@@ -397,7 +400,7 @@ def probability_columns(
             rows = slice(start, start + BLOCK_ROWS)
             event_var = np.square(event_sigma[rows])
             for key in keys:
-                inverse = 1 / np.sqrt(event_var + sigmas[key] ** 2)
+                inverse = 1 / np.sqrt(event_var + np.square(sigmas[key][rows]))
                 z = distances[key][rows] * inverse
                 out[f"p_opposition_{key}"][rows] = _phi_block(z)
                 if key == dmz_line:
@@ -409,7 +412,7 @@ def probability_columns(
                 out["p_opposition"][rows] = _phi_block(
                     distance[rows] / np.sqrt(event_var + np.square(rows_sigma[rows]))
                 )
-    if not np.all(event_sigma > 0) or not all(s > 0 for s in sigmas.values()):  # σ = 0 somewhere: exact limits
+    if not np.all(event_sigma > 0) or not all(np.all(s > 0) for s in sigmas.values()):  # σ = 0 somewhere: exact limits
         for key in keys:
             sigma = combined_sigma_km(sigmas[key], event_sigma)
             out[f"p_opposition_{key}"] = p_opposition(distances[key], sigma)
@@ -467,8 +470,10 @@ def add_probabilities(
     along ``dmz_line``, with ``dmz_status`` (outside / uncertain / inside at ``thresholds``).
 
     ``line_accuracy_km`` (km, 95 %) is one number for every line, a mapping line → km, or None to
-    read each line's stated ``accuracy_km`` (a per-row ``line_accuracy_km`` column serves
-    ``dist_line_km``). ``event_accuracy_km`` (km, 95 %) is a number, an array (one per row) or None for
+    read the accuracy of the line's stretch nearest each event from the frame (columns
+    ``line_accuracy_<line>_km`` and, for ``dist_line_km``, ``line_accuracy_km``, which
+    :func:`~zonemap.classify` adds), else each line's stated ``accuracy_km``. ``event_accuracy_km``
+    (km, 95 %) is a number, an array (one per row) or None for
     :func:`event_accuracy_km`. Returns a new frame; NaN distances give NaN probabilities and a
     missing status.
 

@@ -82,6 +82,20 @@ def in_force(zone: str, dates) -> np.ndarray:
     return ok & ~np.isnat(days)
 
 
+def zones_end() -> np.datetime64 | None:
+    """The day every zone had ended (the latest ``valid_to``, datetime64[ns]); None while one has no end.
+
+    Past it no zone, line, side or probability is given: the answer is "unknown".
+
+    Examples
+    --------
+    >>> str(zones_end().astype("datetime64[D]"))
+    '2024-12-08'
+    """
+    ends = _validity()["valid_to"]
+    return None if ends.isna().any() else ends.max().to_datetime64().astype("datetime64[ns]")
+
+
 def zones_in_force(date) -> tuple[str, ...]:
     """The zones (validity keys) in force on ``date``.
 

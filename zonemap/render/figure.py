@@ -397,7 +397,7 @@ def timeline_figure(source=None, *, date_column: str = "as_of", ncols: int = 3, 
             ax=ax, facecolor="none", edgecolor=area_style["color"], linewidth=1.0, zorder=3)  # fmt: skip
         held, halo = matplotlib.colors.to_rgba(HELD_COLOUR, 0.35), matplotlib.colors.to_rgba("#000000", 0.12)
         gpd.GeoSeries([state.opposition], crs=data.WGS84).plot(ax=ax, facecolor=held, edgecolor="none", zorder=3)
-        band = accuracy_halo(state.line.geometry, state.accuracy_km)
+        band = accuracy_halo(state.line.geometry, state.stretch_accuracy_km)
         gpd.GeoSeries([band], crs=data.WGS84).plot(ax=ax, facecolor=halo, edgecolor="none", zorder=4)
         gpd.GeoSeries([state.line.geometry], crs=data.WGS84).plot(ax=ax, color="#000000", linewidth=1.2, zorder=5)
         area = f"{row['opposition_km2']:,.0f} km²"

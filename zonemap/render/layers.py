@@ -137,8 +137,12 @@ def dmz_label(width_km=zones.SOCHI_WIDTH_KM, contact_line="2018", symmetric: boo
     return f"{'Sochi DMZ' if sochi else 'DMZ'} {widths}, {side} of the {line_label(contact_line)}"
 
 
-def accuracy_halo(line, accuracy_km: float) -> shapely.Geometry:
+def accuracy_halo(line, accuracy_km) -> shapely.Geometry:
     """The band within ``accuracy_km`` (km) of a lon/lat line, built in a local metric projection.
+
+    ``accuracy_km`` is one number, or one per vertex of a LineString: then the band's width follows
+    the accuracy of each stretch, interpolated between its vertices (each segment's band is the hull
+    of the circles at its ends).
 
     Examples
     --------
@@ -146,11 +150,23 @@ def accuracy_halo(line, accuracy_km: float) -> shapely.Geometry:
     >>> import math  # 99.9 km long, 2 x 5 km wide, round ends
     >>> abs(float(geodesic_area_km2(band)) - (99.9 * 10 + math.pi * 5**2)) < 1
     True
+    >>> tapered = accuracy_halo(shapely.LineString([(36.0, 35.9), (37.1066, 35.9)]), [5, 1])
+    >>> round(float(geodesic_area_km2(tapered)))  # 99.9 × (10 + 2) / 2 km², and half circles of 5 and 1 km
+    640
     """
-    if not accuracy_km or accuracy_km <= 0 or not np.isfinite(accuracy_km):
-        return shapely.Polygon()
+    values = np.asarray(accuracy_km, dtype=float)
+    if values.ndim == 0:
+        if not accuracy_km or accuracy_km <= 0 or not np.isfinite(accuracy_km):
+            return shapely.Polygon()
+        proj = LocalProjection.around(line)
+        return proj.to_lonlat(shapely.buffer(proj.to_metric(line), accuracy_km * 1000, quad_segs=8))
+    if len(values) != len(shapely.get_coordinates(line)) or not (np.isfinite(values) & (values > 0)).all():
+        raise ArgumentError("accuracy_km per vertex needs one positive number for each vertex of the line")
     proj = LocalProjection.around(line)
-    return proj.to_lonlat(shapely.buffer(proj.to_metric(line), accuracy_km * 1000, quad_segs=8))
+    vertices = shapely.points(shapely.get_coordinates(proj.to_metric(line)))
+    circles = shapely.buffer(vertices, values * 1000, quad_segs=8)
+    hulls = shapely.convex_hull(shapely.union(circles[:-1], circles[1:]))
+    return proj.to_lonlat(shapely.union_all(hulls))
 
 
 def _check_colour(key: str, colour: str) -> str:

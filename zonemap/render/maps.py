@@ -253,7 +253,8 @@ _TIMELINE = """
         L.geoJSON(state.opposition, {style: tl.styles.held}).addTo(held);
         L.geoJSON(state.halo, {style: tl.styles.halo, interactive: false}).addTo(line);
         L.geoJSON(state.line, {style: tl.styles.line, className: "zonemap-date-line"}).addTo(line);
-        var until = state.until ? " (in force until " + state.until + ")" : " (latest line)";
+        var after = i === last && tl.end ? "; no line after it: the zones ended on " + tl.end : "";
+        var until = " (stands until " + state.until + ", exclusive" + after + ")";
         var caption = "Shown: contact line of " + state.as_of + until + "; opposition-held "
             + number(state.opposition_km2) + " km²";
         shown.textContent = state.as_of;
@@ -360,10 +361,13 @@ def _legend_entry(layer: Layer) -> dict:
             "dashed": bool(style.get("dashArray"))}  # fmt: skip
 
 
-def _timeline_payload(source=None, date_column: str = "as_of") -> dict:
-    """The dated lines as the date control's data: line, accuracy band and opposition-held area per date."""
+def _timeline_payload(source=None, date_column: str = "as_of", valid_until=None) -> dict:
+    """The dated lines as the date control's data: line, accuracy band (per stretch) and opposition-held
+    area per date, each line with the first day it no longer stands for (``until``) and, for the last,
+    when the zones ended (``end``): the control never shows a line past its date."""
     states = []
-    for state in timeline.load_timeline(source, date_column=date_column).states():
+    lines = timeline.load_timeline(source, date_column=date_column, valid_until=valid_until)
+    for state in lines.states():
         line = state.line.geometry
         states.append(
             {
@@ -373,7 +377,7 @@ def _timeline_payload(source=None, date_column: str = "as_of") -> dict:
                 "accuracy_km": state.accuracy_km,
                 "opposition_km2": round(state.opposition_km2, 1),
                 "line": _geometry(line),
-                "halo": _geometry(accuracy_halo(line, state.accuracy_km), 4),
+                "halo": _geometry(accuracy_halo(line, state.stretch_accuracy_km), 4),
                 "opposition": _geometry(state.opposition, 4),
             }
         )
@@ -383,7 +387,8 @@ def _timeline_payload(source=None, date_column: str = "as_of") -> dict:
         "halo": {**OVERLAYS["halo"][1], "color": line_colour, "fillColor": "#000000", "weight": 0},
         "held": {"color": HELD_COLOUR, "weight": 1, "fillOpacity": 0.22},
     }
-    return {"states": states, "styles": styles}
+    end = timeline.zones_end()
+    return {"states": states, "styles": styles, "end": None if end is None else str(end)[:10]}
 
 
 def zone_map(
@@ -403,6 +408,7 @@ def zone_map(
     date_control: bool = True,
     timeline_source=None,
     timeline_date_column: str = "as_of",
+    timeline_valid_until=None,
 ) -> folium.Map:
     """The interactive map of the zones as a ``folium.Map`` (widths in km), shaped by the options.
 
@@ -431,7 +437,7 @@ def zone_map(
         Add the date slider (play/pause) over the dated contact lines of :mod:`zonemap.model.timeline`:
         it shows the line in force, its accuracy band, the opposition-held area and the incidents
         up to the end of that line's period; the legend says which date is shown.
-    timeline_source, timeline_date_column
+    timeline_source, timeline_date_column, timeline_valid_until
         Your own dated lines for the date control (a file or GeoDataFrame of line features with
         a date column, see :func:`zonemap.model.timeline.load_timeline`); default the shipped timeline.
 
@@ -477,7 +483,9 @@ def zone_map(
                 show=key == base,
             ).add_to(m)
     if date_control:
-        figure.payloads["zonemap-timeline"] = _timeline_payload(timeline_source, timeline_date_column)
+        figure.payloads["zonemap-timeline"] = _timeline_payload(
+            timeline_source, timeline_date_column, timeline_valid_until
+        )
         held = folium.FeatureGroup(name="Opposition-held area on the chosen date").add_to(m)
     groups = {key: folium.FeatureGroup(name=f"layer {index}").add_to(m) for index, key in enumerate(drawn)}
     for key, group in groups.items():
