@@ -24,18 +24,7 @@ from zonemap.model import data, evidence, timeline  # noqa: E402
 from zonemap.model.reports import read_reports  # noqa: E402
 
 OUT = HERE / "evidence_timeline.geojson"
-PROPERTIES = [
-    "name",
-    "as_of",
-    "valid_until",
-    "source",
-    "accuracy_km",
-    "accuracy_km_min",
-    "accuracy_km_max",
-    "notes",
-    "n_places",
-    "vertices",
-]
+PROPERTIES = evidence.LINE_PROPERTIES
 
 
 def write_geojson(lines) -> None:

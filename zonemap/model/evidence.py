@@ -59,6 +59,21 @@ def _frame_of_area() -> tuple[LocalProjection, shapely.Geometry, shapely.Geometr
     return proj, area_m, area_m.boundary
 
 
+#: The properties of each estimated line, in order (also those of geodata/evidence_timeline.geojson).
+LINE_PROPERTIES = (
+    "name",
+    "as_of",
+    "valid_until",
+    "source",
+    "accuracy_km",
+    "accuracy_km_min",
+    "accuracy_km_max",
+    "notes",
+    "n_places",
+    "vertices",
+)
+
+
 def latest_state(reports: Reports, date) -> pd.DataFrame:
     """Each placed place's latest report on or before ``date``, with its age in days.
 
@@ -228,21 +243,9 @@ def lines_from_reports(
         line_rows.append(line | valid)
         held_rows += [row | valid for row in held]
     lines = gpd.GeoDataFrame(line_rows, geometry="geometry", crs=data.WGS84)
-    order = [
-        "name",
-        "as_of",
-        "valid_until",
-        "source",
-        "accuracy_km",
-        "accuracy_km_min",
-        "accuracy_km_max",
-        "notes",
-        "n_places",
-        "vertices",
-        "geometry",
-    ]
     held = gpd.GeoDataFrame(held_rows, geometry="geometry", crs=data.WGS84)
-    return lines[order], held[["as_of", "valid_until", "side", "area_km2", "n_places", "geometry"]]
+    held_columns = ["as_of", "valid_until", "side", "area_km2", "n_places", "geometry"]
+    return lines[[*LINE_PROPERTIES, "geometry"]], held[held_columns]
 
 
 def _line_row(est: Estimate, label: str, timeline: bool = False) -> dict:
