@@ -141,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="small multiples: one panel per dated contact line (shipped, or those of FILE), areas in titles",
     )  # fmt: skip
     drawing.add_argument("--timeline-date-column", default="as_of", metavar="NAME", help="date column of --timeline")
+    _add_accuracy_option(drawing)
     events = commands.add_parser("incidents", help="classify incidents against the zones and summarise them")
     events.add_argument("file", metavar="FILE", help="CSV (e.g. an ACLED export), GeoJSON, GeoParquet or a folder")
     _add_model_options(events)
@@ -192,6 +193,43 @@ def _add_timeline_option(parser: argparse.ArgumentParser) -> None:
         "--timeline", metavar="FILE", help="dated contact lines (line features with an as_of date; default: shipped)"
     )
     parser.add_argument("--timeline-date-column", default="as_of", metavar="NAME", help="date column of --timeline")
+    _add_accuracy_option(parser)
+
+
+def _add_accuracy_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--accuracy-km", metavar="KM",
+        help="accuracy (km, 95 %%) of every --timeline line that states no accuracy_km (else such a line is refused)",
+    )  # fmt: skip
+
+
+def _timeline(args):
+    """The user's timeline of ``--timeline`` (read once, with ``--accuracy-km``), or None for the shipped one."""
+    from .model import timeline
+
+    path = None if args.timeline in (None, True) else args.timeline
+    accuracy = _accuracy_km(args)
+    if path is None:
+        return None
+    return timeline.load_timeline(path, date_column=args.timeline_date_column, accuracy_km=accuracy)
+
+
+def _accuracy_km(args) -> float | None:
+    """``--accuracy-km`` as km (None when not given); it needs a ``--timeline`` file to apply to."""
+    from .model.line_accuracy import stated_accuracy_km
+
+    if getattr(args, "accuracy_km", None) is None:
+        return None
+    if getattr(args, "timeline", None) in (None, True):
+        raise ArgumentError("--accuracy-km states the accuracy of --timeline's lines: give --timeline FILE")
+    return stated_accuracy_km(args.accuracy_km, what="--accuracy-km")
+
+
+def _as_of_day(text: str, option: str = "--as-of") -> str:
+    """``--as-of`` read by zonemap's one date reader (an ISO day or a day spelled out), as ISO text."""
+    from .model.dates import _iso, read_day
+
+    return _iso(read_day(text, what=option))
 
 
 def _add_reading_options(parser: argparse.ArgumentParser) -> None:
@@ -272,7 +310,7 @@ def run_map(args) -> None:
     if events is not None:
         print(events.report())
     m = maps.zone_map(
-        timeline_source=args.timeline,
+        timeline_source=_timeline(args),
         timeline_date_column=args.timeline_date_column,
         **_model(args),
         **_drawing(args),
@@ -295,7 +333,7 @@ def run_figure(args) -> None:
     source = None if args.timeline in (None, True) else args.timeline
     plan_outputs({"-o": args.output}, inputs=_inputs(args, args.incidents, source, *args.add))
     if args.timeline:
-        fig = figure.timeline_figure(source, date_column=args.timeline_date_column)
+        fig = figure.timeline_figure(_timeline(args), date_column=args.timeline_date_column)
     else:
         events = _read_events(args, args.incidents) if args.incidents else None
         if events is not None:
@@ -327,6 +365,10 @@ def run_incidents(args) -> None:
             f"{args.output}: with --engine dask the output is a folder of GeoParquet parts: OUT.parquet"
         )
     timeline = {"timeline": args.timeline, "timeline_date_column": args.timeline_date_column}
+    if args.accuracy_km is not None:
+        timeline["timeline_accuracy_km"] = _accuracy_km(args)
+    if args.as_of is not None:
+        args.as_of = _as_of_day(args.as_of)
     model = cache.cached_zone_model(**_model(args), **timeline)
     with plan:
         if folder:
@@ -369,7 +411,7 @@ def _incidents_on_dask(args, model, plan) -> list[str]:
 
 def _as_of(args):
     """How ``zonemap incidents`` judges incidents: each as of its own date, all as of one, or by fixed lines."""
-    return None if args.fixed_lines else (args.as_of or "event")
+    return None if args.fixed_lines else ("event" if args.as_of is None else args.as_of)
 
 
 def _report_tally(args, plan, tally, done: str) -> list[str]:
@@ -465,6 +507,8 @@ def _on_sigterm(signum, frame) -> None:
 
 def run_places(args) -> None:
     options = _model(args)
+    if args.as_of is not None:
+        args.as_of = _as_of_day(args.as_of)
     if args.as_of and options["contact_line"] != "2018":
         raise ArgumentError("--as-of picks the contact line in force that day; leave out --contact-line")
     if args.as_of:
@@ -489,7 +533,7 @@ def run_places(args) -> None:
 def run_timeline(args) -> None:
     from .model import timeline
 
-    table = timeline.timeline_table(args.timeline, date_column=args.timeline_date_column, ranges=True)
+    table = timeline.timeline_table(_timeline(args), date_column=args.timeline_date_column, ranges=True)
     if args.json:
         records = table.astype(object).where(table.notna(), None).to_dict("records")
         print(json.dumps(records, indent=2, ensure_ascii=False))
@@ -549,6 +593,7 @@ def main(argv: list[str] | None = None) -> int:
             warnings.simplefilter("always", ZonemapWarning)
             warnings.showwarning = _one_line_warning
             args = build_parser().parse_args(argv)
+            _accuracy_km(args)  # refused at once when unreadable, or given without --timeline
             COMMANDS[args.command](args)
     except ZonemapError as exc:
         _err(f"zonemap: error: {_one_line(exc)}")

@@ -22,6 +22,7 @@ import shapely
 from ..errors import ArgumentError, InputError, ZonemapWarning
 from ..model import data
 from ..model.compiled import DatedLines, ZoneModel, _column_arrays, _default_model, _pool, zone_model  # zonemap-split
+from ..model.dates import fits_nanoseconds, read_day
 
 os.register_at_fork(after_in_child=_pool.cache_clear)  # a forked child has none of the parent's threads
 
@@ -181,14 +182,12 @@ BASES = (
 
 
 def _judging_dates(incidents, as_of, model: ZoneModel):
-    """The date each row is judged as of (datetime64[ns], NaT: not judged by date) and why, or (None, None)."""
+    """The day each row is judged as of (datetime64[D], NaT: not judged by date) and why, or (None, None)."""
     if as_of is None or model.dated is None:
         return None, None
     n = len(incidents)
     if not (isinstance(as_of, str) and as_of == "event"):
-        from ..model.dates import _day
-
-        day = _day(as_of, what="as_of")
+        day = read_day(as_of, what="as_of")
         if day < model.dated.dates[0]:
             first = np.datetime_as_string(model.dated.dates[0], unit="D")
             raise ArgumentError(
@@ -196,9 +195,8 @@ def _judging_dates(incidents, as_of, model: ZoneModel):
             )
         return np.full(n, day), np.full(n, 1, dtype=np.int8)
     if "event_date" not in incidents:
-        return np.full(n, np.datetime64("NaT", "ns")), np.full(n, 2, dtype=np.int8)
+        return np.full(n, np.datetime64("NaT", "D")), np.full(n, 2, dtype=np.int8)
     dates = pd.to_datetime(incidents["event_date"]).to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    dates = dates.astype("datetime64[ns]")
     basis = np.where(np.isnat(dates), np.int8(2), np.int8(0))
     if "date_precision" in incidents:
         partial = incidents["date_precision"].isin(["month", "year"]).to_numpy(dtype=bool)
@@ -213,17 +211,19 @@ def _as_of_arrays(arrays: dict, dated: DatedLines, dates, line_index, basis) -> 
     (the columns of ``arrays`` that change, and the new ones)."""
     judged = line_index >= 0
     known = ~np.isnat(dates)
+    unit = "ns" if fits_nanoseconds(dated.dates) else "s"  # a timeline dated past 2262 keeps its days
+    line_dates = dated.dates.astype(f"datetime64[{unit}]")
     out = {
         f"in_{zone}": np.where(known, arrays[f"in_{zone}"] & dated.in_force(zone, dates), arrays[f"in_{zone}"])
         for zone in dated.validity
         if f"in_{zone}" in arrays
     }
     return out | {
-        "line_date": np.where(judged, dated.dates[np.maximum(line_index, 0)], np.datetime64("NaT", "ns")),
+        "line_date": np.where(judged, line_dates[np.maximum(line_index, 0)], np.datetime64("NaT", unit)),
         "line_until": np.where(
             judged & (line_index + 1 < len(dated.dates)),
-            dated.dates[np.minimum(line_index + 1, len(dated.dates) - 1)],
-            np.datetime64("NaT", "ns"),
+            line_dates[np.minimum(line_index + 1, len(dated.dates) - 1)],
+            np.datetime64("NaT", unit),
         ),
         "line_accuracy_km": np.where(judged, dated.accuracy_km[np.maximum(line_index, 0)], np.nan),
         "as_of_basis": pd.Categorical.from_codes(basis, categories=BASES),

@@ -18,9 +18,10 @@ import pandas as pd
 import shapely
 from tqdm import tqdm
 
-from ..geodesy.grid_index import NearestGrid, PolygonGrid
+from ..geodesy.grid_index import NearestGrid, PolygonGrid, PolygonGrids
 from ..geodesy.projection import conformal_plane, densify_geodesic, geodesic_distance_m
 from . import data, zones
+from .validity import window
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -34,6 +35,9 @@ POLYGON_CELL_DEG = 0.001
 #: Cell size (degrees) of the governorates' grid: they span all of Syria, so a coarser grid (22 MB;
 #: at 0.01° a seventh of Idlib's events fell in cells a border crosses and were tested one by one).
 ADMIN1_CELL_DEG = 0.0025
+
+#: Grids of 64 dated lines' faces kept at the fine cell size (:func:`dated_cell_deg`); each is ~16 MB.
+DATED_GRIDS = 4
 
 SIDES = ("opposition", "government", "outside")  # side_<line>: of the line in the Idlib area, or outside it
 
@@ -81,23 +85,25 @@ class DatedLines:
     """The timeline's contact lines for judging each event as of its date: per line its date, stated
     accuracy (km), distance targets and a grid of its opposition-held face; zones' validity dates."""
 
-    dates: np.ndarray  # datetime64[ns], ascending
+    dates: np.ndarray  # datetime64[D] (days: 0001-9999, no wrap-around), ascending
     accuracy_km: np.ndarray
     targets: list[_Targets]
-    faces: PolygonGrid  # polygon i: the opposition-held face of the Idlib area at line i
-    validity: dict[str, tuple[np.datetime64, np.datetime64]]  # zone -> [from, to) (NaT: open)
+    faces: PolygonGrids  # polygon i: the opposition-held face of the Idlib area at line i (any number of lines)
+    validity: dict[str, tuple[np.datetime64, np.datetime64]]  # zone -> [from, to) days (NaT: open)
     #: Dated line -> fixed line (``ZoneModel.lines``) with the same geometry and opposition face:
     #: its sides and distances are taken from the fixed line's, not measured twice.
     twins: dict[int, str] = field(default_factory=dict)
 
     def index(self, dates: np.ndarray) -> np.ndarray:
-        """The line in force on each date (-1 before the first line and for NaT)."""
+        """The line in force on each date (-1 before the first line and for NaT); dates are compared as days."""
+        dates = np.asarray(dates).astype("datetime64[D]")
         index = np.searchsorted(self.dates, dates, side="right").astype(np.int64) - 1
         index[np.isnat(dates)] = -1
         return index
 
     def in_force(self, zone: str, dates: np.ndarray) -> np.ndarray:
         start, end = self.validity[zone]
+        dates = np.asarray(dates).astype("datetime64[D]")
         ok = dates >= start
         if not np.isnat(end):
             ok &= dates < end
@@ -130,6 +136,7 @@ def zone_model(
     lines=("2018", "2020"),
     timeline=None,
     timeline_date_column: str = "as_of",
+    timeline_accuracy_km=None,
 ) -> ZoneModel:
     """Prepare zones, lines and gazetteer for :func:`classify` (widths in km).
 
@@ -139,7 +146,8 @@ def zone_model(
     (``corridor_km`` each side). ``lines`` are fixed contact lines to measure
     distances to and sides of (columns ``side_<line>``, ``dist_<line>_km``). ``timeline`` (a file
     or frame of dated lines; None: the shipped one, see :mod:`zonemap.model.timeline`) gives the line in
-    force on each event's date (its date column: ``timeline_date_column``), and the zones' validity dates.
+    force on each event's date (its date column: ``timeline_date_column``; ``timeline_accuracy_km``: the
+    accuracy, km, of its lines that state none), and the zones' validity dates.
 
     Examples
     --------
@@ -160,7 +168,7 @@ def zone_model(
     places = places[places["kind"] != "observation_post"]
     place_xy = shapely.get_coordinates(places.geometry.to_numpy())
     targets = {str(key): _line_targets(key, centre) for key in lines}
-    dated = _dated_lines(timeline, timeline_date_column, centre, list(zone_shapes))
+    dated = _dated_lines(timeline, timeline_date_column, centre, list(zone_shapes), timeline_accuracy_km)
     dated.twins = {
         i: key
         for i, line in enumerate(dated.targets)
@@ -205,24 +213,34 @@ def _admin1() -> dict:
     }
 
 
-def _dated_lines(source, date_column: str, centre, zone_keys) -> DatedLines:
+def _dated_lines(source, date_column: str, centre, zone_keys, accuracy_km=None) -> DatedLines:
     """Each dated line's targets and opposition face, built once per timeline (cached by it)."""
     from . import timeline as dated
 
-    lines = dated.load_timeline(source, date_column=date_column)
+    lines = dated.load_timeline(source, date_column=date_column, accuracy_km=accuracy_km)
     states = lines.states()
-    validity = dated.validity().set_index("zone")
-    windows = {}
-    for key in zone_keys:
-        record = validity.loc[dated.validity_key(key)]
-        windows[key] = (record["valid_from"].to_datetime64(), pd.Timestamp(record["valid_to"]).to_datetime64())
+    windows = {key: window(key) for key in zone_keys}
     return DatedLines(
         dates=lines.dates,
         accuracy_km=np.array([state.accuracy_km for state in states], dtype=float),
         targets=[_line_targets(state.line.geometry, centre) for state in states],
-        faces=PolygonGrid.build([state.opposition for state in states], POLYGON_CELL_DEG),
+        faces=PolygonGrids.build([state.opposition for state in states], dated_cell_deg(len(states))),
         validity=windows,
     )
+
+
+def dated_cell_deg(lines: int) -> float:
+    """Cell size (degrees) of the dated lines' face grids: :data:`POLYGON_CELL_DEG` up to
+    :data:`DATED_GRIDS` grids of 64 lines, then coarser, so their memory stays about that of
+    ``DATED_GRIDS`` grids (answers stay exact: only more points are tested one by one).
+
+    Examples
+    --------
+    >>> dated_cell_deg(6), dated_cell_deg(256), round(dated_cell_deg(1024), 4)
+    (0.001, 0.001, 0.002)
+    """
+    grids = -(-lines // 64)
+    return POLYGON_CELL_DEG * max(1.0, float(np.sqrt(grids / DATED_GRIDS)))
 
 
 def _line_targets(line, centre) -> _Targets:

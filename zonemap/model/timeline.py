@@ -33,7 +33,8 @@ import shapely
 from ..errors import ArgumentError, InputError
 from . import data, zones
 from ..geodesy.area import geodesic_area_km2
-from .dates import _dates, _day, _iso
+from .dates import ACCEPTED, _iso, day_problems, read_day, read_days
+from .line_accuracy import accuracy_column, line_accuracies
 from .validity import in_force, validity, validity_key, zones_in_force  # noqa: F401 (zonemap.timeline's API)
 
 #: The shipped timeline layer, ``geodata/<name>.geojson``.
@@ -167,7 +168,7 @@ class Timeline:
     def __init__(self, frame: gpd.GeoDataFrame, *, area=None, label: str = "the shipped timeline"):
         self.frame = frame.reset_index(drop=True)
         self.label = label
-        self.dates = self.frame["as_of"].to_numpy(dtype="datetime64[D]").astype("datetime64[ns]")
+        self.dates = read_days(self.frame["as_of"].to_numpy(dtype=object), what="as_of")  # days: no wrap-around
         self.as_of = [_iso(d) for d in self.dates]
         self._area = zones.as_area(area)
         self._states: dict[int, ZonesAsOf] = {}
@@ -178,14 +179,14 @@ class Timeline:
 
     def line_index(self, dates) -> np.ndarray:
         """Index of the line in force on each date (int64); ``-1`` before the first line and for NaT."""
-        days = _dates(dates)
+        days = read_days(dates)
         index = np.searchsorted(self.dates, days, side="right").astype(np.int64) - 1
         index[np.isnat(days)] = -1
         return index
 
     def index_of(self, date) -> int:
         """Index of the line in force on one ``date``; an :class:`ArgumentError` before the first."""
-        day = _day(date)
+        day = read_day(date, what="as_of")
         index = int(np.searchsorted(self.dates, day, side="right")) - 1
         if index < 0:
             raise ArgumentError(f"no contact line in force on {_iso(day)}: {self.label} starts on {self.as_of[0]}")
@@ -229,15 +230,15 @@ class Timeline:
 
     def _dmz_line(self) -> zones.Feature:
         """The line the Sochi DMZ is drawn on: this timeline's line of 17 Sep 2018, else the shipped one."""
-        index = int(np.searchsorted(self.dates, _day(SOCHI_DATE), side="right")) - 1
+        index = int(np.searchsorted(self.dates, read_day(SOCHI_DATE), side="right")) - 1
         if index >= 0 and self.as_of[index] == SOCHI_DATE:
             return self._feature(index)
         return zones.as_line("2018")
 
 
-def _read_timeline(source, date_column: str) -> tuple[gpd.GeoDataFrame, str]:
+def _read_timeline(source, date_column: str, accuracy_km=None) -> tuple[gpd.GeoDataFrame, str]:
     label = str(source) if isinstance(source, (str, os.PathLike)) else "the timeline"
-    frame = data.read_geometries(source, what="contact line timeline")
+    frame = data.read_geometries(source, what="contact line timeline").reset_index(drop=True)
     if date_column not in frame.columns:
         columns = ", ".join(c for c in frame.columns if c != frame.geometry.name) or "none"
         raise InputError(
@@ -246,39 +247,41 @@ def _read_timeline(source, date_column: str) -> tuple[gpd.GeoDataFrame, str]:
     geom_types = set(frame.geom_type.dropna())
     if not geom_types <= {"LineString", "MultiLineString"}:
         raise InputError(f"expected line features, got {', '.join(sorted(geom_types))}", source=label)
-    raw = frame[date_column]
-    parsed = pd.to_datetime(raw.astype(str).where(raw.notna(), None), errors="coerce", format="mixed")
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-    bad = parsed.isna().to_numpy()
-    if bad.any():
-        row = int(bad.nonzero()[0][0])
-        raise InputError(f"{date_column} {raw.iloc[row]!r} is not a date", source=label, row=row + 1)
-    days = parsed.dt.normalize()
-    repeated = days.duplicated(keep=False).to_numpy()
+    days, reasons = day_problems(frame[date_column].to_numpy(dtype=object))
+    reasons[np.isnat(days) & (reasons == None)] = "is missing (empty)"  # noqa: E711 (elementwise)
+    bad = np.flatnonzero(reasons != None)  # noqa: E711
+    if len(bad):
+        row = int(bad[0])
+        raise InputError(f"{date_column} {reasons[row]}; {ACCEPTED}", source=label, row=row + 1)
+    as_of = np.array([_iso(day) for day in days], dtype=object)
+    repeated = pd.Series(days).duplicated(keep=False).to_numpy()
     if repeated.any():
         rows = (repeated.nonzero()[0] + 1).tolist()
-        when = f"{days[repeated].iloc[0]:%Y-%m-%d}"
-        raise InputError(f"two lines dated {when} (rows {rows[0]} and {rows[1]})", source=label)
-    out = frame.drop(columns=[c for c in ("as_of",) if c != date_column and c in frame.columns])
-    out = out.rename(columns={date_column: "as_of"}).assign(as_of=days.dt.strftime("%Y-%m-%d"))
+        raise InputError(f"two lines dated {as_of[repeated][0]} (rows {rows[0]} and {rows[1]})", source=label)
+    column = accuracy_column(frame.columns)
+    accuracy = line_accuracies(
+        None if column is None else frame[column].to_numpy(dtype=object), as_of, stated_km=accuracy_km, source=label
+    )
+    extra = [c for c in ("as_of", "accuracy_km", column) if c and c != date_column and c in frame.columns]
+    out = frame.drop(columns=extra).rename(columns={date_column: "as_of"})
+    out = out.assign(as_of=as_of, accuracy_km=accuracy, row=np.arange(1, len(out) + 1))
     if "name" not in out.columns:
         out["name"] = "contact line " + out["as_of"]
     out["name"] = out["name"].fillna("contact line " + out["as_of"]).astype(str)
     if "source" not in out.columns:
         out["source"] = label if label != "the timeline" else "user-supplied"
-    if "accuracy_km" not in out.columns:
-        out["accuracy_km"] = np.nan
-    out["accuracy_km"] = pd.to_numeric(out["accuracy_km"], errors="coerce")
     if "notes" not in out.columns:
         out["notes"] = ""
     out = out.sort_values("as_of", kind="stable").reset_index(drop=True)
     for row in range(len(out)):  # each line on its own: one that crosses itself is refused, naming it
         try:
-            zones.as_line(out.iloc[[row]])
+            zones.as_line(out.iloc[[row]].drop(columns="row"))
         except InputError as exc:
-            raise InputError(f"line dated {out['as_of'].iloc[row]}: {exc.reason}", source=label) from None
+            raise InputError(
+                f"line dated {out['as_of'].iloc[row]}: {exc.reason}", source=label, row=int(out["row"].iloc[row])
+            ) from None
     columns = ["name", "as_of", "source", "accuracy_km", "notes"]
+    out = out.drop(columns="row")
     return gpd.GeoDataFrame(out[columns + [c for c in out.columns if c not in columns]], crs=data.WGS84), label
 
 
@@ -290,18 +293,22 @@ def _shipped() -> Timeline:
 
 
 @functools.lru_cache(maxsize=8)
-def _from_file(path: str, mtime_ns: int, date_column: str) -> Timeline:
-    frame, label = _read_timeline(path, date_column)
+def _from_file(path: str, mtime_ns: int, date_column: str, accuracy_km) -> Timeline:
+    frame, label = _read_timeline(path, date_column, accuracy_km)
     return Timeline(frame, label=label)
 
 
-def load_timeline(source=None, *, date_column: str = "as_of") -> Timeline:
-    """A :class:`Timeline`: the shipped one (``source=None``), or a user's file, GeoDataFrame or GeoSeries.
+def load_timeline(source=None, *, date_column: str = "as_of", accuracy_km=None) -> Timeline:
+    """A :class:`Timeline`: the shipped one (``source=None``), or a user's file, GeoDataFrame or GeoSeries
+    (or a :class:`Timeline`, returned as it is).
 
     A user's timeline is line features with a date column (``date_column``, ``as_of`` by
-    default; any date format pandas reads, a time of day is dropped); one feature is a
-    timeline of one line. Optional columns ``name``, ``source``, ``accuracy_km`` (km),
-    ``notes``. Timelines read from files are cached (per path and modification time); one
+    default; read by :func:`zonemap.model.dates.read_day`: an ISO day or a day spelled out, a
+    time of day is dropped, the local day kept); one feature is a timeline of one line. Each
+    line states its ``accuracy_km`` (km, 95 %; a shapefile's ``accuracy_k``): a missing one is
+    refused unless ``accuracy_km`` (km) is given here for every line that states none; an
+    unreadable one is refused (:mod:`zonemap.model.line_accuracy`). Optional columns ``name``,
+    ``source``, ``notes``. Timelines read from files are cached (per path and modification time); one
     made from a frame is not, so keep the returned object and ask it (its states are built
     once each).
 
@@ -312,19 +319,21 @@ def load_timeline(source=None, *, date_column: str = "as_of") -> Timeline:
     """
     if source is None:
         return _shipped()
+    if isinstance(source, Timeline):  # already read (with its accuracies): the same lines, the same states
+        return source
     if isinstance(source, (str, os.PathLike)) and Path(source).is_file():
         path = Path(source).resolve()
-        return _from_file(str(path), path.stat().st_mtime_ns, date_column)
+        return _from_file(str(path), path.stat().st_mtime_ns, date_column, accuracy_km)
     if isinstance(source, gpd.GeoSeries):
         if source.index.dtype.kind != "M":
             raise InputError("a GeoSeries timeline needs its dates as the index (or pass a GeoDataFrame)")
         source = gpd.GeoDataFrame({date_column: source.index}, geometry=source.to_numpy(), crs=source.crs)
-    frame, label = _read_timeline(source, date_column)
+    frame, label = _read_timeline(source, date_column, accuracy_km)
     return Timeline(frame, label=label)
 
 
 # --------------------------------------------------------------------------- public functions
-def timeline(source=None, *, date_column: str = "as_of") -> gpd.GeoDataFrame:
+def timeline(source=None, *, date_column: str = "as_of", accuracy_km=None) -> gpd.GeoDataFrame:
     """The dated contact lines as a GeoDataFrame in EPSG:4326, sorted by ``as_of`` (ISO date text).
 
     Columns: ``name``, ``as_of``, ``source``, ``accuracy_km`` (km), ``notes`` (and, for the
@@ -335,10 +344,10 @@ def timeline(source=None, *, date_column: str = "as_of") -> gpd.GeoDataFrame:
     >>> timeline()["as_of"].tolist()
     ['2018-09-17', '2019-05-10', '2019-08-31', '2020-01-29', '2020-02-17', '2020-03-05']
     """
-    return load_timeline(source, date_column=date_column).frame.copy()
+    return load_timeline(source, date_column=date_column, accuracy_km=accuracy_km).frame.copy()
 
 
-def zones_as_of(date, source=None, *, date_column: str = "as_of") -> ZonesAsOf:
+def zones_as_of(date, source=None, *, date_column: str = "as_of", accuracy_km=None) -> ZonesAsOf:
     """The :class:`ZonesAsOf` of the line in force on ``date`` (built once per line, then cached).
 
     Examples
@@ -346,11 +355,11 @@ def zones_as_of(date, source=None, *, date_column: str = "as_of") -> ZonesAsOf:
     >>> zones_as_of("2020-02-20").line.name
     'Contact line, 17 February 2020 (after Saraqib, the M5 and western Aleppo)'
     """
-    tl = load_timeline(source, date_column=date_column)
+    tl = load_timeline(source, date_column=date_column, accuracy_km=accuracy_km)
     return tl.state(tl.index_of(date))
 
 
-def line_as_of(date, source=None, *, date_column: str = "as_of") -> zones.Feature:
+def line_as_of(date, source=None, *, date_column: str = "as_of", accuracy_km=None) -> zones.Feature:
     """The contact line in force on ``date``: the latest one dated on or before it.
 
     Before the first line an :class:`~zonemap.errors.ArgumentError` says when the timeline starts.
@@ -364,7 +373,7 @@ def line_as_of(date, source=None, *, date_column: str = "as_of") -> zones.Featur
     ...
     zonemap.errors.ArgumentError: no contact line in force on 2018-01-01: the shipped timeline starts on 2018-09-17
     """
-    tl = load_timeline(source, date_column=date_column)
+    tl = load_timeline(source, date_column=date_column, accuracy_km=accuracy_km)
     return tl._feature(tl.index_of(date))
 
 
@@ -528,8 +537,8 @@ class _CallableModule(types.ModuleType):
     """``zonemap.timeline()`` calls :func:`timeline` (the dated lines), while ``zonemap.timeline.zones_as_of``
     and the rest of this module stay reachable under the same name."""
 
-    def __call__(self, source=None, *, date_column: str = "as_of") -> gpd.GeoDataFrame:
-        return timeline(source, date_column=date_column)
+    def __call__(self, source=None, *, date_column: str = "as_of", accuracy_km=None) -> gpd.GeoDataFrame:
+        return timeline(source, date_column=date_column, accuracy_km=accuracy_km)
 
 
 sys.modules[__name__].__class__ = _CallableModule

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import ArgumentError
 from . import data
-from .dates import _dates, _day
+from .dates import read_day, read_days
 
 #: Column names (``in_<zone>``) that map to a validity record other than their own name.
 _VALIDITY_ALIASES = {"dmz": "sochi_dmz"}
@@ -65,20 +65,34 @@ def validity_key(zone: str) -> str:
     raise ArgumentError(f"no validity dates for zone {zone!r}; known: {', '.join(_validity().index)}")
 
 
+def window(zone: str) -> tuple[np.datetime64, np.datetime64]:
+    """The days ``[valid_from, valid_to)`` of a zone (``datetime64[D]``; ``valid_to`` NaT while in force).
+
+    Examples
+    --------
+    >>> [str(day) for day in window("m4_corridor")]
+    ['2020-03-06', 'NaT']
+    """
+    record = _validity().loc[validity_key(zone)]
+    start, end = (record[key] for key in ("valid_from", "valid_to"))
+    return read_day(start), np.datetime64("NaT", "D") if pd.isna(end) else read_day(end)
+
+
 def in_force(zone: str, dates) -> np.ndarray:
     """Whether ``zone`` was in force on each date (bool array, vectorised); False for NaT.
+
+    ``dates`` are read as days by :func:`zonemap.model.dates.read_days` (far dates do not wrap).
 
     Examples
     --------
     >>> in_force("m4_corridor", ["2020-03-05", "2020-03-06"]).tolist()
     [False, True]
     """
-    record = _validity().loc[validity_key(zone)]
-    days = _dates(dates)
-    start = record["valid_from"].to_datetime64()
+    start, end = window(zone)
+    days = read_days(dates, what="date")
     ok = days >= start
-    if not pd.isna(record["valid_to"]):
-        ok &= days < record["valid_to"].to_datetime64()
+    if not np.isnat(end):
+        ok &= days < end
     return ok & ~np.isnat(days)
 
 
@@ -90,5 +104,5 @@ def zones_in_force(date) -> tuple[str, ...]:
     >>> zones_in_force("2018-05-01")
     ('idlib', 'northern_homs', 'southern')
     """
-    day = _day(date)
-    return tuple(key for key in _validity().index if bool(in_force(key, np.array([day]))[0]))
+    day = np.array([read_day(date)])
+    return tuple(key for key in _validity().index if bool(in_force(key, day)[0]))
