@@ -236,6 +236,7 @@ def _common_dates(text: pd.Series) -> pd.Series:
 def _rare_dates(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """ISO 8601 with times and offsets, months, years and ACLED's other long forms; relative words refused."""
     text = text.mask(text.str.lower().isin(RELATIVE_DATES), "")
+    text = text.mask(text.str.fullmatch(r"[+-]\d+"), "")  # -1 is no year (pandas would make year -1 and overflow)
     text = text.str.replace(OFFSET, r"\1", regex=True)
     year = text.str.fullmatch(r"\d{4}").to_numpy(dtype=bool)
     month = text.str.fullmatch(r"\d{4}-\d{1,2}").to_numpy(dtype=bool)

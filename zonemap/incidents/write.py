@@ -14,6 +14,7 @@ import shapely
 
 from ..errors import InputError
 from ..model import data
+from ..output import atomic_path
 from .rows import _WKB_POINT, PointRows  # zonemap-split
 
 #: Output formats of classified incidents, by suffix.
@@ -35,13 +36,14 @@ def output_format(path) -> str:
 
 
 def write_incidents(classified: gpd.GeoDataFrame, path, *, fmt: str | None = None) -> None:
-    """Write classified incidents to ``path`` as they are (not atomically: give a temporary path).
+    """Write classified incidents to ``path`` as they are, atomically (a temporary file beside it, renamed).
 
     Every column is kept; CSV gets the point as ``longitude``/``latitude`` columns when the input
     had none; dates are written with their precision (``2020-02-27``, ``2020-02``, ``2020``): as
     timestamps in Parquet, and in GeoPackage as text plus a real DATE field ``event_day``.
     """
-    with IncidentWriter(path, fmt or output_format(path)) as writer:
+    fmt = fmt or output_format(path)
+    with atomic_path(path) as tmp, IncidentWriter(tmp, fmt) as writer:
         writer.write(classified)
 
 

@@ -268,10 +268,15 @@ def _read_geofile(path: Path, what: str, source: str):
     if path.stat().st_size == 0:
         raise InputError(f"is empty (0 bytes; expected the {what})", source=source)
     if path.suffix.lower() in PARQUET_SUFFIXES:
+        import pyarrow.parquet as pq
+
         try:
+            schema = pq.read_schema(path)
+            if not schema.metadata or b"geo" not in schema.metadata:
+                raise InputError(f"holds no GeoParquet geometry column (expected the {what})", source=source)
             return gpd.read_parquet(path)
-        except (ValueError, KeyError):
-            raise InputError(f"holds no GeoParquet geometry column (expected the {what})", source=source) from None
+        except InputError:
+            raise
         except Exception as exc:  # noqa: BLE001 (pyarrow raises several types for damaged files)
             raise InputError(f"not a readable Parquet file ({_first_line(exc)})", source=source) from None
     try:

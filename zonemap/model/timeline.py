@@ -527,7 +527,16 @@ def _ranges(tl: Timeline, state: ZonesAsOf, previous: ZonesAsOf | None, dmz_widt
     if previous is not None:
         measures["taken_since_previous_km2"] = (taken, {"line": line, "before": previous.line})
     for name, (measure, lines) in measures.items():
-        _, low, high = area_range_km2(measure, lines, area)
+        try:
+            _, low, high = area_range_km2(measure, lines, area)
+        except InputError:  # a line moved by a large stated accuracy may leave the area: no range, said so
+            moved = ", ".join(f"{f.as_of} ({f.accuracy_km:g} km)" for f in {id(f): f for f in lines.values()}.values())
+            raise InputError(
+                f"line dated {state.as_of}: moved by their stated accuracy (lines of {moved}), the lines no longer"
+                " cut the Idlib area into two sides, so no area range can be measured; state a smaller accuracy_km"
+                " (the lines themselves still classify incidents and draw on maps)",
+                source=tl.label,
+            ) from None
         out[f"{name.removesuffix('_km2')}_km2_low"] = low
         out[f"{name.removesuffix('_km2')}_km2_high"] = high
     return out
