@@ -193,10 +193,10 @@ def test_classify_as_of_far_dates():
 @pytest.mark.parametrize(
     ("as_of", "message"),
     [
-        ("today", "--as-of 'today' is relative"),
-        ("", "--as-of is missing"),
-        ("5/3/2020", "--as-of '5/3/2020' is ambiguous"),
-        ("March 2020", "--as-of 'March 2020' names a month"),
+        ("today", "argument --as-of: date 'today' is relative"),
+        ("", "argument --as-of: date is missing"),
+        ("5/3/2020", "argument --as-of: date '5/3/2020' is ambiguous"),
+        ("March 2020", "argument --as-of: date 'March 2020' names a month"),
         ("1583-01-01", "no contact line in force on 1583-01-01"),
     ],
 )
@@ -215,7 +215,7 @@ def test_cli_places_and_incidents_as_of_far_and_spelled_out_dates(tmp_path, caps
     assert cli.main(["incidents", str(SAMPLE), "-o", str(out), "--as-of", "2604-06-01"]) == 0
     assert set(pd.read_csv(out)["line_date"]) == {"2020-03-05"}
     assert cli.main(["incidents", str(SAMPLE), "-o", str(out), "--as-of", "5/3/2020"]) == 2
-    assert "--as-of '5/3/2020' is ambiguous" in capsys.readouterr().err
+    assert "argument --as-of: date '5/3/2020' is ambiguous" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- user timelines
@@ -325,7 +325,7 @@ def test_cli_accuracy_km(tmp_path, capsys):
     for bad, why in [("five", "is not a number"), ("5,5", "has a comma"), ("1e9", "is implausible")]:
         assert cli.main(["timeline", "--timeline", str(path), "--accuracy-km", bad]) == 2
         err = capsys.readouterr().err.strip()
-        assert f"--accuracy-km '{bad}' {why}" in err and len(err.splitlines()) == 1
+        assert f"argument --accuracy-km: accuracy '{bad}' {why}" in err and len(err.splitlines()) == 1
     assert cli.main(["timeline", "--accuracy-km", "5"]) == 2
     assert "give --timeline FILE" in capsys.readouterr().err
     out = tmp_path / "events.csv"
@@ -425,7 +425,9 @@ def test_line_in_force_probability_by_value():
     # 3 km on the opposition side; the line stated to 5 km, the event to 2 km (both 95 %): σ = km / 1.96
     expected = PHI.cdf(3 / math.hypot(5 / Z95, 2 / Z95))
     assert round(expected, 3) == 0.863
-    frame = pd.DataFrame({"dist_2018_km": [3.0], "dist_line_km": [3.0], "line_accuracy_km": [5.0], "accuracy_km": [2.0]})
+    frame = pd.DataFrame(
+        {"dist_2018_km": [3.0], "dist_line_km": [3.0], "line_accuracy_km": [5.0], "accuracy_km": [2.0]}
+    )
     out = uncertainty.add_probabilities(frame, {"2018": 5.0})
     assert out["p_opposition_2018"].iloc[0] == pytest.approx(expected, abs=1e-7)  # the fixed line
     assert out["p_opposition"].iloc[0] == pytest.approx(expected, abs=1e-7)  # the line in force

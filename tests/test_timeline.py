@@ -287,7 +287,8 @@ def test_a_user_timeline_frame_with_one_line_works(tmp_path):
 def test_bad_user_timelines_are_refused_naming_file_row_and_problem(tmp_path):
     path = tmp_path / "front.geojson"
     _user_lines().to_file(path)
-    with pytest.raises(InputError, match=r"front\.geojson: no date column 'as_of' \(columns: date, name, accuracy_km\)"):
+    columns = r"\(columns: date, name, accuracy_km\)"
+    with pytest.raises(InputError, match=r"front\.geojson: no date column 'as_of' " + columns):
         tl.timeline(path)
     bad = _user_lines()
     bad.loc[1, "date"] = "sometime in 2018"

@@ -19,6 +19,8 @@ from .errors import ArgumentError, ZonemapError, ZonemapWarning
 from .incidents import read, write
 from .model import areas as measure
 from .model import gazetteer, zones
+from .model.dates import _iso, read_day
+from .model.line_accuracy import stated_accuracy_km
 from .output import plan_outputs, writing
 from .render import export
 
@@ -160,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     judging = events.add_mutually_exclusive_group()
     judging.add_argument(
-        "--as-of", metavar="DATE", help="judge every incident as of DATE (default: each as of its own date)"
+        "--as-of", metavar="DATE", type=_day, help="judge every incident as of DATE (default: each as of its own date)"
     )
     judging.add_argument(
         "--fixed-lines", action="store_true", help="no dates: only the fixed lines' answers (zones regardless of dates)"
@@ -182,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ZONE",
         help="idlib_area, dmz_20km (the DMZ at 20 km on the chosen line), m4_corridor, …",
     )
-    towns.add_argument("--as-of", metavar="DATE", help="use the contact line in force on DATE (YYYY-MM-DD)")
+    towns.add_argument("--as-of", metavar="DATE", type=_day, help="use the contact line in force on DATE (2020-03-05)")
     _add_model_options(towns)
     towns.add_argument("--json", action="store_true", help="print a JSON list of places with lon, lat")
     return parser
@@ -198,7 +200,7 @@ def _add_timeline_option(parser: argparse.ArgumentParser) -> None:
 
 def _add_accuracy_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--accuracy-km", metavar="KM",
+        "--accuracy-km", metavar="KM", type=_option(lambda text: stated_accuracy_km(text, what="accuracy")),
         help="accuracy (km, 95 %%) of every --timeline line that states no accuracy_km (else such a line is refused)",
     )  # fmt: skip
 
@@ -208,28 +210,23 @@ def _timeline(args):
     from .model import timeline
 
     path = None if args.timeline in (None, True) else args.timeline
-    accuracy = _accuracy_km(args)
-    if path is None:
-        return None
-    return timeline.load_timeline(path, date_column=args.timeline_date_column, accuracy_km=accuracy)
+    return path and timeline.load_timeline(path, date_column=args.timeline_date_column, accuracy_km=args.accuracy_km)
 
 
-def _accuracy_km(args) -> float | None:
-    """``--accuracy-km`` as km (None when not given); it needs a ``--timeline`` file to apply to."""
-    from .model.line_accuracy import stated_accuracy_km
+def _option(read):
+    """An argparse ``type`` from a reader raising :class:`ArgumentError`: its message, as the option's error."""
 
-    if getattr(args, "accuracy_km", None) is None:
-        return None
-    if getattr(args, "timeline", None) in (None, True):
-        raise ArgumentError("--accuracy-km states the accuracy of --timeline's lines: give --timeline FILE")
-    return stated_accuracy_km(args.accuracy_km, what="--accuracy-km")
+    def option(text: str):
+        try:
+            return read(text)
+        except ArgumentError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return option
 
 
-def _as_of_day(text: str, option: str = "--as-of") -> str:
-    """``--as-of`` read by zonemap's one date reader (an ISO day or a day spelled out), as ISO text."""
-    from .model.dates import _iso, read_day
-
-    return _iso(read_day(text, what=option))
+#: ``--as-of`` read by zonemap's one date reader (an ISO day or a day spelled out), as ISO text.
+_day = _option(lambda text: _iso(read_day(text, what="date")))
 
 
 def _add_reading_options(parser: argparse.ArgumentParser) -> None:
@@ -366,9 +363,7 @@ def run_incidents(args) -> None:
         )
     timeline = {"timeline": args.timeline, "timeline_date_column": args.timeline_date_column}
     if args.accuracy_km is not None:
-        timeline["timeline_accuracy_km"] = _accuracy_km(args)
-    if args.as_of is not None:
-        args.as_of = _as_of_day(args.as_of)
+        timeline["timeline_accuracy_km"] = args.accuracy_km
     model = cache.cached_zone_model(**_model(args), **timeline)
     with plan:
         if folder:
@@ -507,8 +502,6 @@ def _on_sigterm(signum, frame) -> None:
 
 def run_places(args) -> None:
     options = _model(args)
-    if args.as_of is not None:
-        args.as_of = _as_of_day(args.as_of)
     if args.as_of and options["contact_line"] != "2018":
         raise ArgumentError("--as-of picks the contact line in force that day; leave out --contact-line")
     if args.as_of:
@@ -593,7 +586,8 @@ def main(argv: list[str] | None = None) -> int:
             warnings.simplefilter("always", ZonemapWarning)
             warnings.showwarning = _one_line_warning
             args = build_parser().parse_args(argv)
-            _accuracy_km(args)  # refused at once when unreadable, or given without --timeline
+            if getattr(args, "accuracy_km", None) is not None and getattr(args, "timeline", None) in (None, True):
+                raise ArgumentError("--accuracy-km states the accuracy of --timeline's lines: give --timeline FILE")
             COMMANDS[args.command](args)
     except ZonemapError as exc:
         _err(f"zonemap: error: {_one_line(exc)}")

@@ -84,7 +84,8 @@ def synthetic_timeline(lines: int, *, start: str = "2018-09-17", step_days: int 
     proj = LocalProjection.around(*shipped.geometry)
     metric = proj.to_metric(shipped.geometry.to_numpy())
     copy = np.arange(lines) % len(shipped)
-    moved = np.array([shapely.affinity.translate(metric[k], xoff=shift_m * (i // len(shipped))) for i, k in enumerate(copy)])
+    east_m = shift_m * (np.arange(lines) // len(shipped))
+    moved = np.array([shapely.affinity.translate(metric[k], xoff=x) for k, x in zip(copy, east_m)])
     days = np.datetime64(start, "D") + np.arange(lines) * step_days
     return gpd.GeoDataFrame(
         {"as_of": np.datetime_as_string(days, unit="D"), "accuracy_km": shipped["accuracy_km"].to_numpy()[copy]},

@@ -97,7 +97,6 @@ def _numbers_of_text(values: pd.Series, whole: bool, decimal_comma: bool):
     return numbers, blank, np.isnan(numbers) & ~blank & ~ambiguous, ambiguous
 
 
-
 def parse_dates(values: pd.Series) -> pd.Series:
     """Dates as datetime64 (NaT where unparseable): ISO 8601 and ACLED's long forms ('27 February 2020').
 

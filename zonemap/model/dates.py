@@ -47,11 +47,14 @@ OFFSET = re.compile(r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)
 
 #: What a refused date is told to use.
 ACCEPTED = (
-    "give an ISO day (2020-03-05, 2020-03-05T14:00+03:00) or a day spelled out (5 March 2020, 5-Mar-2020, March 5, 2020)"
+    "give an ISO day (2020-03-05, 2020-03-05T14:00+03:00)"
+    " or a day spelled out (5 March 2020, 5-Mar-2020, March 5, 2020)"
 )
 
 #: An ISO day, optionally with a time of day and an offset (the offset is dropped: the local day stays).
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)?")
+_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
+)
 
 #: Numeric dates whose day and month (or century) cannot be told apart: 5/3/2020, 05.03.2020, 05-03-20.
 _AMBIGUOUS = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}")

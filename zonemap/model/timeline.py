@@ -31,8 +31,8 @@ import pandas as pd
 import shapely
 
 from ..errors import ArgumentError, InputError
-from . import data, zones
 from ..geodesy.area import geodesic_area_km2
+from . import data, zones
 from .dates import ACCEPTED, _iso, day_problems, read_day, read_days
 from .line_accuracy import accuracy_column, line_accuracies
 from .validity import in_force, validity, validity_key, zones_in_force  # noqa: F401 (zonemap.timeline's API)
