@@ -350,6 +350,9 @@ def timeline(source=None, *, date_column: str = "as_of", accuracy_km=None) -> gp
 def zones_as_of(date, source=None, *, date_column: str = "as_of", accuracy_km=None) -> ZonesAsOf:
     """The :class:`ZonesAsOf` of the line in force on ``date`` (built once per line, then cached).
 
+    ``date`` is read by :func:`zonemap.model.dates.read_day` (an ISO day or a day spelled out; far
+    dates do not wrap); ``accuracy_km`` (km) is that of ``source``'s lines that state none.
+
     Examples
     --------
     >>> zones_as_of("2020-02-20").line.name
@@ -362,7 +365,8 @@ def zones_as_of(date, source=None, *, date_column: str = "as_of", accuracy_km=No
 def line_as_of(date, source=None, *, date_column: str = "as_of", accuracy_km=None) -> zones.Feature:
     """The contact line in force on ``date``: the latest one dated on or before it.
 
-    Before the first line an :class:`~zonemap.errors.ArgumentError` says when the timeline starts.
+    Before the first line an :class:`~zonemap.errors.ArgumentError` says when the timeline starts;
+    ``date`` and ``accuracy_km`` are read as by :func:`zones_as_of`.
 
     Examples
     --------
