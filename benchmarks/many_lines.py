@@ -1,7 +1,7 @@
 """Benchmark: classifying incidents as of their own date over a long timeline (more than 64 lines).
 
 Builds a synthetic timeline of LINES dated lines (:func:`zonemap.incidents.synthetic.synthetic_timeline`:
-the shipped lines in turn, each copy moved 40 m east), the zone model over it, and classifies N
+the shipped lines in turn, each copy moved 5 m further east), the zone model over it, and classifies N
 synthetic incidents spread over the timeline's dates, each against the line in force on its date.
 Prints the time to build the model (the dated lines' faces and distance targets), the best of 3
 classification times, the peak resident memory, and the grids' memory.

@@ -64,7 +64,7 @@ def synthetic_incidents(n: int, seed: int = 0, *, start: str = "2018-09-17", end
     return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]), crs=data.WGS84)
 
 
-def synthetic_timeline(lines: int, *, start: str = "2018-09-17", step_days: int = 3, shift_m: float = 40.0):
+def synthetic_timeline(lines: int, *, start: str = "2018-09-17", step_days: int = 3, shift_m: float = 5.0):
     """``lines`` dated contact lines (a GeoDataFrame in EPSG:4326) for tests and benchmarks of long timelines.
 
     Not real lines: the shipped timeline's lines in turn, line ``i`` moved ``shift_m`` × (i // 6)
