@@ -71,6 +71,10 @@ def _fixtures(folder: Path) -> None:
     zonemap.load_layer("contact_lines").iloc[[1]].to_file(folder / "my_front_2024.geojson", driver="GeoJSON")
     lines = zonemap.timeline.timeline().rename(columns={"as_of": "date"})
     lines.to_file(folder / "my_fronts.gpkg", driver="GPKG")
+    fronts = lines.iloc[[0, 2]][["geometry"]].assign(
+        as_of=["2019-01-01", "2019-09-01"], valid_until=[None, "2020-01-01"]
+    )
+    fronts.to_file(folder / "fronts.geojson", driver="GeoJSON")  # lines that state no accuracy_km
 
 
 PAGES_WITH_PYTHON = [p for p in PAGES if PYTHON.search(p.read_text(encoding="utf-8"))]

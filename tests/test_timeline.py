@@ -260,7 +260,7 @@ def test_validity_is_cited_and_vectorised():
 def _user_lines(date_column: str = "date") -> gpd.GeoDataFrame:
     lines = [data.contact_line("2020").geometry.iloc[0], data.contact_line("2018").geometry.iloc[0]]
     return gpd.GeoDataFrame(
-        {date_column: ["5 March 2020", "2018-09-17"], "name": ["mine 2020", "mine 2018"]},
+        {date_column: ["5 March 2020", "2018-09-17"], "name": ["mine 2020", "mine 2018"], "accuracy_km": [5.0, 6.0]},
         geometry=lines,
         crs="EPSG:4326",
     )
@@ -285,9 +285,13 @@ def test_a_user_timeline_frame_with_one_line_works(tmp_path):
     with pytest.warns(ZonemapWarning, match="stretched to 2024-12-08"):
         state = tl.zones_as_of("2019-01-01", frame)
     assert state.as_of == "2018-09-17" and state.until == "2024-12-08"  # stretched to the zones' end, with a warning
-    assert np.isnan(state.accuracy_km)
+    assert state.accuracy_km == 6.0
+    unstated = frame.drop(columns="accuracy_km")
+    with pytest.raises(InputError, match="row 1: line dated 2018-09-17: states no accuracy_km"):
+        tl.zones_as_of("2019-01-01", unstated, valid_until="2019-06-01")
+    assert tl.zones_as_of("2019-01-01", unstated, valid_until="2019-06-01", accuracy_km=4).accuracy_km == 4.0
     series = gpd.GeoSeries(frame.geometry.to_numpy(), index=pd.to_datetime(["2018-09-17"]), crs="EPSG:4326")
-    assert tl.timeline(series)["as_of"].tolist() == ["2018-09-17"]
+    assert tl.timeline(series, accuracy_km=5, valid_until="2019-06-01")["as_of"].tolist() == ["2018-09-17"]
     with pytest.raises(InputError, match="dates as the index"):
         tl.timeline(frame.geometry)
 
@@ -295,7 +299,8 @@ def test_a_user_timeline_frame_with_one_line_works(tmp_path):
 def test_bad_user_timelines_are_refused_naming_file_row_and_problem(tmp_path):
     path = tmp_path / "front.geojson"
     _user_lines().to_file(path)
-    with pytest.raises(InputError, match=r"front\.geojson: no date column 'as_of' \(columns: date, name\)"):
+    columns = r"\(columns: date, name, accuracy_km\)"
+    with pytest.raises(InputError, match=r"front\.geojson: no date column 'as_of' " + columns):
         tl.timeline(path)
     bad = _user_lines()
     bad.loc[1, "date"] = "sometime in 2018"

@@ -19,6 +19,8 @@ from .errors import ArgumentError, ZonemapError, ZonemapWarning
 from .incidents import read
 from .model import areas as measure
 from .model import gazetteer, zones
+from .model.dates import _iso, read_day
+from .model.line_accuracy import stated_accuracy_km
 from .output import plan_outputs, writing
 from .render import export
 
@@ -143,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="small multiples: one panel per dated contact line (shipped, or those of FILE), areas in titles",
     )  # fmt: skip
     drawing.add_argument("--timeline-date-column", default="as_of", metavar="NAME", help="date column of --timeline")
+    _add_line_options(drawing)
     events = commands.add_parser("incidents", help="classify incidents against the zones and summarise them")
     events.add_argument("file", metavar="FILE", help="CSV (e.g. an ACLED export), GeoJSON, GeoParquet or a folder")
     _add_model_options(events)
@@ -161,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     judging = events.add_mutually_exclusive_group()
     judging.add_argument(
-        "--as-of", metavar="DATE", help="judge every incident as of DATE (default: each as of its own date)"
+        "--as-of", metavar="DATE", type=_day, help="judge every incident as of DATE (default: each as of its own date)"
     )
     judging.add_argument(
         "--fixed-lines", action="store_true", help="no dates: only the fixed lines' answers (zones regardless of dates)"
@@ -188,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ZONE",
         help="idlib_area, dmz_20km (the DMZ at 20 km on the chosen line), m4_corridor, …",
     )
-    towns.add_argument("--as-of", metavar="DATE", help="use the contact line in force on DATE (YYYY-MM-DD)")
+    towns.add_argument("--as-of", metavar="DATE", type=_day, help="use the contact line in force on DATE (2020-03-05)")
     _add_model_options(towns)
     towns.add_argument("--json", action="store_true", help="print a JSON list of places with lon, lat")
     lines = commands.add_parser("lines", help="contact lines estimated from dated control reports, with their accuracy")
@@ -209,11 +212,47 @@ def _add_timeline_option(parser: argparse.ArgumentParser) -> None:
         "--timeline", metavar="FILE", help="dated contact lines (line features with an as_of date; default: shipped)"
     )
     parser.add_argument("--timeline-date-column", default="as_of", metavar="NAME", help="date column of --timeline")
+    _add_line_options(parser)
+
+
+def _add_line_options(parser: argparse.ArgumentParser) -> None:
+    """``--valid-until`` and ``--accuracy-km``: what a user's timeline does not say of its lines."""
     parser.add_argument(
-        "--valid-until", metavar="DATE",
+        "--valid-until", metavar="DATE", type=_day,
         help="first day the last line of --timeline no longer stands for, when the file has no valid_until"
         " column (default: the zones' end, 2024-12-08, with a warning)",
     )  # fmt: skip
+    parser.add_argument(
+        "--accuracy-km", metavar="KM", type=_option(lambda text: stated_accuracy_km(text, what="accuracy")),
+        help="accuracy (km, 95 %%) of every --timeline line that states no accuracy_km (else such a line is refused)",
+    )  # fmt: skip
+
+
+def _timeline(args):
+    """The user's timeline of ``--timeline`` (read once, with ``--valid-until`` and ``--accuracy-km``), or None
+    for the shipped one."""
+    from .model import timeline
+
+    path = None if args.timeline in (None, True) else args.timeline
+    return path and timeline.load_timeline(
+        path, date_column=args.timeline_date_column, valid_until=args.valid_until, accuracy_km=args.accuracy_km
+    )
+
+
+def _option(read):
+    """An argparse ``type`` from a reader raising :class:`ArgumentError`: its message, as the option's error."""
+
+    def option(text: str):
+        try:
+            return read(text)
+        except ArgumentError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return option
+
+
+#: ``--as-of`` read by zonemap's one date reader (an ISO day or a day spelled out), as ISO text.
+_day = _option(lambda text: _iso(read_day(text, what="date")))
 
 
 def _add_reading_options(parser: argparse.ArgumentParser) -> None:
@@ -266,7 +305,7 @@ def run_map(args) -> None:
     if events is not None:
         print(events.report())
     m = maps.zone_map(
-        timeline_source=args.timeline,
+        timeline_source=_timeline(args),
         timeline_date_column=args.timeline_date_column,
         timeline_valid_until=args.valid_until,
         **model_options(args),
@@ -290,7 +329,7 @@ def run_figure(args) -> None:
     source = None if args.timeline in (None, True) else args.timeline
     plan_outputs({"-o": args.output}, inputs=inputs(args, args.incidents, source, *args.add))
     if args.timeline:
-        fig = figure.timeline_figure(source, date_column=args.timeline_date_column)
+        fig = figure.timeline_figure(_timeline(args), date_column=args.timeline_date_column)
     else:
         events = _read_events(args, args.incidents) if args.incidents else None
         if events is not None:
@@ -381,10 +420,10 @@ def run_timeline(args) -> None:
 
     lines = {"date_column": args.timeline_date_column, "valid_until": args.valid_until}
     if args.as_of:  # the line in force that day, or one line saying why there is none
-        state = timeline.zones_as_of(args.as_of, args.timeline, **lines)
+        state = timeline.zones_as_of(args.as_of, _timeline(args), **lines)
         print(f"{args.as_of}: {state.line.name} (dated {state.as_of}, stands until {state.until}, exclusive)")
         return
-    table = timeline.timeline_table(args.timeline, ranges=True, **lines)
+    table = timeline.timeline_table(_timeline(args), ranges=True, **lines)
     if args.json:
         records = table.astype(object).where(table.notna(), None).to_dict("records")
         print(json.dumps(records, indent=2, ensure_ascii=False))
@@ -415,7 +454,7 @@ def run_timeline(args) -> None:
             changed = [f"to the government: {', '.join(row.to_government)}"] if row.to_government else []
             changed += [f"to the opposition: {', '.join(row.to_opposition)}"] if row.to_opposition else []
             print(f"{row.as_of}: {'; '.join(changed)}")
-    tl = timeline.load_timeline(args.timeline, **lines)
+    tl = timeline.load_timeline(_timeline(args), **lines)
     gaps = [tl.why_no_line(day) for day in tl.valid_until]
     for gap in dict.fromkeys(g for g in gaps if g):
         print(f"No line: {gap}.")
@@ -476,6 +515,8 @@ def main(argv: list[str] | None = None) -> int:
             warnings.simplefilter("always", ZonemapWarning)
             warnings.showwarning = _one_line_warning
             args = build_parser().parse_args(argv)
+            if getattr(args, "accuracy_km", None) is not None and getattr(args, "timeline", None) in (None, True):
+                raise ArgumentError("--accuracy-km states the accuracy of --timeline's lines: give --timeline FILE")
             COMMANDS[args.command](args)
     except ZonemapError as exc:
         _err(f"zonemap: error: {_one_line(exc)}")

@@ -46,6 +46,8 @@ def run_incidents(args) -> None:
         "timeline_date_column": args.timeline_date_column,
         "timeline_valid_until": args.valid_until,
     }
+    if args.accuracy_km is not None:
+        timeline["timeline_accuracy_km"] = args.accuracy_km
     model = cache.cached_zone_model(**model_options(args), **timeline)
     with plan:
         if folder:

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+#: Polygons one :class:`PolygonGrid` holds: one bit each in a cell's 64-bit words.
+GRID_BITS = 64
+
 #: Largest candidate block (points × candidates) held in memory at once.
 BLOCK_ELEMENTS = 1 << 20
 
@@ -95,8 +98,8 @@ class PolygonGrid(_CompactPickle):
 
     @classmethod
     def build(cls, polygons, cell: float) -> PolygonGrid:
-        if len(polygons) > 64:
-            raise ValueError("PolygonGrid holds at most 64 polygons")
+        if len(polygons) > GRID_BITS:
+            raise ValueError(f"PolygonGrid holds at most {GRID_BITS} polygons (one bit each): use PolygonGrids")
         dtype = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if np.iinfo(t).bits >= len(polygons))
         origin, shape = _grid_around(shapely.total_bounds(polygons), cell, cell)
         inside = np.zeros(shape, dtype=dtype)
@@ -164,6 +167,45 @@ class PolygonGrid(_CompactPickle):
             local.polygons = list(shapely.from_wkb(shapely.to_wkb(np.asarray(self.polygons, dtype=object))))
             shapely.prepare(local.polygons)
         return local.polygons
+
+
+@dataclass
+class PolygonGrids:
+    """Any number of polygons: :class:`PolygonGrid` s of at most :data:`GRID_BITS` polygons each (one
+    bit per polygon and cell), side by side; polygon ``i`` is bit ``i % 64`` of grid ``i // 64``.
+
+    Memory grows by one grid per 64 polygons; a query of one polygon reads one grid only.
+
+    Examples
+    --------
+    >>> grids = PolygonGrids.build([shapely.box(i, 0, i + 1, 1) for i in range(70)], cell=0.25)
+    >>> len(grids), len(grids.grids), grids.contains_one(69, [69.5, 0.5], [0.5, 0.5]).tolist()
+    (70, 2, [True, False])
+    >>> grids.contains([0.5, 69.5], [0.5, 0.5])[[0, 69]].tolist()
+    [[True, False], [False, True]]
+    """
+
+    grids: list[PolygonGrid]
+
+    @classmethod
+    def build(cls, polygons, cell: float) -> PolygonGrids:
+        polygons = list(polygons)
+        return cls([PolygonGrid.build(polygons[i : i + GRID_BITS], cell) for i in range(0, len(polygons), GRID_BITS)])
+
+    def __len__(self) -> int:
+        return sum(len(grid.polygons) for grid in self.grids)
+
+    @property
+    def polygons(self) -> list:
+        return [polygon for grid in self.grids for polygon in grid.polygons]
+
+    def contains(self, lon, lat) -> np.ndarray:
+        """(polygons, n) booleans: polygon i contains point j (same as ``shapely.contains_xy``)."""
+        return np.vstack([grid.contains(lon, lat) for grid in self.grids])
+
+    def contains_one(self, polygon: int, lon, lat) -> np.ndarray:
+        """(n,) booleans: polygon number ``polygon`` contains point j (one grid is read)."""
+        return self.grids[polygon // GRID_BITS].contains_one(polygon % GRID_BITS, lon, lat)
 
 
 def _edges(polygon) -> np.ndarray:

@@ -22,6 +22,7 @@ import shapely
 from ..errors import ArgumentError, InputError, ZonemapWarning
 from ..model import data
 from ..model.compiled import DatedLines, ZoneModel, _column_arrays, _default_model, _pool, zone_model  # zonemap-split
+from ..model.dates import fits_nanoseconds, read_day
 
 os.register_at_fork(after_in_child=_pool.cache_clear)  # a forked child has none of the parent's threads
 
@@ -198,22 +199,19 @@ BASES = (
 
 
 def _judging_dates(incidents, as_of, model: ZoneModel):
-    """The date each row is judged as of (datetime64[ns], NaT: not judged by date) and why, or (None, None)."""
+    """The day each row is judged as of (datetime64[D], NaT: not judged by date) and why, or (None, None)."""
     if as_of is None or model.dated is None:
         return None, None
     n = len(incidents)
     if not (isinstance(as_of, str) and as_of == "event"):
-        from ..model.dates import _day
-
-        day = _day(as_of, what="as_of")
+        day = read_day(as_of, what="as_of")
         why = model.dated.why_no_line(day)
         if why is not None:
             raise ArgumentError(f"no contact line in force on {np.datetime_as_string(day, unit='D')}: {why}")
         return np.full(n, day), np.full(n, 1, dtype=np.int8)
     if "event_date" not in incidents:
-        return np.full(n, np.datetime64("NaT", "ns")), np.full(n, 2, dtype=np.int8)
+        return np.full(n, np.datetime64("NaT", "D")), np.full(n, 2, dtype=np.int8)
     dates = pd.to_datetime(incidents["event_date"]).to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    dates = dates.astype("datetime64[ns]")
     basis = np.where(np.isnat(dates), np.int8(2), np.int8(0))
     if "date_precision" in incidents:
         partial = incidents["date_precision"].isin(["month", "year"]).to_numpy(dtype=bool)
@@ -264,6 +262,11 @@ def _as_of_arrays(arrays: dict, dated: DatedLines, dates, line_index, basis, per
     ``arrays`` that change, and the new ones)."""
     judged = line_index >= 0
     known = ~np.isnat(dates)
+    unit = (
+        "ns" if fits_nanoseconds(np.concatenate([dated.dates, dated.until])) else "s"
+    )  # a timeline dated past 2262 keeps its days
+    line_dates = dated.dates.astype(f"datetime64[{unit}]")
+    line_until = dated.until.astype(f"datetime64[{unit}]")
     out = {
         f"in_{zone}": np.where(known, arrays[f"in_{zone}"] & dated.in_force(zone, dates), arrays[f"in_{zone}"])
         for zone in dated.validity
@@ -279,8 +282,8 @@ def _as_of_arrays(arrays: dict, dated: DatedLines, dates, line_index, basis, per
         reasons = [dated.why_no_line(day) for day in days]
         codes[unexplained] = np.array([categories.index(r) for r in reasons], dtype=np.int16)[where]
     return out | {
-        "line_date": np.where(judged, dated.dates[np.maximum(line_index, 0)], np.datetime64("NaT", "ns")),
-        "line_until": np.where(judged, dated.until[np.maximum(line_index, 0)], np.datetime64("NaT", "ns")),
+        "line_date": np.where(judged, line_dates[np.maximum(line_index, 0)], np.datetime64("NaT", unit)),
+        "line_until": np.where(judged, line_until[np.maximum(line_index, 0)], np.datetime64("NaT", unit)),
         "line_accuracy_km": np.where(judged, arrays["line_accuracy_km"], np.nan),
         "as_of_basis": pd.Categorical.from_codes(codes, categories=categories),
     }

@@ -62,3 +62,33 @@ def synthetic_incidents(n: int, seed: int = 0, *, start: str = "2018-09-17", end
         }
     )
     return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]), crs=data.WGS84)
+
+
+def synthetic_timeline(lines: int, *, start: str = "2018-09-17", step_days: int = 3, shift_m: float = 5.0):
+    """``lines`` dated contact lines (a GeoDataFrame in EPSG:4326) for tests and benchmarks of long timelines.
+
+    Not real lines: the shipped timeline's lines in turn, line ``i`` moved ``shift_m`` × (i // 6)
+    metres east (on a local azimuthal equidistant plane), dated ``step_days`` apart from ``start``;
+    each states the accuracy of the line it copies (``accuracy_km``).
+
+    Examples
+    --------
+    >>> frame = synthetic_timeline(8)
+    >>> len(frame), frame["as_of"].iloc[:2].tolist(), frame.crs.to_epsg()
+    (8, ['2018-09-17', '2018-09-20'], 4326)
+    """
+    from ..geodesy.projection import LocalProjection
+    from ..model import timeline
+
+    shipped = timeline.timeline()
+    proj = LocalProjection.around(*shipped.geometry)
+    metric = proj.to_metric(shipped.geometry.to_numpy())
+    copy = np.arange(lines) % len(shipped)
+    east_m = shift_m * (np.arange(lines) // len(shipped))
+    moved = np.array([shapely.affinity.translate(metric[k], xoff=x) for k, x in zip(copy, east_m)])
+    days = np.datetime64(start, "D") + np.arange(lines) * step_days
+    return gpd.GeoDataFrame(
+        {"as_of": np.datetime_as_string(days, unit="D"), "accuracy_km": shipped["accuracy_km"].to_numpy()[copy]},
+        geometry=proj.to_lonlat(moved),
+        crs=data.WGS84,
+    )

@@ -1,24 +1,19 @@
 """Numbers and dates from text, as incident files hold them: thousands separators and decimal
 commas by the file's convention, ISO and ACLED dates, month-only dates kept as months, relative
-words refused. Owns the accepted date formats. Vectorised over pandas Series.
+words refused. The date forms are :mod:`zonemap.model.dates`' (one set for the package); an event's
+month-only date is kept as a month here, where a day is required elsewhere. Vectorised over pandas Series.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-#: Date formats accepted besides ISO 8601 (ACLED's long forms). Slashed dates are ambiguous: refused.
-DATE_FORMATS = ("%d %B %Y", "%d-%B-%Y", "%d %b %Y", "%d-%b-%Y", "%B %d, %Y")
+from ..model.dates import DATE_FORMATS, MONTH_FORMATS, OFFSET, RELATIVE_DATES  # noqa: F401 (RELATIVE_DATES: rows)
 
-#: Dates that name only a month: kept with ``date_precision`` "month", never given a day.
-MONTH_FORMATS = ("%Y-%m", "%B %Y", "%b %Y")
-
-#: Words that are dates only relative to the day zonemap runs: refused, never read as that day.
-RELATIVE_DATES = {"today", "now", "yesterday", "tomorrow"}
+#: The date forms and words are the model's (:mod:`zonemap.model.dates`): one set of rules for every date.
 
 #: The years zonemap can judge an event date in (inclusive): days that fit a datetime64[ns] with a
 #: whole year to spare. A date outside (``9999-12-31``, ``0001-01-01``) is rejected with its reason.
@@ -108,10 +103,6 @@ def _numbers_of_text(values: pd.Series, whole: bool, decimal_comma: bool):
         text[commas] = fixed
     numbers = pd.to_numeric(text.mask(ambiguous, ""), errors="coerce").to_numpy(dtype=float)
     return numbers, blank, np.isnan(numbers) & ~blank & ~ambiguous, ambiguous
-
-
-#: Matches an ISO time with a UTC offset: the offset is dropped so the local calendar date stays.
-_OFFSET = re.compile(r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$")
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
@@ -241,7 +232,7 @@ def _outside_years(text: pd.Series) -> np.ndarray:
     import datetime
 
     def year_of(value: str) -> int | None:
-        value = _OFFSET.sub(r"\1", value)
+        value = OFFSET.sub(r"\1", value)
         try:
             return datetime.datetime.fromisoformat(value).year
         except ValueError:
@@ -285,7 +276,8 @@ def _common_dates(text: pd.Series) -> pd.Series:
 def _rare_dates(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """ISO 8601 with times and offsets, months, years and ACLED's other long forms; relative words refused."""
     text = text.mask(text.str.lower().isin(RELATIVE_DATES), "")
-    text = text.str.replace(_OFFSET, r"\1", regex=True)
+    text = text.mask(text.str.fullmatch(r"[+-]\d+"), "")  # -1 is no year (pandas would make year -1 and overflow)
+    text = text.str.replace(OFFSET, r"\1", regex=True)
     year = text.str.fullmatch(r"\d{4}").to_numpy(dtype=bool)
     month = text.str.fullmatch(r"\d{4}-\d{1,2}").to_numpy(dtype=bool)
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")

@@ -15,6 +15,7 @@ import shapely
 
 from ..errors import InputError, ZonemapWarning
 from ..model import data
+from ..output import atomic_path
 from .cells import escape_formulas
 from .rows import _WKB_POINT, PointRows  # zonemap-split
 
@@ -37,14 +38,15 @@ def output_format(path) -> str:
 
 
 def write_incidents(classified: gpd.GeoDataFrame, path, *, fmt: str | None = None, raw_csv_cells: bool = False) -> None:
-    """Write classified incidents to ``path`` as they are (not atomically: give a temporary path).
+    """Write classified incidents to ``path`` as they are, atomically (a temporary file beside it, renamed).
 
     Every column is kept; CSV gets the point as ``longitude``/``latitude`` columns when the input
     had none; dates are written with their precision (``2020-02-27``, ``2020-02``, ``2020``): as
     timestamps in Parquet, and in GeoPackage as text plus a real DATE field ``event_day``. In CSV,
     text a spreadsheet would run as a formula is escaped (:mod:`.cells`) unless ``raw_csv_cells``.
     """
-    with IncidentWriter(path, fmt or output_format(path), raw_csv_cells=raw_csv_cells) as writer:
+    fmt = fmt or output_format(path)
+    with atomic_path(path) as tmp, IncidentWriter(tmp, fmt, raw_csv_cells=raw_csv_cells) as writer:
         writer.write(classified)
 
 

@@ -29,11 +29,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..geodesy.grid_index import NearestGrid, PolygonGrid, _Level
+from ..geodesy.grid_index import NearestGrid, PolygonGrid, PolygonGrids, _Level
 from .compiled import DatedLines, ZoneModel, _Targets
 
 #: First bytes of a cache file (the last one is the format's version).
-MAGIC = b"ZMCACHE\x02"
+MAGIC = b"ZMCACHE\x03"
 
 #: The classes a file may hold, by the name it gives them. Nothing else is ever built from a file.
 CLASSES = {
@@ -41,6 +41,7 @@ CLASSES = {
     "DatedLines": DatedLines,
     "Targets": _Targets,
     "PolygonGrid": PolygonGrid,
+    "PolygonGrids": PolygonGrids,
     "NearestGrid": NearestGrid,
     "NearestLevel": _Level,
 }

@@ -18,10 +18,11 @@ import pandas as pd
 import shapely
 from tqdm import tqdm
 
-from ..geodesy.grid_index import NearestGrid, PolygonGrid
+from ..geodesy.grid_index import NEAREST_LEVELS_M, NearestGrid, PolygonGrid, PolygonGrids
 from ..geodesy.projection import conformal_plane, densify_geodesic, geodesic_distance_m
 from . import data, zones
 from .dates import line_index_of, no_line_reason
+from .validity import window
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -35,6 +36,18 @@ POLYGON_CELL_DEG = 0.001
 #: Cell size (degrees) of the governorates' grid: they span all of Syria, so a coarser grid (22 MB;
 #: at 0.01° a seventh of Idlib's events fell in cells a border crosses and were tested one by one).
 ADMIN1_CELL_DEG = 0.0025
+
+#: Nearest-segment grid levels (cell, reach; m) of each dated line, by the timeline's number of lines:
+#: (most lines, levels). Measured on one line, against the fine levels (~13 MB a line, 0.43 s to build):
+#: 1 km cells take ~3.5 MB and 0.21 s, queries as fast; 2 km cells ~0.9 MB and 0.07 s, queries ~1.7× slower.
+DATED_LINE_LEVELS_M = (
+    (64, NEAREST_LEVELS_M),
+    (256, ((1_000.0, 80_000.0), (8_000.0, 400_000.0))),
+    (None, ((2_000.0, 80_000.0), (16_000.0, 400_000.0))),
+)
+
+#: Grids of 64 dated lines' faces kept at the fine cell size (:func:`dated_cell_deg`); each is ~16 MB.
+DATED_GRIDS = 4
 
 SIDES = ("opposition", "government", "outside")  # side_<line>: of the line in the Idlib area, or outside it
 
@@ -63,12 +76,12 @@ class _Targets:
     accuracy: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
-    def of(cls, centre, start, end=None) -> _Targets:
+    def of(cls, centre, start, end=None, levels=NEAREST_LEVELS_M) -> _Targets:
         """From (m, 2) lon/lat arrays of segment starts and ends; of points when ``end`` is None."""
         ends = [start, start if end is None else end]
         plane = [np.column_stack(conformal_plane(p[:, 0], p[:, 1], *centre, radius=EARTH_RADIUS_M)) for p in ends]
         span = (None, None) if end is None else (end - start).T
-        return cls(NearestGrid.build(*plane), start[:, 0], start[:, 1], *span)
+        return cls(NearestGrid.build(*plane, levels=levels), start[:, 0], start[:, 1], *span)
 
     def distance_m(self, x, y, lon, lat):
         """Geodesic distance (m) from points (plane x, y; lon, lat) to the nearest target, and its index."""
@@ -96,21 +109,23 @@ class DatedLines:
     """The timeline's contact lines for judging each event as of its date: per line its date, stated
     accuracy (km), distance targets and a grid of its opposition-held face; zones' validity dates."""
 
-    dates: np.ndarray  # datetime64[ns], ascending
-    until: np.ndarray  # datetime64[ns]: each line's valid_until (exclusive)
+    dates: np.ndarray  # datetime64[D] (days: 0001-9999, no wrap-around), ascending
+    until: np.ndarray  # datetime64[D]: each line's valid_until (exclusive)
     accuracy_km: np.ndarray
     targets: list[_Targets]
-    faces: PolygonGrid  # polygon i: the opposition-held face of the Idlib area at line i
-    validity: dict[str, tuple[np.datetime64, np.datetime64]]  # zone -> [from, to) (NaT: open)
+    faces: PolygonGrids  # polygon i: the opposition-held face of the Idlib area at line i (any number of lines)
+    validity: dict[str, tuple[np.datetime64, np.datetime64]]  # zone -> [from, to) days (NaT: open)
     #: The day every zone had ended (NaT: one has no end).
-    end: np.datetime64 = np.datetime64("NaT", "ns")
+    end: np.datetime64 = np.datetime64("NaT", "D")
     #: Dated line -> fixed line (``ZoneModel.lines``) with the same geometry and opposition face:
     #: its sides and distances are taken from the fixed line's, not measured twice.
     twins: dict[int, str] = field(default_factory=dict)
 
     def index(self, dates: np.ndarray) -> np.ndarray:
         """The line in force on each date (-1 where none is: before the first line, past a line's
-        ``valid_until`` with no next line yet, from the zones' end whatever a line says, and for NaT)."""
+        ``valid_until`` with no next line yet, from the zones' end whatever a line says, and for NaT);
+        dates are compared as days."""
+        dates = np.asarray(dates).astype("datetime64[D]")
         index = line_index_of(self.dates, self.until, dates)
         if not np.isnat(self.end):
             index[dates >= self.end] = -1
@@ -118,7 +133,7 @@ class DatedLines:
 
     def why_no_line(self, day) -> str | None:
         """Why no line is in force on ``day`` (one line of text), or None when one is."""
-        return no_line_reason(np.datetime64(day, "ns"), self.dates, self.until, self.end)
+        return no_line_reason(np.datetime64(day, "D"), self.dates, self.until, self.end)
 
     def no_line_reasons(self) -> list[str]:
         """Every reason :meth:`why_no_line` can give after the first line, in date order (a fixed set of
@@ -130,6 +145,7 @@ class DatedLines:
 
     def in_force(self, zone: str, dates: np.ndarray) -> np.ndarray:
         start, end = self.validity[zone]
+        dates = np.asarray(dates).astype("datetime64[D]")
         ok = dates >= start
         if not np.isnat(end):
             ok &= dates < end
@@ -163,6 +179,7 @@ def zone_model(
     timeline=None,
     timeline_date_column: str = "as_of",
     timeline_valid_until=None,
+    timeline_accuracy_km=None,
 ) -> ZoneModel:
     """Prepare zones, lines and gazetteer for :func:`classify` (widths in km).
 
@@ -173,8 +190,8 @@ def zone_model(
     distances to and sides of (columns ``side_<line>``, ``dist_<line>_km``). ``timeline`` (a file
     or frame of dated lines; None: the shipped one, see :mod:`zonemap.model.timeline`) gives the line in
     force on each event's date (its date column: ``timeline_date_column``; ``timeline_valid_until``: the
-    first day its last line no longer stands for, when it has no ``valid_until`` column), and the
-    zones' validity dates.
+    first day its last line no longer stands for, when it has no ``valid_until`` column;
+    ``timeline_accuracy_km``: the accuracy, km, of its lines that state none), and the zones' validity dates.
 
     Examples
     --------
@@ -195,7 +212,9 @@ def zone_model(
     places = places[places["kind"] != "observation_post"]
     place_xy = shapely.get_coordinates(places.geometry.to_numpy())
     targets = {str(key): _line_targets(key, centre, _fixed_line_accuracy(key)) for key in lines}
-    dated = _dated_lines(timeline, timeline_date_column, centre, list(zone_shapes), timeline_valid_until)
+    dated = _dated_lines(
+        timeline, timeline_date_column, centre, list(zone_shapes), timeline_valid_until, timeline_accuracy_km
+    )
     dated.twins = {
         i: key
         for i, line in enumerate(dated.targets)
@@ -240,26 +259,26 @@ def _admin1() -> dict:
     }
 
 
-def _dated_lines(source, date_column: str, centre, zone_keys, valid_until=None) -> DatedLines:
+def _dated_lines(source, date_column: str, centre, zone_keys, valid_until=None, accuracy_km=None) -> DatedLines:
     """Each dated line's targets and opposition face, built once per timeline (cached by it)."""
     from . import timeline as dated
 
-    lines = dated.load_timeline(source, date_column=date_column, valid_until=valid_until)
+    lines = dated.load_timeline(source, date_column=date_column, valid_until=valid_until, accuracy_km=accuracy_km)
     states = lines.states()
-    validity = dated.validity().set_index("zone")
-    windows = {}
-    for key in zone_keys:
-        record = validity.loc[dated.validity_key(key)]
-        windows[key] = (record["valid_from"].to_datetime64(), pd.Timestamp(record["valid_to"]).to_datetime64())
+    windows = {key: window(key) for key in zone_keys}
     end = dated.zones_end()
+    levels = next(levels for most, levels in DATED_LINE_LEVELS_M if most is None or len(states) <= most)
     return DatedLines(
         dates=lines.dates,
         until=lines.until,
         accuracy_km=np.array([state.accuracy_km for state in states], dtype=float),
-        targets=[_line_targets(state.line.geometry, centre, lines.vertex_accuracy_km(state.index)) for state in states],
-        faces=PolygonGrid.build([state.opposition for state in states], POLYGON_CELL_DEG),
+        targets=[
+            _line_targets(state.line.geometry, centre, lines.vertex_accuracy_km(state.index), levels)
+            for state in states
+        ],
+        faces=PolygonGrids.build([state.opposition for state in states], dated_cell_deg(len(states))),
         validity=windows,
-        end=np.datetime64("NaT", "ns") if end is None else end,
+        end=np.datetime64("NaT", "D") if end is None else np.datetime64(end, "D"),
     )
 
 
@@ -271,21 +290,21 @@ def _fixed_line_accuracy(key) -> np.ndarray | None:
     return dated.load_timeline().vertex_accuracy_km_of(geometry)
 
 
-def _line_targets(line, centre, vertex_accuracy_km=None) -> _Targets:
+def _line_targets(line, centre, vertex_accuracy_km=None, levels=NEAREST_LEVELS_M) -> _Targets:
     geometry = line if isinstance(line, shapely.Geometry) else zones.as_line(line).geometry
     accuracy = None if vertex_accuracy_km is None else tuple(float(a) for a in vertex_accuracy_km)
-    return _targets_of_line(shapely.to_wkb(geometry), centre, accuracy)
+    return _targets_of_line(shapely.to_wkb(geometry), centre, accuracy, levels)
 
 
 @functools.lru_cache(maxsize=32)
-def _targets_of_line(wkb: bytes, centre, vertex_accuracy_km: tuple | None = None) -> _Targets:
+def _targets_of_line(wkb: bytes, centre, vertex_accuracy_km: tuple | None = None, levels=NEAREST_LEVELS_M) -> _Targets:
     """A line's distance targets, built once (a fixed line is often also one of the timeline's), with
     the accuracy (km) at each segment's ends interpolated along the line from ``vertex_accuracy_km``
     (one per vertex of a LineString; None: no per-stretch accuracy)."""
     line = shapely.from_wkb(wkb)
     parts = shapely.get_parts(densify_geodesic(line, LINE_STEP_KM))
     coords = [shapely.get_coordinates(part) for part in parts]
-    targets = _Targets.of(centre, np.vstack([c[:-1] for c in coords]), np.vstack([c[1:] for c in coords]))
+    targets = _Targets.of(centre, np.vstack([c[:-1] for c in coords]), np.vstack([c[1:] for c in coords]), levels)
     vertices = shapely.get_coordinates(line)
     if vertex_accuracy_km is not None and line.geom_type == "LineString" and len(vertex_accuracy_km) == len(vertices):
         along = _along_line_m(vertices, centre)
@@ -306,6 +325,20 @@ def _locate_m(vertices: np.ndarray, points: np.ndarray, centre) -> np.ndarray:
     x, y = conformal_plane(vertices[:, 0], vertices[:, 1], *centre, radius=EARTH_RADIUS_M)
     px, py = conformal_plane(points[:, 0], points[:, 1], *centre, radius=EARTH_RADIUS_M)
     return shapely.line_locate_point(shapely.LineString(np.column_stack([x, y])), shapely.points(px, py))
+
+
+def dated_cell_deg(lines: int) -> float:
+    """Cell size (degrees) of the dated lines' face grids: :data:`POLYGON_CELL_DEG` up to
+    :data:`DATED_GRIDS` grids of 64 lines, then coarser, so their memory stays about that of
+    ``DATED_GRIDS`` grids (answers stay exact: only more points are tested one by one).
+
+    Examples
+    --------
+    >>> dated_cell_deg(6), dated_cell_deg(256), round(dated_cell_deg(1024), 4)
+    (0.001, 0.001, 0.002)
+    """
+    grids = -(-lines // 64)
+    return POLYGON_CELL_DEG * max(1.0, float(np.sqrt(grids / DATED_GRIDS)))
 
 
 def _classify_arrays(
@@ -341,8 +374,10 @@ def _in_force_line(dated: DatedLines, x, y, lon, lat, line_index, outside_idlib,
     distance_km = np.full(len(lon), np.nan)
     accuracy_km = np.full(len(lon), np.nan)
     side = np.full(len(lon), np.int8(-1))  # -1: no line (a missing category)
-    for i in np.flatnonzero(np.bincount(line_index + 1)[1:]):  # the lines in force on some row
-        rows = np.flatnonzero(line_index == i)
+    order = np.argsort(line_index, kind="stable")  # rows grouped by line: one pass, however many lines
+    bounds = np.searchsorted(line_index[order], np.arange(len(dated.dates) + 1))
+    for i in np.flatnonzero(np.diff(bounds)):  # the lines in force on some row
+        rows = order[bounds[i] : bounds[i + 1]]
         twin = dated.twins.get(int(i))
         if twin is not None and f"side_{twin}" in fixed:
             distance_km[rows] = fixed[f"dist_{twin}_km"][rows]

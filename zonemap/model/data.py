@@ -13,6 +13,7 @@ import os
 import re
 import threading
 import unicodedata
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -244,13 +245,7 @@ def read_geometries(obj, *, what: str) -> gpd.GeoDataFrame:
         source = f"the {what}"
     elif isinstance(obj, (str, os.PathLike)):
         source = str(obj)
-        if not Path(obj).is_file():
-            raise InputError(f"no such file (expected the {what})", source=source)
-        try:
-            frame = gpd.read_file(obj)
-        except Exception as exc:  # pyogrio raises several types; all mean "unreadable"
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise InputError(f"cannot read as geodata ({reason})", source=source) from None
+        frame = _read_geofile(Path(obj), what, source)
         if not isinstance(frame, gpd.GeoDataFrame):  # e.g. a CSV without a geometry column
             raise InputError(f"holds no geometries (expected the {what})", source=source)
     else:
@@ -262,6 +257,59 @@ def read_geometries(obj, *, what: str) -> gpd.GeoDataFrame:
     frame = frame.to_crs(WGS84)
     _check_lon_lat(frame, source)
     return frame
+
+
+#: Suffixes read as GeoParquet (with pyarrow, as zonemap reads GeoParquet incidents; not GDAL's driver).
+PARQUET_SUFFIXES = (".parquet", ".geoparquet")
+
+
+def _read_geofile(path: Path, what: str, source: str):
+    """A user's geodata file as a frame; every way it can be unreadable is one line naming the file."""
+    if not path.is_file():
+        raise InputError(f"no such file (expected the {what})", source=source)
+    if path.stat().st_size == 0:
+        raise InputError(f"is empty (0 bytes; expected the {what})", source=source)
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        import pyarrow.parquet as pq
+
+        try:
+            schema = pq.read_schema(path)
+            if not schema.metadata or b"geo" not in schema.metadata:
+                raise InputError(f"holds no GeoParquet geometry column (expected the {what})", source=source)
+            return gpd.read_parquet(path)
+        except InputError:
+            raise
+        except Exception as exc:  # noqa: BLE001 (pyarrow raises several types for damaged files)
+            raise InputError(f"not a readable Parquet file ({_first_line(exc)})", source=source) from None
+    try:
+        with warnings.catch_warnings():  # GDAL keeps such a column as text; zonemap then judges the text
+            warnings.filterwarnings("ignore", message=r"Could not parse column .* as JSON")
+            return gpd.read_file(path)
+    except Exception as exc:  # noqa: BLE001 (pyogrio raises several types; all mean "unreadable")
+        reason = _first_line(exc)
+        if "point array must contain 0 or >1 elements" in reason:
+            feature = _one_vertex_feature(path)
+            which = f"feature {feature} is" if feature else "a feature is"
+            raise InputError(f"{which} a line with one vertex (a line needs two or more)", source=source) from None
+        raise InputError(f"cannot read as geodata ({reason})", source=source) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+def _one_vertex_feature(path: Path) -> int | None:
+    """The number (1-based) of the first feature whose geometry GEOS cannot make (a one-vertex line)."""
+    import pyogrio
+
+    try:
+        geometries = pyogrio.raw.read(path, columns=[])[2]
+    except Exception:  # noqa: BLE001 (the caller's message stands without a number)
+        return None
+    made = shapely.from_wkb(geometries, on_invalid="ignore")
+    broken = np.flatnonzero(shapely.is_missing(made) & np.array([g is not None for g in geometries], dtype=bool))
+    return int(broken[0]) + 1 if len(broken) else None
 
 
 def _check_lon_lat(frame: gpd.GeoDataFrame, source: str) -> None:

@@ -36,7 +36,7 @@ import shapely
 from ..errors import ArgumentError
 from ..geodesy.projection import LocalProjection
 from . import data
-from .dates import _dates, _iso
+from .dates import _iso, read_day, read_days
 from .reports import Reports
 
 #: How fast (km per day) the front may have moved since a report, in the accuracy of the line.
@@ -88,7 +88,7 @@ def latest_state(reports: Reports, date) -> pd.DataFrame:
     >>> state.loc[state["place"] == "Khan Shaykhun", "side"].tolist()
     ['government']
     """
-    day = _dates(date)[0]
+    day = read_day(date)
     ordered = reports.ordered  # placed reports sorted by place, day, report id
     days = ordered["date_to"].to_numpy(dtype="datetime64[ns]")
     sub = ordered[days <= day]
@@ -129,7 +129,7 @@ class Estimate:
     """The partition of the Idlib area for one date: sides, the line and its per-vertex accuracy (metres inside)."""
 
     def __init__(self, state: pd.DataFrame, date):
-        self.date = _iso(_dates(date)[0])
+        self.date = _iso(read_day(date))
         self.state = state
         proj, area_m, edge = _frame_of_area()
         self.proj, self.area_m = proj, area_m
@@ -224,7 +224,7 @@ def lines_from_reports(
     >>> bool(lines["accuracy_km"].iloc[0] > 0), sorted(held["side"])
     (True, ['contested', 'government', 'opposition'])
     """
-    days = np.unique(_dates(dates if not isinstance(dates, str) else [dates]).astype("datetime64[D]"))
+    days = np.unique(read_days(dates if not isinstance(dates, str) else [dates]))
     if np.isnat(days).any():
         raise ArgumentError("a date to estimate is missing (NaT)")
     report_days = np.unique(reports.placed["date_to"].to_numpy(dtype="datetime64[D]"))

@@ -40,7 +40,7 @@ import shapely
 from ..errors import ArgumentError, InputError
 from ..geodesy.area import geodesic_area_km2
 from . import data, zones
-from .dates import _dates, _day, _iso, line_index_of, no_line_reason
+from .dates import _iso, line_index_of, no_line_reason, read_day, read_days
 from .timeline_files import read_timeline as _read_timeline
 from .validity import in_force, validity, validity_key, zones_end, zones_in_force  # noqa: F401 (zonemap.timeline's API)
 
@@ -185,10 +185,10 @@ class Timeline:
     def __init__(self, frame: gpd.GeoDataFrame, *, area=None, label: str = "the shipped timeline"):
         self.frame = frame.reset_index(drop=True)
         self.label = label
-        self.dates = self.frame["as_of"].to_numpy(dtype="datetime64[D]").astype("datetime64[ns]")
+        self.dates = read_days(self.frame["as_of"].to_numpy(dtype=object), what="as_of")  # days: no wrap-around
         self.as_of = [_iso(d) for d in self.dates]
-        #: First day each line no longer stands for (exclusive), datetime64[ns].
-        self.until = self.frame["valid_until"].to_numpy(dtype="datetime64[D]").astype("datetime64[ns]")
+        #: First day each line no longer stands for (exclusive), datetime64[D].
+        self.until = read_days(self.frame["valid_until"].to_numpy(dtype=object), what="valid_until")
         self.valid_until = [_iso(d) for d in self.until]
         self._area = zones.as_area(area)
         self._states: dict[int, ZonesAsOf] = {}
@@ -200,7 +200,7 @@ class Timeline:
     def line_index(self, dates) -> np.ndarray:
         """Index of the line in force on each date (int64); ``-1`` before the first line, after a
         line's ``valid_until`` with no next line yet (a gap, or after the last) and for NaT."""
-        days = _dates(dates)
+        days = read_days(dates)
         index = line_index_of(self.dates, self.until, days)
         end = zones_end()
         if end is not None:
@@ -210,11 +210,13 @@ class Timeline:
     def why_no_line(self, date) -> str | None:
         """Why no line is in force on ``date`` (one line of text), or None when one is."""
         end = zones_end()
-        return no_line_reason(_day(date), self.dates, self.until, np.datetime64("NaT", "ns") if end is None else end)
+        return no_line_reason(
+            read_day(date, what="as_of"), self.dates, self.until, np.datetime64("NaT", "D") if end is None else end
+        )
 
     def index_of(self, date) -> int:
         """Index of the line in force on one ``date``; an :class:`ArgumentError` when none is (saying why)."""
-        day = _day(date)
+        day = read_day(date, what="as_of")
         why = self.why_no_line(day)
         if why is not None:
             raise ArgumentError(f"no contact line in force on {_iso(day)} in {self.label}: {why}")
@@ -284,7 +286,7 @@ class Timeline:
 
     def _dmz_line(self) -> zones.Feature:
         """The line the Sochi DMZ is drawn on: this timeline's line of 17 Sep 2018, else the shipped one."""
-        index = int(np.searchsorted(self.dates, _day(SOCHI_DATE), side="right")) - 1
+        index = int(np.searchsorted(self.dates, read_day(SOCHI_DATE), side="right")) - 1
         if index >= 0 and self.as_of[index] == SOCHI_DATE:
             return self._feature(index)
         return zones.as_line("2018")
@@ -299,21 +301,26 @@ def _shipped() -> Timeline:
 
 
 @functools.lru_cache(maxsize=8)
-def _from_file(path: str, mtime_ns: int, date_column: str, valid_until) -> Timeline:
-    frame, label = _read_timeline(path, date_column, valid_until)
+def _from_file(path: str, mtime_ns: int, date_column: str, valid_until, accuracy_km) -> Timeline:
+    frame, label = _read_timeline(path, date_column, valid_until, accuracy_km)
     return Timeline(frame, label=label)
 
 
-def load_timeline(source=None, *, date_column: str = "as_of", valid_until=None) -> Timeline:
-    """A :class:`Timeline`: the shipped one (``source=None``), or a user's file, GeoDataFrame or GeoSeries.
+def load_timeline(source=None, *, date_column: str = "as_of", valid_until=None, accuracy_km=None) -> Timeline:
+    """A :class:`Timeline`: the shipped one (``source=None``), or a user's file, GeoDataFrame or GeoSeries
+    (or a :class:`Timeline`, returned as it is).
 
     A user's timeline is line features with a date column (``date_column``, ``as_of`` by
-    default; any date format pandas reads, a time of day is dropped); one feature is a
-    timeline of one line. Optional columns ``name``, ``source``, ``accuracy_km`` (km),
-    ``notes`` and ``valid_until`` (the first day a line no longer stands for; blank: the next
-    line's date). A last line without ``valid_until`` stands until ``valid_until`` (a date) if
-    given, else until the zones' end (8 Dec 2024) with a :class:`~zonemap.errors.ZonemapWarning`
-    saying it was stretched and to when. Timelines read from files are cached (per path and modification time); one
+    default; read by :func:`zonemap.model.dates.read_day`: an ISO day or a day spelled out, a
+    time of day is dropped, the local day kept); one feature is a timeline of one line. Each
+    line states its ``accuracy_km`` (km, 95 %; a shapefile's ``accuracy_k``): a missing one is
+    refused unless ``accuracy_km`` (km) is given here for every line that states none; an
+    unreadable one is refused (:mod:`zonemap.model.line_accuracy`). Optional columns ``name``,
+    ``source``, ``notes`` and ``valid_until`` (the first day a line no longer stands for; blank:
+    the next line's date). A last line without ``valid_until`` stands until ``valid_until`` (a
+    date) if given, else until the zones' end (8 Dec 2024) with a
+    :class:`~zonemap.errors.ZonemapWarning` saying it was stretched and to when. Timelines read
+    from files are cached (per path and modification time); one
     made from a frame is not, so keep the returned object and ask it (its states are built
     once each).
 
@@ -324,21 +331,23 @@ def load_timeline(source=None, *, date_column: str = "as_of", valid_until=None) 
     """
     if source is None:
         return _shipped()
+    if isinstance(source, Timeline):  # already read (with its accuracies): the same lines, the same states
+        return source
     if valid_until is not None:
-        valid_until = _iso(_day(valid_until, what="valid_until"))
+        valid_until = _iso(read_day(valid_until, what="valid_until"))
     if isinstance(source, (str, os.PathLike)) and Path(source).is_file():
         path = Path(source).resolve()
-        return _from_file(str(path), path.stat().st_mtime_ns, date_column, valid_until)
+        return _from_file(str(path), path.stat().st_mtime_ns, date_column, valid_until, accuracy_km)
     if isinstance(source, gpd.GeoSeries):
         if source.index.dtype.kind != "M":
             raise InputError("a GeoSeries timeline needs its dates as the index (or pass a GeoDataFrame)")
         source = gpd.GeoDataFrame({date_column: source.index}, geometry=source.to_numpy(), crs=source.crs)
-    frame, label = _read_timeline(source, date_column, valid_until)
+    frame, label = _read_timeline(source, date_column, valid_until, accuracy_km)
     return Timeline(frame, label=label)
 
 
 # --------------------------------------------------------------------------- public functions
-def timeline(source=None, *, date_column: str = "as_of", valid_until=None) -> gpd.GeoDataFrame:
+def timeline(source=None, *, date_column: str = "as_of", valid_until=None, accuracy_km=None) -> gpd.GeoDataFrame:
     """The dated contact lines as a GeoDataFrame in EPSG:4326, sorted by ``as_of`` (ISO date text).
 
     Columns: ``name``, ``as_of``, ``valid_until`` (exclusive), ``source``, ``accuracy_km`` (km),
@@ -351,11 +360,14 @@ def timeline(source=None, *, date_column: str = "as_of", valid_until=None) -> gp
     >>> timeline()["as_of"].tolist()[-4:], timeline()["valid_until"].iloc[-4]
     (['2020-03-05', '2024-11-28', '2024-11-30', '2024-12-01'], '2024-11-27')
     """
-    return load_timeline(source, date_column=date_column, valid_until=valid_until).frame.copy()
+    return load_timeline(source, date_column=date_column, valid_until=valid_until, accuracy_km=accuracy_km).frame.copy()
 
 
-def zones_as_of(date, source=None, *, date_column: str = "as_of", valid_until=None) -> ZonesAsOf:
+def zones_as_of(date, source=None, *, date_column: str = "as_of", valid_until=None, accuracy_km=None) -> ZonesAsOf:
     """The :class:`ZonesAsOf` of the line in force on ``date`` (built once per line, then cached).
+
+    ``date`` is read by :func:`zonemap.model.dates.read_day` (an ISO day or a day spelled out; far
+    dates do not wrap); ``accuracy_km`` (km) is that of ``source``'s lines that state none.
 
     Examples
     --------
@@ -366,14 +378,15 @@ def zones_as_of(date, source=None, *, date_column: str = "as_of", valid_until=No
     ...
     zonemap.errors.ArgumentError: no contact line in force on 2025-06-01 ...: after the zones ended on 2024-12-08
     """
-    tl = load_timeline(source, date_column=date_column, valid_until=valid_until)
+    tl = load_timeline(source, date_column=date_column, valid_until=valid_until, accuracy_km=accuracy_km)
     return tl.state(tl.index_of(date))
 
 
-def line_as_of(date, source=None, *, date_column: str = "as_of", valid_until=None) -> zones.Feature:
+def line_as_of(date, source=None, *, date_column: str = "as_of", valid_until=None, accuracy_km=None) -> zones.Feature:
     """The contact line in force on ``date``: the latest one dated on or before it.
 
-    Before the first line an :class:`~zonemap.errors.ArgumentError` says when the timeline starts.
+    Before the first line an :class:`~zonemap.errors.ArgumentError` says when the timeline starts;
+    ``date`` and ``accuracy_km`` are read as by :func:`zones_as_of`.
 
     Examples
     --------
@@ -384,11 +397,11 @@ def line_as_of(date, source=None, *, date_column: str = "as_of", valid_until=Non
     ...
     zonemap.errors.ArgumentError: no contact line in force on 2018-01-01 ...: before the first dated line (2018-09-17)
     """
-    tl = load_timeline(source, date_column=date_column, valid_until=valid_until)
+    tl = load_timeline(source, date_column=date_column, valid_until=valid_until, accuracy_km=accuracy_km)
     return tl._feature(tl.index_of(date))
 
 
-def line_index(dates, source=None, *, date_column: str = "as_of", valid_until=None) -> np.ndarray:
+def line_index(dates, source=None, *, date_column: str = "as_of", valid_until=None, accuracy_km=None) -> np.ndarray:
     """For each date, the index (int64) of the line in force: ``-1`` where none is (before the first line,
     between a line's ``valid_until`` and the next line, after the last) and for NaT.
 
@@ -400,10 +413,12 @@ def line_index(dates, source=None, *, date_column: str = "as_of", valid_until=No
     >>> line_index(np.array(["2018-09-16", "2019-08-31", "NaT"], dtype="datetime64[D]")).tolist()
     [-1, 2, -1]
     """
-    return load_timeline(source, date_column=date_column, valid_until=valid_until).line_index(dates)
+    return load_timeline(source, date_column=date_column, valid_until=valid_until, accuracy_km=accuracy_km).line_index(
+        dates
+    )
 
 
-def line_periods(source=None, *, date_column: str = "as_of", valid_until=None) -> pd.DataFrame:
+def line_periods(source=None, *, date_column: str = "as_of", valid_until=None, accuracy_km=None) -> pd.DataFrame:
     """The period each dated line stands for: ``index``, ``as_of``, ``until`` (its ``valid_until``,
     exclusive), ``name``.
 
@@ -416,7 +431,7 @@ def line_periods(source=None, *, date_column: str = "as_of", valid_until=None) -
     >>> line_periods()[["as_of", "until"]].iloc[0].tolist()
     ['2018-09-17', '2019-05-10']
     """
-    tl = load_timeline(source, date_column=date_column, valid_until=valid_until)
+    tl = load_timeline(source, date_column=date_column, valid_until=valid_until, accuracy_km=accuracy_km)
     return pd.DataFrame(
         {
             "index": np.arange(len(tl)),
@@ -427,7 +442,9 @@ def line_periods(source=None, *, date_column: str = "as_of", valid_until=None) -
     )
 
 
-def taken_between(start, end, source=None, *, date_column: str = "as_of", valid_until=None) -> shapely.Geometry:
+def taken_between(
+    start, end, source=None, *, date_column: str = "as_of", valid_until=None, accuracy_km=None
+) -> shapely.Geometry:
     """The part of the Idlib area opposition-held as of ``start`` and government-held as of ``end`` (lon/lat).
 
     Each date is judged by the line in force on it (so the answer is "taken between the line
@@ -442,7 +459,7 @@ def taken_between(start, end, source=None, *, date_column: str = "as_of", valid_
     >>> bool(abs(geodesic_area_km2(taken) - (held.iloc[0] - held.iloc[5])) < 1.0)  # row 5: the line of 5 Mar 2020
     True
     """
-    tl = load_timeline(source, date_column=date_column, valid_until=valid_until)
+    tl = load_timeline(source, date_column=date_column, valid_until=valid_until, accuracy_km=accuracy_km)
     before, after = tl.state(tl.index_of(start)), tl.state(tl.index_of(end))
     if after.index < before.index:
         raise ArgumentError(f"end {end!r} is before start {start!r}")
@@ -460,6 +477,7 @@ def timeline_table(
     *,
     date_column: str = "as_of",
     valid_until=None,
+    accuracy_km=None,
     dmz_width_km: float = zones.SOCHI_WIDTH_KM[1],
     ranges: bool = False,
 ) -> pd.DataFrame:
@@ -487,7 +505,7 @@ def timeline_table(
     >>> "Khan Shaykhun" in table.loc[table["as_of"] == "2019-08-31", "to_government"].item()
     True
     """
-    tl = load_timeline(source, date_column=date_column, valid_until=valid_until)
+    tl = load_timeline(source, date_column=date_column, valid_until=valid_until, accuracy_km=accuracy_km)
     places = data.load_layer("places")
     places = places[places["kind"] != "observation_post"].reset_index(drop=True)
     names = places["name"].to_numpy(dtype=object)
@@ -545,7 +563,16 @@ def _ranges(tl: Timeline, state: ZonesAsOf, previous: ZonesAsOf | None, dmz_widt
     if previous is not None:
         measures["taken_since_previous_km2"] = (taken, {"line": line, "before": previous.line})
     for name, (measure, lines) in measures.items():
-        _, low, high = area_range_km2(measure, lines, area)
+        try:
+            _, low, high = area_range_km2(measure, lines, area)
+        except InputError:  # a line moved by a large stated accuracy may leave the area: no range, said so
+            moved = ", ".join(f"{f.as_of} ({f.accuracy_km:g} km)" for f in {id(f): f for f in lines.values()}.values())
+            raise InputError(
+                f"line dated {state.as_of}: moved by their stated accuracy (lines of {moved}), the lines no longer"
+                " cut the Idlib area into two sides, so no area range can be measured; state a smaller accuracy_km"
+                " (the lines themselves still classify incidents and draw on maps)",
+                source=tl.label,
+            ) from None
         out[f"{name.removesuffix('_km2')}_km2_low"] = low
         out[f"{name.removesuffix('_km2')}_km2_high"] = high
     return out
@@ -555,8 +582,8 @@ class _CallableModule(types.ModuleType):
     """``zonemap.timeline()`` calls :func:`timeline` (the dated lines), while ``zonemap.timeline.zones_as_of``
     and the rest of this module stay reachable under the same name."""
 
-    def __call__(self, source=None, *, date_column: str = "as_of") -> gpd.GeoDataFrame:
-        return timeline(source, date_column=date_column)
+    def __call__(self, source=None, *, date_column: str = "as_of", accuracy_km=None) -> gpd.GeoDataFrame:
+        return timeline(source, date_column=date_column, accuracy_km=accuracy_km)
 
 
 sys.modules[__name__].__class__ = _CallableModule

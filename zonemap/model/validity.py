@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import ArgumentError
 from . import data
-from .dates import _dates, _day
+from .dates import read_day, read_days
 
 #: Column names (``in_<zone>``) that map to a validity record other than their own name.
 _VALIDITY_ALIASES = {"dmz": "sochi_dmz"}
@@ -65,25 +65,39 @@ def validity_key(zone: str) -> str:
     raise ArgumentError(f"no validity dates for zone {zone!r}; known: {', '.join(_validity().index)}")
 
 
+def window(zone: str) -> tuple[np.datetime64, np.datetime64]:
+    """The days ``[valid_from, valid_to)`` of a zone (``datetime64[D]``; ``valid_to`` NaT while in force).
+
+    Examples
+    --------
+    >>> [str(day) for day in window("m4_corridor")]
+    ['2020-03-06', '2024-11-27']
+    """
+    record = _validity().loc[validity_key(zone)]
+    start, end = (record[key] for key in ("valid_from", "valid_to"))
+    return read_day(start), np.datetime64("NaT", "D") if pd.isna(end) else read_day(end)
+
+
 def in_force(zone: str, dates) -> np.ndarray:
     """Whether ``zone`` was in force on each date (bool array, vectorised); False for NaT.
+
+    ``dates`` are read as days by :func:`zonemap.model.dates.read_days` (far dates do not wrap).
 
     Examples
     --------
     >>> in_force("m4_corridor", ["2020-03-05", "2020-03-06"]).tolist()
     [False, True]
     """
-    record = _validity().loc[validity_key(zone)]
-    days = _dates(dates)
-    start = record["valid_from"].to_datetime64()
+    start, end = window(zone)
+    days = read_days(dates, what="date")
     ok = days >= start
-    if not pd.isna(record["valid_to"]):
-        ok &= days < record["valid_to"].to_datetime64()
+    if not np.isnat(end):
+        ok &= days < end
     return ok & ~np.isnat(days)
 
 
 def zones_end() -> np.datetime64 | None:
-    """The day every zone had ended (the latest ``valid_to``, datetime64[ns]); None while one has no end.
+    """The day every zone had ended (the latest ``valid_to``, datetime64[D]); None while one has no end.
 
     Past it no zone, line, side or probability is given: the answer is "unknown".
 
@@ -93,7 +107,7 @@ def zones_end() -> np.datetime64 | None:
     '2024-12-08'
     """
     ends = _validity()["valid_to"]
-    return None if ends.isna().any() else ends.max().to_datetime64().astype("datetime64[ns]")
+    return None if ends.isna().any() else read_day(ends.max())
 
 
 def zones_in_force(date) -> tuple[str, ...]:
@@ -104,8 +118,8 @@ def zones_in_force(date) -> tuple[str, ...]:
     >>> zones_in_force("2018-05-01")
     ('idlib', 'northern_homs', 'southern')
     """
-    day = _day(date)
-    return tuple(key for key in _validity().index if bool(in_force(key, np.array([day]))[0]))
+    day = np.array([read_day(date)])
+    return tuple(key for key in _validity().index if bool(in_force(key, day)[0]))
 
 
 def partial_periods(dates, precision) -> tuple[np.ndarray, np.ndarray]:
@@ -118,7 +132,7 @@ def partial_periods(dates, precision) -> tuple[np.ndarray, np.ndarray]:
     >>> np.datetime_as_string(start).tolist(), np.datetime_as_string(end).tolist()
     (['2020-03-01', '2017-01-01', 'NaT'], ['2020-04-01', '2018-01-01', 'NaT'])
     """
-    days = _dates(dates).astype("datetime64[D]")
+    days = read_days(dates)
     kind = np.asarray(precision, dtype=object)
     month, year = kind == "month", kind == "year"
     start = np.where(month | year, days, np.datetime64("NaT", "D"))

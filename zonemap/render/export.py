@@ -75,7 +75,7 @@ def export_layers(path: str | os.PathLike, fmt: str, **model_options) -> dict[st
     layers = all_layers(**model_options)
     with atomic_path(path) as tmp:
         if fmt == "gpkg":
-            write_geopackage(layers, tmp)
+            _write_geopackage(layers, tmp)
         else:
             combined = pd.concat([frame.assign(layer=name) for name, frame in layers.items()], ignore_index=True)
             combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=data.WGS84)
@@ -123,6 +123,9 @@ def _geometry_kind(geometry_type: str) -> str | None:
 def write_geopackage(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLike) -> None:
     """Write ``layers`` to a new GeoPackage, each with its title, DATE fields and default style.
 
+    Written under a temporary name beside ``path`` and renamed over it when complete: a failure
+    leaves any file already at ``path`` as it was.
+
     Layers named in :data:`zonemap.render.styles.LAYER_STYLES` get a row in ``layer_styles`` (QML and
     SLD, ``useAsDefault`` true), which QGIS applies when it opens the layer; other layers (and
     layers of mixed geometry kinds) are written unstyled.
@@ -135,6 +138,12 @@ def write_geopackage(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLik
     >>> sqlite3.connect(path).execute("SELECT f_table_name, styleName FROM layer_styles").fetchall()
     [('m4_corridor', 'M4 security corridor (2020)')]
     """
+    with atomic_path(path) as tmp:
+        _write_geopackage(layers, tmp)
+
+
+def _write_geopackage(layers: dict[str, gpd.GeoDataFrame], path) -> None:
+    """:func:`write_geopackage` into ``path`` itself (a new file: the caller's temporary path)."""
     rows = []
     update_time = pd.Timestamp.now(tz="UTC").floor("s")  # GDAL writes it as GeoPackage's 2026-01-02T03:04:05.000Z
     for name, frame in layers.items():

@@ -439,7 +439,8 @@ def zone_map(
         up to the end of that line's period; the legend says which date is shown.
     timeline_source, timeline_date_column, timeline_valid_until
         Your own dated lines for the date control (a file or GeoDataFrame of line features with
-        a date column, see :func:`zonemap.model.timeline.load_timeline`); default the shipped timeline.
+        a date column, or a :class:`~zonemap.model.timeline.Timeline` already read, see
+        :func:`zonemap.model.timeline.load_timeline`); default the shipped timeline.
 
     Examples
     --------
