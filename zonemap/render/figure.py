@@ -7,6 +7,7 @@ the same inputs give the same bytes (no creation dates, fixed SVG ids).
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import textwrap
@@ -183,9 +184,37 @@ def _locator(fig, frames, drawn, extent) -> None:
     inset.set_title("Astana areas (2017)", fontsize=6, pad=2)
 
 
+@functools.cache
+def matplotlib_orders_right_to_left() -> bool:
+    """Whether the installed matplotlib lays out right-to-left text itself (bidi and shaping, e.g. libraqm in 3.11).
+
+    Measured, not guessed from the version: two isolated Arabic letters, beh then alef (logical
+    order), are drawn with the default font; if alef (the tall stroke) lands on the left, matplotlib
+    reordered them as a right-to-left run, so it also joins the letters and must be given the logical
+    text. Otherwise the text must be reshaped and put in visual order before it is drawn.
+
+    Examples
+    --------
+    >>> isinstance(matplotlib_orders_right_to_left(), bool)
+    True
+    """
+    fig = Figure(figsize=(1.5, 0.6), dpi=100)
+    FigureCanvasAgg(fig)
+    fig.text(0.1, 0.25, "\ufe8f\ufe8d", fontsize=24)  # isolated beh, isolated alef
+    fig.canvas.draw()
+    ink = np.asarray(fig.canvas.buffer_rgba())[..., 0] < 128  # black text on white
+    rows, cols = np.nonzero(ink)
+    if not len(rows):
+        return False
+    top = cols[rows == rows.min()].mean()  # alef's top
+    return bool(top < (cols.min() + cols.max()) / 2)
+
+
 def _shaper(lang: str):
-    """Text as matplotlib should draw it: Arabic reshaped (joined letter forms) and in visual order."""
-    if lang != "ar":
+    """Text as matplotlib should be given it to draw it right: for Arabic, the logical text when
+    matplotlib shapes and orders it itself (:func:`matplotlib_orders_right_to_left`), else reshaped
+    (joined letter forms, arabic-reshaper) and in visual order (python-bidi)."""
+    if lang != "ar" or matplotlib_orders_right_to_left():
         return _plain
     import arabic_reshaper
     from bidi import get_display
