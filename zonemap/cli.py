@@ -91,8 +91,15 @@ def _add_drawing_options(parser: argparse.ArgumentParser, *, title: bool = True)
         parser.add_argument("--title", type=_text, help="legend title (default: zonemap: Syrian de-escalation zones)")
 
 
+def _add_as_of(parser: argparse.ArgumentParser, *, inactive: bool = True) -> None:
+    parser.add_argument("--as-of", metavar="DATE", help="the zones in force on DATE, the line then and the area held")
+    if inactive:
+        parser.add_argument("--show-inactive", action="store_true", help="with --as-of: zones not in force, faded")
+
+
 def _drawing(args) -> dict:
-    return {"layers": args.layers, "colours": dict(args.colour), "user_layers": args.add, "lang": args.lang}
+    return {"layers": args.layers, "colours": dict(args.colour), "user_layers": args.add, "lang": args.lang,
+            "as_of": args.as_of, "show_inactive": args.show_inactive}  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(exporter)
     exporter.add_argument("--format", required=True, choices=export.FORMATS)
     exporter.add_argument("-o", "--output", required=True, metavar="PATH")
+    _add_as_of(exporter, inactive=False)
     mapper = commands.add_parser("map", help="write the interactive Leaflet map (HTML)")
     _add_model_options(mapper)
     mapper.add_argument("-o", "--output", required=True, metavar="PATH.html")
@@ -121,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="inline Leaflet and plugins so the file opens with no network; starts on 'No tiles'",
     )
     _add_drawing_options(mapper)
+    _add_as_of(mapper)
     mapper.add_argument("--base", choices=("osm", "positron", "imagery", "none"),
                         help="base layer shown first (default osm; none with --self-contained)")  # fmt: skip
     mapper.add_argument("--no-date-control", action="store_true", help="leave out the date slider over the dated lines")
@@ -134,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     drawing.add_argument("--dpi", type=int, default=200, help="resolution of a PNG in dots per inch (default 200)")
     _add_drawing_options(drawing, title=False)
+    _add_as_of(drawing)
     drawing.add_argument("--incidents", metavar="FILE", help="draw incidents (by dmz_status or event type)")
     _add_reading_options(drawing)
     drawing.add_argument(
@@ -254,7 +264,7 @@ def run_areas(args) -> None:
 
 def run_export(args) -> None:
     plan_outputs({"-o": args.output}, inputs=_inputs(args))
-    counts = export.export_layers(args.output, args.format, **_model(args))
+    counts = export.export_layers(args.output, args.format, **_model(args), as_of=args.as_of)
     print(f"wrote {sum(counts.values())} features in {len(counts)} layers to {args.output}")
 
 
@@ -301,7 +311,8 @@ def run_figure(args) -> None:
         if events is not None:
             print(events.report())
         fig = figure.zone_figure(**_model(args), **_drawing(args), symmetric=args.symmetric, title=args.title,
-                                 incidents=None if events is None else events.accepted)  # fmt: skip
+                                 incidents=None if events is None else events.accepted,
+                                 timeline_source=source)  # fmt: skip
     size = figure.save_figure(fig, args.output, dpi=args.dpi)
     print(f"wrote {args.output} ({size / 1e6:.2f} MB)")
 
@@ -349,6 +360,8 @@ def _incidents_in_memory(args, model, plan, fmt: str) -> list[str]:
             monthly=bool(args.summary), periods=bool(args.period_summary), outside=bool(args.outside),
             as_of=_as_of(args), **reading,
         )  # fmt: skip
+        if fmt == "gpkg":  # opens in QGIS styled by dmz_status, on the temporal controller by event_day
+            export.style_incidents(plan.path("-o"))
     return _report_tally(args, plan, tally, f"wrote {tally.accepted:,} classified incidents to {args.output}")
 
 

@@ -37,6 +37,7 @@ from .layers import (
     STATUS_COLOURS,
     Layer,
     accuracy_halo,
+    date_label,
     drawn_layers,
     line_label,
 )
@@ -102,6 +103,11 @@ def _draw_layer(ax, layer: Layer) -> None:
         )
 
 
+def _inactive(layer: Layer) -> bool:
+    """Whether every feature of a layer is a zone not in force on the date (drawn faded)."""
+    return "_style" in layer.frame and bool(len(layer.frame)) and bool((layer.frame["_style"] == "inactive").all())
+
+
 def _legend_handles(drawn: dict[str, Layer], lang: str = "en") -> list:
     handles = []
     for key, layer in drawn.items():
@@ -126,8 +132,11 @@ def _legend_handles(drawn: dict[str, Layer], lang: str = "en") -> list:
             handles.append(Line2D([], [], color=style["color"], linewidth=style["weight"] * 0.5,
                                   linestyle=_dashes(style), label=label))  # fmt: skip
         else:
-            handles.append(Patch(facecolor=matplotlib.colors.to_rgba(style["color"], style["fillOpacity"]),
-                                 edgecolor=style["color"] if style.get("weight", 1) > 0 else "none",
+            faded = _inactive(layer)
+            opacity = FEATURE_STYLES["inactive"]["fillOpacity"] if faded else style["fillOpacity"]
+            handles.append(Patch(facecolor=matplotlib.colors.to_rgba(style["color"], opacity),
+                                 edgecolor=style["color"] if style.get("weight", 1) > 0 or faded else "none",
+                                 linestyle=_dashes(FEATURE_STYLES["inactive"]) if faded else "solid",
                                  label=label))  # fmt: skip
     return handles
 
@@ -314,6 +323,20 @@ def _idlib_extent() -> tuple[float, float, float, float]:
     return (minx - FRAME_MARGIN_DEG, miny - FRAME_MARGIN_DEG, maxx + FRAME_MARGIN_DEG, maxy + FRAME_MARGIN_DEG)
 
 
+def _subtitle(drawn: dict[str, Layer], as_of) -> str:
+    """The line under the title: which zones are drawn (as of a date: those in force then)."""
+    if as_of is None:
+        return "Idlib de-escalation area, M4 corridor (Moscow, 5 Mar 2020) and the Astana zones"
+    names = {"idlib": "Idlib de-escalation area", "dmz": "Sochi DMZ", "m4_corridor": "M4 corridor",
+             "astana": "Astana areas"}  # fmt: skip
+    active = [name for key, name in names.items() if key in drawn and not _inactive(drawn[key])]
+    shown = date_label(as_of)
+    zones_text = ", ".join(active) if active else "no zone"
+    line = (f"line in force: {date_label(drawn['line_as_of'].frame['as_of'].iloc[0])}" if "line_as_of" in drawn
+            else "no dated contact line")  # fmt: skip
+    return f"In force on {shown}: {zones_text}; {line}"
+
+
 def zone_figure(
     *,
     width_km=zones.SOCHI_WIDTH_KM,
@@ -326,6 +349,10 @@ def zone_figure(
     user_layers=(),
     lang: str = "en",
     incidents=None,
+    as_of=None,
+    show_inactive: bool = False,
+    timeline_source=None,
+    timeline_date_column: str = "as_of",
 ) -> Figure:
     """The zones as a matplotlib Figure for reports (widths in km), framed on the Idlib area.
 
@@ -343,15 +370,22 @@ def zone_figure(
         shaped and ordered right to left (arabic-reshaper, python-bidi).
     incidents : geopandas.GeoDataFrame, optional
         Points drawn by ``dmz_status`` when present, else by ``event_type``, with counts in the legend.
+    as_of, show_inactive, timeline_source, timeline_date_column
+        The zones as of a date: those in force then, the line in force with its accuracy band and the
+        opposition-held area (see :func:`zonemap.render.layers.drawn_layers`); the title says the date.
 
     Examples
     --------
     >>> fig = zone_figure()
     >>> fig.axes[0].get_title(loc="left").startswith("Sochi DMZ")
     True
+    >>> zone_figure(as_of="2019-09-01").axes[0].get_title(loc="left").endswith("as of 1 Sep 2019")
+    True
     """
     drawn = drawn_layers(width_km=width_km, contact_line=contact_line, symmetric=symmetric, corridor_km=corridor_km,
-                         layers=layers, colours=colours, user_layers=user_layers, lang=lang)  # fmt: skip
+                         layers=layers, colours=colours, user_layers=user_layers, lang=lang, as_of=as_of,
+                         show_inactive=show_inactive, timeline_source=timeline_source,
+                         timeline_date_column=timeline_date_column)  # fmt: skip
     if "towns" in drawn and "kind" in drawn["towns"].frame:  # a report map shows the curated places only
         towns = drawn["towns"]
         curated = towns.frame[towns.frame["kind"].isin(CURATED_KINDS)].reset_index(drop=True)
@@ -378,11 +412,13 @@ def zone_figure(
         default_heading = f"{'Sochi DMZ' if drawn['dmz'].label.startswith('Sochi') else 'DMZ'} {low:g}–{high:g} km on {side} the {line_label(contact_line)}"  # noqa: E501
     else:
         default_heading = "Syrian de-escalation zones around Idlib"
+    if as_of is not None:
+        default_heading += f", as of {date_label(as_of)}"
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.set_title(_plain(title or default_heading), loc="left", fontsize=12, fontweight="bold", pad=16)
-    ax.text(0, 1.008, "Idlib de-escalation area, M4 corridor (Moscow, 5 Mar 2020) and the Astana zones",
-            transform=ax.transAxes, fontsize=8, color="#444444", va="bottom")  # fmt: skip
+    ax.text(0, 1.008, _plain(_subtitle(drawn, as_of)), transform=ax.transAxes, fontsize=8, color="#444444",
+            va="bottom")  # fmt: skip
     scale_bar(ax)
     ax.text(0.985, 0.975, "N\n↑", transform=ax.transAxes, ha="center", va="top", fontsize=9, fontweight="bold")
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.7, 0.89), fontsize=7,

@@ -19,8 +19,9 @@ import shapely
 
 from ..errors import ArgumentError
 from ..geodesy.projection import LocalProjection
-from ..model import data, zones
+from ..model import data, timeline, zones
 from ..model.areas import geodesic_area_km2
+from ..model.dates import _day
 
 #: Overlay key -> (label, style). Styles are Leaflet path options; ``point`` styles circle markers.
 #: The labels here are those of the default options; :func:`drawn_layers` words them for the options used.
@@ -33,10 +34,12 @@ OVERLAYS = {
     "idlib": ("Idlib de-escalation area (2017-18)", {"color": "#b8860b", "weight": 3, "fillOpacity": 0.12}),
     "dmz": ("Sochi DMZ 15-20 km (2018)", {"color": "#d62728", "weight": 0, "fillOpacity": 0.18}),
     "dmz_edges": ("Sochi DMZ edges: inner dashed, outer solid", {"color": "#8b0000", "weight": 2, "fill": False}),
+    "held": ("Opposition-held area on the date", {"color": "#35978f", "weight": 1, "fillOpacity": 0.22}),
     "halo": ("Contact line accuracy band", {"color": "#7f7f7f", "weight": 0, "fillOpacity": 0.16}),
     "line_2018": ("Contact line, Sep 2018", {"color": "#d62728", "weight": 4, "fill": False}),
     "line_2020": ("Contact line, Mar 2020", {"color": "#6a3d9a", "weight": 4, "fill": False}),
     "contact_line": ("Contact line (user-supplied)", {"color": "#e7298a", "weight": 4, "fill": False}),
+    "line_as_of": ("Contact line in force on the date", {"color": "#000000", "weight": 4, "fill": False}),
     "m4_corridor": ("M4 security corridor (2020)", {"color": "#1f77b4", "weight": 1, "fillOpacity": 0.25}),
     "roads": ("M4 and M5 roads", {"color": "#222222", "weight": 2, "dashArray": "6 4", "fill": False}),
     "towns": (
@@ -50,7 +53,16 @@ OVERLAYS = {
 }
 
 #: Per-feature style overrides, chosen in Python by ``_style``.
-FEATURE_STYLES = {"inner": {"dashArray": "8 6"}, "outer": {}, "inner_band": {"fillOpacity": 0.28}}
+#: ``inactive``: a zone not in force on the date, drawn only when asked for (``show_inactive``): faded, dashed.
+FEATURE_STYLES = {
+    "inner": {"dashArray": "8 6"},
+    "outer": {},
+    "inner_band": {"fillOpacity": 0.28},
+    "inactive": {"fillOpacity": 0.04, "opacity": 0.5, "dashArray": "3 5", "weight": 1},
+}
+
+#: Validity record (:mod:`zonemap.model.validity`) of each layer drawn only while its zone is in force.
+LAYER_VALIDITY = {"idlib": "idlib", "dmz": "sochi_dmz", "dmz_edges": "sochi_dmz", "m4_corridor": "m4_corridor"}
 
 #: Colours of the user's own lines and areas (``user1``, ``user2``, ...), in turn.
 USER_COLOURS = ("#e7298a", "#1b9e77", "#d95f02", "#7570b3", "#66a61e", "#e6ab02")
@@ -59,7 +71,7 @@ USER_COLOURS = ("#e7298a", "#1b9e77", "#d95f02", "#7570b3", "#66a61e", "#e6ab02"
 STATUS_COLOURS = {"inside": "#b2182b", "uncertain": "#fdb863", "outside": "#4393c3"}
 
 #: Fill of the opposition-held area on the date chosen (map) and in each timeline panel (figure).
-HELD_COLOUR = "#35978f"
+HELD_COLOUR = OVERLAYS["held"][1]["color"]
 
 #: Place kinds labelled at low zoom (curated towns and cities); other places only when zoomed in.
 MAJOR_KINDS = ("city", "town")
@@ -187,6 +199,76 @@ def _user_layer(obj, index: int) -> tuple[gpd.GeoDataFrame, str]:
     return frame, title
 
 
+def date_label(date) -> str:
+    """A date as legends and titles write it (``1 Sep 2019``), read by :func:`zonemap.model.dates._day`.
+
+    Examples
+    --------
+    >>> date_label("2019-09-01")
+    '1 Sep 2019'
+    """
+    stamp = pd.Timestamp(_day(date, what="as_of date"))
+    return f"{stamp.day} {stamp:%b %Y}"
+
+
+def _line_of_date(day, frames: dict, labels: dict, wanted: set, source, date_column: str) -> None:
+    """The contact line in force on ``day`` (``line_as_of``) and the opposition-held area then (``held``)."""
+    if int(timeline.line_index([day], source, date_column=date_column)[0]) < 0:
+        return  # before the timeline's first line: no line and no held area to draw, said in the legend
+    state = timeline.zones_as_of(day, source, date_column=date_column)
+    shown = date_label(day)
+    dates = {"as_of": state.as_of, "until": state.until, "source": state.line.source}
+    if "line_as_of" in wanted:
+        frames["line_as_of"] = gpd.GeoDataFrame([{"name": state.line.name, **dates, "accuracy_km": state.accuracy_km}],
+                                                geometry=[state.line.geometry], crs=data.WGS84)  # fmt: skip
+        labels["line_as_of"] = f"Contact line in force on {shown} (line of {date_label(state.as_of)})"
+    if "held" in wanted:
+        frames["held"] = gpd.GeoDataFrame([{"name": f"Opposition-held on {shown}", **dates,
+                                            "accuracy_km": state.accuracy_km}],
+                                          geometry=[state.opposition], crs=data.WGS84)  # fmt: skip
+        labels["held"] = f"Opposition-held part of the Idlib area on {shown}"
+
+
+def _zones_on_date(day, frames: dict, labels: dict, show_inactive: bool) -> None:
+    """Keep the zones in force on ``day`` (:func:`zonemap.model.validity.in_force`); with ``show_inactive``
+    the others stay, styled ``inactive`` and labelled "not in force"."""
+    shown = date_label(day)
+    for key in [k for k in ("astana", *LAYER_VALIDITY) if k in frames]:
+        frame = frames[key]
+        zone_keys = frame["zone"] if key == "astana" else pd.Series(LAYER_VALIDITY[key], index=frame.index)
+        active = np.array([bool(timeline.in_force(z, [day])[0]) for z in zone_keys], dtype=bool)
+        if key == "astana":
+            labels[key] = f"Astana de-escalation areas in force on {shown}" if active.any() else labels[key]
+        if active.all():
+            continue
+        if not show_inactive:
+            frames[key] = frame[active]
+            continue
+        frames[key] = frame.assign(_style=np.where(active, frame.get("_style", "outer"), "inactive"))
+        if not active.any():
+            labels[key] = f"{labels[key]}: not in force on {shown}"
+    if "posts" in frames and "established" in frames["posts"]:
+        frames["posts"] = frames["posts"][_surely_established(frames["posts"]["established"], day)]
+
+
+def _surely_established(text: pd.Series, day) -> np.ndarray:
+    """Whether each observation post was surely set up by ``day``, from ``established`` as written in
+    geodata (``2018-02-15``, ``2018-05 (~9 May)``, ``2017-10/11``): a month counts from its end (no day
+    is invented), a ``/`` range from the end of its last month; unreadable text counts as not known.
+
+    Examples
+    --------
+    >>> _surely_established(pd.Series(["2018-02-15", "2017-10/11", "2018-05 (~9 May)"]), "2017-12-01").tolist()
+    [False, True, False]
+    """
+    parts = text.astype("string").str.extract(r"^(\d{4})-(\d{2})(?:-(\d{2})|/(\d{2}))?")
+    year, month = pd.to_numeric(parts[0]), pd.to_numeric(parts[3].fillna(parts[1]))
+    start = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": 1}), errors="coerce")
+    ready = (start + pd.offsets.MonthBegin(1)).where(parts[2].isna(), start + pd.to_timedelta(
+        pd.to_numeric(parts[2]) - 1, unit="D"))  # fmt: skip
+    return (ready <= pd.Timestamp(_day(day))).fillna(False).to_numpy(dtype=bool)
+
+
 def _kind(style: dict) -> str:
     return "point" if "point" in style else ("line" if style.get("fill") is False else "area")
 
@@ -201,6 +283,10 @@ def drawn_layers(
     colours: dict | None = None,
     user_layers=(),
     lang: str = "en",
+    as_of=None,
+    show_inactive: bool = False,
+    timeline_source=None,
+    timeline_date_column: str = "as_of",
 ) -> dict[str, Layer]:
     """The layers to draw, in drawing order, each labelled for the options used.
 
@@ -218,6 +304,15 @@ def drawn_layers(
         The user's own lines or areas (files or GeoDataFrames), drawn with their features' names.
     lang : {"en", "ar"}
         Language of place labels (Arabic from the gazetteer's ``name_ar``; English where absent).
+    as_of : date, optional
+        Draw the zones as of this date: only the zones in force on it (:func:`zonemap.model.validity.in_force`;
+        Astana areas one by one, observation posts once established), the contact line in force on it
+        (``line_as_of``, instead of the shipped 2018/2020 lines) with its accuracy band, and the
+        opposition-held part of the Idlib area then (``held``); the labels say the date.
+    show_inactive : bool
+        With ``as_of``: also draw the zones not in force on the date, faded and labelled "not in force".
+    timeline_source, timeline_date_column
+        The dated lines ``as_of`` reads (default: shipped; see :func:`zonemap.model.timeline.load_timeline`).
 
     Returns
     -------
@@ -267,8 +362,10 @@ def drawn_layers(
         "line_2020": lines[lines["as_of"] == data.CONTACT_LINE_KEYS["2020"]],
     }
     for key, frame in line_frames.items():
-        if key in wanted:
+        if key in wanted and as_of is None:  # as of a date: the line in force then, not the shipped two
             frames[key] = frame
+    if as_of is not None:
+        _line_of_date(_day(as_of, what="as_of date"), frames, labels, wanted, timeline_source, timeline_date_column)
     if "contact_line" in wanted and not shipped:
         feature = zones.as_line(contact_line)
         frames["contact_line"] = gpd.GeoDataFrame(
@@ -278,7 +375,7 @@ def drawn_layers(
         )  # fmt: skip
         labels["contact_line"] = f"Contact line: {feature.name}"
     if "halo" in wanted:
-        drawn_lines = [frames[k] for k in ("line_2018", "line_2020", "contact_line") if k in frames]
+        drawn_lines = [frames[k] for k in ("line_2018", "line_2020", "contact_line", "line_as_of") if k in frames]
         rows = []
         for frame in drawn_lines:
             for _, row in frame.iterrows():
@@ -305,6 +402,8 @@ def drawn_layers(
         if "sohr_no" in posts:
             posts = posts.sort_values("sohr_no", kind="stable")
         frames["posts"] = posts
+    if as_of is not None:
+        _zones_on_date(_day(as_of, what="as_of date"), frames, labels, show_inactive)
     result: dict[str, Layer] = {}
     for key in OVERLAYS:
         if key not in frames or key not in wanted or frames[key].empty:
