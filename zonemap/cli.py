@@ -59,7 +59,8 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         help="Sochi DMZ depth in km, min and max (default 15 20)",
     )
     parser.add_argument(
-        "--contact-line", default="2018", help="contact line for the DMZ: 2018, 2020 or a file (default 2018)"
+        "--contact-line", default="2018",
+        help="contact line for the DMZ: 2018 (the Sochi DMZ, default), 2020 or a file (a band on that line)",
     )
     parser.add_argument(
         "--corridor-km",
@@ -189,9 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
         dest="zone",
         required=True,
         metavar="ZONE",
-        help="idlib_area, dmz_20km (the DMZ at 20 km on the chosen line), m4_corridor, …",
+        help="idlib_area, dmz_20km (the Sochi DMZ at 20 km; with --contact-line a band on that line), m4_corridor, …",
     )
-    towns.add_argument("--as-of", metavar="DATE", help="use the contact line in force on DATE (YYYY-MM-DD)")
+    towns.add_argument("--as-of", metavar="DATE", help="each place's side of the line in force on DATE, p_opposition, "
+                       "dmz_status")  # fmt: skip
     _add_model_options(towns)
     towns.add_argument("--json", action="store_true", help="print a JSON list of places with lon, lat")
     return parser
@@ -253,13 +255,15 @@ def run_areas(args) -> None:
         print(json.dumps(records, indent=2, ensure_ascii=False))
         return
     # whole km²: the lines' stated accuracy makes tenths meaningless; the range shows how far off they may be
-    cells = [f"{row.area_km2:,.0f} ({row.area_km2_low:,.0f}–{row.area_km2_high:,.0f})" for row in table.itertuples()]
+    cells = [f"{row.area_km2:,.0f} (range unknown)" if row.area_km2_low != row.area_km2_low
+             else f"{row.area_km2:,.0f} ({row.area_km2_low:,.0f}–{row.area_km2_high:,.0f})" for row in table.itertuples()]  # fmt: skip
     width, cell = max(map(len, table["zone"])), max(map(len, cells))
     print(f"{'zone':<{width}}  {'area_km2':>{cell}}  {'official_km2':>12}")
     for row, text in zip(table.itertuples(), cells):
         official = "" if row.official_km2 != row.official_km2 else f"{row.official_km2:,.1f}"
         print(f"{row.zone:<{width}}  {text:>{cell}}  {official:>12}")
-    print("(low–high): the area with each line moved by its stated accuracy toward either side (km²)")
+    print("(low–high): the area with each line moved by its stated accuracy toward either side (km²); "
+          "range unknown: a line with no accuracy_km")
 
 
 def run_export(args) -> None:
@@ -477,67 +481,15 @@ def _on_sigterm(signum, frame) -> None:
 
 
 def run_places(args) -> None:
-    options = _model(args)
-    if args.as_of and options["contact_line"] != "2018":
-        raise ArgumentError("--as-of picks the contact line in force that day; leave out --contact-line")
-    if args.as_of:
-        del options["contact_line"]
-    found = gazetteer.places_in(args.zone, args.as_of, **options)
-    sides = ["side_as_of"] if args.as_of else ["side_2018", "side_2020"]
-    if args.json:
-        records = found.drop(columns="geometry").assign(lon=found.geometry.x.round(6), lat=found.geometry.y.round(6))
-        text = records.astype(object).where(records.notna(), None).to_dict("records")
-        print(json.dumps(text, indent=2, ensure_ascii=False, default=int))
-        return
-    rows = [("name", "kind", "governorate", *sides, "to_edge_km")]
-    for row in found.itertuples():
-        admin = f"{row.admin1} ({row.admin1_pcode})" if isinstance(row.admin1_pcode, str) else str(row.admin1 or "")
-        rows.append((row.name, row.kind, admin, *(getattr(row, s) for s in sides), f"{row.to_edge_km:.2f}"))
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
-    for r in rows:
-        print("  ".join(f"{c!s:<{w}}" for c, w in zip(r, widths)).rstrip())
-    print(f"{len(found)} places in {args.zone}" + (f" as of {args.as_of}" if args.as_of else ""))
+    from .cli_tables import print_places
+
+    print_places(args, **_model(args))
 
 
 def run_timeline(args) -> None:
-    from .model import timeline
+    from .cli_tables import print_timeline
 
-    table = timeline.timeline_table(args.timeline, date_column=args.timeline_date_column, ranges=True)
-    if args.json:
-        records = table.astype(object).where(table.notna(), None).to_dict("records")
-        print(json.dumps(records, indent=2, ensure_ascii=False))
-        return
-    source = args.timeline or "the shipped timeline"
-    print(f"Contact lines of {source}: areas of the Idlib de-escalation area in km², geodesic,")
-    print("with the range when each line moves by its stated accuracy (a bound, not an interval).")
-    header = ("as of", "±km", "opposition-held", "DMZ still opposition-held", "taken since previous")
-    rows = [header]
-    for row in table.itertuples():
-        rows.append(
-            (
-                row.as_of,
-                f"{row.accuracy_km:g}",
-                _with_range(row.opposition_km2, row.opposition_km2_low, row.opposition_km2_high),
-                _with_range(row.dmz_opposition_km2, row.dmz_opposition_km2_low, row.dmz_opposition_km2_high),
-                _with_range(
-                    row.taken_since_previous_km2, row.taken_since_previous_km2_low, row.taken_since_previous_km2_high
-                ),
-            )
-        )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    for r in rows:
-        print("  ".join(f"{c:>{w}}" if i else f"{c:<{w}}" for i, (c, w) in enumerate(zip(r, widths))))
-    for row in table.itertuples():
-        if row.to_government or row.to_opposition:
-            changed = [f"to the government: {', '.join(row.to_government)}"] if row.to_government else []
-            changed += [f"to the opposition: {', '.join(row.to_opposition)}"] if row.to_opposition else []
-            print(f"{row.as_of}: {'; '.join(changed)}")
-
-
-def _with_range(value, low, high) -> str:
-    if value != value:
-        return "–"
-    return f"{value:,.0f} ({low:,.0f}–{high:,.0f})"
+    print_timeline(args)
 
 
 COMMANDS = {"areas": run_areas, "export": run_export, "map": run_map, "figure": run_figure, "incidents": run_incidents}
