@@ -184,6 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
     history = commands.add_parser("timeline", help="print the dated contact lines and what each changed (km²)")
     _add_timeline_option(history)
     history.add_argument("--json", action="store_true", help="print a JSON list, one object per dated line")
+    history.add_argument("--between", nargs=2, metavar=("A", "B"),
+                         help="the area taken between dates A and B, with its 90%% interval and worst-case bound")
+    history.add_argument("--draws", type=int, help="with --between: simulations of the lines' error (default 400)")
+    history.add_argument("--seed", type=int, help="with --between: random seed (default 20180917)")
+    history.add_argument("--correlation-km", type=_positive_km, metavar="KM",
+                         help="with --between: correlation length of a line's error along it (default 20 km)")
     towns = commands.add_parser("places", help="list the gazetteer places inside a zone (e.g. dmz_20km)")
     towns.add_argument(
         "--in",

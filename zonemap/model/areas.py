@@ -10,7 +10,12 @@ from ..errors import ArgumentError
 from ..geodesy.area import geodesic_area_km2
 from . import scenarios
 
-__all__ = ["area_table", "geodesic_area_km2", "taken_between_km2", "width_sweep"]  # geodesic_area_km2 lives in zonemap.geodesy.area
+__all__ = [
+    "area_table",
+    "geodesic_area_km2",
+    "taken_between_km2",
+    "width_sweep",
+]  # geodesic_area_km2 lives in zonemap.geodesy.area
 
 
 def area_table(
