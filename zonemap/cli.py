@@ -18,7 +18,7 @@ import warnings
 from .errors import ArgumentError, ZonemapError, ZonemapWarning
 from .incidents import read, write
 from .model import areas as measure
-from .model import gazetteer, zones
+from .model import zones
 from .output import plan_outputs, writing
 from .render import export
 
@@ -262,7 +262,8 @@ def run_areas(args) -> None:
         return
     # whole km²: the lines' stated accuracy makes tenths meaningless; the range shows how far off they may be
     cells = [f"{row.area_km2:,.0f} (range unknown)" if row.area_km2_low != row.area_km2_low
-             else f"{row.area_km2:,.0f} ({row.area_km2_low:,.0f}–{row.area_km2_high:,.0f})" for row in table.itertuples()]  # fmt: skip
+             else f"{row.area_km2:,.0f} ({row.area_km2_low:,.0f}–{row.area_km2_high:,.0f})"
+             for row in table.itertuples()]  # fmt: skip
     width, cell = max(map(len, table["zone"])), max(map(len, cells))
     print(f"{'zone':<{width}}  {'area_km2':>{cell}}  {'official_km2':>12}")
     for row, text in zip(table.itertuples(), cells):

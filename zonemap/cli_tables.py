@@ -35,7 +35,8 @@ def print_places(args, **options) -> None:
     if args.as_of:
         line = found["line_date"].iloc[0] if len(found) else "–"
         print(f"side_as_of, p_opposition: the contact line in force on {args.as_of} (line of {line}), with its and "
-              "the place's stated accuracy; dmz_status: the Sochi DMZ (p_in_dmz ≥ 0.95 inside, ≤ 0.05 outside)")  # fmt: skip
+              "the place's stated accuracy; dmz_status: the Sochi DMZ (p_in_dmz ≥ 0.95 inside, ≤ 0.05 "
+              "outside)")  # fmt: skip
 
 
 def print_timeline(args) -> None:

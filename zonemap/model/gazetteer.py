@@ -120,7 +120,8 @@ def _as_of_columns(found: gpd.GeoDataFrame, columns, day, width_km) -> dict:
     index = np.full(len(xy), int(model.dated.index(np.array([day]))[0]))
     measured = compiled._column_arrays(model, len(xy), lambda rows: (xy[rows, 0], xy[rows, 1]), False, 1, index)
     table = pd.DataFrame({"dist_2018_km": measured["dist_2018_km"], "dist_line_km": measured["dist_line_km"],
-                          "line_accuracy_km": state.accuracy_km, "accuracy_km": found["accuracy_km"].to_numpy()})  # fmt: skip
+                          "line_accuracy_km": state.accuracy_km,
+                          "accuracy_km": found["accuracy_km"].to_numpy()})  # fmt: skip
     width = zones._check_width_range(width_km)[1]
     p = uncertainty.probability_columns(table, dmz_line="2018", dmz_width_km=width)
     status = pd.Series(p["dmz_status"]).astype("string")

@@ -159,7 +159,8 @@ def scenarios(lines: Mapping[str, object], area=None, *, edge: bool = True) -> l
     ``area`` is anything :func:`~zonemap.model.zones.as_area` takes (None: the Idlib area). The first
     scenario is the nominal one (the lines and area unchanged); a line of zero accuracy is never
     moved, and a line with no stated accuracy (a plain shapely line) is refused with an
-    :class:`~zonemap.errors.ArgumentError` rather than given a range of zero width. Offsets are geodesic (local azimuthal equidistant projection, see :func:`displace_line`).
+    :class:`~zonemap.errors.ArgumentError` rather than given a range of zero width. Offsets are
+    geodesic (local azimuthal equidistant projection, see :func:`displace_line`).
     ``edge=False`` is for lines that do not bound the area (a road): their ends stay where they are
     and the area is left unchanged.
 
