@@ -53,8 +53,8 @@ def test_expected_counts_split_the_uncertain_by_where_the_map_draws_them():
 def test_cli_line_says_parts_that_add_up(tmp_path, capsys):
     events = zonemap.synthetic_incidents(400, seed=7)
     source = tmp_path / "events.csv"
-    events.drop(columns="geometry").assign(longitude=events.geometry.x, latitude=events.geometry.y).to_csv(source,
-                                                                                                         index=False)  # fmt: skip
+    table = events.drop(columns="geometry").assign(longitude=events.geometry.x, latitude=events.geometry.y)
+    table.to_csv(source, index=False)
     out = tmp_path / "out.parquet"
     assert cli.main(["incidents", str(source), "-o", str(out)]) == 0
     line = capsys.readouterr().out

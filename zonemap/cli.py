@@ -424,7 +424,8 @@ def _print_zones(counts, opposition: dict[str, int]) -> None:
         sure = ""
         if "certain_inside" in counts and row.certain_inside == row.certain_inside:  # the DMZ: parts that add up
             sure = (f": {row.certain_inside:,.0f} certainly inside + {row.uncertain_inside:,.0f} uncertain but inside; "
-                    f"{row.uncertain_outside:,.0f} more uncertain but outside; expected {row.expected:,.1f}")  # fmt: skip
+                    f"{row.uncertain_outside:,.0f} more uncertain but outside; "
+                    f"expected {row.expected:,.1f}")  # fmt: skip
         return f"{row.zone} {row.events:,} ({row.fatalities:,.0f} killed{sure})"
 
     inside = "; ".join(zone(row) for row in counts.iloc[1:].itertuples())
