@@ -59,7 +59,8 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         help="Sochi DMZ depth in km, min and max (default 15 20)",
     )
     parser.add_argument(
-        "--contact-line", default="2018",
+        "--contact-line",
+        default="2018",
         help="contact line for the DMZ: 2018 (the Sochi DMZ, default), 2020 or a file (a band on that line)",
     )
     parser.add_argument(
@@ -184,12 +185,20 @@ def build_parser() -> argparse.ArgumentParser:
     history = commands.add_parser("timeline", help="print the dated contact lines and what each changed (km²)")
     _add_timeline_option(history)
     history.add_argument("--json", action="store_true", help="print a JSON list, one object per dated line")
-    history.add_argument("--between", nargs=2, metavar=("A", "B"),
-                         help="the area taken between dates A and B, with its 90%% interval and worst-case bound")
+    history.add_argument(
+        "--between",
+        nargs=2,
+        metavar=("A", "B"),
+        help="the area taken between dates A and B, with its 90%% interval and worst-case bound",
+    )
     history.add_argument("--draws", type=int, help="with --between: simulations of the lines' error (default 400)")
     history.add_argument("--seed", type=int, help="with --between: random seed (default 20180917)")
-    history.add_argument("--correlation-km", type=_positive_km, metavar="KM",
-                         help="with --between: correlation length of a line's error along it (default 20 km)")
+    history.add_argument(
+        "--correlation-km",
+        type=_positive_km,
+        metavar="KM",
+        help="with --between: correlation length of a line's error along it (default 20 km)",
+    )
     towns = commands.add_parser("places", help="list the gazetteer places inside a zone (e.g. dmz_20km)")
     towns.add_argument(
         "--in",
@@ -269,8 +278,10 @@ def run_areas(args) -> None:
     for row, text in zip(table.itertuples(), cells):
         official = "" if row.official_km2 != row.official_km2 else f"{row.official_km2:,.1f}"
         print(f"{row.zone:<{width}}  {text:>{cell}}  {official:>12}")
-    print("(low–high): the area with each line moved by its stated accuracy toward either side (km²); "
-          "range unknown: a line with no accuracy_km")
+    print(
+        "(low–high): the area with each line moved by its stated accuracy toward either side (km²); "
+        "range unknown: a line with no accuracy_km"
+    )
 
 
 def run_export(args) -> None:

@@ -35,6 +35,7 @@ from .layers import (
     HELD_COLOUR,
     OVERLAYS,
     STATUS_COLOURS,
+    UNKNOWN_STATUS_COLOUR,
     Layer,
     accuracy_halo,
     date_label,
@@ -82,7 +83,7 @@ def _draw_layer(ax, layer: Layer) -> None:
             xy[:, 1],
             s=(point["radius"] * 1.3) ** 2,
             facecolor=point["fillColor"],
-            edgecolor=point["color"] if point["color"].lower() != "#ffffff" else "#7a0000",
+            edgecolor=point["color"],
             linewidth=0.6,
             zorder=6,
             gid=f"layer-{layer.key}",
@@ -117,7 +118,7 @@ def _legend_handles(drawn: dict[str, Layer], lang: str = "en") -> list:
             continue
         if layer.kind == "point":
             point = style["point"]
-            edge = point["color"] if point["color"].lower() != "#ffffff" else "#7a0000"
+            edge = point["color"]
             handles.append(
                 Line2D([], [], linestyle="none", marker="o", markersize=point["radius"] * 1.1,
                        markerfacecolor=point["fillColor"], markeredgecolor=edge, label=label)
@@ -247,7 +248,7 @@ def _place_labels(ax, drawn: dict[str, Layer], extent, shape) -> list:
             frame = frame[frame["major"]] if "major" in frame else frame
             column, style = "label", {"fontsize": 6, "color": "#222222"}
         else:
-            column, style = "number", {"fontsize": 6, "color": "#7a0000", "fontweight": "bold"}
+            column, style = "number", {"fontsize": 6, "color": "#000000", "fontweight": "bold"}
             if column not in frame:
                 continue
         xy = shapely.get_coordinates(frame.geometry.to_numpy())
@@ -274,13 +275,14 @@ def _place_labels(ax, drawn: dict[str, Layer], extent, shape) -> list:
 
 
 def _draw_incidents(ax, incidents, extent) -> list:
-    """Incidents as dots: by ``dmz_status`` when present, else by ``event_type``; returns legend handles."""
+    """Incidents as dots: by ``dmz_status`` when present, else by ``event_type``; returns legend handles
+    (counts in the frame), the last one saying how many lie outside the frame, when any do."""
     xy = shapely.get_coordinates(incidents.geometry.to_numpy())
     size, edge = (22, "#333333") if len(incidents) < 500 else ((6, "none") if len(incidents) < 5000 else (2, "none"))
     if "dmz_status" in incidents:
         groups = incidents["dmz_status"].astype("string").fillna("unknown").to_numpy()
         order = [k for k in STATUS_COLOURS if (groups == k).any()] + sorted(set(groups) - set(STATUS_COLOURS))
-        colours = {**STATUS_COLOURS, **{k: "#999999" for k in order if k not in STATUS_COLOURS}}
+        colours = {**STATUS_COLOURS, **{k: UNKNOWN_STATUS_COLOUR for k in order if k not in STATUS_COLOURS}}
         label = "Incidents, DMZ {}".format
     elif "event_type" in incidents:
         types = incidents["event_type"].astype("string").fillna("unknown")
@@ -292,8 +294,8 @@ def _draw_incidents(ax, incidents, extent) -> list:
         colours["other"] = "#999999"
         label = "Incidents: {}".format
     else:
-        groups, order, colours, label = np.full(len(incidents), "all", dtype=object), ["all"], {"all": "#ff7f00"}, (
-            lambda _: "Incidents")  # fmt: skip
+        groups, order, label = np.full(len(incidents), "all", dtype=object), ["all"], (lambda _: "Incidents")
+        colours = {"all": UNKNOWN_STATUS_COLOUR}
     handles = []
     for group in order:
         chosen = groups == group
@@ -303,6 +305,11 @@ def _draw_incidents(ax, incidents, extent) -> list:
         inside = int((chosen & _in_frame(xy, extent)).sum())
         handles.append(Line2D([], [], linestyle="none", marker="o", markersize=4, markerfacecolor=colours[group],
                               markeredgecolor="none", label=_plain(f"{label(group)} ({inside:,})")))  # fmt: skip
+    outside = int((~_in_frame(xy, extent)).sum())
+    if outside:
+        text = f"{outside:,} incidents outside the frame, not drawn"
+        handles.append(Line2D([], [], linestyle="none", marker="o", markersize=4, markerfacecolor="none",
+                              markeredgecolor="#777777", label=text))  # fmt: skip
     return handles
 
 

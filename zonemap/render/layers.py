@@ -29,12 +29,15 @@ OVERLAYS = {
     "outlines": ("Country and governorate outlines", {"color": "#555555", "weight": 1, "fill": False}),
     "astana": (
         "Astana de-escalation areas: Homs, Ghouta, south (2017)",
-        {"color": "#4d9221", "weight": 2, "fillOpacity": 0.15},
+        {"color": "#4d9221", "weight": 2, "fillOpacity": 0.08},
     ),
-    "idlib": ("Idlib de-escalation area (2017-18)", {"color": "#b8860b", "weight": 3, "fillOpacity": 0.12}),
+    "idlib": ("Idlib de-escalation area (2017-18)", {"color": "#b8860b", "weight": 3, "fillOpacity": 0.04}),
     "dmz": ("Sochi DMZ 15-20 km (2018)", {"color": "#d62728", "weight": 0, "fillOpacity": 0.18}),
     "dmz_edges": ("Sochi DMZ edges: inner dashed, outer solid", {"color": "#8b0000", "weight": 2, "fill": False}),
-    "held": ("Opposition-held area on the date", {"color": "#35978f", "weight": 1, "fillOpacity": 0.22}),
+    "held": (
+        "Opposition-held area on the date",
+        {"color": "#35978f", "weight": 2, "fillOpacity": 0.1, "dashArray": "1 4"},
+    ),
     "halo": ("Contact line accuracy band", {"color": "#7f7f7f", "weight": 0, "fillOpacity": 0.16}),
     "line_2018": ("Contact line, Sep 2018", {"color": "#d62728", "weight": 4, "fill": False}),
     "line_2020": ("Contact line, Mar 2020", {"color": "#6a3d9a", "weight": 4, "fill": False}),
@@ -48,7 +51,7 @@ OVERLAYS = {
     ),
     "posts": (
         "Turkish observation posts (numbered as by SOHR)",
-        {"point": {"radius": 6, "color": "#ffffff", "fillColor": "#e31a1c", "fillOpacity": 1, "weight": 2}},
+        {"point": {"radius": 6, "color": "#000000", "fillColor": "#17becf", "fillOpacity": 1, "weight": 1.5}},
     ),
 }
 
@@ -67,8 +70,12 @@ LAYER_VALIDITY = {"idlib": "idlib", "dmz": "sochi_dmz", "dmz_edges": "sochi_dmz"
 #: Colours of the user's own lines and areas (``user1``, ``user2``, ...), in turn.
 USER_COLOURS = ("#e7298a", "#1b9e77", "#d95f02", "#7570b3", "#66a61e", "#e6ab02")
 
-#: Incident colours by ``dmz_status`` (see :mod:`zonemap.model.uncertainty`), on the map and the figure.
-STATUS_COLOURS = {"inside": "#b2182b", "uncertain": "#fdb863", "outside": "#4393c3"}
+#: Incident colours by ``dmz_status`` (see :mod:`zonemap.model.uncertainty`), on the map and the figure:
+#: used for nothing else (no zone, line, place or cluster icon is orange, pale yellow or dark grey).
+STATUS_COLOURS = {"inside": "#ff7f00", "uncertain": "#fee08b", "outside": "#4d4d4d"}
+
+#: Incidents with no ``dmz_status`` (and statuses zonemap does not know).
+UNKNOWN_STATUS_COLOUR = "#999999"
 
 #: Fill of the opposition-held area on the date chosen (map) and in each timeline panel (figure).
 HELD_COLOUR = OVERLAYS["held"][1]["color"]

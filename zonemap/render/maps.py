@@ -95,7 +95,7 @@ _SCRIPT = """
 .leaflet-tooltip.zonemap-label { background: transparent; border: 0; box-shadow: none; padding: 0 2px;
   font: 11px sans-serif; color: #222; text-shadow: 0 0 2px #fff, 0 0 2px #fff; }
 .leaflet-tooltip.zonemap-label::before { display: none; }
-.leaflet-tooltip.zonemap-post-no { font-weight: bold; color: #7a0000; }
+.leaflet-tooltip.zonemap-post-no { font-weight: bold; color: #000; }
 .zonemap-date { background: rgba(255,255,255,0.92); padding: 6px 8px; font: 12px sans-serif;
   border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3); }
 .zonemap-date input { width: 180px; vertical-align: middle; }
@@ -365,7 +365,7 @@ def _legend_entry(layer: Layer) -> dict:
     style = layer.style
     if layer.kind == "point":
         point = style["point"]
-        border = point["color"] if point["color"].lower() != "#ffffff" else "#7a0000"
+        border = point["color"]
         return {"label": layer.label, "colour": point["fillColor"], "border": border, "kind": "point"}
     inactive = "_style" in layer.frame and bool((layer.frame["_style"] == "inactive").all())
     return {"label": layer.label, "colour": style["color"], "border": style["color"], "kind": layer.kind,
@@ -393,7 +393,7 @@ def _timeline_payload(source=None, date_column: str = "as_of") -> dict:
     styles = {
         "line": {"color": "#000000", "weight": 4, "dashArray": "2 6", "lineCap": "round"},
         "halo": {**OVERLAYS["halo"][1], "color": line_colour, "fillColor": "#000000", "weight": 0},
-        "held": {"color": HELD_COLOUR, "weight": 1, "fillOpacity": 0.22},
+        "held": OVERLAYS["held"][1],
     }
     return {"states": states, "styles": styles}
 
