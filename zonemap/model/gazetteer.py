@@ -9,6 +9,8 @@ provenance. :func:`zonemap.place` finds one place's point by any alias.
 
 from __future__ import annotations
 
+import difflib
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -24,15 +26,31 @@ COLUMNS = ("name", "name_ar", "aliases", "kind", "country", "admin1_pcode", "adm
 
 
 def lookup(name: str) -> gpd.GeoDataFrame:
-    """The gazetteer row of a place found by any of its names (one-row GeoDataFrame, EPSG:4326).
+    """The gazetteer row of a place found by any of its names (one-row GeoDataFrame, EPSG:4326), saying
+    which place matched and how: ``query`` (the text given), ``matched`` (the gazetteer's spelling that
+    matched it), ``match`` (``name``, ``alias`` or ``name_ar``), ``similarity`` (difflib ratio of the
+    query to that spelling, 1.0 when identical; the match itself ignores case, diacritics, the
+    article and spelling details, see :func:`zonemap.model.data.fold_name`) and the row's ``source``.
+    :func:`zonemap.place` gives the point alone.
 
     Examples
     --------
     >>> lookup("Jisr Ash-Shugur")[["name", "name_ar", "admin1_pcode"]].values.tolist()
     [['Jisr al-Shughur', 'جسر الشغور', 'SY07']]
+    >>> lookup("Saraqeb")[["name", "matched", "match"]].values.tolist()
+    [['Saraqib', 'Saraqeb', 'alias']]
     """
     places = data.load_layer("places")
-    return places.iloc[[data.place_row(name)]].reset_index(drop=True)
+    row = places.iloc[[data.place_row(name)]].reset_index(drop=True)
+    key = data.fold_name(name)
+    found = row.iloc[0]
+    spellings = [("name", found["name"])]
+    spellings += [("alias", a.strip()) for a in str(found.get("aliases") or "").split(";") if a.strip()]
+    spellings += [("name_ar", found["name_ar"])] if isinstance(found.get("name_ar"), str) else []
+    same = [(how, text) for how, text in spellings if data.fold_name(text) == key] or spellings[:1]
+    how, text = max(same, key=lambda pair: difflib.SequenceMatcher(None, name, pair[1]).ratio())
+    similarity = round(difflib.SequenceMatcher(None, name, text).ratio(), 3)
+    return row.assign(query=name, matched=text, match=how, similarity=similarity)
 
 
 def places_in(
