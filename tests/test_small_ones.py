@@ -1,11 +1,10 @@
-"""Which place matched; a file's own admin columns kept; zonemap's own output classified again cleanly."""
+"""Which place matched; a file's own admin columns kept, zonemap's named ocha_*."""
 
 import pandas as pd
 import pytest
 
 import zonemap
 from zonemap import cli
-from zonemap.model import data
 
 
 def test_lookup_says_which_place_matched_and_how():
@@ -29,20 +28,6 @@ def test_a_files_own_admin_columns_stay_and_zonemaps_are_named_ocha(tmp_path):
     assert table[["admin1", "admin2", "admin3"]].iloc[0].tolist() == ["Idleb"] * 3
     assert table[["ocha_admin1_pcode", "ocha_admin1"]].iloc[0].tolist() == ["SY07", "Idleb"]
     assert not [c for c in table.columns if c.endswith("_in_file")]
-
-
-def test_zonemaps_own_output_is_classified_again_cleanly(tmp_path, capsys):
-    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
-    sample = data.geodata_dir() / "incidents_sample.csv"
-    assert cli.main(["incidents", str(sample), "-o", str(first)]) == 0
-    capsys.readouterr()
-    assert cli.main(["incidents", str(first), "-o", str(second)]) == 0
-    captured = capsys.readouterr()
-    assert "zonemap's own output; its" in captured.err and captured.err.count("\n") == 1
-    assert "_in_file" not in captured.out  # no "opposition side of the 2018_in_file line"
-    again, before = pd.read_csv(second), pd.read_csv(first)
-    assert again.columns.tolist() == before.columns.tolist()
-    pd.testing.assert_frame_equal(again.drop(columns="row"), before.drop(columns="row"))
 
 
 def test_a_users_column_named_like_ours_is_still_kept():

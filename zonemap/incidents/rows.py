@@ -347,61 +347,6 @@ def _free_name(name: str, taken) -> str:
     return candidate
 
 
-#: Columns that, all present, mark a table as zonemap's own classified output.
-OWN_OUTPUT_SIGNATURE = ("in_idlib_area", "side_2018", "dist_2018_km", "p_in_dmz", "dmz_status")
-
-#: zonemap's fixed output columns (besides the ``in_<zone>``, ``side_<line>``, ``dist_<line>_km`` and
-#: ``p_opposition_<line>`` families), dropped when its own output is classified again.
-OWN_OUTPUT_COLUMNS = ("row", "date_precision", "side", "dist_line_km", "nearest_place", "nearest_place_km",
-                      "ocha_admin1_pcode", "ocha_admin1", "line_date", "line_until", "line_accuracy_km",
-                      "as_of_basis", "p_in_dmz", "p_opposition", "dmz_status", "unclassified_reason",
-                      "event_date_text", "event_day")  # fmt: skip
-
-
-def _own_output_columns(columns) -> list[str]:
-    """The columns of an earlier zonemap run in a table that is zonemap's own output (else none).
-
-    Examples
-    --------
-    >>> _own_output_columns(["event_date", "admin1", "in_idlib_area", "side_2018", "dist_2018_km", "p_in_dmz",
-    ...                      "dmz_status", "ocha_admin1"])
-    ['in_idlib_area', 'side_2018', 'dist_2018_km', 'p_in_dmz', 'dmz_status', 'ocha_admin1']
-    >>> _own_output_columns(["side", "admin1"])
-    []
-    """
-    names = [str(c) for c in columns]
-    if not set(OWN_OUTPUT_SIGNATURE) <= set(names):
-        return []
-    families = ("in_", "side_", "dist_", "p_opposition_")
-    return [c for c in names if c in OWN_OUTPUT_COLUMNS or c.startswith(families)]
-
-
-@functools.lru_cache(maxsize=32)
-def _say_reclassified(source: str, count: int) -> None:
-    import warnings
-
-    from ..errors import ZonemapWarning
-
-    warnings.warn(f"{source}: zonemap's own output; its {count} earlier classification columns are replaced by "
-                  "this run's", ZonemapWarning, stacklevel=4)  # fmt: skip
-
-
-def _drop_earlier_run(table: pd.DataFrame, source) -> pd.DataFrame:
-    """zonemap's own output classified again: the earlier run's columns go (they are answered anew), and
-    a file from before zonemap named its governorate ``ocha_admin1`` gets the user's ``admin1`` back."""
-    earlier = _own_output_columns(table.columns)
-    if not earlier:
-        return table
-    names = set(map(str, table.columns))
-    if {"admin1_pcode", "admin1"} <= names and "ocha_admin1" not in names:  # zonemap's own, before ocha_*
-        earlier += ["admin1_pcode", "admin1"]
-    table = table.drop(columns=earlier)
-    back = {c: c.removesuffix("_in_file") for c in table.columns
-            if str(c).endswith("_in_file") and str(c).removesuffix("_in_file") not in table.columns}  # fmt: skip
-    _say_reclassified(str(source), len(earlier))
-    return table.rename(columns=back)
-
-
 def _rename_reserved(table: pd.DataFrame, reserved=RESERVED_COLUMNS) -> pd.DataFrame:
     """Input columns named like columns zonemap adds are kept under a free ``<name>_in_file`` name."""
     renames, taken = {}, set(map(str, table.columns))
@@ -482,7 +427,7 @@ def _from_table(
     ``sep`` is the CSV delimiter (``;`` and tab files use decimal commas).
     """
     extra_rejects = extra_rejects if extra_rejects is not None else pd.DataFrame(columns=["row", "kind", "reason"])
-    table = _rename_reserved(_drop_earlier_run(table, source))  # e.g. re-reading zonemap's own output
+    table = _rename_reserved(table)  # e.g. re-reading zonemap's own output
     if table.index.dtype != "int64" or (len(table) and table.index.min() < 1):
         table = table.set_axis(pd.RangeIndex(1, len(table) + 1))
     if header_only_is_error and table.empty and extra_rejects.empty:
