@@ -143,8 +143,9 @@ def test_cli_incidents_as_of_event_date_by_default_with_period_summary(tmp_path,
     assert cli.main(["incidents", str(source), "-o", str(out), "--period-summary", str(periods)]) == 0
     assert "on the opposition side of the line in force on their date" in capsys.readouterr().out
     table = pd.read_csv(out)
-    assert {"line_date", "side", "dist_line_km", "p_opposition", "dmz_status", "admin1_pcode"} <= set(table.columns)
-    assert table["admin1_pcode"].str.startswith("SY").all()  # every sample incident lies in Syria
+    wanted = {"line_date", "side", "dist_line_km", "p_opposition", "dmz_status", "ocha_admin1_pcode"}
+    assert wanted <= set(table.columns)
+    assert table["ocha_admin1_pcode"].str.startswith("SY").all()  # every sample incident lies in Syria
     assert set(pd.read_csv(periods)["line_date"]) <= set(timeline.load_timeline().as_of)
     fixed = tmp_path / "fixed.csv"
     assert cli.main(["incidents", str(source), "-o", str(fixed), "--fixed-lines"]) == 0

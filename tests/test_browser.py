@@ -283,3 +283,44 @@ def test_date_control_moves_the_line_and_says_the_date(chromium, tmp_path):
 def test_town_labels_appear_by_zoom(option_pages):
     shown = option_pages["default"][0]["labels_by_zoom"]
     assert shown[8] == 0 < shown[10] < shown[12]
+
+
+def test_town_labels_stay_above_incident_clusters(chromium, tmp_path):
+    """Many incidents at Idlib city cluster under its label: the label is what the reader sees on top."""
+    import geopandas as gpd
+    import pandas as pd
+
+    import zonemap
+
+    idlib = zonemap.place("Idlib")
+    events = gpd.GeoDataFrame({"event_date": pd.to_datetime(["2020-02-01"] * 60), "fatalities": 0},
+                              geometry=gpd.points_from_xy([idlib.x] * 60, [idlib.y] * 60), crs=4326)  # fmt: skip
+    path = tmp_path / "clusters.html"
+    maps.save_map(maps.zone_map(offline=True, incidents=zonemap.classify(events)), path, self_contained=True)
+    with offline_page(chromium, path) as (page, external, errors):
+        page.wait_for_function("document.querySelectorAll('.zonemap-time').length === 1", timeout=20000)
+        found = page.evaluate(
+            """() => new Promise(done => {
+                const map = Object.values(window).find(v => v instanceof L.Map);
+                map.setView([35.93, 36.63], 10, {animate: false});
+                setTimeout(() => {
+                    const label = Array.from(document.querySelectorAll('.leaflet-tooltip'))
+                        .find(t => t.textContent === 'Idlib');
+                    const cluster = document.querySelector('.marker-cluster');
+                    if (!label || !cluster) { done({label: !!label, cluster: !!cluster}); return; }
+                    const box = label.getBoundingClientRect(), icon = cluster.getBoundingClientRect();
+                    const x = Math.max(box.left, icon.left) + 1, y = Math.max(box.top, icon.top) + 1;
+                    const overlap = x < Math.min(box.right, icon.right) && y < Math.min(box.bottom, icon.bottom);
+                    label.style.pointerEvents = "auto";  // labels take no clicks; hit-test them to read the stacking
+                    const top = document.elementFromPoint(x, y);
+                    done({label: true, cluster: true, overlap: overlap,
+                          onTop: !!(top && top.closest(".leaflet-tooltip")), top: top && top.className,
+                          clusterColour: getComputedStyle(cluster.firstElementChild).backgroundColor});
+                }, 800);
+            })"""
+        )
+    assert errors == []
+    assert found["label"] and found["cluster"], found
+    assert found["overlap"], found  # the cluster sits where the label is drawn
+    assert found["onTop"], str(found)
+    assert found["clusterColour"] == "rgb(255, 255, 255)"  # a count badge, not a status colour

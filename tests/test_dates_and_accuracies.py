@@ -205,7 +205,7 @@ def test_classify_as_of_far_dates():
         ("", "argument --as-of: date is missing"),
         ("5/3/2020", "argument --as-of: date '5/3/2020' is ambiguous"),
         ("March 2020", "argument --as-of: date 'March 2020' names a month"),
-        ("1583-01-01", "no contact line in force on 1583-01-01"),
+        ("1583-01-01", "idlib_area was not in force on 1583-01-01: it was from 2017-05-04"),
     ],
 )
 def test_cli_as_of_refusals_are_one_line(capsys, as_of, message):

@@ -2,7 +2,9 @@
 
 import re
 
+import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from zonemap import cli
@@ -211,18 +213,58 @@ def test_incidents_without_status_are_drawn_by_event_type():
     assert {f"incidents-{t}" for t in types[:3]} <= gids
 
 
-def test_arabic_labels_are_shaped_and_drawn_right_to_left():
+def _ink(rgba, box=None):
+    """Dark pixels (the labels' #222222 text) of an RGBA buffer, cropped to a display-space box."""
+    ink = (np.asarray(rgba)[..., :3] < 110).all(axis=-1)
+    if box is not None:
+        height = ink.shape[0]
+        ink = ink[int(height - box.y1) : int(np.ceil(height - box.y0)), int(box.x0) : int(np.ceil(box.x1))]
+    rows, cols = np.nonzero(ink)
+    return ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+
+
+def _drawn_alone(text, props, dpi):
+    fig = Figure(figsize=(2, 0.6), dpi=dpi)
+    FigureCanvasAgg(fig)
+    fig.text(0.05, 0.3, text, fontproperties=props, color="#222222")
+    fig.canvas.draw()
+    return _ink(fig.canvas.buffer_rgba())
+
+
+def test_arabic_labels_are_drawn_joined_and_right_to_left():
+    """The DRAWN label of Idlib (إدلب) in the Arabic figure: the same pixels as matplotlib's own layout of
+    the logical word, and alef-with-hamza (a tall stroke) at its right end, where an Arabic reader starts."""
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
     font = FT2Font(font_manager.findfont("DejaVu Sans"))
-    if 0xFE8D not in font.get_charmap():
-        pytest.skip("the font matplotlib uses has no Arabic presentation forms (apt-get install fonts-dejavu-core)")
+    if 0x0625 not in font.get_charmap():
+        pytest.skip("the font matplotlib uses has no Arabic letters (apt-get install fonts-dejavu-core)")
+    import arabic_reshaper
+    from bidi import get_display
+
+    word = "إدلب"
     fig = figure.zone_figure(lang="ar", layers=["idlib", "towns"])
-    texts = {t for t, _ in _label_boxes(fig)}
-    # Idlib (إدلب) reshaped to presentation forms, in visual (right-to-left) order
-    assert "\ufe90\ufedf\ufea9\ufe87" in texts
-    assert "Idlib" not in texts
+    [label] = [t for t in fig.axes[0].texts if t.get_text() in (word, get_display(arabic_reshaper.reshape(word)))]
+    for artist in [*fig.get_children()[1:], *fig.axes[0].get_children()]:  # the label alone on the page
+        artist.set_visible(artist is label or artist is fig.axes[0])
+    fig.axes[0].axis("off")
+    fig.set_dpi(600)  # the 6 pt labels, drawn large enough to compare glyph by glyph
+    fig.canvas.draw()
+    drawn = _ink(fig.canvas.buffer_rgba(), label.get_window_extent(fig.canvas.get_renderer()))
+    reference = _drawn_alone(word, label.get_fontproperties(), 600)
+    assert drawn.shape == reference.shape
+    assert (drawn == reference).mean() > 0.97
+    right = drawn[:, -3:]  # the last columns of ink: alef's stem runs most of the word's height
+    rows = np.nonzero(right.any(axis=1))[0]
+    assert rows.max() - rows.min() > 0.6 * drawn.shape[0]
+
+
+def test_the_shaping_capability_is_measured():
+    """On a matplotlib that lays out right-to-left text itself the logical text is handed over unchanged."""
+    word = "إدلب"
+    shaped = figure._shaper("ar")(word)
+    assert (shaped == word) is figure.matplotlib_orders_right_to_left()
 
 
 def test_timeline_figure_has_a_panel_per_line_with_dates_and_areas(tmp_path):

@@ -160,14 +160,16 @@ def test_places_in_a_users_line():
     assert _km_to_line(data.place("Idlib"), user_line.geometry.iloc[0]) < 20
 
 
-def test_places_in_as_of_uses_the_line_in_force():
+def test_places_in_as_of_keeps_the_zone_and_judges_sides_on_the_line_in_force():
     found = zonemap.places_in("dmz_20km", as_of="2020-03-06")
     assert set(found["side_as_of"]) <= {"opposition", "government", "outside"}
-    assert "Idlib" in set(found["name"])
-    with pytest.raises(ArgumentError, match="no contact line in force on 2017-01-01"):
+    assert "Idlib" not in set(found["name"])  # the Sochi DMZ stays the band on the 2018 line
+    with pytest.raises(
+        ArgumentError, match="not in force on 2017-01-01: it was from 2018-09-17 up to, not including, 2024-11-27"
+    ):
         zonemap.places_in("dmz_20km", as_of="2017-01-01")
-    with pytest.raises(ArgumentError, match="not both"):
-        zonemap.places_in("dmz_20km", as_of="2020-03-06", contact_line="2020")
+    band = zonemap.places_in("dmz_20km", as_of="2020-03-06", contact_line="2020")  # asked for by name
+    assert "Idlib" in set(band["name"]) and "not the Sochi DMZ" in band.attrs["zone"]
 
 
 def test_places_in_other_zones_and_bad_zone():

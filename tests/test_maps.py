@@ -21,7 +21,8 @@ def _data_block(html: str) -> dict:
 def test_map_carries_every_overlay_with_provenance():
     html = maps.zone_map().get_root().render()
     layers = _data_block(html)
-    assert set(layers) == set(drawn_layers()) == set(maps.OVERLAYS) - {"contact_line"}  # no user line given
+    # no user line given; the line of a date and the area held then only with as_of
+    assert set(layers) == set(drawn_layers()) == set(maps.OVERLAYS) - {"contact_line", "held", "line_as_of"}
     for key, collection in layers.items():
         assert collection["features"], key
         for feature in collection["features"]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from zonemap.model import timeline
 from zonemap.render import export, styles
 
 QGIS_PYTHON = os.environ.get("ZONEMAP_QGIS_PYTHON", "/usr/bin/python3")
@@ -34,6 +35,8 @@ for name in names:
     info["renderer"] = renderer.type() if renderer else None
     info["fields"] = {field.name(): field.typeName() for field in layer.fields()}
     info["aliases"] = {field.name(): layer.attributeAlias(i) for i, field in enumerate(layer.fields())}
+    info["labels"] = layer.labelsEnabled() and layer.labeling() is not None
+    info["label_field"] = layer.labeling().settings().fieldName if info["labels"] else None
     info["rules"], info["drawn_by"] = [], []
     if renderer is not None and renderer.type() == "RuleRenderer":
         for rule in renderer.rootRule().children():
@@ -52,6 +55,12 @@ for name in names:
             info["drawn_by"].append([rule.label() for rule in renderer.rootRule().rulesForFeature(feature, context)
                                      if rule.symbol() is not None])
         renderer.stopRender(context)
+    # QGIS 3.22 applies a default style's symbology and labels when it opens a layer, its temporal part
+    # only when the style is loaded (Layer Properties > Style > Default, as here; the renderer is replaced)
+    layer.loadDefaultStyle()
+    temporal = layer.temporalProperties()
+    info["temporal"] = {"active": temporal.isActive(), "mode": int(temporal.mode()),
+                        "start": temporal.startField(), "end": temporal.endField()}
     report["layers"][name] = info
 print(json.dumps(report), flush=True)
 os._exit(0)  # skip Qt/QGIS teardown: it can crash on exit (SIGSEGV) once the report is written
@@ -67,24 +76,29 @@ def _qgis_missing(env: dict) -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def qgis_report(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("qgis")
+def _probe(folder: Path, path: Path, names: list[str]) -> dict:
+    """What QGIS makes of the layers ``names`` of the GeoPackage ``path`` (skips without PyQGIS)."""
     runtime = folder / "xdg-runtime"
-    runtime.mkdir(mode=0o700)
+    runtime.mkdir(mode=0o700, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     env |= {"QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(runtime)}
     reason = _qgis_missing(env)
     if reason:
         pytest.skip(reason)
-    path = folder / "zonemap.gpkg"
-    counts = export.export_layers(path, "gpkg")
     script = folder / "probe.py"  # a script file: QGIS crashes on exit when run with ``python -c``
     script.write_text(PROBE, encoding="utf-8")
-    done = subprocess.run([QGIS_PYTHON, str(script), str(path), json.dumps(list(counts))], capture_output=True,
+    done = subprocess.run([QGIS_PYTHON, str(script), str(path), json.dumps(names)], capture_output=True,
                           text=True, env=env, timeout=300, cwd=folder)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1]), counts
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def qgis_report(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("qgis")
+    path = folder / "zonemap.gpkg"
+    counts = export.export_layers(path, "gpkg")
+    return _probe(folder, path, list(counts)), counts
 
 
 def _symbol_colour(style: dict) -> str:
@@ -139,3 +153,31 @@ def test_qgis_shows_field_aliases_and_date_fields(qgis_report, layer):
     aliases = {field: alias for field, alias in info["aliases"].items() if field != "fid"}
     assert aliases == {field: styles.field_alias(field) for field in aliases}
     assert info["fields"]["as_of"] == "Date"
+
+
+@pytest.mark.parametrize("layer", ["contact_line_timeline", "opposition_held"])
+def test_qgis_steps_the_dated_lines_and_held_areas_through_time(qgis_report, layer):
+    info = qgis_report[0]["layers"][layer]
+    assert info["fields"]["as_of"] == "Date" and info["fields"]["until"] == "Date"
+    # QgsVectorLayerTemporalProperties.ModeFeatureDateTimeStartAndEndFromFields == 2
+    assert info["temporal"] == {"active": True, "mode": 2, "start": "as_of", "end": "until"}
+    assert info["features"] == len(timeline.timeline())  # every dated line, each with its valid_until
+
+
+def test_qgis_labels_the_places_by_name(qgis_report):
+    info = qgis_report[0]["layers"]["places"]
+    assert info["labels"] and info["label_field"] == "name"
+
+
+def test_qgis_styles_classified_incidents_by_dmz_status_on_their_day(tmp_path):
+    from zonemap import cli
+
+    path = tmp_path / "events.gpkg"
+    sample = Path(__file__).resolve().parents[1] / "geodata" / "incidents_sample.csv"
+    assert cli.main(["incidents", str(sample), "-o", str(path)]) == 0
+    info = _probe(tmp_path, path, ["incidents"])["layers"]["incidents"]
+    assert info["valid"] and info["fields"]["event_day"] == "Date"
+    assert info["temporal"] == {"active": True, "mode": 1, "start": "event_day", "end": ""}  # one instant per event
+    assert [rule["label"] for rule in info["rules"]] == [rule.label for rule in styles.INCIDENTS_STYLE.rules]
+    assert [rule["color"] for rule in info["rules"][:3]] == list(styles.STATUS_COLOURS.values())
+    assert all(len(drawn) == 1 for drawn in info["drawn_by"])

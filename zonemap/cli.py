@@ -18,7 +18,7 @@ from .cli_incidents import check_reading, inputs, model_options, run_incidents
 from .errors import ArgumentError, ZonemapError, ZonemapWarning
 from .incidents import read
 from .model import areas as measure
-from .model import gazetteer, zones
+from .model import zones
 from .model.dates import _iso, read_day
 from .model.line_accuracy import stated_accuracy_km
 from .output import plan_outputs, writing
@@ -63,7 +63,9 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         help="Sochi DMZ depth in km, min and max (default 15 20)",
     )
     parser.add_argument(
-        "--contact-line", default="2018", help="contact line for the DMZ: 2018, 2020 or a file (default 2018)"
+        "--contact-line",
+        default="2018",
+        help="contact line for the DMZ: 2018 (the Sochi DMZ, default), 2020 or a file (a band on that line)",
     )
     parser.add_argument(
         "--corridor-km",
@@ -95,8 +97,16 @@ def _add_drawing_options(parser: argparse.ArgumentParser, *, title: bool = True)
         parser.add_argument("--title", type=_text, help="legend title (default: zonemap: Syrian de-escalation zones)")
 
 
+def _add_as_of(parser: argparse.ArgumentParser, *, inactive: bool = True) -> None:
+    parser.add_argument("--as-of", metavar="DATE", type=_day,
+                        help="the zones in force on DATE, the line then and the area held")  # fmt: skip
+    if inactive:
+        parser.add_argument("--show-inactive", action="store_true", help="with --as-of: zones not in force, faded")
+
+
 def _drawing(args) -> dict:
-    return {"layers": args.layers, "colours": dict(args.colour), "user_layers": args.add, "lang": args.lang}
+    return {"layers": args.layers, "colours": dict(args.colour), "user_layers": args.add, "lang": args.lang,
+            "as_of": args.as_of, "show_inactive": args.show_inactive}  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(exporter)
     exporter.add_argument("--format", required=True, choices=export.FORMATS)
     exporter.add_argument("-o", "--output", required=True, metavar="PATH")
+    _add_as_of(exporter, inactive=False)
     mapper = commands.add_parser("map", help="write the interactive Leaflet map (HTML)")
     _add_model_options(mapper)
     mapper.add_argument("-o", "--output", required=True, metavar="PATH.html")
@@ -125,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="inline Leaflet and plugins so the file opens with no network; starts on 'No tiles'",
     )
     _add_drawing_options(mapper)
+    _add_as_of(mapper)
     mapper.add_argument("--base", choices=("osm", "positron", "imagery", "none"),
                         help="base layer shown first (default osm; none with --self-contained)")  # fmt: skip
     mapper.add_argument("--no-date-control", action="store_true", help="leave out the date slider over the dated lines")
@@ -138,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     drawing.add_argument("--dpi", type=int, default=200, help="resolution of a PNG in dots per inch (default 200)")
     _add_drawing_options(drawing, title=False)
+    _add_as_of(drawing)
     drawing.add_argument("--incidents", metavar="FILE", help="draw incidents (by dmz_status or event type)")
     _add_reading_options(drawing)
     drawing.add_argument(
@@ -183,15 +196,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add_timeline_option(history)
     history.add_argument("--as-of", metavar="DATE", help="print the line in force on DATE (or why there is none)")
     history.add_argument("--json", action="store_true", help="print a JSON list, one object per dated line")
+    history.add_argument(
+        "--between",
+        nargs=2,
+        metavar=("A", "B"),
+        help="the area taken between dates A and B, with its 90%% interval and worst-case bound",
+    )
+    history.add_argument("--draws", type=int, help="with --between: simulations of the lines' error (default 400)")
+    history.add_argument("--seed", type=int, help="with --between: random seed (default 20180917)")
+    history.add_argument(
+        "--correlation-km",
+        type=_positive_km,
+        metavar="KM",
+        help="with --between: correlation length of a line's error along it (default 20 km)",
+    )
     towns = commands.add_parser("places", help="list the gazetteer places inside a zone (e.g. dmz_20km)")
     towns.add_argument(
         "--in",
         dest="zone",
         required=True,
         metavar="ZONE",
-        help="idlib_area, dmz_20km (the DMZ at 20 km on the chosen line), m4_corridor, …",
+        help="idlib_area, dmz_20km (the Sochi DMZ at 20 km; with --contact-line a band on that line), m4_corridor, …",
     )
-    towns.add_argument("--as-of", metavar="DATE", type=_day, help="use the contact line in force on DATE (2020-03-05)")
+    towns.add_argument("--as-of", metavar="DATE", type=_day,
+                       help="each place's side of the line in force on DATE, p_opposition, dmz_status")  # fmt: skip
     _add_model_options(towns)
     towns.add_argument("--json", action="store_true", help="print a JSON list of places with lon, lat")
     lines = commands.add_parser("lines", help="contact lines estimated from dated control reports, with their accuracy")
@@ -282,18 +310,23 @@ def run_areas(args) -> None:
         print(json.dumps(records, indent=2, ensure_ascii=False))
         return
     # whole km²: the lines' stated accuracy makes tenths meaningless; the range shows how far off they may be
-    cells = [f"{row.area_km2:,.0f} ({row.area_km2_low:,.0f}–{row.area_km2_high:,.0f})" for row in table.itertuples()]
+    cells = [f"{row.area_km2:,.0f} (range unknown)" if row.area_km2_low != row.area_km2_low
+             else f"{row.area_km2:,.0f} ({row.area_km2_low:,.0f}–{row.area_km2_high:,.0f})"
+             for row in table.itertuples()]  # fmt: skip
     width, cell = max(map(len, table["zone"])), max(map(len, cells))
     print(f"{'zone':<{width}}  {'area_km2':>{cell}}  {'official_km2':>12}")
     for row, text in zip(table.itertuples(), cells):
         official = "" if row.official_km2 != row.official_km2 else f"{row.official_km2:,.1f}"
         print(f"{row.zone:<{width}}  {text:>{cell}}  {official:>12}")
-    print("(low–high): the area with each line moved by its stated accuracy toward either side (km²)")
+    print(
+        "(low–high): the area with each line moved by its stated accuracy toward either side (km²); "
+        "range unknown: a line with no accuracy_km"
+    )
 
 
 def run_export(args) -> None:
     plan_outputs({"-o": args.output}, inputs=inputs(args))
-    counts = export.export_layers(args.output, args.format, **model_options(args))
+    counts = export.export_layers(args.output, args.format, **model_options(args), as_of=args.as_of)
     print(f"wrote {sum(counts.values())} features in {len(counts)} layers to {args.output}")
 
 
@@ -335,7 +368,8 @@ def run_figure(args) -> None:
         if events is not None:
             print(events.report())
         fig = figure.zone_figure(**model_options(args), **_drawing(args), symmetric=args.symmetric, title=args.title,
-                                 incidents=None if events is None else events.accepted)  # fmt: skip
+                                 incidents=None if events is None else events.accepted,
+                                 timeline_source=_timeline(args))  # fmt: skip
     size = figure.save_figure(fig, args.output, dpi=args.dpi)
     print(f"wrote {args.output} ({size / 1e6:.2f} MB)")
 
@@ -393,80 +427,15 @@ def _on_sigterm(signum, frame) -> None:
 
 
 def run_places(args) -> None:
-    options = model_options(args)
-    if args.as_of and options["contact_line"] != "2018":
-        raise ArgumentError("--as-of picks the contact line in force that day; leave out --contact-line")
-    if args.as_of:
-        del options["contact_line"]
-    found = gazetteer.places_in(args.zone, args.as_of, **options)
-    sides = ["side_as_of"] if args.as_of else ["side_2018", "side_2020"]
-    if args.json:
-        records = found.drop(columns="geometry").assign(lon=found.geometry.x.round(6), lat=found.geometry.y.round(6))
-        text = records.astype(object).where(records.notna(), None).to_dict("records")
-        print(json.dumps(text, indent=2, ensure_ascii=False, default=int))
-        return
-    rows = [("name", "kind", "governorate", *sides, "to_edge_km")]
-    for row in found.itertuples():
-        admin = f"{row.admin1} ({row.admin1_pcode})" if isinstance(row.admin1_pcode, str) else str(row.admin1 or "")
-        rows.append((row.name, row.kind, admin, *(getattr(row, s) for s in sides), f"{row.to_edge_km:.2f}"))
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
-    for r in rows:
-        print("  ".join(f"{c!s:<{w}}" for c, w in zip(r, widths)).rstrip())
-    print(f"{len(found)} places in {args.zone}" + (f" as of {args.as_of}" if args.as_of else ""))
+    from .cli_tables import print_places
+
+    print_places(args, **model_options(args))
 
 
 def run_timeline(args) -> None:
-    from .model import timeline
+    from .cli_tables import print_timeline
 
-    lines = {"date_column": args.timeline_date_column, "valid_until": args.valid_until}
-    if args.as_of:  # the line in force that day, or one line saying why there is none
-        state = timeline.zones_as_of(args.as_of, _timeline(args), **lines)
-        print(f"{args.as_of}: {state.line.name} (dated {state.as_of}, stands until {state.until}, exclusive)")
-        return
-    table = timeline.timeline_table(_timeline(args), ranges=True, **lines)
-    if args.json:
-        records = table.astype(object).where(table.notna(), None).to_dict("records")
-        print(json.dumps(records, indent=2, ensure_ascii=False))
-        return
-    source = args.timeline or "the shipped timeline"
-    print(f"Contact lines of {source}: areas of the Idlib de-escalation area in km², geodesic,")
-    print("with the range when each line moves by its stated accuracy (a bound, not an interval).")
-    header = ("as of", "until", "±km", "opposition-held", "DMZ still opposition-held", "taken since previous")
-    rows = [header]
-    for row in table.itertuples():
-        rows.append(
-            (
-                row.as_of,
-                row.valid_until,
-                f"{row.accuracy_km:g}",
-                _with_range(row.opposition_km2, row.opposition_km2_low, row.opposition_km2_high),
-                _with_range(row.dmz_opposition_km2, row.dmz_opposition_km2_low, row.dmz_opposition_km2_high),
-                _with_range(
-                    row.taken_since_previous_km2, row.taken_since_previous_km2_low, row.taken_since_previous_km2_high
-                ),
-            )
-        )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    for r in rows:
-        print("  ".join(f"{c:>{w}}" if i else f"{c:<{w}}" for i, (c, w) in enumerate(zip(r, widths))))
-    for row in table.itertuples():
-        if row.to_government or row.to_opposition:
-            changed = [f"to the government: {', '.join(row.to_government)}"] if row.to_government else []
-            changed += [f"to the opposition: {', '.join(row.to_opposition)}"] if row.to_opposition else []
-            print(f"{row.as_of}: {'; '.join(changed)}")
-    tl = timeline.load_timeline(_timeline(args), **lines)
-    gaps = [tl.why_no_line(day) for day in tl.valid_until]
-    for gap in dict.fromkeys(g for g in gaps if g):
-        print(f"No line: {gap}.")
-    end = timeline.zones_end()
-    if end is not None:
-        print(f"Every zone had ended by {str(end)[:10]}: past it zonemap gives no line, side or probability.")
-
-
-def _with_range(value, low, high) -> str:
-    if value != value:
-        return "–"
-    return f"{value:,.0f} ({low:,.0f}–{high:,.0f})"
+    print_timeline(args, _timeline(args))
 
 
 def run_lines(args) -> None:

@@ -69,6 +69,10 @@ def _incidents_in_memory(args, model, plan, fmt: str) -> list[str]:
             monthly=bool(args.summary), periods=bool(args.period_summary), outside=bool(args.outside),
             as_of=_as_of(args), raw_csv_cells=args.raw_csv_cells, **reading,
         )  # fmt: skip
+        if fmt == "gpkg":  # opens in QGIS styled by dmz_status, on the temporal controller by event_day
+            from .render import export
+
+            export.style_incidents(plan.path("-o"))
     return _report_tally(args, plan, tally, f"wrote {tally.accepted:,} classified incidents to {args.output}")
 
 
@@ -118,8 +122,10 @@ def _print_zones(counts, opposition: dict[str, int]) -> None:
 
     def zone(row) -> str:
         sure = ""
-        if "certain" in counts and row.certain == row.certain:  # the DMZ: how many surely, how many maybe
-            sure = f"; {row.certain:,.0f} certainly inside, {row.uncertain:,.0f} uncertain"
+        if "certain_inside" in counts and row.certain_inside == row.certain_inside:  # the DMZ: parts that add up
+            sure = (f": {row.certain_inside:,.0f} certainly inside + {row.uncertain_inside:,.0f} uncertain but inside; "
+                    f"{row.uncertain_outside:,.0f} more uncertain but outside; "
+                    f"expected {row.expected:,.1f}")  # fmt: skip
         elif "uncertain" in counts and row.uncertain > 0:  # dated to a month or year it was in force part of
             sure = f"; {row.uncertain:,.0f} uncertain: their month or year straddles its start or end"
         return f"{row.zone} {row.events:,} ({row.fatalities:,.0f} killed{sure})"

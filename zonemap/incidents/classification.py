@@ -60,7 +60,7 @@ def classify(
     answers only. The fixed lines' ``side_<line>`` / ``dist_<line>_km`` are always there. Also:
     ``p_opposition``, ``p_in_dmz`` and ``dmz_status`` (:mod:`zonemap.model.uncertainty`),
     ``accuracy_basis`` (what each event's accuracy rests on),
-    ``admin1_pcode`` and ``admin1`` (OCHA governorate).
+    ``ocha_admin1_pcode`` and ``ocha_admin1`` (OCHA governorate; a file's own ``admin1`` is left as it is).
 
     ``incidents`` is a GeoDataFrame (e.g. ``read_incidents(...).accepted``); ``zonemap.classify``
     (:func:`zonemap.incidents.engines.classify`) also takes ``engine="dask"`` for folders larger than memory.
@@ -76,7 +76,7 @@ def classify(
     >>> result = classify(events)
     >>> result["side"].tolist(), result["line_date"].dt.strftime("%Y-%m-%d").tolist()
     (['opposition', 'government'], ['2019-05-10', '2020-02-17'])
-    >>> result["in_m4_corridor"].tolist(), result["admin1_pcode"].tolist()
+    >>> result["in_m4_corridor"].tolist(), result["ocha_admin1_pcode"].tolist()
     ([False, False], ['SY07', 'SY07'])
     """
     if model is None:

@@ -16,10 +16,12 @@ def zone_columns(classified: pd.DataFrame) -> list[str]:
 def zone_counts(classified: pd.DataFrame) -> pd.DataFrame:
     """Incidents and fatalities inside each zone (a zone-contains-zone overlap counts in both).
 
-    With ``p_in_dmz`` in the frame, the widest DMZ band's row also has ``certain`` (p ≥ 0.95) and
-    ``uncertain`` counts (over every incident: one outside the band may still be in it). Another
-    zone's ``uncertain`` counts the rows whose membership is missing: dated to a month or a year
-    that straddles the zone's start or end (not among its ``events``).
+    With ``p_in_dmz`` in the frame, the widest DMZ band's row also has the parts of :data:`UNCERTAIN_COUNTS`:
+    ``certain_inside`` (drawn inside, p ≥ 0.95) + ``uncertain_inside`` (drawn inside, p < 0.95) =
+    ``events``; ``uncertain_outside`` (drawn outside, p > 0.05: may be inside); ``expected`` = Σp over
+    every incident.
+    Another zone's ``uncertain`` counts the rows whose membership is missing: dated to a month or a
+    year that straddles the zone's start or end (not among its ``events``).
 
     Examples
     --------
@@ -27,9 +29,10 @@ def zone_counts(classified: pd.DataFrame) -> pd.DataFrame:
     >>> zone_counts(frame).to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
     [{'zone': 'all incidents', 'events': 2, 'fatalities': 4.0},
      {'zone': 'idlib_area', 'events': 1, 'fatalities': 3.0}]
+    >>> dmz = pd.DataFrame({"in_dmz_20km": [True, True, False, False], "p_in_dmz": [0.99, 0.6, 0.3, 0.01]})
+    >>> zone_counts(dmz).iloc[1][["events", *UNCERTAIN_COUNTS[:4]]].astype(float).tolist()
+    [2.0, 1.0, 1.0, 1.0, 1.9]
     """
-    from ..model.uncertainty import STATUS_THRESHOLDS
-
     n = len(classified)
     fatalities = pd.to_numeric(classified["fatalities"]).to_numpy(dtype=float) if "fatalities" in classified else None
     fatalities = np.zeros(n) if fatalities is None else np.nan_to_num(fatalities, nan=0.0)
@@ -42,9 +45,8 @@ def zone_counts(classified: pd.DataFrame) -> pd.DataFrame:
         # spin on the other core for ~0.1 s after each chunk (a fifth of the CPU of `zonemap incidents`)
         row["fatalities"] = float(fatalities[inside].sum())
         if column == dmz:
-            low, high = STATUS_THRESHOLDS
-            p = pd.to_numeric(classified["p_in_dmz"]).to_numpy(dtype=float)
-            row |= {"certain": int((p >= high).sum()), "uncertain": int(((p > low) & (p < high)).sum())}
+            parts = _parts(pd.to_numeric(classified["p_in_dmz"]).to_numpy(dtype=float), inside)
+            row |= {key: (float if key == "expected" else int)(values.sum()) for key, values in parts.items()}
         elif classified[column].dtype != bool and classified[column].isna().any():
             row["uncertain"] = int(classified[column].isna().sum())  # a month or year straddling its start or end
         rows.append(row)
@@ -59,9 +61,34 @@ def _members(column: pd.Series):
 
 
 #: Columns a summary adds for the zone the membership probability refers to (the DMZ at its
-#: maximum width, ``p_in_dmz``): events surely inside (p ≥ 0.95), uncertain ones, the expected
-#: count Σp, its variance Σp(1 − p) and the 95 % range of the count (normal approximation).
-UNCERTAIN_COUNTS = ("certain", "uncertain", "expected", "expected_variance", "expected_low", "expected_high")
+#: maximum width, ``p_in_dmz``). The parts add up: ``certain_inside`` (drawn inside the band, p ≥ 0.95)
+#: + ``uncertain_inside`` (drawn inside, p < 0.95) = ``events``; ``uncertain_outside`` are drawn outside
+#: but may be inside (p > 0.05); the rest of the incidents are surely outside. ``expected`` is Σp over
+#: every incident, ``expected_variance`` Σp(1 − p), and ``expected_low``/``expected_high`` the 95 %
+#: range of the count (normal approximation).
+UNCERTAIN_COUNTS = (
+    "certain_inside",
+    "uncertain_inside",
+    "uncertain_outside",
+    "expected",
+    "expected_variance",
+    "expected_low",
+    "expected_high",
+)
+
+
+def _parts(p: np.ndarray, inside: np.ndarray) -> dict[str, np.ndarray]:
+    """Per incident, which part of the DMZ's count it falls in (0/1), and its p (NaN counts as 0)."""
+    from ..model.uncertainty import STATUS_THRESHOLDS
+
+    low, high = STATUS_THRESHOLDS
+    sure = inside & (p >= high)
+    return {
+        "certain_inside": sure.astype(np.int64),
+        "uncertain_inside": (inside & ~sure).astype(np.int64),
+        "uncertain_outside": (~inside & (p > low)).astype(np.int64),
+        "expected": np.nan_to_num(p),
+    }
 
 
 def monthly_summary(classified: pd.DataFrame, *, by_event_type: bool = False) -> pd.DataFrame:
@@ -144,27 +171,20 @@ def _tidy(frame: pd.DataFrame, keys: dict, by_event_type: bool) -> pd.DataFrame:
             events=("fatalities", "size"), fatalities=("fatalities", "sum")
         )
         if column is not None and column == dmz:
-            grouped = grouped.join(_uncertain_counts(frame, base, names), how="outer")
+            grouped = grouped.join(_uncertain_counts(frame, base, names, _members(frame[column])), how="outer")
             grouped = grouped.fillna({"events": 0, "fatalities": 0.0})
             grouped = grouped[(grouped["events"] > 0) | (grouped["expected"] > 0)]  # non-empty cells only
         tables.append(grouped.reset_index().assign(zone=zone))
     table = pd.concat(tables, ignore_index=True)
     table[names] = table[names].astype(str)  # months were categories (made once per month): text again
     columns = ["zone", *names, "events", "fatalities", *[c for c in UNCERTAIN_COUNTS if c in table]]
-    return table[columns].astype({"events": "int64", "fatalities": "float64"})
+    counts = {c: "Int64" for c in UNCERTAIN_COUNTS[:3] if c in table}  # whole numbers, empty for other zones
+    return table[columns].astype({"events": "int64", "fatalities": "float64", **counts})
 
 
-def _uncertain_counts(frame: pd.DataFrame, base: pd.DataFrame, names: list) -> pd.DataFrame:
-    from ..model.uncertainty import STATUS_THRESHOLDS
-
-    low, high = STATUS_THRESHOLDS
+def _uncertain_counts(frame: pd.DataFrame, base: pd.DataFrame, names: list, inside: np.ndarray) -> pd.DataFrame:
     p = pd.to_numeric(frame["p_in_dmz"]).to_numpy(dtype=float)
-    parts = base[names].assign(
-        certain=(p >= high).astype(np.int64),
-        uncertain=((p > low) & (p < high)).astype(np.int64),
-        expected=np.nan_to_num(p),
-        expected_variance=np.nan_to_num(p * (1 - p)),
-    )
+    parts = base[names].assign(**_parts(p, inside), expected_variance=np.nan_to_num(p * (1 - p)))
     return _expected_range(parts.groupby(names, sort=True, observed=True).sum())
 
 
@@ -196,4 +216,5 @@ def combine_monthly(parts: list[pd.DataFrame], *, zones=None) -> pd.DataFrame:
     sums = monthly.groupby(keys, sort=True, observed=True, as_index=False).sum(min_count=1)
     if "expected_variance" in sums:
         sums = _expected_range(sums)
-    return sums[monthly.columns].astype({"zone": str, "events": "int64", "fatalities": "float64"})
+    counts = {c: "Int64" for c in UNCERTAIN_COUNTS[:3] if c in sums}
+    return sums[monthly.columns].astype({"zone": str, "events": "int64", "fatalities": "float64", **counts})

@@ -6,10 +6,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..errors import ArgumentError
 from ..geodesy.area import geodesic_area_km2
 from . import scenarios
 
-__all__ = ["area_table", "geodesic_area_km2", "width_sweep"]  # geodesic_area_km2 lives in zonemap.geodesy.area
+__all__ = [
+    "area_table",
+    "geodesic_area_km2",
+    "taken_between_km2",
+    "width_sweep",
+]  # geodesic_area_km2 lives in zonemap.geodesy.area
 
 
 def area_table(
@@ -29,8 +35,9 @@ def area_table(
     depends on is moved by its stated ``accuracy_km`` toward either side: outlines of the
     governorate and the Astana areas in and out; the contact line (and ``later_line``) sideways,
     with the Idlib area's outline following the line where it runs along it
-    (:func:`zonemap.model.scenarios.scenarios`); the M4 road sideways. A line stating no accuracy is
-    not moved. These are bounds of a systematic shift, not confidence intervals.
+    (:func:`zonemap.model.scenarios.scenarios`); the M4 road sideways. Rows resting on a line stating
+    no accuracy have NaN low and high (range unknown). These are bounds of a systematic shift, not
+    confidence intervals.
 
     Examples
     --------
@@ -56,7 +63,7 @@ def area_table(
     def bands(lines, area):
         return [zones.dmz_geometry(lines["contact"], w, area=area) for w in widths]
 
-    for w, (area, low, high) in zip(widths, scenarios.area_ranges_km2(bands, {"contact": contact_line})):
+    for w, (area, low, high) in zip(widths, scenarios.area_ranges_km2(bands, {"contact": contact_line}, missing="nan")):
         rows.append((f"Sochi DMZ, {w:g} km ({contact_line} line)", area, np.nan))
         spans.append((low, high))
 
@@ -75,7 +82,7 @@ def area_table(
     label = f"Sochi DMZ {widths[-1]:g} km ({contact_line})"
     if str(later_line) != str(contact_line):  # against its own line the split says nothing
         lines = {"contact": contact_line, "later": later_line}
-        taken, kept = scenarios.area_ranges_km2(split_by_later_line, lines)
+        taken, kept = scenarios.area_ranges_km2(split_by_later_line, lines, missing="nan")
         since, until = zones.as_line(contact_line).as_of, zones.as_line(later_line).as_of
         sides = (  # the band lies on the opposition side of its own line: what is government-held later was taken
             (f"taken by the government between {since} and {until}", taken),
@@ -111,7 +118,7 @@ def width_sweep(widths_km=(15, 16, 17, 18, 19, 20), *, contact_line="2018", symm
     def bands(lines, area):
         return [dmz_geometry(lines["contact"], w, symmetric=symmetric, area=area) for w in widths]
 
-    ranges = scenarios.area_ranges_km2(bands, {"contact": contact_line}) if widths else []
+    ranges = scenarios.area_ranges_km2(bands, {"contact": contact_line}, missing="nan") if widths else []
     return pd.DataFrame(
         {
             "width_km": widths,
@@ -121,3 +128,69 @@ def width_sweep(widths_km=(15, 16, 17, 18, 19, 20), *, contact_line="2018", symm
         },
         dtype=float,
     )
+
+
+def taken_between_km2(
+    start,
+    end,
+    *,
+    interval: float = 0.9,
+    draws: int | None = None,
+    seed: int | None = None,
+    correlation_km: float | None = None,
+    source=None,
+    date_column: str = "as_of",
+) -> dict:
+    """How much of the Idlib area the government took between two dates (km², geodesic), with a
+    probabilistic interval and the worst-case bound.
+
+    The area is the part opposition-held under the line in force on ``start`` and government-held
+    under the line in force on ``end`` (:func:`zonemap.model.timeline.taken_between`). ``interval``
+    (default 90 %) is the central interval of the area over simulated lines, each moved by a smooth
+    random error along it (σ = accuracy / 1.96, correlated over ``correlation_km``; seeded; see
+    :mod:`zonemap.model.simulation`). The bound is the least and greatest area with each line moved
+    bodily by its full stated accuracy (:func:`zonemap.model.scenarios.area_range_km2`): a bound, not an
+    interval, and far wider.
+
+    Returns a dict: ``start``, ``end``, ``line_start``, ``line_end`` (dates of the lines in force),
+    ``area_km2``, ``interval`` (the probability), ``interval_low_km2``, ``interval_high_km2``,
+    ``median_km2``, ``bound_low_km2``, ``bound_high_km2``, ``draws``, ``seed``, ``correlation_km``.
+
+    Examples
+    --------
+    >>> taken = taken_between_km2("2019-09-01", "2020-03-06", draws=40)
+    >>> taken["line_start"], taken["line_end"]
+    ('2019-08-31', '2020-03-05')
+    >>> taken["bound_low_km2"] < taken["interval_low_km2"] < taken["area_km2"] < taken["interval_high_km2"]
+    True
+    """
+    from . import simulation, timeline, zones
+
+    if not 0 < interval < 1:
+        raise ArgumentError(f"interval must be a probability between 0 and 1, got {interval!r}")
+    draws = simulation.DRAWS if draws is None else int(draws)
+    seed = simulation.SEED if seed is None else int(seed)
+    correlation_km = simulation.CORRELATION_KM if correlation_km is None else float(correlation_km)
+    tl = timeline.load_timeline(source, date_column=date_column)
+    before, after = tl.state(tl.index_of(start)), tl.state(tl.index_of(end))
+    if after.index < before.index:
+        raise ArgumentError(f"end {end!r} is before start {start!r}")
+    area = float(geodesic_area_km2(timeline.taken_between(start, end, source, date_column=date_column)))
+    simulated = simulation.simulate_taken_km2(before.line, after.line, before.area.geometry, draws=draws, seed=seed,
+                                              correlation_km=correlation_km)  # fmt: skip
+    low, median, high = np.quantile(simulated, [(1 - interval) / 2, 0.5, (1 + interval) / 2])
+
+    def taken(lines, zone):
+        held = zones.opposition_side(lines["before"], zone)
+        return shapely.difference(held, zones.opposition_side(lines["after"], zone))
+
+    if after.index == before.index:
+        bound = (area, area)
+    else:
+        _, *bound = scenarios.area_range_km2(taken, {"before": before.line, "after": after.line}, before.area.geometry)
+    return {
+        "start": str(start), "end": str(end), "line_start": before.as_of, "line_end": after.as_of,
+        "area_km2": area, "interval": interval, "interval_low_km2": float(low), "interval_high_km2": float(high),
+        "median_km2": float(median), "bound_low_km2": float(bound[0]), "bound_high_km2": float(bound[1]),
+        "draws": draws, "seed": seed, "correlation_km": correlation_km,
+    }  # fmt: skip

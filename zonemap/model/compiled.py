@@ -445,8 +445,9 @@ def _column_arrays(model: ZoneModel, n: int, coordinates, nearest_place: bool, t
         columns["nearest_place"] = pd.Categorical.from_codes(codes, dtype=model.place_names.dtype, validate=False)
     if "admin1" in columns:  # OCHA P-code and English name of the governorate (missing outside Syria)
         found = columns.pop("admin1")
-        columns["admin1_pcode"] = pd.Categorical.from_codes(found, dtype=model.admin1_codes.dtype, validate=False)
-        columns["admin1"] = pd.Categorical.from_codes(found, dtype=model.admin1_names.dtype, validate=False)
+        # named ocha_*: an ACLED file's own admin1/admin2/admin3 stay as they are
+        columns["ocha_admin1_pcode"] = pd.Categorical.from_codes(found, dtype=model.admin1_codes.dtype, validate=False)
+        columns["ocha_admin1"] = pd.Categorical.from_codes(found, dtype=model.admin1_names.dtype, validate=False)
     return columns
 
 

@@ -161,7 +161,8 @@ def place(name: str) -> shapely.Point:
     """A gazetteer place's point (lon, lat), by its name or any alias (ACLED, GeoNames, Arabic…).
 
     The match ignores case, diacritics, the article and spelling details (see :func:`fold_name`);
-    with no match the error suggests near names.
+    with no match the error suggests near names. Which place matched, by which spelling and how
+    closely: :func:`zonemap.lookup` (its gazetteer row with ``matched``, ``match``, ``similarity``).
 
     Examples
     --------

@@ -9,6 +9,8 @@ provenance. :func:`zonemap.place` finds one place's point by any alias.
 
 from __future__ import annotations
 
+import difflib
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -17,21 +19,38 @@ import shapely
 from ..errors import ArgumentError
 from ..geodesy.projection import LocalProjection
 from . import compiled, data, timeline, zones
+from .dates import _iso, read_day
 
 #: Columns of the frames :func:`places_in` and :func:`lookup` return, besides ``geometry``.
 COLUMNS = ("name", "name_ar", "aliases", "kind", "country", "admin1_pcode", "admin1", "sohr_no", "accuracy_km")
 
 
 def lookup(name: str) -> gpd.GeoDataFrame:
-    """The gazetteer row of a place found by any of its names (one-row GeoDataFrame, EPSG:4326).
+    """The gazetteer row of a place found by any of its names (one-row GeoDataFrame, EPSG:4326), saying
+    which place matched and how: ``query`` (the text given), ``matched`` (the gazetteer's spelling that
+    matched it), ``match`` (``name``, ``alias`` or ``name_ar``), ``similarity`` (difflib ratio of the
+    query to that spelling, 1.0 when identical; the match itself ignores case, diacritics, the
+    article and spelling details, see :func:`zonemap.model.data.fold_name`) and the row's ``source``.
+    :func:`zonemap.place` gives the point alone.
 
     Examples
     --------
     >>> lookup("Jisr Ash-Shugur")[["name", "name_ar", "admin1_pcode"]].values.tolist()
     [['Jisr al-Shughur', 'جسر الشغور', 'SY07']]
+    >>> lookup("Saraqeb")[["name", "matched", "match"]].values.tolist()
+    [['Saraqib', 'Saraqeb', 'alias']]
     """
     places = data.load_layer("places")
-    return places.iloc[[data.place_row(name)]].reset_index(drop=True)
+    row = places.iloc[[data.place_row(name)]].reset_index(drop=True)
+    key = data.fold_name(name)
+    found = row.iloc[0]
+    spellings = [("name", found["name"])]
+    spellings += [("alias", a.strip()) for a in str(found.get("aliases") or "").split(";") if a.strip()]
+    spellings += [("name_ar", found["name_ar"])] if isinstance(found.get("name_ar"), str) else []
+    same = [(how, text) for how, text in spellings if data.fold_name(text) == key] or spellings[:1]
+    how, text = max(same, key=lambda pair: difflib.SequenceMatcher(None, name, pair[1]).ratio())
+    similarity = round(difflib.SequenceMatcher(None, name, text).ratio(), 3)
+    return row.assign(query=name, matched=text, match=how, similarity=similarity)
 
 
 def places_in(
@@ -49,16 +68,22 @@ def places_in(
     ``northern_homs_area``, ``eastern_ghouta_area``, ``southern_area`` (Astana areas),
     ``dmz_15km`` / ``dmz_20km`` (the Sochi DMZ at the two ends of ``width_km``, km; the model's
     key names the line: ``dmz_20km_2018_line``) or ``m4_corridor`` (``corridor_km`` each side of the M4).
-    The DMZ follows ``contact_line``: the shipped 2018 line by default, or a user's line (file,
-    GeoDataFrame or shapely line). With ``as_of`` (a date) it follows the contact line in force
-    that day (:func:`zonemap.model.timeline.line_as_of`), and the column ``side_as_of`` says who held
-    each place then; a zone not in force that day (the DMZ from 27 Nov 2024, every zone from
-    8 Dec 2024) is an :class:`~zonemap.errors.ArgumentError`. ``kinds`` keeps only some kinds of
-    place (e.g. ``["city", "town"]``).
+    The Sochi DMZ is the band on the 2018 line of the memorandum, whatever the date; a band on another
+    line is asked for by name with ``contact_line`` (``"2020"``, a file, GeoDataFrame or shapely line)
+    and its key names that line (``dmz_20km_2020_line``).
+
+    With ``as_of`` (a date) the zone must be in force that day (:func:`zonemap.model.validity.in_force`;
+    the DMZ ended on 27 Nov 2024, every zone on 8 Dec 2024: an :class:`~zonemap.errors.ArgumentError`),
+    and each place is judged against the contact line in force then (:func:`zonemap.model.timeline.zones_as_of`):
+    ``side_as_of`` (who held it), ``line_date`` (that line's date), ``p_opposition`` (probability it was on
+    the opposition side, from the line's and the place's stated accuracy), ``p_in_dmz`` and ``dmz_status``
+    (inside / uncertain / outside the Sochi DMZ at ``width_km``'s maximum; :mod:`zonemap.model.uncertainty`).
+    ``kinds`` keeps only some kinds of place (e.g. ``["city", "town"]``).
 
     Columns: those of :data:`COLUMNS`, ``side_2018`` / ``side_2020`` (side of the shipped lines)
     and ``to_edge_km``, the distance (km) from the place to the zone's edge: a place closer to the
-    edge than its ``accuracy_km`` plus the line's may lie on either side of it.
+    edge than its ``accuracy_km`` plus the line's may lie on either side of it. ``attrs["zone"]`` says
+    which zone was listed, in words.
 
     Examples
     --------
@@ -67,15 +92,14 @@ def places_in(
     (True, False)
     >>> places_in("m4_corridor", kinds=["town"])["name"].head(3).tolist()
     ['Ariha', 'Jisr al-Shughur', 'Sarmin']
+    >>> later = places_in("dmz_20km", "2020-03-06", kinds=["city", "town"])
+    >>> "Idlib" in set(later["name"]), later.loc[later["name"] == "Saraqib", "side_as_of"].item()
+    (False, 'government')
     """
     if not isinstance(zone, str):
         raise ArgumentError(f"zone must be text (str), e.g. 'dmz_20km', not {type(zone).__name__}")
     if kinds is not None and (isinstance(kinds, (str, bytes)) or not all(isinstance(k, str) for k in kinds)):
         raise ArgumentError(f"kinds must be a list of kinds of place, e.g. ['town'], not {kinds!r:.80}")
-    if as_of is not None:
-        if contact_line is not None:
-            raise ArgumentError("give either as_of (the line in force that day) or contact_line, not both")
-        contact_line, side_as_of = _line_as_of(as_of)
     options = {"width_km": width_km, "corridor_km": corridor_km}
     if contact_line is not None:
         options["contact_line"] = contact_line
@@ -84,7 +108,8 @@ def places_in(
     model = compiled._default_model() if shipped else compiled.zone_model(**options)
     asked, zone = zone, zone_key(zone, model.zones)
     if as_of is not None:
-        _check_in_force(asked, as_of)
+        day = read_day(as_of, what="as_of")
+        _check_in_force(asked, day)
     places = data.load_layer("places")
     if kinds is not None:
         places = places[places["kind"].isin(list(kinds))]
@@ -95,9 +120,46 @@ def places_in(
     for key in ("2018", "2020"):
         found[f"side_{key}"] = columns.loc[inside, f"side_{key}"].astype(str).to_numpy()
     if as_of is not None:
-        found["side_as_of"] = side_as_of(xy[inside, 0], xy[inside, 1])
+        found = found.assign(**_as_of_columns(found, columns.loc[inside], day, width_km))
     found["to_edge_km"] = _to_edge_km(model.zones[zone], found.geometry.to_numpy())
-    return gpd.GeoDataFrame(found, crs=data.WGS84).sort_values("name", key=_ascii).reset_index(drop=True)
+    out = gpd.GeoDataFrame(found, crs=data.WGS84).sort_values("name", key=_ascii).reset_index(drop=True)
+    out.attrs["zone"] = _zone_words(zone, contact_line)
+    return out
+
+
+def _as_of_columns(found: gpd.GeoDataFrame, columns, day, width_km) -> dict:
+    """Each place judged on ``day``: side of, and probability of the opposition side of, the line in force
+    then; its Sochi DMZ membership probability and status (missing while the DMZ was not in force)."""
+    from . import uncertainty
+
+    state = timeline.zones_as_of(day)
+    xy = shapely.get_coordinates(found.geometry.to_numpy())
+    side = state.side(xy[:, 0], xy[:, 1])
+    model = compiled._default_model()  # distances to the 2018 line (the Sochi DMZ) and the line of the day
+    index = np.full(len(xy), int(model.dated.index(np.array([day]))[0]))
+    measured = compiled._column_arrays(model, len(xy), lambda rows: (xy[rows, 0], xy[rows, 1]), False, 1, index)
+    table = pd.DataFrame({"dist_2018_km": measured["dist_2018_km"], "dist_line_km": measured["dist_line_km"],
+                          "line_accuracy_km": measured["line_accuracy_km"],  # the stretch nearest each place
+                          "accuracy_km": found["accuracy_km"].to_numpy()})  # fmt: skip
+    width = zones._check_width_range(width_km)[1]
+    p = uncertainty.probability_columns(table, dmz_line="2018", dmz_width_km=width)
+    status = pd.Series(p["dmz_status"]).astype("string")
+    p_in_dmz = p["p_in_dmz"].copy()
+    if not timeline.in_force("sochi_dmz", [day])[0]:
+        p_in_dmz[:], status[:] = np.nan, pd.NA
+    return {"side_as_of": side, "line_date": state.as_of, "p_opposition": np.round(p["p_opposition"], 3),
+            "p_in_dmz": np.round(p_in_dmz, 3), "dmz_status": status.to_numpy()}  # fmt: skip
+
+
+def _zone_words(zone: str, contact_line) -> str:
+    """What a zone key means, in words: the Sochi DMZ, or a band on another line labelled as such."""
+    if not zone.startswith("dmz_"):
+        return zone
+    width, line = zone.removeprefix("dmz_").split("km_", 1)
+    if line == "2018_line":
+        return f"{zone} (the Sochi DMZ: {width} km on the opposition side of the 2018 line)"
+    name = line.removesuffix("_line")
+    return f"{zone} (a {width} km band on the {name} contact line, not the Sochi DMZ)"
 
 
 def zone_key(zone: str, keys) -> str:
@@ -135,12 +197,11 @@ def _check_in_force(zone: str, date) -> None:
     if not timeline.in_force(key, [date])[0]:
         record = timeline.validity().set_index("zone").loc[key]
         until = "" if pd.isna(record["valid_to"]) else f" up to, not including, {record['valid_to']:%Y-%m-%d}"
-        raise ArgumentError(f"{zone} was not in force on {date}: it was from {record['valid_from']:%Y-%m-%d}{until}")
-
-
-def _line_as_of(date):
-    """The contact line in force on ``date`` and a function giving each point's side then."""
-    return timeline.line_as_of(date).geometry, timeline.zones_as_of(date).side
+        since = f"it was from {record['valid_from']:%Y-%m-%d}{until}"
+        end = timeline.zones_end()
+        if end is not None and date >= end:
+            since = f"after the zones ended on {_iso(end)} ({since})"
+        raise ArgumentError(f"{zone} was not in force on {_iso(date)}: {since}")
 
 
 def _to_edge_km(zone: shapely.Geometry, points: np.ndarray) -> np.ndarray:

@@ -157,8 +157,10 @@ def scenarios(lines: Mapping[str, object], area=None, *, edge: bool = True) -> l
     ``lines`` maps a name to a line: anything :func:`~zonemap.model.zones.as_line` takes (its
     ``accuracy_km`` is used), a :class:`~zonemap.model.zones.Feature`, or a ``(line, accuracy_km)`` pair.
     ``area`` is anything :func:`~zonemap.model.zones.as_area` takes (None: the Idlib area). The first
-    scenario is the nominal one (the lines and area unchanged); a line with no or zero accuracy is
-    never moved. Offsets are geodesic (local azimuthal equidistant projection, see :func:`displace_line`).
+    scenario is the nominal one (the lines and area unchanged); a line of zero accuracy is never
+    moved, and a line with no stated accuracy (a plain shapely line) is refused with an
+    :class:`~zonemap.errors.ArgumentError` rather than given a range of zero width. Offsets are
+    geodesic (local azimuthal equidistant projection, see :func:`displace_line`).
     ``edge=False`` is for lines that do not bound the area (a road): their ends stay where they are
     and the area is left unchanged.
 
@@ -178,7 +180,12 @@ def scenarios(lines: Mapping[str, object], area=None, *, edge: bool = True) -> l
     choices = []
     for names in groups.values():
         accuracy = named[names[0]][1]
-        choices.append([0.0] if not (np.isfinite(accuracy) and accuracy > 0) else [0.0, -accuracy, accuracy])
+        if not np.isfinite(accuracy) or accuracy < 0:  # a range of zero width would claim an exact line
+            raise ArgumentError(
+                f"line {names[0]!r} has no stated accuracy_km, so its range cannot be measured: give "
+                f"({names[0]!r}: (line, accuracy_km)) or a layer with an accuracy_km column (0 for an exact line)"
+            )
+        choices.append([0.0] if accuracy == 0 else [0.0, -accuracy, accuracy])
     out = []
     for group_offsets in itertools.product(*choices):
         if any(o != 0 for o in group_offsets) and any(o == 0 for o, c in zip(group_offsets, choices) if len(c) > 1):
@@ -203,14 +210,18 @@ def scenarios(lines: Mapping[str, object], area=None, *, edge: bool = True) -> l
     return out
 
 
-def area_ranges_km2(measure, lines: Mapping[str, object], area=None, *, edge: bool = True) -> list[tuple]:
+def area_ranges_km2(
+    measure, lines: Mapping[str, object], area=None, *, edge: bool = True, missing: str = "refuse"
+) -> list[tuple]:
     """[(area, low, high), …] in km² for each of several areas measured on the same :func:`scenarios`.
 
     ``measure(lines, area)`` gets a dict of lon/lat lines (keys of ``lines``) and the area (lon/lat
     polygon) and returns a sequence of lon/lat polygons (measured geodesically) or numbers of km².
     Each triple is the nominal value and the least and greatest over the scenarios: the range of a
     systematic shift of each line by its full stated accuracy toward either side — a bound on what
-    the lines' error can do, not a confidence interval. Nothing is measured twice.
+    the lines' error can do, not a confidence interval. Nothing is measured twice. A line with no
+    stated accuracy (a plain shapely line) is refused; ``missing="nan"`` measures the nominal value and
+    gives NaN low and high instead (what the area table prints as "range unknown").
 
     Examples
     --------
@@ -220,6 +231,13 @@ def area_ranges_km2(measure, lines: Mapping[str, object], area=None, *, edge: bo
     >>> [(round(a, -2), low < a < high) for a, low, high in area_ranges_km2(sides, {"line": "2020"})]
     [(3500.0, True), (3700.0, True)]
     """
+    if missing not in ("refuse", "nan"):
+        raise ArgumentError(f"missing must be 'refuse' or 'nan', got {missing!r}")
+    if missing == "nan" and any(not np.isfinite(_line_and_accuracy(v)[1]) for v in lines.values()):
+        named = {name: _line_and_accuracy(value)[0] for name, value in lines.items()}
+        measured = measure(named, zones.as_area(area).geometry)
+        return [(float(geodesic_area_km2(v)) if isinstance(v, shapely.Geometry) else float(v), np.nan, np.nan)
+                for v in measured]  # fmt: skip
     values = []
     for scenario in scenarios(lines, area, edge=edge):
         measured = measure(scenario.lines, scenario.area)

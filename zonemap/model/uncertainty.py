@@ -501,6 +501,7 @@ def expected_counts(
     *,
     by_month: bool = True,
     thresholds: tuple[float, float] = STATUS_THRESHOLDS,
+    zone_column: str | None = None,
 ) -> pd.DataFrame:
     """Events per month in a zone with their uncertainty: certain and uncertain counts, expected count Σp, 95 % range.
 
@@ -509,7 +510,10 @@ def expected_counts(
     (rows counted), ``inside`` (p ≥ high), ``uncertain``, ``outside`` (p ≤ low), ``expected`` (Σp),
     ``expected_low`` and ``expected_high`` (Σp ∓ 1.96 √Σp(1 − p), the normal approximation of the
     Poisson-binomial count, clipped to [0, events]). ``by_month=False`` gives one row for all rows.
-    Rows whose probability is NaN are counted in ``events`` only.
+    Rows whose probability is NaN are counted in ``events`` only. ``inside + uncertain + outside``
+    is ``events``. With ``zone_column`` (the zone's ``in_<zone>`` column, e.g. ``in_dmz_20km_2018_line``)
+    the uncertain ones are split by where the map draws them: ``uncertain_inside`` + ``uncertain_outside``
+    = ``uncertain``.
 
     Examples
     --------
@@ -518,6 +522,9 @@ def expected_counts(
     >>> expected_counts(frame).round(2).iloc[0].to_dict()  # doctest: +NORMALIZE_WHITESPACE
     {'month': '2020-02', 'events': 3, 'inside': 1, 'uncertain': 1, 'outside': 1,
      'expected': 1.51, 'expected_low': 0.47, 'expected_high': 2.55}
+    >>> frame["in_dmz"] = [True, False, False, True]
+    >>> expected_counts(frame, zone_column="in_dmz", by_month=False)[["uncertain_inside", "uncertain_outside"]].values
+    array([[1, 1]])
     """
     _check_thresholds(*thresholds)
     low, high = thresholds
@@ -535,12 +542,21 @@ def expected_counts(
         },
         index=classified.index,
     )
+    if zone_column is not None:
+        if zone_column not in classified:
+            raise ArgumentError(f"no column {zone_column!r} (the zone's in_<zone> column) to split the uncertain by")
+        drawn = classified[zone_column].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        uncertain = parts["uncertain"].to_numpy(dtype=bool)
+        at = parts.columns.get_loc("uncertain") + 1
+        parts.insert(at, "uncertain_outside", (uncertain & ~drawn).astype(np.int64))
+        parts.insert(at, "uncertain_inside", (uncertain & drawn).astype(np.int64))
     if by_month:
         dated = classified["event_date"].notna().to_numpy()
         parts = parts[dated].assign(month=classified.loc[dated, "event_date"].dt.strftime("%Y-%m"))
         table = parts.groupby("month", sort=True).sum().reset_index()
     else:
-        table = parts.sum().to_frame().T.astype({c: "int64" for c in ("events", "inside", "uncertain", "outside")})
+        whole = [c for c in parts.columns if c not in ("expected", "variance")]
+        table = parts.sum().to_frame().T.astype({c: "int64" for c in whole})
     half = Z95 * np.sqrt(table.pop("variance").to_numpy(dtype=float))
     expected = table["expected"].to_numpy(dtype=float)
     table["expected_low"] = np.clip(expected - half, 0, table["events"])

@@ -7,6 +7,7 @@ the same inputs give the same bytes (no creation dates, fixed SVG ids).
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import textwrap
@@ -34,10 +35,13 @@ from .layers import (
     HELD_COLOUR,
     OVERLAYS,
     STATUS_COLOURS,
+    UNKNOWN_STATUS_COLOUR,
     Layer,
     accuracy_halo,
+    date_label,
     drawn_layers,
     line_label,
+    no_line_text,
 )
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
@@ -80,7 +84,7 @@ def _draw_layer(ax, layer: Layer) -> None:
             xy[:, 1],
             s=(point["radius"] * 1.3) ** 2,
             facecolor=point["fillColor"],
-            edgecolor=point["color"] if point["color"].lower() != "#ffffff" else "#7a0000",
+            edgecolor=point["color"],
             linewidth=0.6,
             zorder=6,
             gid=f"layer-{layer.key}",
@@ -101,6 +105,11 @@ def _draw_layer(ax, layer: Layer) -> None:
         )
 
 
+def _inactive(layer: Layer) -> bool:
+    """Whether every feature of a layer is a zone not in force on the date (drawn faded)."""
+    return "_style" in layer.frame and bool(len(layer.frame)) and bool((layer.frame["_style"] == "inactive").all())
+
+
 def _legend_handles(drawn: dict[str, Layer], lang: str = "en") -> list:
     handles = []
     for key, layer in drawn.items():
@@ -110,7 +119,7 @@ def _legend_handles(drawn: dict[str, Layer], lang: str = "en") -> list:
             continue
         if layer.kind == "point":
             point = style["point"]
-            edge = point["color"] if point["color"].lower() != "#ffffff" else "#7a0000"
+            edge = point["color"]
             handles.append(
                 Line2D([], [], linestyle="none", marker="o", markersize=point["radius"] * 1.1,
                        markerfacecolor=point["fillColor"], markeredgecolor=edge, label=label)
@@ -125,8 +134,11 @@ def _legend_handles(drawn: dict[str, Layer], lang: str = "en") -> list:
             handles.append(Line2D([], [], color=style["color"], linewidth=style["weight"] * 0.5,
                                   linestyle=_dashes(style), label=label))  # fmt: skip
         else:
-            handles.append(Patch(facecolor=matplotlib.colors.to_rgba(style["color"], style["fillOpacity"]),
-                                 edgecolor=style["color"] if style.get("weight", 1) > 0 else "none",
+            faded = _inactive(layer)
+            opacity = FEATURE_STYLES["inactive"]["fillOpacity"] if faded else style["fillOpacity"]
+            handles.append(Patch(facecolor=matplotlib.colors.to_rgba(style["color"], opacity),
+                                 edgecolor=style["color"] if style.get("weight", 1) > 0 or faded else "none",
+                                 linestyle=_dashes(FEATURE_STYLES["inactive"]) if faded else "solid",
                                  label=label))  # fmt: skip
     return handles
 
@@ -183,9 +195,37 @@ def _locator(fig, frames, drawn, extent) -> None:
     inset.set_title("Astana areas (2017)", fontsize=6, pad=2)
 
 
+@functools.cache
+def matplotlib_orders_right_to_left() -> bool:
+    """Whether the installed matplotlib lays out right-to-left text itself (bidi and shaping, e.g. libraqm in 3.11).
+
+    Measured, not guessed from the version: two isolated Arabic letters, beh then alef (logical
+    order), are drawn with the default font; if alef (the tall stroke) lands on the left, matplotlib
+    reordered them as a right-to-left run, so it also joins the letters and must be given the logical
+    text. Otherwise the text must be reshaped and put in visual order before it is drawn.
+
+    Examples
+    --------
+    >>> isinstance(matplotlib_orders_right_to_left(), bool)
+    True
+    """
+    fig = Figure(figsize=(1.5, 0.6), dpi=100)
+    FigureCanvasAgg(fig)
+    fig.text(0.1, 0.25, "\ufe8f\ufe8d", fontsize=24)  # isolated beh, isolated alef
+    fig.canvas.draw()
+    ink = np.asarray(fig.canvas.buffer_rgba())[..., 0] < 128  # black text on white
+    rows, cols = np.nonzero(ink)
+    if not len(rows):
+        return False
+    top = cols[rows == rows.min()].mean()  # alef's top
+    return bool(top < (cols.min() + cols.max()) / 2)
+
+
 def _shaper(lang: str):
-    """Text as matplotlib should draw it: Arabic reshaped (joined letter forms) and in visual order."""
-    if lang != "ar":
+    """Text as matplotlib should be given it to draw it right: for Arabic, the logical text when
+    matplotlib shapes and orders it itself (:func:`matplotlib_orders_right_to_left`), else reshaped
+    (joined letter forms, arabic-reshaper) and in visual order (python-bidi)."""
+    if lang != "ar" or matplotlib_orders_right_to_left():
         return _plain
     import arabic_reshaper
     from bidi import get_display
@@ -209,7 +249,7 @@ def _place_labels(ax, drawn: dict[str, Layer], extent, shape) -> list:
             frame = frame[frame["major"]] if "major" in frame else frame
             column, style = "label", {"fontsize": 6, "color": "#222222"}
         else:
-            column, style = "number", {"fontsize": 6, "color": "#7a0000", "fontweight": "bold"}
+            column, style = "number", {"fontsize": 6, "color": "#000000", "fontweight": "bold"}
             if column not in frame:
                 continue
         xy = shapely.get_coordinates(frame.geometry.to_numpy())
@@ -236,13 +276,14 @@ def _place_labels(ax, drawn: dict[str, Layer], extent, shape) -> list:
 
 
 def _draw_incidents(ax, incidents, extent) -> list:
-    """Incidents as dots: by ``dmz_status`` when present, else by ``event_type``; returns legend handles."""
+    """Incidents as dots: by ``dmz_status`` when present, else by ``event_type``; returns legend handles
+    (counts in the frame), the last one saying how many lie outside the frame, when any do."""
     xy = shapely.get_coordinates(incidents.geometry.to_numpy())
     size, edge = (22, "#333333") if len(incidents) < 500 else ((6, "none") if len(incidents) < 5000 else (2, "none"))
     if "dmz_status" in incidents:
         groups = incidents["dmz_status"].astype("string").fillna("unknown").to_numpy()
         order = [k for k in STATUS_COLOURS if (groups == k).any()] + sorted(set(groups) - set(STATUS_COLOURS))
-        colours = {**STATUS_COLOURS, **{k: "#999999" for k in order if k not in STATUS_COLOURS}}
+        colours = {**STATUS_COLOURS, **{k: UNKNOWN_STATUS_COLOUR for k in order if k not in STATUS_COLOURS}}
         label = "Incidents, DMZ {}".format
     elif "event_type" in incidents:
         types = incidents["event_type"].astype("string").fillna("unknown")
@@ -254,8 +295,8 @@ def _draw_incidents(ax, incidents, extent) -> list:
         colours["other"] = "#999999"
         label = "Incidents: {}".format
     else:
-        groups, order, colours, label = np.full(len(incidents), "all", dtype=object), ["all"], {"all": "#ff7f00"}, (
-            lambda _: "Incidents")  # fmt: skip
+        groups, order, label = np.full(len(incidents), "all", dtype=object), ["all"], (lambda _: "Incidents")
+        colours = {"all": UNKNOWN_STATUS_COLOUR}
     handles = []
     for group in order:
         chosen = groups == group
@@ -265,6 +306,11 @@ def _draw_incidents(ax, incidents, extent) -> list:
         inside = int((chosen & _in_frame(xy, extent)).sum())
         handles.append(Line2D([], [], linestyle="none", marker="o", markersize=4, markerfacecolor=colours[group],
                               markeredgecolor="none", label=_plain(f"{label(group)} ({inside:,})")))  # fmt: skip
+    outside = int((~_in_frame(xy, extent)).sum())
+    if outside:
+        text = f"{outside:,} incidents outside the frame, not drawn"
+        handles.append(Line2D([], [], linestyle="none", marker="o", markersize=4, markerfacecolor="none",
+                              markeredgecolor="#777777", label=text))  # fmt: skip
     return handles
 
 
@@ -285,6 +331,20 @@ def _idlib_extent() -> tuple[float, float, float, float]:
     return (minx - FRAME_MARGIN_DEG, miny - FRAME_MARGIN_DEG, maxx + FRAME_MARGIN_DEG, maxy + FRAME_MARGIN_DEG)
 
 
+def _subtitle(drawn: dict[str, Layer], as_of, source=None, date_column: str = "as_of") -> str:
+    """The line under the title: which zones are drawn (as of a date: those in force then)."""
+    if as_of is None:
+        return "Idlib de-escalation area, M4 corridor (Moscow, 5 Mar 2020) and the Astana zones"
+    names = {"idlib": "Idlib de-escalation area", "dmz": "Sochi DMZ", "m4_corridor": "M4 corridor",
+             "astana": "Astana areas"}  # fmt: skip
+    active = [name for key, name in names.items() if key in drawn and not _inactive(drawn[key])]
+    shown = date_label(as_of)
+    zones_text = ", ".join(active) if active else "no zone"
+    line = (f"line in force: {date_label(drawn['line_as_of'].frame['as_of'].iloc[0])}" if "line_as_of" in drawn
+            else no_line_text(as_of, source, date_column) or "no dated contact line")  # fmt: skip
+    return f"In force on {shown}: {zones_text}; {line}"
+
+
 def zone_figure(
     *,
     width_km=zones.SOCHI_WIDTH_KM,
@@ -297,6 +357,10 @@ def zone_figure(
     user_layers=(),
     lang: str = "en",
     incidents=None,
+    as_of=None,
+    show_inactive: bool = False,
+    timeline_source=None,
+    timeline_date_column: str = "as_of",
 ) -> Figure:
     """The zones as a matplotlib Figure for reports (widths in km), framed on the Idlib area.
 
@@ -314,15 +378,22 @@ def zone_figure(
         shaped and ordered right to left (arabic-reshaper, python-bidi).
     incidents : geopandas.GeoDataFrame, optional
         Points drawn by ``dmz_status`` when present, else by ``event_type``, with counts in the legend.
+    as_of, show_inactive, timeline_source, timeline_date_column
+        The zones as of a date: those in force then, the line in force with its accuracy band and the
+        opposition-held area (see :func:`zonemap.render.layers.drawn_layers`); the title says the date.
 
     Examples
     --------
     >>> fig = zone_figure()
     >>> fig.axes[0].get_title(loc="left").startswith("Sochi DMZ")
     True
+    >>> zone_figure(as_of="2019-09-01").axes[0].get_title(loc="left").endswith("as of 1 Sep 2019")
+    True
     """
     drawn = drawn_layers(width_km=width_km, contact_line=contact_line, symmetric=symmetric, corridor_km=corridor_km,
-                         layers=layers, colours=colours, user_layers=user_layers, lang=lang)  # fmt: skip
+                         layers=layers, colours=colours, user_layers=user_layers, lang=lang, as_of=as_of,
+                         show_inactive=show_inactive, timeline_source=timeline_source,
+                         timeline_date_column=timeline_date_column)  # fmt: skip
     if "towns" in drawn and "kind" in drawn["towns"].frame:  # a report map shows the curated places only
         towns = drawn["towns"]
         curated = towns.frame[towns.frame["kind"].isin(CURATED_KINDS)].reset_index(drop=True)
@@ -349,11 +420,14 @@ def zone_figure(
         default_heading = f"{'Sochi DMZ' if drawn['dmz'].label.startswith('Sochi') else 'DMZ'} {low:g}–{high:g} km on {side} the {line_label(contact_line)}"  # noqa: E501
     else:
         default_heading = "Syrian de-escalation zones around Idlib"
+    if as_of is not None:
+        default_heading += f", as of {date_label(as_of)}"
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.set_title(_plain(title or default_heading), loc="left", fontsize=12, fontweight="bold", pad=16)
-    ax.text(0, 1.008, "Idlib de-escalation area, M4 corridor (Moscow, 5 Mar 2020) and the Astana zones",
-            transform=ax.transAxes, fontsize=8, color="#444444", va="bottom")  # fmt: skip
+    subtitle = _subtitle(drawn, as_of, timeline_source, timeline_date_column)
+    ax.text(0, 1.008, _plain(subtitle), transform=ax.transAxes, fontsize=8, color="#444444",
+            va="bottom")  # fmt: skip
     scale_bar(ax)
     ax.text(0.985, 0.975, "N\n↑", transform=ax.transAxes, ha="center", va="top", fontsize=9, fontweight="bold")
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.7, 0.89), fontsize=7,

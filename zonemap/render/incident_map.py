@@ -17,7 +17,7 @@ import shapely
 from folium import plugins
 
 from ..geodesy.projection import LocalProjection
-from .layers import STATUS_COLOURS
+from .layers import STATUS_COLOURS, UNKNOWN_STATUS_COLOUR
 
 MARKER_LIMIT = 20_000
 
@@ -37,10 +37,13 @@ MARKERCLUSTER_CSS = [
 _SCRIPT = """
 {% macro header(this, kwargs) %}
 <style>
-.zonemap-incident { background: #ff7f00; border: 1px solid #7f3f00; border-radius: 50%; }
-.zonemap-incident.zonemap-status-inside { background: #b2182b; border-color: #67001f; }
-.zonemap-incident.zonemap-status-uncertain { background: #fdb863; border-color: #8c510a; }
-.zonemap-incident.zonemap-status-outside { background: #4393c3; border-color: #053061; }
+.zonemap-incident { background: @unknown@; border: 1px solid #333; border-radius: 50%; }
+.zonemap-incident.zonemap-status-inside { background: @inside@; border-color: #333; }
+.zonemap-incident.zonemap-status-uncertain { background: @uncertain@; border-color: #333; }
+.zonemap-incident.zonemap-status-outside { background: @outside@; border-color: #fff; }
+.marker-cluster-small, .marker-cluster-medium, .marker-cluster-large { background-color: rgba(255,255,255,0.55); }
+.marker-cluster-small div, .marker-cluster-medium div, .marker-cluster-large div {
+  background-color: #ffffff; border: 2px solid #333; box-sizing: border-box; color: #000; font-weight: bold; }
 .zonemap-key-row span { display: inline-block; width: 10px; height: 10px; margin-right: 5px;
   vertical-align: middle; border-radius: 50%; border: 1px solid #444; }
 .zonemap-key-row.zonemap-class span { border-radius: 0; width: 14px; }
@@ -232,6 +235,11 @@ _SCRIPT = """
 })();
 {% endmacro %}
 """
+
+# the CSS colours of the status classes, from the one place that sets them (a count badge is white)
+_SCRIPT = _SCRIPT.replace("@unknown@", UNKNOWN_STATUS_COLOUR)
+for _status, _colour in STATUS_COLOURS.items():
+    _SCRIPT = _SCRIPT.replace(f"@{_status}@", _colour)
 
 #: Hexagon colours of the quantile classes, fewest incidents first (ColorBrewer YlOrRd, 5 classes).
 CLASS_COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]

@@ -19,8 +19,9 @@ import shapely
 
 from ..errors import ArgumentError
 from ..geodesy.projection import LocalProjection
-from ..model import data, zones
+from ..model import data, timeline, zones
 from ..model.areas import geodesic_area_km2
+from ..model.dates import read_day
 
 #: Overlay key -> (label, style). Styles are Leaflet path options; ``point`` styles circle markers.
 #: The labels here are those of the default options; :func:`drawn_layers` words them for the options used.
@@ -28,15 +29,20 @@ OVERLAYS = {
     "outlines": ("Country and governorate outlines", {"color": "#555555", "weight": 1, "fill": False}),
     "astana": (
         "Astana de-escalation areas: Homs, Ghouta, south (2017)",
-        {"color": "#4d9221", "weight": 2, "fillOpacity": 0.15},
+        {"color": "#4d9221", "weight": 2, "fillOpacity": 0.08},
     ),
-    "idlib": ("Idlib de-escalation area (2017-18)", {"color": "#b8860b", "weight": 3, "fillOpacity": 0.12}),
+    "idlib": ("Idlib de-escalation area (2017-18)", {"color": "#b8860b", "weight": 3, "fillOpacity": 0.04}),
     "dmz": ("Sochi DMZ 15-20 km (2018)", {"color": "#d62728", "weight": 0, "fillOpacity": 0.18}),
     "dmz_edges": ("Sochi DMZ edges: inner dashed, outer solid", {"color": "#8b0000", "weight": 2, "fill": False}),
+    "held": (
+        "Opposition-held area on the date",
+        {"color": "#35978f", "weight": 2, "fillOpacity": 0.1, "dashArray": "1 4"},
+    ),
     "halo": ("Contact line accuracy band", {"color": "#7f7f7f", "weight": 0, "fillOpacity": 0.16}),
     "line_2018": ("Contact line, Sep 2018", {"color": "#d62728", "weight": 4, "fill": False}),
     "line_2020": ("Contact line, Mar 2020", {"color": "#6a3d9a", "weight": 4, "fill": False}),
     "contact_line": ("Contact line (user-supplied)", {"color": "#e7298a", "weight": 4, "fill": False}),
+    "line_as_of": ("Contact line in force on the date", {"color": "#000000", "weight": 4, "fill": False}),
     "m4_corridor": ("M4 security corridor (2020)", {"color": "#1f77b4", "weight": 1, "fillOpacity": 0.25}),
     "roads": ("M4 and M5 roads", {"color": "#222222", "weight": 2, "dashArray": "6 4", "fill": False}),
     "towns": (
@@ -45,21 +51,34 @@ OVERLAYS = {
     ),
     "posts": (
         "Turkish observation posts (numbered as by SOHR)",
-        {"point": {"radius": 6, "color": "#ffffff", "fillColor": "#e31a1c", "fillOpacity": 1, "weight": 2}},
+        {"point": {"radius": 6, "color": "#000000", "fillColor": "#17becf", "fillOpacity": 1, "weight": 1.5}},
     ),
 }
 
 #: Per-feature style overrides, chosen in Python by ``_style``.
-FEATURE_STYLES = {"inner": {"dashArray": "8 6"}, "outer": {}, "inner_band": {"fillOpacity": 0.28}}
+#: ``inactive``: a zone not in force on the date, drawn only when asked for (``show_inactive``): faded, dashed.
+FEATURE_STYLES = {
+    "inner": {"dashArray": "8 6"},
+    "outer": {},
+    "inner_band": {"fillOpacity": 0.28},
+    "inactive": {"fillOpacity": 0.04, "opacity": 0.5, "dashArray": "3 5", "weight": 1},
+}
+
+#: Validity record (:mod:`zonemap.model.validity`) of each layer drawn only while its zone is in force.
+LAYER_VALIDITY = {"idlib": "idlib", "dmz": "sochi_dmz", "dmz_edges": "sochi_dmz", "m4_corridor": "m4_corridor"}
 
 #: Colours of the user's own lines and areas (``user1``, ``user2``, ...), in turn.
 USER_COLOURS = ("#e7298a", "#1b9e77", "#d95f02", "#7570b3", "#66a61e", "#e6ab02")
 
-#: Incident colours by ``dmz_status`` (see :mod:`zonemap.model.uncertainty`), on the map and the figure.
-STATUS_COLOURS = {"inside": "#b2182b", "uncertain": "#fdb863", "outside": "#4393c3"}
+#: Incident colours by ``dmz_status`` (see :mod:`zonemap.model.uncertainty`), on the map and the figure:
+#: used for nothing else (no zone, line, place or cluster icon is orange, pale yellow or dark grey).
+STATUS_COLOURS = {"inside": "#ff7f00", "uncertain": "#fee08b", "outside": "#4d4d4d"}
+
+#: Incidents with no ``dmz_status`` (and statuses zonemap does not know).
+UNKNOWN_STATUS_COLOUR = "#999999"
 
 #: Fill of the opposition-held area on the date chosen (map) and in each timeline panel (figure).
-HELD_COLOUR = "#35978f"
+HELD_COLOUR = OVERLAYS["held"][1]["color"]
 
 #: Place kinds labelled at low zoom (curated towns and cities); other places only when zoomed in.
 MAJOR_KINDS = ("city", "town")
@@ -203,6 +222,90 @@ def _user_layer(obj, index: int) -> tuple[gpd.GeoDataFrame, str]:
     return frame, title
 
 
+def date_label(date) -> str:
+    """A date as legends and titles write it (``1 Sep 2019``), read by :func:`zonemap.model.dates.read_day`.
+
+    Examples
+    --------
+    >>> date_label("2019-09-01")
+    '1 Sep 2019'
+    """
+    day = read_day(date, what="as_of").astype(object)  # a datetime.date: any year 1-9999
+    return f"{day.day} {day:%b %Y}"
+
+
+def no_line_text(as_of, source=None, date_column: str = "as_of") -> str | None:
+    """Why no contact line is drawn as of ``as_of`` (one line, for titles and legends), or None when one is.
+
+    Examples
+    --------
+    >>> no_line_text("2025-01-01")
+    'no contact line: after the zones ended on 2024-12-08'
+    >>> no_line_text("2019-09-01") is None
+    True
+    """
+    why = timeline.load_timeline(source, date_column=date_column).why_no_line(as_of)
+    return None if why is None else f"no contact line: {why}"
+
+
+def _line_of_date(day, frames: dict, labels: dict, wanted: set, source, date_column: str) -> None:
+    """The contact line in force on ``day`` (``line_as_of``) and the opposition-held area then (``held``)."""
+    if int(timeline.line_index([day], source, date_column=date_column)[0]) < 0:
+        return  # before the timeline's first line: no line and no held area to draw, said in the legend
+    state = timeline.zones_as_of(day, source, date_column=date_column)
+    shown = date_label(day)
+    dates = {"as_of": state.as_of, "until": state.until, "source": state.line.source}
+    if "line_as_of" in wanted:
+        frames["line_as_of"] = gpd.GeoDataFrame([{"name": state.line.name, **dates, "accuracy_km": state.accuracy_km}],
+                                                geometry=[state.line.geometry], crs=data.WGS84)  # fmt: skip
+        labels["line_as_of"] = f"Contact line in force on {shown} (line of {date_label(state.as_of)})"
+    if "held" in wanted:
+        frames["held"] = gpd.GeoDataFrame([{"name": f"Opposition-held on {shown}", **dates,
+                                            "accuracy_km": state.accuracy_km}],
+                                          geometry=[state.opposition], crs=data.WGS84)  # fmt: skip
+        labels["held"] = f"Opposition-held part of the Idlib area on {shown}"
+
+
+def _zones_on_date(day, frames: dict, labels: dict, show_inactive: bool) -> None:
+    """Keep the zones in force on ``day`` (:func:`zonemap.model.validity.in_force`); with ``show_inactive``
+    the others stay, styled ``inactive`` and labelled "not in force"."""
+    shown = date_label(day)
+    for key in [k for k in ("astana", *LAYER_VALIDITY) if k in frames]:
+        frame = frames[key]
+        zone_keys = frame["zone"] if key == "astana" else pd.Series(LAYER_VALIDITY[key], index=frame.index)
+        active = np.array([bool(timeline.in_force(z, [day])[0]) for z in zone_keys], dtype=bool)
+        if key == "astana":
+            labels[key] = f"Astana de-escalation areas in force on {shown}" if active.any() else labels[key]
+        if active.all():
+            continue
+        if not show_inactive:
+            frames[key] = frame[active]
+            continue
+        frames[key] = frame.assign(_style=np.where(active, frame.get("_style", "outer"), "inactive"))
+        if not active.any():
+            labels[key] = f"{labels[key]}: not in force on {shown}"
+    if "posts" in frames and "established" in frames["posts"]:
+        frames["posts"] = frames["posts"][_surely_established(frames["posts"]["established"], day)]
+
+
+def _surely_established(text: pd.Series, day) -> np.ndarray:
+    """Whether each observation post was surely set up by ``day``, from ``established`` as written in
+    geodata (``2018-02-15``, ``2018-05 (~9 May)``, ``2017-10/11``): a month counts from its end (no day
+    is invented), a ``/`` range from the end of its last month; unreadable text counts as not known.
+
+    Examples
+    --------
+    >>> _surely_established(pd.Series(["2018-02-15", "2017-10/11", "2018-05 (~9 May)"]), "2017-12-01").tolist()
+    [False, True, False]
+    """
+    parts = text.astype("string").str.extract(r"^(\d{4})-(\d{2})(?:-(\d{2})|/(\d{2}))?")
+    year, month = pd.to_numeric(parts[0]), pd.to_numeric(parts[3].fillna(parts[1]))
+    start = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": 1}), errors="coerce")
+    ready = (start + pd.offsets.MonthBegin(1)).where(parts[2].isna(), start + pd.to_timedelta(
+        pd.to_numeric(parts[2]) - 1, unit="D"))  # fmt: skip
+    return ready.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]") <= read_day(day)  # NaT: False
+
+
 def _kind(style: dict) -> str:
     return "point" if "point" in style else ("line" if style.get("fill") is False else "area")
 
@@ -217,6 +320,10 @@ def drawn_layers(
     colours: dict | None = None,
     user_layers=(),
     lang: str = "en",
+    as_of=None,
+    show_inactive: bool = False,
+    timeline_source=None,
+    timeline_date_column: str = "as_of",
 ) -> dict[str, Layer]:
     """The layers to draw, in drawing order, each labelled for the options used.
 
@@ -234,6 +341,15 @@ def drawn_layers(
         The user's own lines or areas (files or GeoDataFrames), drawn with their features' names.
     lang : {"en", "ar"}
         Language of place labels (Arabic from the gazetteer's ``name_ar``; English where absent).
+    as_of : date, optional
+        Draw the zones as of this date: only the zones in force on it (:func:`zonemap.model.validity.in_force`;
+        Astana areas one by one, observation posts once established), the contact line in force on it
+        (``line_as_of``, instead of the shipped 2018/2020 lines) with its accuracy band, and the
+        opposition-held part of the Idlib area then (``held``); the labels say the date.
+    show_inactive : bool
+        With ``as_of``: also draw the zones not in force on the date, faded and labelled "not in force".
+    timeline_source, timeline_date_column
+        The dated lines ``as_of`` reads (default: shipped; see :func:`zonemap.model.timeline.load_timeline`).
 
     Returns
     -------
@@ -283,8 +399,10 @@ def drawn_layers(
         "line_2020": lines[lines["as_of"] == data.CONTACT_LINE_KEYS["2020"]],
     }
     for key, frame in line_frames.items():
-        if key in wanted:
+        if key in wanted and as_of is None:  # as of a date: the line in force then, not the shipped two
             frames[key] = frame
+    if as_of is not None:
+        _line_of_date(read_day(as_of, what="as_of"), frames, labels, wanted, timeline_source, timeline_date_column)
     if "contact_line" in wanted and not shipped:
         feature = zones.as_line(contact_line)
         frames["contact_line"] = gpd.GeoDataFrame(
@@ -294,7 +412,7 @@ def drawn_layers(
         )  # fmt: skip
         labels["contact_line"] = f"Contact line: {feature.name}"
     if "halo" in wanted:
-        drawn_lines = [frames[k] for k in ("line_2018", "line_2020", "contact_line") if k in frames]
+        drawn_lines = [frames[k] for k in ("line_2018", "line_2020", "contact_line", "line_as_of") if k in frames]
         rows = []
         for frame in drawn_lines:
             for _, row in frame.iterrows():
@@ -321,6 +439,8 @@ def drawn_layers(
         if "sohr_no" in posts:
             posts = posts.sort_values("sohr_no", kind="stable")
         frames["posts"] = posts
+    if as_of is not None:
+        _zones_on_date(read_day(as_of, what="as_of"), frames, labels, show_inactive)
     result: dict[str, Layer] = {}
     for key in OVERLAYS:
         if key not in frames or key not in wanted or frames[key].empty:

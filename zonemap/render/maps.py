@@ -23,9 +23,21 @@ from folium import plugins
 
 from ..errors import ArgumentError, ZonemapError
 from ..model import data, timeline, zones
+from ..model.dates import read_day
 from ..output import atomic_path
 from .html import _collection, _geometry, _json_for_html  # zonemap-split
-from .layers import DIGITISED, FEATURE_STYLES, HELD_COLOUR, OVERLAYS, Layer, accuracy_halo, drawn_layers
+from .layers import (
+    DIGITISED,
+    FEATURE_STYLES,
+    HELD_COLOUR,
+    OVERLAYS,
+    Layer,
+    accuracy_halo,
+    date_label,
+    default_layers,
+    drawn_layers,
+    no_line_text,
+)
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "node_modules"
 
@@ -84,7 +96,7 @@ _SCRIPT = """
 .leaflet-tooltip.zonemap-label { background: transparent; border: 0; box-shadow: none; padding: 0 2px;
   font: 11px sans-serif; color: #222; text-shadow: 0 0 2px #fff, 0 0 2px #fff; }
 .leaflet-tooltip.zonemap-label::before { display: none; }
-.leaflet-tooltip.zonemap-post-no { font-weight: bold; color: #7a0000; }
+.leaflet-tooltip.zonemap-post-no { font-weight: bold; color: #000; }
 .zonemap-date { background: rgba(255,255,255,0.92); padding: 6px 8px; font: 12px sans-serif;
   border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3); }
 .zonemap-date input { width: 180px; vertical-align: middle; }
@@ -190,8 +202,8 @@ _SCRIPT = """
                 swatch.style.width = "10px"; swatch.style.borderRadius = "50%"; swatch.style.background = entry.colour;
                 swatch.style.border = "1.5px solid " + entry.border;
             } else {
-                swatch.style.background = entry.colour; swatch.style.opacity = "0.6";
-                swatch.style.border = "1px solid " + entry.border;
+                swatch.style.background = entry.colour; swatch.style.opacity = entry.inactive ? "0.2" : "0.6";
+                swatch.style.border = "1px " + (entry.inactive ? "dashed " : "solid ") + entry.border;
             }
             var label = document.createElement("span");
             label.className = "zonemap-legend-label";
@@ -355,10 +367,11 @@ def _legend_entry(layer: Layer) -> dict:
     style = layer.style
     if layer.kind == "point":
         point = style["point"]
-        border = point["color"] if point["color"].lower() != "#ffffff" else "#7a0000"
+        border = point["color"]
         return {"label": layer.label, "colour": point["fillColor"], "border": border, "kind": "point"}
+    inactive = "_style" in layer.frame and bool((layer.frame["_style"] == "inactive").all())
     return {"label": layer.label, "colour": style["color"], "border": style["color"], "kind": layer.kind,
-            "dashed": bool(style.get("dashArray"))}  # fmt: skip
+            "dashed": bool(style.get("dashArray")) or inactive, "inactive": inactive}  # fmt: skip
 
 
 def _timeline_payload(source=None, date_column: str = "as_of", valid_until=None) -> dict:
@@ -385,7 +398,7 @@ def _timeline_payload(source=None, date_column: str = "as_of", valid_until=None)
     styles = {
         "line": {"color": "#000000", "weight": 4, "dashArray": "2 6", "lineCap": "round"},
         "halo": {**OVERLAYS["halo"][1], "color": line_colour, "fillColor": "#000000", "weight": 0},
-        "held": {"color": HELD_COLOUR, "weight": 1, "fillOpacity": 0.22},
+        "held": OVERLAYS["held"][1],
     }
     end = timeline.zones_end()
     return {"states": states, "styles": styles, "end": None if end is None else str(end)[:10]}
@@ -409,6 +422,8 @@ def zone_map(
     timeline_source=None,
     timeline_date_column: str = "as_of",
     timeline_valid_until=None,
+    as_of=None,
+    show_inactive: bool = False,
 ) -> folium.Map:
     """The interactive map of the zones as a ``folium.Map`` (widths in km), shaped by the options.
 
@@ -441,6 +456,12 @@ def zone_map(
         Your own dated lines for the date control (a file or GeoDataFrame of line features with
         a date column, or a :class:`~zonemap.model.timeline.Timeline` already read, see
         :func:`zonemap.model.timeline.load_timeline`); default the shipped timeline.
+    as_of : date, optional
+        The map as of this date: only the zones in force then (:func:`zonemap.render.layers.drawn_layers`),
+        the date control starting on the line in force that day (without the control: that line, its
+        accuracy band and the opposition-held area drawn as layers); the legend's title says the date.
+    show_inactive : bool
+        With ``as_of``: draw the zones not in force as well, faded and labelled "not in force".
 
     Examples
     --------
@@ -452,8 +473,17 @@ def zone_map(
     base = base or ("none" if offline else "osm")
     if base not in BASE_LAYERS:
         raise ArgumentError(f"base layer must be one of {', '.join(BASE_LAYERS)}, got {base!r}")
+    dated = {"timeline_source": timeline_source, "timeline_date_column": timeline_date_column}
+    start = None
+    if as_of is not None and date_control:
+        start = int(timeline.line_index([read_day(as_of, what="as_of")], timeline_source,
+                                        date_column=timeline_date_column)[0])  # fmt: skip
+        date_control = start >= 0  # before the first dated line there is no line to show
+        chosen = [key for key in (layers or default_layers()) if key not in ("held", "line_as_of") or not date_control]
+        layers = chosen  # the date control draws the line of the date and the area held then
     drawn = drawn_layers(width_km=width_km, contact_line=contact_line, symmetric=symmetric, corridor_km=corridor_km,
-                         layers=layers, colours=colours, user_layers=user_layers, lang=lang)  # fmt: skip
+                         layers=layers, colours=colours, user_layers=user_layers, lang=lang, as_of=as_of,
+                         show_inactive=show_inactive, **dated)  # fmt: skip
     m = folium.Map(tiles=None, control_scale=False, prefer_canvas=False)
     m.options["max_zoom"] = 18  # the marker clusters need it when no tile layer is shown
     m.default_js = [("leaflet", LEAFLET_JS)]
@@ -462,7 +492,7 @@ def zone_map(
     entries = [_legend_entry(layer) for key, layer in drawn.items() if key != "outlines"]
     figure.payloads["zonemap-data"] = {key: _collection(layer.frame) for key, layer in drawn.items()}
     figure.payloads["zonemap-legend"] = {
-        "title": title or "zonemap: Syrian de-escalation zones",
+        "title": (title or "zonemap: Syrian de-escalation zones") + _as_of_text(as_of, **dated),
         "entries": entries,
         "footer": FOOTER,
         "lang": lang,
@@ -503,7 +533,7 @@ def zone_map(
             ]
         )  # fmt: skip
         states = figure.payloads["zonemap-timeline"]["states"]
-        _DateControl(line, held, "zonemap-timeline", start=len(states) - 1).add_to(m)
+        _DateControl(line, held, "zonemap-timeline", start=len(states) - 1 if start is None else start).add_to(m)
     if incidents is not None:
         from .incident_map import add_incidents
 
@@ -514,6 +544,14 @@ def zone_map(
     minx, miny, maxx, maxy = data.de_escalation_area("idlib").total_bounds
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
+
+
+def _as_of_text(as_of, timeline_source=None, timeline_date_column: str = "as_of") -> str:
+    """The legend title's date, and why no line is drawn on it (before the first line, past the zones' end)."""
+    if as_of is None:
+        return ""
+    why = no_line_text(as_of, timeline_source, timeline_date_column)
+    return f", as of {date_label(as_of)}" + ("" if why is None else f" ({why})")
 
 
 def _control_name(layer: Layer) -> str:

@@ -13,7 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from .layers import FEATURE_STYLES, OVERLAYS
+from .layers import FEATURE_STYLES, OVERLAYS, STATUS_COLOURS
 
 #: Millimetres per screen pixel at 96 dpi (QGIS draws in mm, Leaflet in px).
 MM_PER_PX = 25.4 / 96
@@ -38,7 +38,7 @@ class Rule:
 
     def style(self) -> dict:
         """The Leaflet options of this rule: the overlay's, then the per-feature override."""
-        base = dict(OVERLAYS[self.overlay][1])
+        base = dict(OVERLAYS[self.overlay][1] if self.overlay in OVERLAYS else INCIDENT_STYLES[self.overlay])
         base.update(FEATURE_STYLES.get(self.feature_style, {}) if self.feature_style else {})
         return base
 
@@ -52,7 +52,30 @@ class LayerStyle:
     description: str
     rules: tuple[Rule, ...]
     order_by: str | None = None
+    #: (start field, end field or None): QGIS's temporal controller shows a feature from its start
+    #: (inclusive) to its end (exclusive); without an end field, on its start date only.
+    temporal: tuple[str, str | None] | None = None
+    #: Field whose text labels each feature in QGIS.
+    label_field: str | None = None
 
+
+#: Incident symbols by ``dmz_status`` (the colours of the map and the figure), keyed as rules' overlays.
+INCIDENT_STYLES = {
+    f"incidents_{status}": {"point": {"radius": 4, "color": "#333333", "fillColor": colour, "fillOpacity": 0.9,
+                                      "weight": 0.5}}
+    for status, colour in {**STATUS_COLOURS, "unknown": "#999999"}.items()
+}  # fmt: skip
+
+#: The style of the ``incidents`` layer zonemap writes to a GeoPackage (``zonemap incidents -o x.gpkg``).
+INCIDENTS_STYLE = LayerStyle(
+    "Incidents by DMZ status",
+    "Incidents classified by zonemap: inside, uncertain or outside the Sochi DMZ (p_in_dmz)",
+    (
+        *(Rule(f"DMZ {status}", f"incidents_{status}", ("dmz_status", status)) for status in STATUS_COLOURS),
+        Rule("DMZ status not known", "incidents_unknown"),
+    ),
+    temporal=("event_day", None),
+)
 
 LINE_2018 = datetime.date(2018, 9, 17)
 
@@ -87,6 +110,18 @@ LAYER_STYLES = {
             Rule("Contact line, other date", "line_2018"),
         ),
     ),
+    "contact_line_timeline": LayerStyle(
+        "Contact lines by date",
+        "Each dated contact line of the Idlib pocket, in force from as_of until the next line (until)",
+        (Rule("Contact line in force on the date", "line_as_of"),),
+        temporal=("as_of", "until"),
+    ),
+    "opposition_held": LayerStyle(
+        "Opposition-held area by date",
+        "The opposition-held part of the Idlib de-escalation area, from as_of until the next line (until)",
+        (Rule("Opposition-held on the date", "held"),),
+        temporal=("as_of", "until"),
+    ),
     "roads": LayerStyle("M4 and M5 roads", "The M4 and M5 highways", (Rule(OVERLAYS["roads"][0], "roads"),)),
     "places": LayerStyle(
         "Towns and observation posts",
@@ -95,6 +130,7 @@ LAYER_STYLES = {
             Rule(OVERLAYS["posts"][0], "posts", ("kind", "observation_post")),
             Rule(OVERLAYS["towns"][0], "towns"),
         ),
+        label_field="name",
     ),
     "sochi_dmz": LayerStyle(
         "Sochi DMZ bands",
@@ -134,6 +170,9 @@ FIELD_ALIASES = {
     "established": "Established (as reported)",
     "source": "Source",
     "as_of": "Valid as of (date)",
+    "until": "Valid until (date, exclusive)",
+    "event_day": "Event date (day)",
+    "event_date_text": "Event date as given (day, month or year)",
     "accuracy_km": "Positional accuracy (km)",
     "notes": "Notes",
     "licence": "Licence",
@@ -271,7 +310,26 @@ def _qml_filter(rule: Rule, rules: tuple[Rule, ...]) -> str:
                         for field, value in others)  # fmt: skip
 
 
-def qml(layer: str, geometry: str, fields: list[str]) -> str:
+def _qml_temporal(root: ET.Element, fields: tuple[str, str | None]) -> None:
+    """QGIS's temporal properties: features from a start date field to an end one (mode 2) or on one date (1)."""
+    start, end = fields
+    ET.SubElement(root, "temporal", enabled="1", mode="2" if end else "1", startField=start, endField=end or "",
+                  startExpression="", endExpression="", durationField="", durationUnit="min", fixedDuration="0",
+                  accumulate="0", limitMode="0")  # fmt: skip
+
+
+def _qml_labels(root: ET.Element, field: str) -> None:
+    """Simple labels of ``field``: dark text with a white halo, beside points, QGIS's defaults elsewhere."""
+    root.set("labelsEnabled", "1")
+    settings = ET.SubElement(ET.SubElement(root, "labeling", type="simple"), "settings", calloutType="simple")
+    ET.SubElement(settings, "text-style", fieldName=field, isExpression="0", fontSize="8", fontSizeUnit="Point",
+                  textColor="34,34,34,255", textOpacity="1")  # fmt: skip
+    ET.SubElement(settings, "text-buffer", bufferDraw="1", bufferSize="0.8", bufferSizeUnits="MM",
+                  bufferColor="255,255,255,255", bufferOpacity="0.9")  # fmt: skip
+    ET.SubElement(settings, "placement", placement="0", dist="1", distUnits="MM", priority="5")
+
+
+def qml(layer: str | LayerStyle, geometry: str, fields: list[str]) -> str:
     """The QGIS style (QML) of an exported layer: rule-based symbols and field aliases.
 
     Parameters
@@ -289,8 +347,10 @@ def qml(layer: str, geometry: str, fields: list[str]) -> str:
     >>> "31,119,180,64" in text, '<alias field="area_km2" index="2" name="Area (km², geodesic)" />' in text
     (True, True)
     """
-    spec = LAYER_STYLES[layer]
-    root = ET.Element("qgis", version="3.22.0", styleCategories="Symbology|Fields")
+    spec = layer if isinstance(layer, LayerStyle) else LAYER_STYLES[layer]
+    categories = ["Symbology", "Fields", *(["Temporal"] if spec.temporal else []), *(["Labeling"] if spec.label_field
+                                                                                     else [])]  # fmt: skip
+    root = ET.Element("qgis", version="3.22.0", styleCategories="|".join(categories))
     renderer = ET.SubElement(
         root,
         "renderer-v2",
@@ -310,6 +370,10 @@ def qml(layer: str, geometry: str, fields: list[str]) -> str:
         descending = spec.order_by.startswith("-")
         clause = ET.SubElement(order, "orderByClause", asc="0" if descending else "1", nullsFirst="0")
         clause.text = '"{}"'.format(spec.order_by.lstrip("-"))
+    if spec.temporal:
+        _qml_temporal(root, spec.temporal)
+    if spec.label_field:
+        _qml_labels(root, spec.label_field)
     aliases = ET.SubElement(root, "aliases")
     for index, field in enumerate(fields, start=1):  # QGIS counts the GeoPackage fid as field 0
         ET.SubElement(aliases, "alias", field=field, index=str(index), name=field_alias(field))
@@ -368,7 +432,7 @@ def _sld_equal(parent: ET.Element, field: str, value) -> None:
     _se(equal, "ogc:Literal", value.isoformat() if isinstance(value, datetime.date) else str(value))
 
 
-def sld(layer: str, geometry: str) -> str:
+def sld(layer: str | LayerStyle, geometry: str) -> str:
     """The OGC SLD 1.1 style of an exported layer (for GeoServer, ArcGIS and other SLD readers).
 
     Examples
@@ -377,7 +441,7 @@ def sld(layer: str, geometry: str) -> str:
     >>> '<se:SvgParameter name="stroke">#8b0000</se:SvgParameter>' in text, "stroke-dasharray" in text
     (True, True)
     """
-    spec = LAYER_STYLES[layer]
+    spec = layer if isinstance(layer, LayerStyle) else LAYER_STYLES[layer]
     for prefix, uri in SLD_NS.items():
         ET.register_namespace(prefix, uri)
     root = ET.Element(
@@ -390,7 +454,7 @@ def sld(layer: str, geometry: str) -> str:
         },
     )
     named = _se(root, "sld:NamedLayer")
-    _se(named, "se:Name", layer)
+    _se(named, "se:Name", layer if isinstance(layer, str) else "incidents")
     user = _se(named, "sld:UserStyle")
     _se(user, "se:Name", spec.title)
     feature_style = _se(user, "se:FeatureTypeStyle")

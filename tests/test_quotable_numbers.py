@@ -1,0 +1,100 @@
+"""Numbers an analyst can quote: places judged on a date in the Sochi DMZ, the area taken between two
+dates with a probabilistic interval, ranges that refuse lines with no accuracy."""
+
+import json
+
+import numpy as np
+import pytest
+import shapely
+
+from zonemap import cli
+from zonemap.errors import ArgumentError
+from zonemap.model import areas, gazetteer, scenarios, simulation, timeline, zones
+
+
+def test_places_as_of_keep_the_sochi_dmz_and_judge_each_place_on_the_date():
+    fixed = gazetteer.places_in("dmz_20km")
+    dated = gazetteer.places_in("dmz_20km", "2020-03-06")
+    assert dated["name"].tolist() == fixed["name"].tolist()  # the zone does not move with the date
+    assert "Idlib" not in set(dated["name"]) and "Ariha" not in set(dated["name"])
+    state = timeline.zones_as_of("2020-03-06")
+    xy = shapely.get_coordinates(dated.geometry.to_numpy())
+    assert dated["side_as_of"].tolist() == state.side(xy[:, 0], xy[:, 1]).tolist()
+    assert set(dated["line_date"]) == {"2020-03-05"}
+    row = dated.set_index("name").loc["Khan Shaykhun"]  # government-held since Aug 2019, ~12 km from the 2020 line
+    assert row["side_as_of"] == "government" and row["p_opposition"] == 0.0 and row["dmz_status"] == "inside"
+    saraqib = dated.set_index("name").loc["Saraqib"]  # 0.7 km from the 2018 line's 20 km edge: uncertain
+    assert saraqib["dmz_status"] == "uncertain" and 0.05 < saraqib["p_in_dmz"] < 0.95
+    assert 0 < saraqib["p_opposition"] < 0.5  # just on the government side of the line of 5 Mar 2020
+
+
+def test_a_band_on_another_line_is_asked_for_by_name_and_labelled_so():
+    band = gazetteer.places_in("dmz_20km", "2020-03-06", contact_line="2020")
+    assert "Idlib" in set(band["name"])
+    assert band.attrs["zone"].startswith("dmz_20km_2020_line") and "not the Sochi DMZ" in band.attrs["zone"]
+    assert "the Sochi DMZ" in gazetteer.places_in("dmz_20km").attrs["zone"]
+
+
+def test_places_cli_as_of_prints_p_opposition_and_refuses_a_zone_not_in_force(capsys):
+    assert cli.main(["places", "--in", "dmz_20km", "--as-of", "2020-03-06", "--json"]) == 0
+    records = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert records["Khan Shaykhun"]["dmz_status"] == "inside" and records["Khan Shaykhun"]["p_opposition"] == 0.0
+    assert cli.main(["places", "--in", "m4_corridor", "--as-of", "2019-01-01"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "zonemap: error: m4_corridor was not in force on 2019-01-01: it was from 2020-03-06 up to, not including,"
+        " 2024-11-27")  # fmt: skip
+
+
+def test_smooth_offsets_have_the_stated_sigma_and_correlation():
+    s = np.arange(0, 60_001, 1000.0)
+    draws = simulation.smooth_offsets_m(s, 2000.0, 10_000.0, 20_000, np.random.default_rng(3))
+    assert draws.std(axis=0) == pytest.approx(np.full(len(s), 2000.0), rel=0.03)
+    for gap_km in (5, 10, 20):  # exp(-gap² / 2ℓ²)
+        r = np.corrcoef(draws[:, 0], draws[:, gap_km])[0, 1]
+        assert r == pytest.approx(np.exp(-0.5 * (gap_km / 10) ** 2), abs=0.03)
+
+
+def test_taken_between_has_an_interval_inside_the_bound_and_is_seeded():
+    taken = areas.taken_between_km2("2018-09-17", "2020-03-05", draws=60)
+    nominal = taken["area_km2"]
+    held = timeline.timeline_table().set_index("as_of")["opposition_km2"]
+    assert nominal == pytest.approx(held["2018-09-17"] - held["2020-03-05"], abs=0.5)  # the table's difference
+    assert taken["bound_low_km2"] == pytest.approx(1322, abs=5) and taken["bound_high_km2"] == pytest.approx(
+        4606, abs=5
+    )
+    assert taken["bound_low_km2"] < taken["interval_low_km2"] < nominal < taken["interval_high_km2"]
+    assert taken["interval_high_km2"] < taken["bound_high_km2"]
+    assert taken["interval_high_km2"] - taken["interval_low_km2"] < 0.5 * (
+        taken["bound_high_km2"] - taken["bound_low_km2"]
+    )
+    again = areas.taken_between_km2("2018-09-17", "2020-03-05", draws=60)
+    assert again == taken  # same seed, same numbers
+    other = areas.taken_between_km2("2018-09-17", "2020-03-05", draws=60, seed=1)
+    assert other["interval_low_km2"] != taken["interval_low_km2"]
+
+
+def test_taken_within_one_line_period_is_zero_with_no_spread():
+    taken = areas.taken_between_km2("2019-09-01", "2019-10-01", draws=10)
+    assert taken["area_km2"] == 0 and taken["interval_low_km2"] == 0 and taken["interval_high_km2"] == 0
+
+
+def test_cli_timeline_between(capsys):
+    assert cli.main(["timeline", "--between", "2018-09-17", "2020-03-05", "--draws", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "2,746 km² (90% interval " in out and "worst-case bound 1,322–4,606" in out
+    assert "correlation length 20 km, seed 20180917" in out
+    assert cli.main(["timeline", "--between", "2020-03-05", "2018-09-17"]) == 2
+
+
+def test_area_ranges_refuse_a_plain_line_with_no_accuracy():
+    line = timeline.line_as_of("2020-03-05").geometry  # a bare shapely line: no accuracy_km
+
+    def held(lines, area):
+        return [zones.opposition_side(lines["line"], area)]
+
+    with pytest.raises(ArgumentError, match="no stated accuracy_km"):
+        scenarios.area_ranges_km2(held, {"line": line})
+    ((area, low, high),) = scenarios.area_ranges_km2(held, {"line": (line, 5.0)})
+    assert low < area < high
+    ((_, low, high),) = scenarios.area_ranges_km2(held, {"line": line}, missing="nan")
+    assert np.isnan(low) and np.isnan(high)
