@@ -87,7 +87,9 @@ STRIKES = re.compile(
     r"\bhit\b|pound|pummel|\bfired\b|killed|wounded|injur"
 )
 #: A note saying the side was inferred from a strike, or only implied by context.
-NOTE_STRIKE = re.compile(r"(implied|inferred)[^.;]*(shell|strike|bomb|target)|(shell|strike|bomb)[^.;]*(implied|inferred)")
+NOTE_STRIKE = re.compile(
+    r"(implied|inferred)[^.;]*(shell|strike|bomb|target)|(shell|strike|bomb)[^.;]*(implied|inferred)"
+)
 NOTE_IMPLIED = re.compile(r"anchor \(implied\)|weak anchor: inferred|side (is )?implied")
 #: A capture of the place that day by the reported side, from the other side (evidence).
 CAPTURED = re.compile(

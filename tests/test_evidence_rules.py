@@ -69,11 +69,11 @@ def test_implied_earlier_state_of_a_capture():
         rows + [("X", 36.66, 35.8, "2019-06-05", "government")], capture=["false"] * 14 + ["true", "false"]
     )
     assert "X" not in evidence.latest_state(blocked, "2019-06-01", implied_days=30).set_index("place").index
-    # a report of X older than the capture is ahead keeps its word; a newer one gives way
-    older = _reports(rows + [("X", 36.66, 35.8, "2019-05-31", "government")], capture=["false"] * 14 + ["true", "false"])
-    assert evidence.latest_state(older, "2019-06-01", implied_days=30).set_index("place").loc["X", "side"] == (
-        "government"
-    )
+    # a report of X nearer in time (1 day back) than the capture (10 days ahead) keeps its word
+    nearer = rows + [("X", 36.66, 35.8, "2019-05-31", "government")]
+    nearer = _reports(nearer, capture=["false"] * 14 + ["true", "false"])
+    state = evidence.latest_state(nearer, "2019-06-01", implied_days=30).set_index("place")
+    assert state.loc["X", ["side", "age_days"]].tolist() == ["government", 1]
 
 
 def test_leaving_a_capture_out_also_removes_its_implied_state():
