@@ -8,7 +8,9 @@ cells of the government- and opposition-held places, computed in a local azimuth
 projection (metres) and clipped to the area. Each point of the area takes the side of the nearest
 place whose side is known, which is the least a report can say without a model of how fronts run:
 no smoothing, no invented shape. Contested places take no part in the partition (their previous
-state is withdrawn); they are listed in the held areas.
+state is withdrawn); they are listed in the held areas. Nor do a strike-only report near the
+front or a report older than a report of the other side close by
+(:mod:`zonemap.model.evidence_rules`: why, and what the validation says of each rule).
 
 The contact line is the boundary between the two sides inside the area. Each vertex carries its
 own accuracy (km, ~95 %)::
@@ -130,7 +132,10 @@ def latest_state(reports: Reports, date, *, implied_days: int = IMPLIED_DAYS) ->
 
 
 def _sided(
-    state: pd.DataFrame, proj: LocalProjection, strike_front_km: float = STRIKE_FRONT_KM, supersede_km=SUPERSEDE_KM
+    state: pd.DataFrame,
+    proj: LocalProjection,
+    strike_front_km: float = STRIKE_FRONT_KM,
+    supersede_km: float = SUPERSEDE_KM,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The places taking part in the partition and their metric points: sided, without strike-only reports
     near the front (:func:`~zonemap.model.evidence_rules.drop_strikes_near_front`) and stale reports
