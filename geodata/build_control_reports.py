@@ -12,7 +12,12 @@ Each row of a period file is one dated public report of one place's control (see
    only when the name designates one point (a name with two different positions is left unplaced);
 2. names the gazetteer place (``gazetteer_name``) and its GeoNames id where the gazetteer has one;
 3. keeps rows it cannot place, with empty lon/lat and ``placed`` = false: they stay in the data,
-   unused by the estimator, and are counted.
+   unused by the estimator, and are counted;
+4. gives every row its ``side_basis`` (:func:`side_basis`: how the report knows the side) and
+   ``capture`` (:func:`is_capture`: the report says the reported side took the place that day);
+5. applies ``corrections.csv`` (one row per corrected field: report id, place, field, value,
+   reason), each recorded in the row's ``notes``: wrong homonyms and generic points unplaced,
+   dates set per the cited page, ``side_basis`` set by hand where the sample check named the row.
 
 It prints the count of reports, placed reports per year and unplaced rows.
 """
@@ -53,6 +58,8 @@ OUT_COLUMNS = [
     "date",
     "date_to",
     "side",
+    "side_basis",
+    "capture",
     "outlet",
     "report_date",
     "title",
@@ -66,6 +73,102 @@ GEONAMES_KM = 1.0
 #: Rows of a period file whose name is a *different* place from the one geocoded_places.csv placed
 #: (its notes say so): (file, place, a word of the row's coord_source).
 NOT_THE_GEOCODED_PLACE = {("period_2020_2024.csv", "Kafr Basin", "Aleppo")}
+
+#: Words saying who holds or took a place (evidence or title): the report states the side.
+HOLDS = re.compile(
+    r"captur|\btook\b|taken|take[ns]? (full )?control|seiz|liberat|regain|retook|retake|recaptur|reclaim|recover|"
+    r"restor|\bousted|control|-held|held by|\bheld\b|\bholds?\b|stronghold|\bentered|storm|secur|withdr|evacuat|"
+    r"\bfell\b|overr[au]n|in (the )?hands|handed|surrender|reconcil|freed|\bfree[sd]?\b|expel|cleared|occupied|"
+    r"deployed inside|administration|thwart|rebuff|repel|retreat|besieg|encircl|pocket"
+)
+#: Words of a strike on the place (shelling, air strikes): alone they only suggest the other side holds it.
+STRIKES = re.compile(
+    r"shell|strike|struck|air ?raid|\braids?\b|bomb|barrel|artillery|rocket|missile|mortar|warplane|targeted|"
+    r"\bhit\b|pound|pummel|\bfired\b|killed|wounded|injur"
+)
+#: A note saying the side was inferred from a strike, or only implied by context.
+NOTE_STRIKE = re.compile(
+    r"(implied|inferred)[^.;]*(shell|strike|bomb|target)|(shell|strike|bomb)[^.;]*(implied|inferred)"
+)
+NOTE_IMPLIED = re.compile(r"anchor \(implied\)|weak anchor: inferred|side (is )?implied")
+#: A capture of the place that day by the reported side, from the other side (evidence).
+CAPTURED = re.compile(
+    r"\b(captur(ed|es)|took|taken|seiz(ed|es)|liberat(ed|es)|regain(ed|s)|retook|recaptur(ed|es)|reclaim(ed|s)|"
+    r"recover(ed|s)|ousted|overr(an|un)|fell to|cleared|took control|established control|imposed (full )?control)\b"
+)
+#: Not a capture that day from the other side: attempts, earlier or later captures, fights between factions
+#: of one side or with third parties (IS, SDF).
+NOT_CAPTURED = re.compile(
+    r"attempt|push to|failed|trying|tried|\baim|target|next|\bbid\b|rebuff|thwart|repel|before|prior|until|"
+    r"still|earlier|recently|lost|short-lived|took over|\bis\b|isis|sdf|zenki|zinki|rival|not yet|unclear"
+)
+SIDE_BASES = ("explicit", "implied", "inferred_from_strike")
+CORRECTED_FIELDS = {"lon", "lat", "coord_source", "coord_accuracy_km", "date", "date_to", "side_basis"}
+
+
+def side_basis(row: dict) -> str:
+    """How the report knows the side: ``explicit``, ``implied`` or ``inferred_from_strike``.
+
+    The rule, in order, on the row's own text (lower case): a note saying the side was inferred
+    from a strike -> ``inferred_from_strike``; a note saying it is only implied -> ``implied``; the
+    evidence or title saying who holds or took the place (:data:`HOLDS`) -> ``explicit``; the
+    evidence naming only a strike on it (:data:`STRIKES`) -> ``inferred_from_strike``; anything
+    else (next target, supply route, a convoy, an attack) -> ``implied``.
+    """
+    notes, text = row["notes"].lower(), f"{row['evidence']} {row['title']}".lower()
+    if NOTE_STRIKE.search(notes):
+        return "inferred_from_strike"
+    if NOTE_IMPLIED.search(notes):
+        return "implied"
+    if HOLDS.search(text):
+        return "explicit"
+    if STRIKES.search(row["evidence"].lower()):
+        return "inferred_from_strike"
+    return "implied"
+
+
+def is_capture(row: dict) -> bool:
+    """The report says its side took the place from the other side that day (so the other side held it before).
+
+    Rule: side ``government`` or ``opposition``, ``side_basis`` explicit, the evidence uses a verb of
+    capture (:data:`CAPTURED`) and none of :data:`NOT_CAPTURED` (attempts, captures earlier or
+    later than the report's day, fights within one side or with IS or the SDF).
+    """
+    evidence = row["evidence"].lower()
+    return (
+        row["side"] in ("government", "opposition")
+        and row["side_basis"] == "explicit"
+        and bool(CAPTURED.search(evidence))
+        and not NOT_CAPTURED.search(evidence)
+    )
+
+
+def corrections() -> list[dict]:
+    """The corrections (``sources/control_reports/corrections.csv``), checked: known fields and values."""
+    with open(SOURCES / "corrections.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for i, c in enumerate(rows, start=2):
+        if c["field"] not in CORRECTED_FIELDS or (c["field"] == "side_basis" and c["value"] not in SIDE_BASES):
+            raise SystemExit(f"corrections.csv: line {i}: cannot set {c['field']!r} to {c['value']!r}")
+    return rows
+
+
+def apply_corrections(rows: list[dict], fixes: list[dict]) -> None:
+    """Apply each correction to its report (the place must match); ``lon`` empty: the report is not placed.
+
+    Each corrected row's ``notes`` end with "Corrected: <reason>" (one per reason).
+    """
+    by_id = {r["report_id"]: r for r in rows}
+    for c in fixes:
+        row = by_id.get(c["report_id"])
+        if row is None or row["place"] != c["place"]:
+            raise SystemExit(f"corrections.csv: {c['report_id']} is not a report of {c['place']!r}")
+        if c["field"] == "lon" and not c["value"]:
+            row.update(lon="", lat="", coord_accuracy_km="", coord_source=f"not placed (corrected): {c['reason']}")
+        else:
+            row[c["field"]] = c["value"]
+        if c["reason"]:
+            row["notes"] = f"{row['notes']} Corrected: {c['reason']}.".strip()
 
 
 def _unique_points(pairs) -> dict[str, tuple[float, float, str]]:
@@ -162,8 +265,12 @@ def build() -> list[dict]:
     rows = [place_row(r, places, geonames, coded) for name in PERIODS for r in read_period(name)]
     for i, row in enumerate(rows, start=1):
         row["report_id"] = f"R{i:04d}"
-        row["placed"] = "true" if row["lon"] and row["lat"] else "false"
         row["date_to"] = row["date_to"] or row["date"]
+        row["side_basis"] = side_basis(row)
+    apply_corrections(rows, corrections())
+    for row in rows:
+        row["placed"] = "true" if row["lon"] and row["lat"] else "false"
+        row["capture"] = "true" if is_capture(row) else "false"
     return rows
 
 
@@ -178,6 +285,9 @@ def main() -> None:
     years = Counter(r["date"][:4] for r in placed)
     print(f"wrote {len(rows)} reports to {out.name}: {len(placed)} placed, {len(rows) - len(placed)} not placed")
     print("placed reports per year: " + ", ".join(f"{y} {n}" for y, n in sorted(years.items())))
+    bases = Counter(r["side_basis"] for r in rows)
+    print("side_basis: " + ", ".join(f"{b} {bases[b]}" for b in SIDE_BASES))
+    print(f"captures: {sum(r['capture'] == 'true' for r in rows)}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ cells of the government- and opposition-held places, computed in a local azimuth
 projection (metres) and clipped to the area. Each point of the area takes the side of the nearest
 place whose side is known, which is the least a report can say without a model of how fronts run:
 no smoothing, no invented shape. Contested places take no part in the partition (their previous
-state is withdrawn); they are listed in the held areas.
+state is withdrawn); they are listed in the held areas. Nor do a strike-only report near the
+front or a report older than a report of the other side close by
+(:mod:`zonemap.model.evidence_rules`: why, and what the validation says of each rule).
 
 The contact line is the boundary between the two sides inside the area. Each vertex carries its
 own accuracy (km, ~95 %)::
@@ -37,7 +39,16 @@ from ..errors import ArgumentError
 from ..geodesy.projection import LocalProjection
 from . import data
 from .dates import _iso, read_day, read_days
-from .reports import Reports
+from .evidence_rules import (
+    IMPLIED_DAYS,
+    STRIKE_FRONT_KM,
+    SUPERSEDE_KM,
+    drop_strikes_near_front,
+    drop_superseded,
+    implied_state,
+    with_implied,
+)
+from .reports import SIDE_BASES, Reports
 
 #: How fast (km per day) the front may have moved since a report, in the accuracy of the line.
 AGE_KM_PER_DAY = 0.05
@@ -74,12 +85,15 @@ LINE_PROPERTIES = (
 )
 
 
-def latest_state(reports: Reports, date) -> pd.DataFrame:
+def latest_state(reports: Reports, date, *, implied_days: int = IMPLIED_DAYS) -> pd.DataFrame:
     """Each placed place's latest report on or before ``date``, with its age in days.
 
     Columns: ``key``, ``place``, ``lon``, ``lat``, ``side`` (``contested`` when the reports of the
     latest day disagree), ``day`` (datetime64), ``age_days``, ``coord_accuracy_km`` (km, the worst
-    of that day's reports), ``report_ids`` (the reports of that day, ``;``-joined).
+    of that day's reports), ``report_ids`` (the reports of that day, ``;``-joined), ``side_basis``
+    (the firmest of that day's reports), ``implied`` (bool). With ``implied_days`` > 0 a place
+    captured within that many days after ``date`` may take the side it lost
+    (:func:`zonemap.model.evidence_rules.implied_state`; ``age_days`` then counts to the capture).
 
     Examples
     --------
@@ -92,9 +106,10 @@ def latest_state(reports: Reports, date) -> pd.DataFrame:
     ordered = reports.ordered  # placed reports sorted by place, day, report id
     days = ordered["date_to"].to_numpy(dtype="datetime64[ns]")
     sub = ordered[days <= day]
+    implied = implied_state(ordered, day, implied_days) if implied_days > 0 else pd.DataFrame()
     if sub.empty:
         columns = ["key", "place", "lon", "lat", "side", "day", "age_days", "coord_accuracy_km", "report_ids"]
-        return pd.DataFrame(columns=columns)
+        return _one_per_position(with_implied(pd.DataFrame(columns=[*columns, "side_basis"]), implied))
     days, codes = days[days <= day], sub["code"].to_numpy()
     group = np.cumsum(np.r_[True, codes[1:] != codes[:-1]]) - 1
     last_day = days[np.r_[codes[1:] != codes[:-1], True]]  # sorted by day within a place: its last row
@@ -104,22 +119,44 @@ def latest_state(reports: Reports, date) -> pd.DataFrame:
     sides = latest["side"].to_numpy(dtype=object)
     disagree = np.logical_or.reduceat(sides != np.repeat(sides[starts], np.diff(np.r_[starts, len(sides)])), starts)
     ids = latest["report_id"].astype(str).to_numpy()
+    strength = latest["side_basis"].map({b: i for i, b in enumerate(SIDE_BASES)}).to_numpy(int)
     out = latest.iloc[starts][["key", "place", "lon", "lat", "side", "date_to"]].rename(columns={"date_to": "day"})
     out = out.assign(
         side=np.where(disagree, "contested", sides[starts]),
         coord_accuracy_km=np.maximum.reduceat(latest["coord_accuracy_km"].to_numpy(float), starts),
         report_ids=[";".join(ids[a:b]) for a, b in zip(starts, np.r_[starts[1:], len(ids)])],
+        side_basis=np.array(SIDE_BASES, dtype=object)[np.minimum.reduceat(strength, starts)],
     ).reset_index(drop=True)
     out["age_days"] = ((day - out["day"].to_numpy(dtype="datetime64[ns]")) / np.timedelta64(1, "D")).astype(int)
-    return _one_per_position(out)
+    return _one_per_position(with_implied(out, implied))
+
+
+def _sided(
+    state: pd.DataFrame,
+    proj: LocalProjection,
+    strike_front_km: float = STRIKE_FRONT_KM,
+    supersede_km: float = SUPERSEDE_KM,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The places taking part in the partition and their metric points: sided, without strike-only reports
+    near the front (:func:`~zonemap.model.evidence_rules.drop_strikes_near_front`) and stale reports
+    (:func:`~zonemap.model.evidence_rules.drop_superseded`)."""
+    sided = state[state["side"] != "contested"].reset_index(drop=True)
+    points = proj.to_metric(shapely.points(sided["lon"].to_numpy(float), sided["lat"].to_numpy(float)))
+    if "side_basis" in sided and len(sided):
+        keep = drop_strikes_near_front(sided, shapely.get_coordinates(points), strike_front_km)
+        sided, points = sided[keep].reset_index(drop=True), points[keep]
+    keep = drop_superseded(sided, shapely.get_coordinates(points), supersede_km)
+    sided, points = sided[keep].reset_index(drop=True), points[keep]
+    return sided, points
 
 
 def _one_per_position(state: pd.DataFrame) -> pd.DataFrame:
-    """Places sharing a position (to ~10 m): the latest report wins; a tie that disagrees is contested."""
+    """Places sharing a position (to ~10 m): the nearest report in time (smallest age) wins; a tie that
+    disagrees is contested."""
     pos = [f"{x:.4f},{y:.4f}" for x, y in zip(state["lon"], state["lat"])]
     state = state.assign(_pos=pos).sort_values(["_pos", "day", "key"], kind="stable")
-    newest = state.groupby("_pos")["day"].transform("max")
-    state = state[state["day"] == newest]
+    nearest = state.groupby("_pos")["age_days"].transform("min")
+    state = state[state["age_days"] == nearest]
     sides = state.groupby("_pos")["side"].transform("nunique")
     state = state.assign(side=np.where(sides > 1, "contested", state["side"]))
     return state.drop_duplicates("_pos", keep="last").drop(columns="_pos").sort_values("key").reset_index(drop=True)
@@ -128,14 +165,15 @@ def _one_per_position(state: pd.DataFrame) -> pd.DataFrame:
 class Estimate:
     """The partition of the Idlib area for one date: sides, the line and its per-vertex accuracy (metres inside)."""
 
-    def __init__(self, state: pd.DataFrame, date):
+    def __init__(
+        self, state: pd.DataFrame, date, *, strike_front_km: float = STRIKE_FRONT_KM, supersede_km: float = SUPERSEDE_KM
+    ):
         self.date = _iso(read_day(date))
         self.state = state
         proj, area_m, edge = _frame_of_area()
         self.proj, self.area_m = proj, area_m
-        sided = state[state["side"] != "contested"].reset_index(drop=True)
-        self.sided = sided
-        self.points_m = proj.to_metric(shapely.points(sided["lon"].to_numpy(float), sided["lat"].to_numpy(float)))
+        sided, points_m = _sided(state, proj, strike_front_km, supersede_km)
+        self.sided, self.points_m = sided, points_m
         self.is_opp = (sided["side"] == "opposition").to_numpy()
         self.known = bool(self.is_opp.any() and (~self.is_opp).any())
         if len(sided) == 0:
@@ -354,7 +392,7 @@ def change_dates(reports: Reports, start=TIMELINE_START, end=TIMELINE_END) -> li
     >>> from zonemap.model.reports import read_reports
     >>> days = change_dates(read_reports())
     >>> days[:3], len(days)
-    (['2017-12-27', '2018-01-07', '2018-01-11'], 68)
+    (['2017-12-27', '2018-01-07', '2018-01-11'], 74)
     """
     placed = reports.placed
     lo, hi = np.datetime64(start, "D"), np.datetime64(end, "D")
@@ -367,13 +405,10 @@ def change_dates(reports: Reports, start=TIMELINE_START, end=TIMELINE_END) -> li
     )
     out, before = [], None
     for day in days:
-        state = latest_state(reports, day)
-        state = state[state["side"] != "contested"]
+        state, points = _sided(latest_state(reports, day), proj)
         if state["side"].nunique() < 2:
             continue
-        pts = shapely.get_coordinates(
-            proj.to_metric(shapely.points(state["lon"].to_numpy(float), state["lat"].to_numpy(float)))
-        )
+        pts = shapely.get_coordinates(points)
         d = np.hypot(xy[:, None, 0] - pts[None, :, 0], xy[:, None, 1] - pts[None, :, 1])
         sides = state["side"].to_numpy()[np.argmin(d, axis=1)]
         if before is None or (sides != before).any():

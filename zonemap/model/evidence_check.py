@@ -15,6 +15,7 @@ import shapely
 import shapely.ops
 
 from .evidence import Estimate, _frame_of_area, latest_state
+from .evidence_rules import IMPLIED_DAYS, STRIKE_FRONT_KM, SUPERSEDE_KM
 from .reports import Reports
 
 #: Reports of one place within this many days of a left-out report are left out with it (same event).
@@ -24,12 +25,22 @@ SAME_EVENT_DAYS = 3
 DISTANCE_BANDS = ((0, 2), (2, 5), (5, 10), (10, np.inf))
 
 
-def validate(reports: Reports, *, same_event_days: int = SAME_EVENT_DAYS) -> pd.DataFrame:
+def validate(
+    reports: Reports,
+    *,
+    same_event_days: int = SAME_EVENT_DAYS,
+    implied_days: int = IMPLIED_DAYS,
+    strike_front_km: float = STRIKE_FRONT_KM,
+    supersede_km: float = SUPERSEDE_KM,
+) -> pd.DataFrame:
     """Leave each sided, placed report out in turn and judge it by the line of its date estimated without it.
 
     Left out with it: every report of the same place within ``same_event_days`` days (other
-    outlets' reports of the same event would otherwise give the answer away). One row per
-    judged report: ``report_id``, ``place``, ``date``, ``side`` (reported), ``estimated``
+    outlets' reports of the same event would otherwise give the answer away), and so whatever is
+    derived from them (the implied earlier state of a capture is derived from the remaining
+    reports only). ``implied_days``, ``strike_front_km`` and ``supersede_km``: the estimator's rules
+    (:mod:`zonemap.model.evidence_rules`). One row per
+    judged report: ``report_id``, ``place``, ``date``, ``side`` (reported), ``side_basis``, ``estimated``
     (nearest-evidence side), ``right`` (bool), ``distance_km`` (to the estimated line; NaN when
     the reports left show one side only), ``accuracy_km`` (the line's stated accuracy at its
     nearest vertex), ``in_area`` (inside the Idlib area). Reports whose date has no evidence of
@@ -48,18 +59,27 @@ def validate(reports: Reports, *, same_event_days: int = SAME_EVENT_DAYS) -> pd.
     frame = reports.placed[reports.placed["side"] != "contested"]
     proj, area_m, _ = _frame_of_area()
     rows = []
-    for rid, key, place, day, side, lon, lat in zip(
-        frame["report_id"], frame["key"], frame["place"], frame["date_to"], frame["side"], frame["lon"], frame["lat"]
+    for rid, key, place, day, side, basis, lon, lat in zip(
+        frame["report_id"],
+        frame["key"],
+        frame["place"],
+        frame["date_to"],
+        frame["side"],
+        frame["side_basis"],
+        frame["lon"],
+        frame["lat"],
     ):
         near = (reports.frame["key"] == key) & ((reports.frame["date_to"] - day).abs().dt.days <= same_event_days)
         rest = Reports(reports.frame[~near.to_numpy()], reports.label)
-        est = Estimate(latest_state(rest, day), day)
+        state = latest_state(rest, day, implied_days=implied_days)
+        est = Estimate(state, day, strike_front_km=strike_front_km, supersede_km=supersede_km)
         point = proj.to_metric(shapely.Point(lon, lat))
         row = {
             "report_id": rid,
             "place": place,
             "date": f"{day:%Y-%m-%d}",
             "side": side,
+            "side_basis": basis,
             "in_area": bool(area_m.contains(point)),
         }
         if not est.known:

@@ -27,6 +27,11 @@ from .uncertainty import GEO_PRECISION_KM
 
 SIDES = ("government", "opposition", "contested")
 
+#: How a report knows the side: it says who holds or took the place (``explicit``), the context
+#: implies it (``implied``: "next target", "supply route"), or only a strike on the place by the
+#: other side suggests it (``inferred_from_strike``).
+SIDE_BASES = ("explicit", "implied", "inferred_from_strike")
+
 #: The columns a user's CSV of reports must have (the others of the shipped file are optional).
 REQUIRED = ("place", "lon", "lat", "date", "side")
 
@@ -59,7 +64,8 @@ class Reports:
     frame : pandas.DataFrame
         Every report: ``report_id``, ``place``, ``key`` (the place: its folded name and position),
         ``lon``, ``lat``, ``coord_accuracy_km`` (km), ``date``, ``date_to`` (datetime64 days),
-        ``side``, ``placed`` (bool), and the file's other columns.
+        ``side``, ``side_basis`` (one of :data:`SIDE_BASES`), ``capture`` (bool: the report says its
+        side took the place that day), ``placed`` (bool), and the file's other columns.
     label : str
         Where the reports come from (a path or "the shipped reports").
     rejected : list of (row, reason)
@@ -115,7 +121,9 @@ def read_reports(source=None) -> Reports:
 
     Required columns: ``place``, ``lon``, ``lat`` (empty for a place not placed), ``date``
     (YYYY-MM-DD), ``side`` (government, opposition or contested); optional ``date_to``,
-    ``coord_accuracy_km`` (km, default 1), ``report_id`` and any others. A bad row raises an
+    ``coord_accuracy_km`` (km, default 1), ``side_basis`` (explicit, implied or
+    inferred_from_strike; default explicit), ``capture`` (true/false, default false: the report
+    says its side took the place that day), ``report_id`` and any others. A bad row raises an
     :class:`~zonemap.errors.InputError` naming the file, the row (1 = the first data row) and the problem.
 
     Examples
@@ -190,6 +198,17 @@ def _checked(raw: pd.DataFrame, label: str, rows=None) -> pd.DataFrame:
     acc_text = frame.get("coord_accuracy_km", pd.Series("", index=frame.index)).astype(str).str.strip()
     accuracy = pd.to_numeric(acc_text.where(acc_text != "", str(DEFAULT_COORD_KM)), errors="coerce")
     fail(~(accuracy >= 0), lambda r: f"coord_accuracy_km {acc_text[r]!r} is not a number of km ≥ 0")
+    basis_text = frame.get("side_basis", pd.Series("", index=frame.index)).astype(str).str.strip().str.lower()
+    basis = basis_text.where(basis_text != "", "explicit")
+    fail(
+        ~basis.isin(SIDE_BASES),
+        lambda r: f"side_basis {raw['side_basis'].iloc[r]!r} is not one of {', '.join(SIDE_BASES)}",
+    )
+    capture_text = frame.get("capture", pd.Series("", index=frame.index)).astype(str).str.strip().str.lower()
+    fail(
+        ~capture_text.isin(["", "true", "false"]),
+        lambda r: f"capture {raw['capture'].iloc[r]!r} is not true or false",
+    )
     if "report_id" not in frame or (frame["report_id"].astype(str).str.strip() == "").any():
         frame["report_id"] = [f"row {i + 1}" for i in range(len(frame))]
     frame = frame.assign(
@@ -200,6 +219,8 @@ def _checked(raw: pd.DataFrame, label: str, rows=None) -> pd.DataFrame:
         date=date,
         date_to=date_to,
         coord_accuracy_km=accuracy.astype(float),
+        side_basis=basis,
+        capture=(capture_text == "true").to_numpy(),
         placed=lon.notna().to_numpy(),
     )
     frame["key"] = _place_keys(frame)
@@ -278,6 +299,7 @@ def read_acled(path) -> Reports:
             "coord_accuracy_km": precision.map(GEO_PRECISION_KM).fillna(GEO_PRECISION_KM[3]).astype(str),
             "date": pd.to_datetime(rows["event_date"], format="mixed", errors="coerce").dt.strftime("%Y-%m-%d"),
             "side": side[used],
+            "capture": "true",  # every territory event is a change of hands
             "outlet": "ACLED",
             "evidence": rows["sub_event_type"],
             "notes": rows.get("notes", ""),
