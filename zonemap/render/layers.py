@@ -285,7 +285,17 @@ def _zones_on_date(day, frames: dict, labels: dict, show_inactive: bool) -> None
         if not active.any():
             labels[key] = f"{labels[key]}: not in force on {shown}"
     if "posts" in frames and "established" in frames["posts"]:
-        frames["posts"] = frames["posts"][_surely_established(frames["posts"]["established"], day)]
+        posts = frames["posts"]
+        manned = _surely_established(posts["established"], day)
+        if "withdrawn" in posts:
+            manned &= ~_possibly_withdrawn(posts["withdrawn"], day)
+        end = timeline.zones_end()
+        if end is not None and read_day(day) >= end:  # posts of an agreement that had ended: nothing to show
+            manned[:] = False
+        frames["posts"] = posts[manned]
+        if not manned.all():
+            label = labels.get("posts", OVERLAYS["posts"][0])
+            labels["posts"] = f"{label}, manned on {shown} ({int((~manned).sum())} not yet or no longer)"
 
 
 def _surely_established(text: pd.Series, day) -> np.ndarray:
@@ -304,6 +314,22 @@ def _surely_established(text: pd.Series, day) -> np.ndarray:
     ready = (start + pd.offsets.MonthBegin(1)).where(parts[2].isna(), start + pd.to_timedelta(
         pd.to_numeric(parts[2]) - 1, unit="D"))  # fmt: skip
     return ready.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]") <= read_day(day)  # NaT: False
+
+
+def _possibly_withdrawn(text: pd.Series, day) -> np.ndarray:
+    """Whether each observation post may have been withdrawn by ``day``, from ``withdrawn`` as written in
+    geodata (the earliest report: ``2020-10-19``, or ``2020-11`` counted from the month's first day, so
+    a post is never shown on a day it may already have gone); empty: never reported withdrawn.
+
+    Examples
+    --------
+    >>> _possibly_withdrawn(pd.Series(["2020-10-19", "2020-11", None]), "2020-11-01").tolist()
+    [True, True, False]
+    """
+    parts = text.astype("string").str.extract(r"^(\d{4}-\d{2})(-\d{2})?")
+    first = (parts[0] + parts[1].fillna("-01")).astype(object).where(parts[0].notna(), None)
+    start = pd.to_datetime(pd.Series(first, dtype=object), format="%Y-%m-%d", errors="coerce")
+    return start.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]") <= read_day(day)  # NaT: False
 
 
 def _kind(style: dict) -> str:

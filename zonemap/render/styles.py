@@ -168,6 +168,7 @@ FIELD_ALIASES = {
     "population": "Population (GeoNames)",
     "sohr_no": "Observation post no. (SOHR)",
     "established": "Established (as reported)",
+    "withdrawn": "Withdrawn (earliest report)",
     "source": "Source",
     "as_of": "Valid as of (date)",
     "until": "Valid until (date, exclusive)",
