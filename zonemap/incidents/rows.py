@@ -500,7 +500,12 @@ def _from_table(
         good[lon_col], good[lat_col] = lon[ok], lat[ok]
     else:  # the point from a geometry, as columns too: a CSV of the result keeps the location
         for name, values in (("longitude", lon), ("latitude", lat)):
-            good[name if name not in good.columns else f"point_{name}"] = values[ok]
+            if name not in good.columns:
+                good[name] = values[ok]
+            elif (degrees := _as_degrees(good[name], values[ok])) is not None:  # the point's: as numbers
+                good[name] = degrees
+            else:  # a file's own column that is not the point
+                good[f"point_{name}"] = values[ok]
     good.insert(0, "row", table.index.to_numpy(dtype="int64")[ok])
     good = good.reset_index(drop=True)
     if points:
@@ -528,6 +533,20 @@ def _from_table(
         outside_rows=outside_rows,
         dated=dated,
     )
+
+
+def _as_degrees(column: pd.Series, degrees: np.ndarray) -> np.ndarray | None:
+    """A file's ``longitude`` (or ``latitude``) column as numbers, if it holds its geometries' own
+    coordinates (within 1e-9°, about 0.1 mm; e.g. zonemap's own GeoJSON output read again, its
+    properties text): then no ``point_longitude`` is added beside it. None if it does not.
+
+    Examples
+    --------
+    >>> _as_degrees(pd.Series([36.5, "36.7"]), np.array([36.5, 36.7])), _as_degrees(pd.Series([36.5]), np.array([36.6]))
+    (array([36.5, 36.7]), None)
+    """
+    numbers = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    return numbers if bool(np.all(np.abs(numbers - degrees) <= 1e-9)) else None
 
 
 def reading_warnings(dated: bool, outside_rows: np.ndarray) -> list[str]:
