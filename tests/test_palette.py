@@ -39,6 +39,26 @@ def _meanings() -> dict[str, str]:
     return colours
 
 
+def _over(colour: str, opacity: float, ground: str) -> str:
+    """``colour`` laid at ``opacity`` over ``ground``: what the eye sees of a translucent fill."""
+    top, bottom = (matplotlib.colors.to_rgb(c) for c in (colour, ground))
+    return matplotlib.colors.to_hex([opacity * t + (1 - opacity) * g for t, g in zip(top, bottom)])
+
+
+def _fills_as_drawn() -> dict[str, str]:
+    """The zones' translucent fills as drawn over Syria's land, alone and where they overlap."""
+    from zonemap.render.figure import LAND
+
+    land, styles = LAND["Syria"], {key: style for key, (_, style) in layers.OVERLAYS.items()}
+    fill = {key: (s["color"], s["fillOpacity"]) for key, s in styles.items() if s.get("fillOpacity")}
+    inner = layers.FEATURE_STYLES["inner_band"]["fillOpacity"]
+    both = _over(fill["dmz"][0], inner, _over(*fill["dmz"], land))  # the inner band over the outer
+    drawn = {f"{key} fill": _over(colour, opacity, land) for key, (colour, opacity) in fill.items()}
+    drawn |= {"dmz inner band fill": both, "halo over the dmz": _over(*fill["halo"], both),
+              "m4 corridor over the dmz": _over(*fill["m4_corridor"], both)}  # fmt: skip
+    return drawn
+
+
 def test_delta_e_is_ciede2000():
     """Sharma, Wu & Dalal (2005) test pairs 1, 7, 17, 25 and 34 (their Table 1)."""
     lab1 = [[50, 2.6772, -79.7751], [50, 0, 0], [50, 2.5, 0], [60.2574, -34.0099, 36.2677], [2.0776, 0.0795, -1.1350]]
@@ -57,10 +77,17 @@ def test_every_meaning_has_a_colour_used_nowhere_else():
     ground = {"land": LAND["Syria"], "other land": LAND["default"], "sea": SEA}
     events = {k: v for k, v in colours.items() if k.startswith("event type")}
     assert [p for p in palette.closest_pairs(events | ground) if len({p[0], p[1]} & set(ground)) == 1] == []
+    # incidents and hexagons stand out from the zones' fills as drawn (the DMZ's pink, the corridor's blue...)
+    fills = _fills_as_drawn()
+    symbols = {k: v for k, v in colours.items() if k.startswith(("event type", "status", "density"))}
+    assert [p for p in palette.closest_pairs(symbols | fills) if len({p[0], p[1]} & set(fills)) == 1] == []
 
 
 def test_the_old_palettes_would_fail():
     """The check can fail: tab10 event types and YlOrRd hexagons repeat the statuses', DMZ's and posts' colours."""
+    fills = _fills_as_drawn()
+    salmon = {"event type salmon": "#f88880"}  # apart from every colour above, not from the DMZ's pink as drawn
+    assert _apart(_meanings() | salmon) == [] and palette.closest_pairs(fills | salmon)
     tab10 = [matplotlib.colors.to_hex(c) for c in matplotlib.colormaps["tab10"].colors[:6]]
     old = {k: v for k, v in _meanings().items() if not k.startswith(("event type", "density"))}
     assert _apart(old | {f"event type {i}": c for i, c in enumerate(tab10)})

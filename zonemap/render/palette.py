@@ -16,16 +16,17 @@ import numpy as np
 MIN_DELTA_E = 10.0
 
 #: Incidents by ``event_type`` (the figure, when they have no ``dmz_status``): the most frequent
-#: types in turn, then "other". Chosen away from the status colours (orange, pale yellow, dark
-#: grey), the zones' and lines' reds, purple, pink, blue, teal and greens, and from one another.
-EVENT_TYPE_COLOURS = ("#80b0f8", "#704800", "#f88880", "#005828", "#c828f8", "#a8d0a8")
+#: types in turn, then "other". Chosen (a greedy search of the sRGB cube for the colour farthest
+#: from all others) away from the status colours, every zone's and line's colour, the zones' fills
+#: as drawn (the DMZ's pink, the corridor's pale blue, over Syria's land) and from one another.
+EVENT_TYPE_COLOURS = ("#58b0f8", "#704800", "#d008f8", "#005800", "#00e088", "#980040")
 
 #: Incidents of the less frequent event types, grouped as "other".
-OTHER_EVENT_TYPE_COLOUR = "#006068"
+OTHER_EVENT_TYPE_COLOUR = "#707820"
 
 #: Hexagon fills of the quantile classes, fewest incidents first, and the heat map's gradient: a
 #: pink-to-plum ramp (light to dark), away from the status, zone and line colours.
-DENSITY_COLOURS = ("#f7dcef", "#e8a6d6", "#b97fa6", "#8a4f7d", "#5c1a4f")
+DENSITY_COLOURS = ("#f9e2f8", "#eeaadf", "#c47fb5", "#8f4a86", "#5c1a57")
 
 
 def hex_to_lab(colours) -> np.ndarray:
