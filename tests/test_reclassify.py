@@ -119,3 +119,19 @@ def test_a_geopackage_without_an_incidents_layer_is_refused_in_one_line(tmp_path
         zonemap.read_incidents(path)
     points.to_file(tmp_path / "one.gpkg", layer="mine")
     assert len(zonemap.read_incidents(tmp_path / "one.gpkg").accepted) == 1
+
+
+def test_a_folders_output_classified_again_names_its_parts_once(tmp_path, capsys):
+    parts, first, second = tmp_path / "parts", tmp_path / "first.parquet", tmp_path / "second.parquet"
+    parts.mkdir()
+    _run(capsys, SAMPLE, "-o", parts / "a.parquet")
+    _run(capsys, parts, "-o", first)
+    assert set(gpd.read_parquet(first)["file"]) == {"a.parquet"}
+    again = tmp_path / "again"
+    again.mkdir()
+    first.rename(again / "b.parquet")
+    _, err = _run(capsys, again, "-o", second)
+    assert "earlier zonemap run were replaced" in err
+    after = gpd.read_parquet(second)
+    assert "file_in_file" not in after and set(after["file"]) == {"b.parquet"}  # the part read now
+    assert not [c for c in after.columns if "_in_file" in c] and len(after) == 12

@@ -201,9 +201,9 @@ UNCLASSIFIED = "unclassified_reason"
 #: have drawn it at other widths or on another line than this one.
 ANY_DMZ_COLUMN = re.compile(r"in_dmz_\d+(?:_\d+)?km_\w+_line")
 
-#: The reader's own columns (:data:`~.columns.RESERVED_COLUMNS`) that zonemap's output holds: read
-#: again, the earlier run's are renamed ``<name>_in_file`` and the reader adds its own.
-READER_COLUMNS = tuple(c for c in RESERVED_COLUMNS if c in ("row", "date_precision"))
+#: The reader's own columns (:data:`~.columns.RESERVED_COLUMNS`) that zonemap's output holds (``file``:
+#: a folder's part): read again, the earlier run's are renamed ``<name>_in_file`` and the reader adds its own.
+READER_COLUMNS = tuple(c for c in RESERVED_COLUMNS if c in ("row", "date_precision", "file"))
 
 
 def own_output_columns(model: ZoneModel) -> tuple[frozenset, frozenset]:
@@ -237,8 +237,8 @@ def earlier_run_columns(columns, model: ZoneModel) -> list:
     (:func:`own_output_columns`: some 20 columns, ``side_2018`` to ``ocha_admin1``); a user's file
     that merely has a ``side`` or ``p_in_dmz`` column is not, and keeps it (as ``<name>_in_file``
     beside zonemap's). In zonemap's own output, the earlier run's columns are every column zonemap
-    may add (DMZ memberships of any width and line included) and the reader's ``row`` and
-    ``date_precision``, renamed ``<name>_in_file`` when the file was read again.
+    may add (DMZ memberships of any width and line included) and the reader's ``row``,
+    ``date_precision`` and ``file``, renamed ``<name>_in_file`` when the file was read again.
 
     Examples
     --------
