@@ -105,6 +105,9 @@ def test_the_signature_follows_the_models_columns():
     )
     fixed = zonemap.classify(zonemap.synthetic_incidents(5, seed=3), as_of=None, nearest_place=False)
     assert signature <= set(fixed.columns)  # any run's output carries the whole signature
+    from zonemap.incidents.columns import OWN_OUTPUT_MARKS
+
+    assert set(OWN_OUTPUT_MARKS) <= signature  # the reader's marks of zonemap's output are the classifier's
     odd = zone_model(width_km=(12.5, 30))
     dmz = [f"in_{zone}" for zone in odd.zones if zone.startswith("dmz_")]
     assert dmz and all(classification.ANY_DMZ_COLUMN.fullmatch(c) for c in dmz)

@@ -23,7 +23,7 @@ from ..model import data
 from ..model.uncertainty import MAX_EVENT_ACCURACY_KM
 from ..output import atomic_path
 from .cells import escape_formulas
-from .columns import _find_column, _rename_reserved  # zonemap-split
+from .columns import OWN_OUTPUT_MARKS, _find_column, _rename_reserved  # zonemap-split
 from .values import (  # zonemap-split
     DATE_YEARS,
     OUT_OF_RANGE,
@@ -499,12 +499,13 @@ def _from_table(
     if coords is None:
         good[lon_col], good[lat_col] = lon[ok], lat[ok]
     else:  # the point from a geometry, as columns too: a CSV of the result keeps the location
+        own_output = set(OWN_OUTPUT_MARKS) <= set(map(str, good.columns))  # its longitude is the point
         for name, values in (("longitude", lon), ("latitude", lat)):
             if name not in good.columns:
                 good[name] = values[ok]
-            elif (degrees := _as_degrees(good[name], values[ok])) is not None:  # the point's: as numbers
-                good[name] = degrees
-            else:  # a file's own column that is not the point
+            elif own_output and f"point_{name}" not in good.columns:  # zonemap wrote it: the point, as numbers
+                good[name] = pd.to_numeric(good[name], errors="coerce").to_numpy(dtype=float)
+            else:  # a file's own column, perhaps not the point
                 good[f"point_{name}"] = values[ok]
     good.insert(0, "row", table.index.to_numpy(dtype="int64")[ok])
     good = good.reset_index(drop=True)
@@ -533,20 +534,6 @@ def _from_table(
         outside_rows=outside_rows,
         dated=dated,
     )
-
-
-def _as_degrees(column: pd.Series, degrees: np.ndarray) -> np.ndarray | None:
-    """A file's ``longitude`` (or ``latitude``) column as numbers, if it holds its geometries' own
-    coordinates (within 1e-9°, about 0.1 mm; e.g. zonemap's own GeoJSON output read again, its
-    properties text): then no ``point_longitude`` is added beside it. None if it does not.
-
-    Examples
-    --------
-    >>> _as_degrees(pd.Series([36.5, "36.7"]), np.array([36.5, 36.7])), _as_degrees(pd.Series([36.5]), np.array([36.6]))
-    (array([36.5, 36.7]), None)
-    """
-    numbers = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
-    return numbers if bool(np.all(np.abs(numbers - degrees) <= 1e-9)) else None
 
 
 def reading_warnings(dated: bool, outside_rows: np.ndarray) -> list[str]:
