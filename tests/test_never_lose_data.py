@@ -375,7 +375,8 @@ def test_own_output_reads_back_for_three_generations(tmp_path, suffix):
         source = out
     events = read_incidents(source)
     assert len(events.accepted) == 12 and not len(events.rejected)
-    assert {"row_in_file", "row_in_file_2"} <= set(events.accepted.columns)
+    # each generation replaces the earlier run's answers (tests/test_reclassify.py): one earlier row, kept on reading
+    assert "row_in_file" in events.accepted and "row_in_file_2" not in events.accepted
 
 
 def test_warnings_are_counted_per_file(tmp_path):

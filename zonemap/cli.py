@@ -128,7 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(mapper)
     mapper.add_argument("-o", "--output", required=True, metavar="PATH.html")
     _add_symmetric(mapper)
-    mapper.add_argument("--incidents", metavar="FILE", help="add incidents (CSV/ACLED, GeoJSON, GeoParquet)")
+    mapper.add_argument(
+        "--incidents", metavar="FILE", help="add incidents (CSV/ACLED, GeoJSON, GeoParquet, GeoPackage)"
+    )
     _add_reading_options(mapper)
     mapper.add_argument(
         "--self-contained",
@@ -160,7 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     drawing.add_argument("--timeline-date-column", default="as_of", metavar="NAME", help="date column of --timeline")
     _add_line_options(drawing)
     events = commands.add_parser("incidents", help="classify incidents against the zones and summarise them")
-    events.add_argument("file", metavar="FILE", help="CSV (e.g. an ACLED export), GeoJSON, GeoParquet or a folder")
+    events.add_argument(
+        "file", metavar="FILE", help="CSV (e.g. an ACLED export), GeoJSON, GeoParquet, GeoPackage or a folder"
+    )
     _add_model_options(events)
     events.add_argument(
         "-o", "--output", required=True, metavar="OUT.csv|geojson|parquet",

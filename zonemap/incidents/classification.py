@@ -12,6 +12,7 @@ slow ``pyproj.Geod`` reference; measured < 0.7 m).
 from __future__ import annotations
 
 import os
+import re
 import warnings
 
 import geopandas as gpd
@@ -23,6 +24,7 @@ from ..errors import ArgumentError, InputError, ZonemapWarning
 from ..model import data
 from ..model.compiled import DatedLines, ZoneModel, _column_arrays, _default_model, _pool, zone_model  # zonemap-split
 from ..model.dates import fits_nanoseconds, read_day
+from .columns import RESERVED_COLUMNS
 
 os.register_at_fork(after_in_child=_pool.cache_clear)  # a forked child has none of the parent's threads
 
@@ -87,6 +89,9 @@ def classify(
         raise InputError("the incidents have no CRS; set one first (e.g. gdf.set_crs('EPSG:4326'))")
     if incidents.crs.to_epsg() != 4326:
         incidents = incidents.to_crs(data.WGS84)
+    incidents, replaced = without_earlier_run(incidents, model)
+    if replaced:
+        warnings.warn(replaced_note(replaced), ZonemapWarning, 2)
     geoms = incidents.geometry.to_numpy()
     problem = unclassifiable(geoms)
     usable = problem == None  # noqa: E711 (elementwise)
@@ -95,7 +100,7 @@ def classify(
     columns = classification_columns(incidents, lon, lat, model, as_of=as_of, nearest_place=nearest_place)
     if not usable.all():
         columns = _blank_unclassified(columns, usable)
-        columns["unclassified_reason"] = problem
+        columns[UNCLASSIFIED] = problem
         kinds = pd.Series(problem[~usable]).value_counts()
         counts = "; ".join(f"{n:,} {kind}" for kind, n in kinds.items())
         warnings.warn(f"{(~usable).sum():,} rows not classified ({counts}): see unclassified_reason", ZonemapWarning, 2)
@@ -186,6 +191,113 @@ def with_columns(table: pd.DataFrame, columns: pd.DataFrame) -> pd.DataFrame:
     if isinstance(table, gpd.GeoDataFrame):
         return table.assign(**{c: columns[c] for c in columns.columns})
     return pd.concat([table, columns.set_axis(table.index)], axis=1)  # one new frame, not one per column
+
+
+#: The column saying why a row was not classified (only when some row was not).
+UNCLASSIFIED = "unclassified_reason"
+
+#: A DMZ membership column of any width and line: :func:`~zonemap.model.compiled.zone_model` names
+#: the DMZ ``dmz_<width>km_<line label>`` (a decimal point written ``_``), and an earlier run may
+#: have drawn it at other widths or on another line than this one.
+ANY_DMZ_COLUMN = re.compile(r"in_dmz_\d+(?:_\d+)?km_\w+_line")
+
+#: The reader's own columns (:data:`~.columns.RESERVED_COLUMNS`) that zonemap's output holds (``file``:
+#: a folder's part): read again, the earlier run's are renamed ``<name>_in_file`` and the reader adds its own.
+READER_COLUMNS = tuple(c for c in RESERVED_COLUMNS if c in ("row", "date_precision", "file"))
+
+
+def own_output_columns(model: ZoneModel) -> tuple[frozenset, frozenset]:
+    """``(signature, every)``: the columns every classification with ``model`` adds whatever its
+    options (the fixed lines' answers, ``p_*``, ``dmz_status``, ``ocha_admin1*``…; the DMZ
+    memberships, which carry its width and line, left out), and every column one may add (each
+    event as of its date, with the nearest place, :data:`UNCLASSIFIED`). Found by classifying no
+    rows, so the lists follow the code.
+
+    Examples
+    --------
+    >>> signature, every = own_output_columns(_default_model())
+    >>> {"side_2018", "dist_2018_km", "p_in_dmz", "dmz_status", "ocha_admin1"} <= signature
+    True
+    >>> sorted(every - signature)  # doctest: +NORMALIZE_WHITESPACE
+    ['as_of_basis', 'dist_line_km', 'in_dmz_15km_2018_line', 'in_dmz_20km_2018_line', 'line_accuracy_km',
+     'line_date', 'line_until', 'nearest_place', 'nearest_place_km', 'side', 'unclassified_reason']
+    """
+    empty = pd.DataFrame({"event_date": pd.Series([], dtype="datetime64[ns]")})
+    none = np.array([], dtype=float)
+    fixed = classification_columns(empty, none, none, model, as_of=None, nearest_place=False, threads=1)
+    every = classification_columns(empty, none, none, model, as_of="event", nearest_place=True, threads=1)
+    signature = frozenset(c for c in fixed.columns if not ANY_DMZ_COLUMN.fullmatch(c))
+    return signature, frozenset([*every.columns, *fixed.columns, UNCLASSIFIED])
+
+
+def earlier_run_columns(columns, model: ZoneModel) -> list:
+    """The columns of an earlier zonemap run in a table that is zonemap's own output, else none.
+
+    A table is zonemap's own output when it holds *every* column of the signature
+    (:func:`own_output_columns`: some 20 columns, ``side_2018`` to ``ocha_admin1``); a user's file
+    that merely has a ``side`` or ``p_in_dmz`` column is not, and keeps it (as ``<name>_in_file``
+    beside zonemap's). In zonemap's own output, the earlier run's columns are every column zonemap
+    may add (DMZ memberships of any width and line included) and the reader's ``row``,
+    ``date_precision`` and ``file``, renamed ``<name>_in_file`` when the file was read again.
+
+    Examples
+    --------
+    >>> model = _default_model()
+    >>> signature, _ = own_output_columns(model)
+    >>> earlier_run_columns(["row", "event_id", "row_in_file", "side", *sorted(signature)], model)[:4]
+    ['side', 'accuracy_basis', 'dist_2018_km', 'dist_2020_km']
+    >>> "row_in_file" in earlier_run_columns(["row", "row_in_file", *signature], model)
+    True
+    >>> earlier_run_columns(["event_id", "side", "p_in_dmz"], model)  # a user's columns
+    []
+    """
+    names = {str(c) for c in columns}
+    signature, every = own_output_columns(model)
+    if not signature <= names:
+        return []
+    earlier = [c for c in columns if str(c) in every or ANY_DMZ_COLUMN.fullmatch(str(c))]
+    for name in READER_COLUMNS:
+        renamed = _renamed_at_read(name, names) if name in names else None
+        earlier += [c for c in columns if renamed is not None and str(c) == renamed]
+    return earlier
+
+
+def _renamed_at_read(name: str, names: set) -> str | None:
+    """What the reader named a file's ``name`` column when it added its own (:func:`~.columns._free_name`:
+    the first of ``<name>_in_file``, ``<name>_in_file_2``, … the file did not hold), so the last of
+    them before the first one missing; None if there is none."""
+    found, candidate, number = None, f"{name}_in_file", 2
+    while candidate in names:
+        found, candidate, number = candidate, f"{name}_in_file_{number}", number + 1
+    return found
+
+
+def without_earlier_run(table: pd.DataFrame, model: ZoneModel) -> tuple[pd.DataFrame, list]:
+    """``table`` without an earlier zonemap run's columns (:func:`earlier_run_columns`), and those columns.
+
+    Examples
+    --------
+    >>> import zonemap
+    >>> first = classify(zonemap.synthetic_incidents(3, seed=1))
+    >>> again, replaced = without_earlier_run(first, _default_model())
+    >>> len(replaced), "side" in again, "event_date" in again
+    (29, False, True)
+    """
+    earlier = earlier_run_columns(table.columns, model)
+    return (table.drop(columns=earlier), earlier) if earlier else (table, [])
+
+
+def replaced_note(replaced: list) -> str:
+    """The one line saying an earlier run's columns were replaced.
+
+    Examples
+    --------
+    >>> replaced_note(["side", "side_2018"])
+    "zonemap's own output classified again: 2 columns from an earlier zonemap run were replaced (side, side_2018)"
+    """
+    names = ", ".join(map(str, replaced[:6])) + (", …" if len(replaced) > 6 else "")
+    return (f"zonemap's own output classified again: {len(replaced)} columns from an earlier zonemap run "
+            f"were replaced ({names})")  # fmt: skip
 
 
 #: How each row was judged (column ``as_of_basis``).

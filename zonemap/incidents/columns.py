@@ -17,6 +17,12 @@ COLUMN_CANDIDATES = {
     "date": ("event_date", "date", "datetime", "timestamp", "time"),
 }
 
+#: Columns of zonemap's classified output (a few of its signature,
+#: :func:`~zonemap.incidents.classification.own_output_columns`): read from a geometry, such a file's
+#: ``longitude``/``latitude`` are the point zonemap wrote (unless it also wrote ``point_longitude``),
+#: so no ``point_longitude`` is added again. Names only: every chunk of a file decides alike.
+OWN_OUTPUT_MARKS = ("side_2018", "dist_2018_km", "p_in_dmz", "dmz_status", "accuracy_basis")
+
 #: Columns zonemap adds to its tables; an input column of the same name is kept as ``<name>_in_file``.
 RESERVED_COLUMNS = ("row", "kind", "reason", "file", "date_precision", "geometry")
 

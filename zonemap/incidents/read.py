@@ -29,6 +29,7 @@ from .formats import (  # zonemap-split
     parquet_chunks,
     partition_files,
 )
+from .geopackage import GEOPACKAGE_SUFFIXES, from_geopackage
 from .rows import (  # zonemap-split
     Incidents,
     _from_geoframe,
@@ -48,11 +49,12 @@ def read_incidents(
     date: str | None = None,
     encoding: str | None = None,
 ) -> Incidents:
-    """Read incidents from a file (CSV/ACLED, GeoJSON, GeoParquet or a folder of them) or a frame.
+    """Read incidents from a file (CSV/ACLED, GeoJSON, GeoParquet or a folder of them; GeoPackage) or a frame.
 
     CSV: UTF-8 (with or without BOM) or UTF-16, comma, semicolon or tab delimited, decimal commas
     allowed; ``lon``/``lat``/``date`` name the columns when they are not the usual ones
-    (``longitude``/``latitude``/``event_date``…). A GeoJSON or GeoParquet CRS is honoured.
+    (``longitude``/``latitude``/``event_date``…). A GeoJSON, GeoParquet or GeoPackage CRS is honoured;
+    a GeoPackage's layer is ``incidents`` (as zonemap writes it) or its only layer of features.
 
     Examples
     --------
@@ -77,8 +79,10 @@ def read_incidents(
     suffix = path.suffix.lower()
     if suffix in PARQUET_SUFFIXES:
         return _from_parquet(path, names)
+    if suffix in GEOPACKAGE_SUFFIXES:
+        return from_geopackage(path, names)
     if suffix not in GEOJSON_SUFFIXES | CSV_SUFFIXES and suffix:
-        raise InputError(f"unknown file type {suffix!r}: use .csv, .geojson, .json or .parquet", source=path)
+        raise InputError(f"unknown file type {suffix!r}: use .csv, .geojson, .json, .parquet or .gpkg", source=path)
     _sniff_text(path, encoding)
     if suffix in GEOJSON_SUFFIXES:
         raw = path.read_bytes()

@@ -23,7 +23,7 @@ from ..model import data
 from ..model.uncertainty import MAX_EVENT_ACCURACY_KM
 from ..output import atomic_path
 from .cells import escape_formulas
-from .columns import _find_column, _rename_reserved  # zonemap-split
+from .columns import OWN_OUTPUT_MARKS, _find_column, _rename_reserved  # zonemap-split
 from .values import (  # zonemap-split
     DATE_YEARS,
     OUT_OF_RANGE,
@@ -499,8 +499,14 @@ def _from_table(
     if coords is None:
         good[lon_col], good[lat_col] = lon[ok], lat[ok]
     else:  # the point from a geometry, as columns too: a CSV of the result keeps the location
+        own_output = set(OWN_OUTPUT_MARKS) <= set(map(str, good.columns))  # its longitude is the point
         for name, values in (("longitude", lon), ("latitude", lat)):
-            good[name if name not in good.columns else f"point_{name}"] = values[ok]
+            if name not in good.columns:
+                good[name] = values[ok]
+            elif own_output and f"point_{name}" not in good.columns:  # zonemap wrote it: the point, as numbers
+                good[name] = pd.to_numeric(good[name], errors="coerce").to_numpy(dtype=float)
+            else:  # a file's own column, perhaps not the point
+                good[f"point_{name}"] = values[ok]
     good.insert(0, "row", table.index.to_numpy(dtype="int64")[ok])
     good = good.reset_index(drop=True)
     if points:

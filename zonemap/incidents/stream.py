@@ -13,13 +13,14 @@ import contextlib
 import os
 import queue
 import threading
+import warnings
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, ZonemapError
+from ..errors import InputError, ZonemapError, ZonemapWarning
 from . import read, summary
 from .csv_stream import IrregularCSV
 from .rows import Incidents, PointRows, reading_warnings, report, with_file
@@ -57,6 +58,8 @@ class Tally:
     outside_wanted: bool = True
     outside_parts: list = field(default_factory=list)  # accepted rows outside Syria, as written
     opposition: dict = field(default_factory=dict)
+    #: The columns of an earlier zonemap run dropped from the input (zonemap's own output classified again).
+    replaced: list = field(default_factory=list)
     notes: list = field(default_factory=list)  # warnings of whole readings (e.g. other files)
     #: Per file of a folder read in chunks (``Incidents.label``): its own tally of warnings.
     files: dict = field(default_factory=dict)
@@ -82,7 +85,7 @@ class Tally:
             self.monthly_parts.append(summary.monthly_summary(classified, by_event_type=self.by_event_type))
         if self.periods_wanted:
             self.period_parts.append(summary.period_summary(classified, by_event_type=self.by_event_type))
-        for column in (c for c in classified.columns if c == "side" or c.startswith("side_")):
+        for column in (c for c in classified.columns if c == "side" or (c.startswith("side_") and "_in_file" not in c)):
             self.opposition[column] = self.opposition.get(column, 0) + int((classified[column] == "opposition").sum())
 
     def merge(self, other: Tally, *, label: str | None = None) -> None:
@@ -191,10 +194,15 @@ def classify_file(
 
     try:
         chunks = read.read_chunks(source, points=False, **reading)
-        return _classify_chunks(named(chunks), out, model, fmt, tally(), as_of, raw_csv_cells)
+        done = _classify_chunks(named(chunks), out, model, fmt, tally(), as_of, raw_csv_cells)
     except IrregularCSV:
         chunks = read.read_chunks(source, careful=True, **reading)
-        return _classify_chunks(named(chunks), out, model, fmt, tally(), as_of, raw_csv_cells)
+        done = _classify_chunks(named(chunks), out, model, fmt, tally(), as_of, raw_csv_cells)
+    if done.replaced:
+        from .classification import replaced_note
+
+        warnings.warn(f"{source}: {replaced_note(done.replaced)}", ZonemapWarning, 2)
+    return done
 
 
 def _read_errors_named(chunks, source):
@@ -236,6 +244,8 @@ def _classify_chunks(chunks, out, model, fmt: str, tally: Tally, as_of="event", 
         pending: collections.deque = collections.deque()
         try:
             for events in read_ahead(chunks, READ_AHEAD, start=lower_priority):
+                events.accepted, replaced = without_earlier_run(events.accepted, model)
+                tally.replaced = tally.replaced or replaced
                 classification = chunk_classification(events.accepted, model, as_of=as_of)
                 while len(pending) >= WRITE_BEHIND:
                     pending.popleft().result()
@@ -245,6 +255,21 @@ def _classify_chunks(chunks, out, model, fmt: str, tally: Tally, as_of="event", 
         finally:
             wait(pending)  # never close the file under a write in progress
     return tally
+
+
+def without_earlier_run(accepted, model):
+    """A chunk's accepted rows (a GeoDataFrame or :class:`~zonemap.incidents.rows.PointRows`) without
+    the columns of an earlier zonemap run (:func:`~zonemap.incidents.classification.earlier_run_columns`),
+    and those columns."""
+    from . import classification
+
+    if not isinstance(accepted, PointRows):
+        return classification.without_earlier_run(accepted, model)
+    frame, earlier = classification.without_earlier_run(accepted.frame, model)
+    if not earlier:
+        return accepted, []
+    before = sum(accepted.frame.columns.get_loc(c) < accepted.geometry_at for c in earlier)
+    return PointRows(frame, accepted.lon, accepted.lat, accepted.geometry_at - before), earlier
 
 
 def chunk_classification(accepted, model, *, as_of="event"):

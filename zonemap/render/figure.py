@@ -43,6 +43,7 @@ from .layers import (
     line_label,
     no_line_text,
 )
+from .palette import EVENT_TYPE_COLOURS, OTHER_EVENT_TYPE_COLOUR
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
 
@@ -287,12 +288,10 @@ def _draw_incidents(ax, incidents, extent) -> list:
         label = "Incidents, DMZ {}".format
     elif "event_type" in incidents:
         types = incidents["event_type"].astype("string").fillna("unknown")
-        top = types.value_counts().index[:6].tolist()
+        top = types.value_counts().index[: len(EVENT_TYPE_COLOURS)].tolist()
         groups = np.where(types.isin(top), types, "other").astype(object)
         order = top + (["other"] if (groups == "other").any() else [])
-        palette = matplotlib.colormaps["tab10"].colors
-        colours = {k: matplotlib.colors.to_hex(palette[i % 10]) for i, k in enumerate(order)}
-        colours["other"] = "#999999"
+        colours = dict(zip(top, EVENT_TYPE_COLOURS)) | {"other": OTHER_EVENT_TYPE_COLOUR}
         label = "Incidents: {}".format
     else:
         groups, order, label = np.full(len(incidents), "all", dtype=object), ["all"], (lambda _: "Incidents")

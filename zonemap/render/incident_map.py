@@ -18,6 +18,7 @@ from folium import plugins
 
 from ..geodesy.projection import LocalProjection
 from .layers import STATUS_COLOURS, UNKNOWN_STATUS_COLOUR
+from .palette import DENSITY_COLOURS
 
 MARKER_LIMIT = 20_000
 
@@ -151,7 +152,7 @@ _SCRIPT = """
             drawn.forEach(function (d) {
                 var bin = d[0], count = d[1], deaths = d[2], k = 0;
                 while (k < breaks.length - 1 && count > breaks[k]) { k++; }
-                var shape = L.polygon(bin.ring, {color: "#7f3f00", weight: 0.5, fillColor: classColours[k],
+                var shape = L.polygon(bin.ring, {color: "@hexagon_edge@", weight: 0.5, fillColor: classColours[k],
                                                  fillOpacity: 0.75, className: "zonemap-hexagon",
                                                  pane: "zonemap-hexagons"});
                 shape.bindPopup(function () { return binPopup(bin, count, deaths); });
@@ -237,12 +238,20 @@ _SCRIPT = """
 """
 
 # the CSS colours of the status classes, from the one place that sets them (a count badge is white)
-_SCRIPT = _SCRIPT.replace("@unknown@", UNKNOWN_STATUS_COLOUR)
+_SCRIPT = _SCRIPT.replace("@unknown@", UNKNOWN_STATUS_COLOUR).replace("@hexagon_edge@", DENSITY_COLOURS[-1])
 for _status, _colour in STATUS_COLOURS.items():
     _SCRIPT = _SCRIPT.replace(f"@{_status}@", _colour)
 
-#: Hexagon colours of the quantile classes, fewest incidents first (ColorBrewer YlOrRd, 5 classes).
-CLASS_COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
+#: Hexagon colours of the quantile classes, fewest incidents first (:data:`~.palette.DENSITY_COLOURS`:
+#: no class looks like a status of incidents, a zone or a line).
+CLASS_COLOURS = list(DENSITY_COLOURS)
+
+#: The heat map's gradient: the hexagons' ramp (Leaflet.heat's default blue-cyan-lime-yellow-red
+#: would repeat the M4 corridor's blue, the posts' cyan, the DMZ's red).
+HEAT_GRADIENT = {round(0.2 * (k + 1), 1): colour for k, colour in enumerate(DENSITY_COLOURS)}
+
+#: Outline of a hexagon: the darkest class.
+HEXAGON_EDGE = DENSITY_COLOURS[-1]
 
 POPUP_LABELS = [
     ("event_type", "Type"),
@@ -441,6 +450,6 @@ def add_incidents(m: folium.Map, incidents, *, marker_limit: int = MARKER_LIMIT)
         cluster.add_to(m)
     else:
         cluster = folium.FeatureGroup(name=name).add_to(m)
-    heat = plugins.HeatMap([], name="Incidents heat map", show=False, radius=18).add_to(m)
+    heat = plugins.HeatMap([], name="Incidents heat map", show=False, radius=18, gradient=HEAT_GRADIENT).add_to(m)
     _IncidentLayers(cluster, heat, block_id, f"{name} by month").add_to(m)
     return m

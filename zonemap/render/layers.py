@@ -26,7 +26,7 @@ from ..model.dates import read_day
 #: Overlay key -> (label, style). Styles are Leaflet path options; ``point`` styles circle markers.
 #: The labels here are those of the default options; :func:`drawn_layers` words them for the options used.
 OVERLAYS = {
-    "outlines": ("Country and governorate outlines", {"color": "#555555", "weight": 1, "fill": False}),
+    "outlines": ("Country and governorate outlines", {"color": "#686860", "weight": 1, "fill": False}),
     "astana": (
         "Astana de-escalation areas: Homs, Ghouta, south (2017)",
         {"color": "#4d9221", "weight": 2, "fillOpacity": 0.08},
@@ -38,13 +38,13 @@ OVERLAYS = {
         "Opposition-held area on the date",
         {"color": "#35978f", "weight": 2, "fillOpacity": 0.1, "dashArray": "1 4"},
     ),
-    "halo": ("Contact line accuracy band", {"color": "#7f7f7f", "weight": 0, "fillOpacity": 0.16}),
+    "halo": ("Contact line accuracy band", {"color": "#787880", "weight": 0, "fillOpacity": 0.16}),
     "line_2018": ("Contact line, Sep 2018", {"color": "#d62728", "weight": 4, "fill": False}),
     "line_2020": ("Contact line, Mar 2020", {"color": "#6a3d9a", "weight": 4, "fill": False}),
     "contact_line": ("Contact line (user-supplied)", {"color": "#e7298a", "weight": 4, "fill": False}),
     "line_as_of": ("Contact line in force on the date", {"color": "#000000", "weight": 4, "fill": False}),
     "m4_corridor": ("M4 security corridor (2020)", {"color": "#1f77b4", "weight": 1, "fillOpacity": 0.25}),
-    "roads": ("M4 and M5 roads", {"color": "#222222", "weight": 2, "dashArray": "6 4", "fill": False}),
+    "roads": ("M4 and M5 roads", {"color": "#202828", "weight": 2, "dashArray": "6 4", "fill": False}),
     "towns": (
         "Towns",
         {"point": {"radius": 4, "color": "#000000", "fillColor": "#ffffff", "fillOpacity": 1, "weight": 1}},
@@ -67,8 +67,10 @@ FEATURE_STYLES = {
 #: Validity record (:mod:`zonemap.model.validity`) of each layer drawn only while its zone is in force.
 LAYER_VALIDITY = {"idlib": "idlib", "dmz": "sochi_dmz", "dmz_edges": "sochi_dmz", "m4_corridor": "m4_corridor"}
 
-#: Colours of the user's own lines and areas (``user1``, ``user2``, ...), in turn.
-USER_COLOURS = ("#e7298a", "#1b9e77", "#d95f02", "#7570b3", "#66a61e", "#e6ab02")
+#: Colours of the user's own lines and areas (``user1``, ``user2``, ...), in turn: none is the
+#: user-supplied contact line's pink, and each differs from every other meaning's colour by a
+#: CIEDE2000 ΔE of 10 or more (:mod:`zonemap.render.palette`).
+USER_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#70b018", "#e6ab02")
 
 #: Incident colours by ``dmz_status`` (see :mod:`zonemap.model.uncertainty`), on the map and the figure:
 #: used for nothing else (no zone, line, place or cluster icon is orange, pale yellow or dark grey).

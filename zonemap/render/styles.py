@@ -13,7 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from .layers import FEATURE_STYLES, OVERLAYS, STATUS_COLOURS
+from .layers import FEATURE_STYLES, OVERLAYS, STATUS_COLOURS, UNKNOWN_STATUS_COLOUR
 
 #: Millimetres per screen pixel at 96 dpi (QGIS draws in mm, Leaflet in px).
 MM_PER_PX = 25.4 / 96
@@ -63,7 +63,7 @@ class LayerStyle:
 INCIDENT_STYLES = {
     f"incidents_{status}": {"point": {"radius": 4, "color": "#333333", "fillColor": colour, "fillOpacity": 0.9,
                                       "weight": 0.5}}
-    for status, colour in {**STATUS_COLOURS, "unknown": "#999999"}.items()
+    for status, colour in {**STATUS_COLOURS, "unknown": UNKNOWN_STATUS_COLOUR}.items()
 }  # fmt: skip
 
 #: The style of the ``incidents`` layer zonemap writes to a GeoPackage (``zonemap incidents -o x.gpkg``).
