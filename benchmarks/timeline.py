@@ -12,16 +12,18 @@ validity and the probabilities), their ratio, the time to build the dated lines 
 
 ``--compare``: ``classify(events, model)`` (each event as of its own date) for the same N incidents
 spread over 2018-01-01 .. 2024-12-07 against (a) the hand timeline
-(``geodata/contact_line_timeline.geojson``), (b) the evidence timeline
+(``geodata/contact_line_timeline.geojson``; and again with no dated line taking the answers of the
+fixed 2018 and 2020 lines it equals, so that every line is measured), (b) the evidence timeline
 (``geodata/evidence_timeline.geojson``, or ``--timeline PATH``), (c) synthetic timelines of 150
 and 300 lines (:func:`zonemap.incidents.synthetic.synthetic_timeline`, dated evenly over
 2018-01-01 .. 2024-12-07). Each timeline's model lives in a child process forked from the one that
 made the events (the same rows for all), so that each has its own peak memory; the children
 classify one at a time, in turn, for ``--rounds`` rounds, so that the shared machine's noise falls
 on every timeline alike. Prints per timeline: lines, share of events that have a line in force on
-their date, model build time (``zone_model(timeline=...)``, dated lines included, no disk cache),
-the best wall time and the best CPU time (all threads) of the classification, each with its ratio
-to (a), and peak resident memory; and the load average before and after the timings.
+their date, share whose line is a fixed line's twin (answers reused), model build time
+(``zone_model(timeline=...)``, dated lines included, no disk cache), the best wall time and the
+best CPU time (all threads) of the classification, each with its ratio to (a), and peak resident
+memory; and the load average before and after the timings.
 
 Run: ``.venv/bin/python benchmarks/timeline.py [N] [--timeline PATH] [--compare [--rounds R]]`` (default N 1,000,000).
 """
@@ -35,6 +37,7 @@ import resource
 import time
 from pathlib import Path
 
+import numpy as np
 from timing import best_of
 
 GEODATA = Path(__file__).resolve().parents[1] / "geodata"
@@ -78,12 +81,12 @@ def main(n: int, source=None) -> None:
 # --------------------------------------------------------------------------- --compare
 def _timeline_of(name: str, evidence: Path):
     """(label, timeline source, valid_until) of a compared timeline."""
-    import numpy as np
-
     from zonemap.incidents.synthetic import synthetic_timeline
 
     if name == "hand":
         return f"(a) hand: {HAND.name}", str(HAND), None
+    if name == "hand-measured":
+        return "(a') the same, every line measured", str(HAND), None
     if name == "evidence":
         return f"(b) evidence: {evidence.name}", str(evidence), None
     lines = int(name)
@@ -101,16 +104,18 @@ def _serve(name: str, evidence: Path, events, conn) -> None:
     start = time.perf_counter()
     model = zonemap.zone_model(timeline=source, timeline_valid_until=valid_until)
     build = time.perf_counter() - start
-    result = zonemap.classify(events.iloc[:1000], model)  # warm-up
-    in_force = float(zonemap.classify(events, model)["line_date"].notna().mean())
-    del result
+    if name == "hand-measured":
+        model.dated.twins = {}  # no dated line takes a fixed line's answers
+    days = model.dated.index(events["event_date"].to_numpy())
+    in_force, reused = float((days >= 0).mean()), float(np.isin(days, list(model.dated.twins)).mean())
+    zonemap.classify(events.iloc[:1000], model)  # warm-up
     conn.send(None)  # ready
     while conn.recv() == "run":
         wall, cpu = time.perf_counter(), time.process_time()
         zonemap.classify(events, model)
         conn.send((time.perf_counter() - wall, time.process_time() - cpu))
-    conn.send({"label": label, "lines": len(model.dated.dates), "in_force": in_force, "build": build,
-               "peak": peak_mb()})  # fmt: skip
+    conn.send({"label": label, "lines": len(model.dated.dates), "in_force": in_force, "reused": reused,
+               "build": build, "peak": peak_mb()})  # fmt: skip
 
 
 def compare(n: int, evidence: Path, rounds: int) -> None:
@@ -121,7 +126,7 @@ def compare(n: int, evidence: Path, rounds: int) -> None:
     base = peak_mb()
     fork = multiprocessing.get_context("fork")
     children = []
-    for name in ("hand", "evidence", *map(str, SYNTHETIC_LINES)):  # built one after the other
+    for name in ("hand", "hand-measured", "evidence", *map(str, SYNTHETIC_LINES)):  # built one after the other
         conn, theirs = fork.Pipe()
         child = fork.Process(target=_serve, args=(name, evidence, events, theirs))
         child.start()
@@ -143,13 +148,15 @@ def compare(n: int, evidence: Path, rounds: int) -> None:
         child.join()
     first = rows[0]
     print(f"{n:,} incidents over {FIRST} .. {LAST}, each judged as of its own date (classify(events, model))")
-    print(f"{'timeline':<42} {'lines':>5} {'with a line':>11} {'build s':>8} {'classify s':>10} {'ratio':>6} "
-          f"{'CPU s':>6} {'ratio':>6} {'peak MB':>8}")  # fmt: skip
+    print(f"{'timeline':<42} {'lines':>5} {'with a line':>11} {'reused':>6} {'build s':>8} {'classify s':>10} "
+          f"{'ratio':>6} {'CPU s':>6} {'ratio':>6} {'peak MB':>8}")  # fmt: skip
     for row in rows:
-        print(f"{row['label']:<42} {row['lines']:>5} {row['in_force']:>11.0%} {row['build']:>8.1f} "
-              f"{row['classify']:>10.2f} {row['classify'] / first['classify']:>5.2f}x "
+        print(f"{row['label']:<42} {row['lines']:>5} {row['in_force']:>11.0%} {row['reused']:>6.0%} "
+              f"{row['build']:>8.1f} {row['classify']:>10.2f} {row['classify'] / first['classify']:>5.2f}x "
               f"{row['cpu']:>6.2f} {row['cpu'] / first['cpu']:>5.2f}x {row['peak']:>8,.0f}")  # fmt: skip
-    print(f"(classify: best of {rounds} wall times and CPU times (all threads), the timelines in turn; build:")
+    print("(with a line: events with a line in force on their date; reused: events whose line is one of the fixed")
+    print(" 2018 and 2020 lines, whose answers are reused, not measured again;")
+    print(f" classify: best of {rounds} wall times and CPU times (all threads), the timelines in turn; build:")
     print(" zone_model(timeline=...), no disk cache; peak: each timeline's own process, forked after the events")
     print(f" were made ({base:,.0f} MB); load average {before} before the timings, {after} after)")
 
