@@ -160,7 +160,7 @@ def test_a_year_before_a_zone_is_outside_it_and_one_straddling_its_start_is_unce
     assert band["events"] == 1 and band["certain_inside"] == 0 and band["uncertain_inside"] == 1  # 2019
     assert band["uncertain_outside"] == 1  # 2018: not counted inside, but p = its share of p, so may be
     assert band["expected"] == pytest.approx(p[1] * share + p[2])
-    assert counts.loc["idlib_area", "uncertain"] == 1  # 2017: the Idlib area began on 4 May
+    assert counts.loc["idlib_area", "date_uncertain"] == 1  # 2017: the Idlib area began on 4 May
 
 
 def test_a_month_straddling_the_m4_corridors_start_is_uncertain_one_before_is_outside():
@@ -171,7 +171,32 @@ def test_a_month_straddling_the_m4_corridors_start_is_uncertain_one_before_is_ou
     assert corridor.isna().tolist() == [False, True, False]
     assert [bool(corridor.iloc[0]), bool(corridor.iloc[2])] == [False, True]
     counts = summary.zone_counts(result).set_index("zone")
-    assert counts.loc["m4_corridor", "events"] == 1 and counts.loc["m4_corridor", "uncertain"] == 1
+    assert counts.loc["m4_corridor", "events"] == 1 and counts.loc["m4_corridor", "date_uncertain"] == 1
+
+
+def test_summaries_count_a_month_straddling_a_zones_start_apart_in_every_chunk(tmp_path, monkeypatch):
+    """March 2020 at Ariha: the M4 corridor began on 6 Mar, so the month's row is neither in its events
+    nor outside it, but ``date_uncertain``, in the monthly summary and the zone counts; the same over
+    many chunks as in one, and every row is accounted for."""
+    ariha = zonemap.place("Ariha")
+    row_of = {"2020-03": "march", "2020-03-10": "day", "2020-02": "feb"}
+    rows = [f"{ariha.x},{ariha.y},{day},{what}" for day, what in row_of.items()] * 300
+    source = write_csv(tmp_path / "events.csv", rows)
+    one = tmp_path / "one.csv"
+    assert incidents(source, "-o", tmp_path / "o1.csv", "--summary", one) == 0
+    monkeypatch.setattr(csv_stream, "BLOCK_BYTES", 4_096)  # many chunks
+    monkeypatch.setattr(formats, "CHUNK_BYTES", 8_192)
+    assert len(list(read.read_chunks(source))) >= 3
+    many = tmp_path / "many.csv"
+    assert incidents(source, "-o", tmp_path / "o2.csv", "--summary", many) == 0
+    for path in (one, many):
+        table = pd.read_csv(path).set_index(["zone", "month"])
+        m4 = table.loc[("m4_corridor", "2020-03")]
+        assert (m4["events"], m4["date_uncertain"]) == (300, 300)  # the days inside, the month unknown
+        assert ("m4_corridor", "2020-02") not in table.index  # February: wholly before, outside
+        assert table.loc[("all incidents", "2020-03"), "events"] == 600
+        assert pd.isna(table.loc[("idlib_area", "2020-03"), "date_uncertain"])  # in force all month
+    pd.testing.assert_frame_equal(pd.read_csv(one), pd.read_csv(many))
 
 
 # 4. Outputs never on inputs --------------------------------------------------------------------

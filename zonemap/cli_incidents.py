@@ -11,6 +11,7 @@ import os
 from .errors import ArgumentError
 from .incidents import write
 from .incidents.cells import escape_formulas
+from .incidents.summary import DATE_UNCERTAIN
 from .model import data
 from .output import plan_outputs, writing
 
@@ -126,8 +127,10 @@ def _print_zones(counts, opposition: dict[str, int]) -> None:
             sure = (f": {row.certain_inside:,.0f} certainly inside + {row.uncertain_inside:,.0f} uncertain but inside; "
                     f"{row.uncertain_outside:,.0f} more uncertain but outside; "
                     f"expected {row.expected:,.1f}")  # fmt: skip
-        elif "uncertain" in counts and row.uncertain > 0:  # dated to a month or year it was in force part of
-            sure = f"; {row.uncertain:,.0f} uncertain: their month or year straddles its start or end"
+        if DATE_UNCERTAIN in counts and row.date_uncertain > 0:  # dated to a month or year it was in force part of
+            among = " of them" if sure else " more"  # the DMZ's are among its uncertain ones (p: share of the period)
+            sure += (f"; {row.date_uncertain:,.0f}{among} of unknown membership: their month or year straddles"
+                     " its start or end")  # fmt: skip
         return f"{row.zone} {row.events:,} ({row.fatalities:,.0f} killed{sure})"
 
     inside = "; ".join(zone(row) for row in counts.iloc[1:].itertuples())

@@ -20,8 +20,10 @@ def zone_counts(classified: pd.DataFrame) -> pd.DataFrame:
     ``certain_inside`` (drawn inside, p ≥ 0.95) + ``uncertain_inside`` (drawn inside, p < 0.95) =
     ``events``; ``uncertain_outside`` (drawn outside, p > 0.05: may be inside); ``expected`` = Σp over
     every incident.
-    Another zone's ``uncertain`` counts the rows whose membership is missing: dated to a month or a
-    year that straddles the zone's start or end (not among its ``events``).
+    :data:`DATE_UNCERTAIN` counts a zone's rows whose membership is missing: dated to a month or a
+    year that straddles the zone's start or end (not among its ``events``; for the DMZ they are also
+    among ``uncertain_outside`` when p > 0.05, p being the share of the period it was in force times
+    the chance of lying in the band).
 
     Examples
     --------
@@ -47,10 +49,23 @@ def zone_counts(classified: pd.DataFrame) -> pd.DataFrame:
         if column == dmz:
             parts = _parts(pd.to_numeric(classified["p_in_dmz"]).to_numpy(dtype=float), inside)
             row |= {key: (float if key == "expected" else int)(values.sum()) for key, values in parts.items()}
-        elif classified[column].dtype != bool and classified[column].isna().any():
-            row["uncertain"] = int(classified[column].isna().sum())  # a month or year straddling its start or end
+        straddling = _date_uncertain(classified[column])
+        if straddling.any():
+            row[DATE_UNCERTAIN] = int(straddling.sum())
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+#: The column of a summary counting the rows whose membership of a zone is unknown because their date
+#: (a month or a year) straddles the zone's start or end: neither among the zone's ``events`` nor outside it.
+DATE_UNCERTAIN = "date_uncertain"
+
+
+def _date_uncertain(column: pd.Series) -> np.ndarray:
+    """Rows whose membership is missing (dated to a month or year straddling the zone's start or end)."""
+    if column.dtype == bool:
+        return np.zeros(len(column), dtype=bool)
+    return column.isna().to_numpy(dtype=bool)
 
 
 def _members(column: pd.Series):
@@ -97,7 +112,9 @@ def monthly_summary(classified: pd.DataFrame, *, by_event_type: bool = False) ->
     A zone counts an event only if it was in force on the event's date (see :func:`zonemap.classify`).
     Rows without a date, or dated only to a year (``date_precision``), are left out of the months
     (they stay in :func:`zone_counts`); without an ``event_type`` column the event type is empty.
-    With ``p_in_dmz`` in the frame, the DMZ's rows also carry :data:`UNCERTAIN_COUNTS`.
+    With ``p_in_dmz`` in the frame, the DMZ's rows also carry :data:`UNCERTAIN_COUNTS`. A zone's rows
+    dated only to a month that straddles its start or end are counted in :data:`DATE_UNCERTAIN`, not in
+    ``events`` (the column is there when a row has one).
 
     Examples
     --------
@@ -109,6 +126,10 @@ def monthly_summary(classified: pd.DataFrame, *, by_event_type: bool = False) ->
     ['all incidents', '2020-03', 1, 1.0]
     ['idlib', '2020-02', 1, 3.0]
     ['idlib', '2020-03', 1, 1.0]
+    >>> march = pd.DataFrame({"in_m4": pd.array([pd.NA, True], dtype="boolean"), "fatalities": [2.0, 1.0],
+    ...     "event_date": pd.to_datetime(["2020-03-01", "2020-03-10"]), "date_precision": ["month", "day"]})
+    >>> monthly_summary(march).query("zone == 'm4'")[["month", "events", "date_uncertain"]].values.tolist()
+    [['2020-03', 1, 1]]
     """
     dated = classified["event_date"].notna()
     if "date_precision" in classified:
@@ -170,15 +191,23 @@ def _tidy(frame: pd.DataFrame, keys: dict, by_event_type: bool) -> pd.DataFrame:
         grouped = part.groupby(names, sort=True, observed=True).agg(
             events=("fatalities", "size"), fatalities=("fatalities", "sum")
         )
+        straddling = np.zeros(len(frame), dtype=bool) if column is None else _date_uncertain(frame[column])
+        if straddling.any():  # rows of a month straddling the zone's start or end: a count of their own
+            unknown = base[straddling].groupby(names, sort=True, observed=True).size().rename(DATE_UNCERTAIN)
+            grouped = grouped.join(unknown, how="outer").fillna({"events": 0, "fatalities": 0.0})
         if column is not None and column == dmz:
             grouped = grouped.join(_uncertain_counts(frame, base, names, _members(frame[column])), how="outer")
             grouped = grouped.fillna({"events": 0, "fatalities": 0.0})
-            grouped = grouped[(grouped["events"] > 0) | (grouped["expected"] > 0)]  # non-empty cells only
+            keep = (grouped["events"] > 0) | (grouped["expected"] > 0)
+            if DATE_UNCERTAIN in grouped:
+                keep |= grouped[DATE_UNCERTAIN].fillna(0) > 0
+            grouped = grouped[keep]  # non-empty cells only
         tables.append(grouped.reset_index().assign(zone=zone))
     table = pd.concat(tables, ignore_index=True)
     table[names] = table[names].astype(str)  # months were categories (made once per month): text again
-    columns = ["zone", *names, "events", "fatalities", *[c for c in UNCERTAIN_COUNTS if c in table]]
-    counts = {c: "Int64" for c in UNCERTAIN_COUNTS[:3] if c in table}  # whole numbers, empty for other zones
+    extra = [c for c in (DATE_UNCERTAIN, *UNCERTAIN_COUNTS) if c in table]
+    columns = ["zone", *names, "events", "fatalities", *extra]
+    counts = {c: "Int64" for c in (DATE_UNCERTAIN, *UNCERTAIN_COUNTS[:3]) if c in table}  # empty for other zones
     return table[columns].astype({"events": "int64", "fatalities": "float64", **counts})
 
 
@@ -211,10 +240,11 @@ def combine_monthly(parts: list[pd.DataFrame], *, zones=None) -> pd.DataFrame:
     monthly = pd.concat(parts, ignore_index=True)
     order = list(dict.fromkeys(zones if zones is not None else monthly["zone"]))
     monthly["zone"] = pd.Categorical(monthly["zone"], categories=order)
-    counted = ["events", "fatalities", *[c for c in UNCERTAIN_COUNTS if c in monthly]]
+    counted = ["events", "fatalities", *[c for c in (DATE_UNCERTAIN, *UNCERTAIN_COUNTS) if c in monthly]]
     keys = [c for c in monthly.columns if c not in counted]
     sums = monthly.groupby(keys, sort=True, observed=True, as_index=False).sum(min_count=1)
     if "expected_variance" in sums:
         sums = _expected_range(sums)
-    counts = {c: "Int64" for c in UNCERTAIN_COUNTS[:3] if c in sums}
-    return sums[monthly.columns].astype({"zone": str, "events": "int64", "fatalities": "float64", **counts})
+    counts = {c: "Int64" for c in (DATE_UNCERTAIN, *UNCERTAIN_COUNTS[:3]) if c in sums}
+    columns = [*keys, *counted]  # one order, whichever chunk first had a column
+    return sums[columns].astype({"zone": str, "events": "int64", "fatalities": "float64", **counts})
