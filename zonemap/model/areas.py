@@ -147,9 +147,10 @@ def taken_between_km2(
     The area is the part opposition-held under the line in force on ``start`` and government-held
     under the line in force on ``end`` (:func:`zonemap.model.timeline.taken_between`). ``interval``
     (default 90 %) is the central interval of the area over simulated lines, each moved by a smooth
-    random error along it (σ = accuracy / 1.96, correlated over ``correlation_km``; seeded; see
-    :mod:`zonemap.model.simulation`). The bound is the least and greatest area with each line moved
-    bodily by its full stated accuracy (:func:`zonemap.model.scenarios.area_range_km2`): a bound, not an
+    random error along it (σ = accuracy / 1.96 of each stretch, correlated over ``correlation_km``;
+    seeded; see :mod:`zonemap.model.simulation`). The bound is the least and greatest area with each
+    line moved to either side by the full stated accuracy of each stretch
+    (:func:`zonemap.model.scenarios.area_range_km2`): a bound, not an
     interval, and far wider.
 
     Returns a dict: ``start``, ``end``, ``line_start``, ``line_end`` (dates of the lines in force),
@@ -176,18 +177,20 @@ def taken_between_km2(
     if after.index < before.index:
         raise ArgumentError(f"end {end!r} is before start {start!r}")
     area = float(geodesic_area_km2(timeline.taken_between(start, end, source, date_column=date_column)))
-    simulated = simulation.simulate_taken_km2(before.line, after.line, before.area.geometry, draws=draws, seed=seed,
-                                              correlation_km=correlation_km)  # fmt: skip
+    lines = {"before": (before.line.geometry, before.stretch_accuracy_km),  # each stretch with its accuracy
+             "after": (after.line.geometry, after.stretch_accuracy_km)}  # fmt: skip
+    simulated = simulation.simulate_taken_km2(lines["before"], lines["after"], before.area.geometry, draws=draws,
+                                              seed=seed, correlation_km=correlation_km)  # fmt: skip
     low, median, high = np.quantile(simulated, [(1 - interval) / 2, 0.5, (1 + interval) / 2])
 
     def taken(lines, zone):
-        held = zones.opposition_side(lines["before"], zone)
-        return shapely.difference(held, zones.opposition_side(lines["after"], zone))
+        held = zones.opposition_side(lines["before"], zone, beyond_edge="whole")
+        return shapely.difference(held, zones.opposition_side(lines["after"], zone, beyond_edge="whole"))
 
     if after.index == before.index:
         bound = (area, area)
     else:
-        _, *bound = scenarios.area_range_km2(taken, {"before": before.line, "after": after.line}, before.area.geometry)
+        _, *bound = scenarios.area_range_km2(taken, lines, before.area.geometry)
     return {
         "start": str(start), "end": str(end), "line_start": before.as_of, "line_end": after.as_of,
         "area_km2": area, "interval": interval, "interval_low_km2": float(low), "interval_high_km2": float(high),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+import shapely.ops
 
 from ..errors import ArgumentError
 from ..geodesy.area import geodesic_area_km2
@@ -69,12 +70,79 @@ def displace_outline(polygon, offset_km: float):
     return zones._valid_lonlat(proj, shapely.buffer(polygon_m, offset_m, quad_segs=zones.QUAD_SEGS))
 
 
-def _offset_m(line_m, offset_m: float):
-    """A metric (Multi)LineString offset sideways by ``offset_m`` (+ left), part by part, as one geometry."""
+def _offset_m(line_m, offset_m):
+    """A metric (Multi)LineString offset sideways by ``offset_m`` (+ left), part by part, as one geometry.
+
+    ``offset_m`` is one number (m), or one array per part with an offset (m) for each vertex of the
+    part: then each vertex moves along its normal by its own offset and the loops a large offset
+    makes inside a bend are cut away (:func:`_variable_offset_m`)."""
     parts = line_m.geoms if isinstance(line_m, shapely.MultiLineString) else [line_m]
-    moved = [shapely.offset_curve(part, offset_m, quad_segs=zones.QUAD_SEGS, join_style="round") for part in parts]
+    if np.ndim(offset_m) == 0:
+        moved = [shapely.offset_curve(part, offset_m, quad_segs=zones.QUAD_SEGS, join_style="round") for part in parts]
+    else:
+        moved = [_variable_offset_m(np.asarray(part.coords), o) for part, o in zip(parts, offset_m)]
     moved = [piece for m in moved for piece in shapely.get_parts(shapely.line_merge(m)) if not piece.is_empty]
     return moved[0] if len(moved) == 1 else shapely.MultiLineString(moved)
+
+
+def _normals(coords: np.ndarray) -> np.ndarray:
+    """Unit normals (to the left of the direction) at each vertex of a metric line, from central differences."""
+    ahead = np.gradient(coords, axis=0)
+    ahead /= np.hypot(ahead[:, 0], ahead[:, 1])[:, None]
+    return np.column_stack([-ahead[:, 1], ahead[:, 0]])
+
+
+def _variable_halo_m(coords: np.ndarray, radii_m: np.ndarray):
+    """The band around a metric polyline whose half-width is ``radii_m`` at each vertex (the hulls of
+    the circles at each segment's ends), as in :func:`zonemap.render.layers.accuracy_halo`."""
+    circles = shapely.buffer(shapely.points(coords), np.clip(radii_m, 1.0, None), quad_segs=8)
+    return shapely.union_all(shapely.convex_hull(shapely.union(circles[:-1], circles[1:])))
+
+
+def _variable_offset_m(coords: np.ndarray, offset_m: np.ndarray):
+    """A metric polyline moved sideways by its own offset at each vertex (m, + left; one sign along it).
+
+    The moved line is the side of the band the offsets sweep (the hulls of the circles of radius
+    |offset| at each segment's ends, :func:`_variable_halo_m`) between the ends' offset points: the
+    envelope of those circles, which is the round-joined offset curve where the offset is constant,
+    without the loops that moving each vertex along its normal makes inside a bend.
+
+    Examples
+    --------
+    >>> steps = np.arange(0, 2001, 100.0)  # east 2 km, then north 2 km, a vertex every 100 m
+    >>> corner = np.column_stack([np.r_[steps, np.full(20, 2000.0)], np.r_[0 * steps, steps[1:]]])
+    >>> moved = _variable_offset_m(corner, np.full(len(corner), 300.0))  # 300 m inside the corner
+    >>> moved.is_simple, round(moved.length)  # 1.7 km + 1.7 km, as a constant offset curve
+    (True, 3400)
+    >>> wider = _variable_offset_m(corner, np.linspace(300.0, 600.0, len(corner)))  # 300 m, widening to 600 m
+    >>> [round(v) for v in wider.coords[-1]]  # 600 m west of the corner's end
+    [1400, 2000]
+    """
+    offset_m = np.asarray(offset_m, dtype=float)
+    radii = np.abs(offset_m)
+    band = _variable_halo_m(coords, radii)
+    ring = max(shapely.get_parts(band), key=lambda part: part.area).exterior
+    ring = shapely.LineString(ring.coords)
+    normals = _normals(coords) * np.sign(offset_m[np.argmax(radii)])
+    ends = [coords[0] + radii[0] * normals[0], coords[-1] + radii[-1] * normals[-1],
+            coords[0] - radii[0] * normals[0], coords[-1] - radii[-1] * normals[-1]]  # fmt: skip
+    start, end, *other_side = shapely.line_locate_point(ring, shapely.points(ends))
+    length = ring.length
+
+    def ahead(a, b):
+        return (b - a) % length
+
+    if all(ahead(start, t) > ahead(start, end) for t in other_side):  # start to end forward along the ring
+        return _ring_arc(ring, start, end)
+    return shapely.reverse(_ring_arc(ring, end, start))
+
+
+def _ring_arc(ring: shapely.LineString, start: float, end: float) -> shapely.LineString:
+    """The part of a closed line from ``start`` forward to ``end`` (distances along it), across its seam."""
+    if start <= end:
+        return shapely.ops.substring(ring, start, end)
+    head, tail = shapely.ops.substring(ring, start, ring.length), shapely.ops.substring(ring, 0.0, end)
+    return shapely.LineString(np.vstack([np.asarray(head.coords), np.asarray(tail.coords)[1:]]))
 
 
 def _reach_edge(line_m, nominal_m, area_m, offset_m: float):
@@ -113,20 +181,98 @@ def _reach_edge(line_m, nominal_m, area_m, offset_m: float):
     return done[0] if len(done) == 1 else shapely.MultiLineString(done)
 
 
-def _strip_outside(line_m, offset_m: float, area_m):
+def _strip_outside(line_m, offset_m, area_m, moved_m=None):
     """The parts of the strip a metric line sweeps when moved by ``offset_m`` that lie outside the area
     along the line: pieces smaller than offset² (the corners where the line crosses the outline at its
-    ends) are left out, so only an outline that follows the line moves with it."""
-    if offset_m == 0:
+    ends) are left out, so only an outline that follows the line moves with it.
+
+    With an offset per vertex (one array per part, see :func:`_offset_m`), the strip is the one between
+    the line and ``moved_m`` (the line moved), and the least offset sets the smallest piece.
+    """
+    if np.ndim(offset_m) == 0:
+        if offset_m == 0:
+            return shapely.Polygon()
+        strip = shapely.buffer(line_m, offset_m, single_sided=True, quad_segs=zones.QUAD_SEGS)
+        pieces = shapely.get_parts(shapely.difference(strip, area_m))
+        return shapely.union_all(pieces[shapely.area(pieces) >= offset_m * offset_m])
+    return _swept_outside(line_m, moved_m, area_m, [np.abs(o) for o in offset_m])
+
+
+def _parts(line_m) -> list[np.ndarray]:
+    """The coordinates of each part of a metric (Multi)LineString."""
+    parts = line_m.geoms if isinstance(line_m, shapely.MultiLineString) else [line_m]
+    return [np.asarray(part.coords) for part in parts]
+
+
+def _swept_outside(nominal_m, moved_m, area_m, offset_m):
+    """The pieces of the strip between a metric line and its moved copy (part by part, flat at the ends)
+    that lie outside the area, each at least offset² where the offset is that of the line's vertex
+    nearest to it: ``offset_m`` is one number (m), or one array per part, one offset per vertex."""
+    strips = []
+    for a, b in zip(_parts(nominal_m), _parts(moved_m)):
+        ring = shapely.make_valid(shapely.Polygon(np.vstack([a, b[::-1]])))
+        strips.extend(p for p in shapely.get_parts(shapely.difference(ring, area_m)) if p.geom_type == "Polygon")
+    if not strips:
         return shapely.Polygon()
-    strip = shapely.buffer(line_m, offset_m, single_sided=True, quad_segs=zones.QUAD_SEGS)
-    pieces = shapely.get_parts(shapely.difference(strip, area_m))
-    return shapely.union_all(pieces[shapely.area(pieces) >= offset_m * offset_m])
+    if np.ndim(offset_m) == 0:
+        least = np.full(len(strips), float(offset_m))
+    else:  # the offset of the nominal vertex nearest each piece
+        vertices, offsets = np.vstack(_parts(nominal_m)), np.concatenate(offset_m)
+        centres = shapely.get_coordinates(shapely.centroid(strips))
+        least = offsets[np.argmin(np.hypot(*(centres[:, None, :] - vertices[None, :, :]).transpose(2, 0, 1)), axis=1)]
+    along = shapely.buffer(nominal_m, 1000.0)  # an outline that follows the line runs within 1 km of it
+    kept = [piece for piece, r in zip(strips, least) if piece.area >= r * r and _follows(piece, along)]
+    return shapely.union_all(kept) if kept else shapely.Polygon()
+
+
+def _follows(piece, along) -> bool:
+    """Whether a strip piece outside the area lies along the line (a quarter of its outline or more within
+    1 km of it: the area's outline ran along the line there), not beyond an outline the line only neared."""
+    return shapely.intersection(piece.boundary, along).length >= 0.25 * piece.boundary.length
+
+
+def _per_vertex(geometry, accuracy):
+    """An accuracy (km) as one number, or one per vertex of ``geometry`` when it varies along it."""
+    values = np.asarray(accuracy, dtype=float)
+    if values.ndim == 0:
+        return float(values)
+    if len(values) != shapely.get_num_coordinates(geometry):
+        raise ArgumentError(
+            f"accuracy_km per vertex needs one number for each of the line's {shapely.get_num_coordinates(geometry)}"
+            f" vertices, got {len(values)}"
+        )
+    return float(values[0]) if np.isfinite(values).all() and np.ptp(values) == 0 else values
+
+
+def _along_m(geometry, accuracy, proj: LocalProjection, step_km: float):
+    """The stated accuracy (m) at each vertex of ``geometry`` densified at ``step_km`` (one array per
+    part), interpolated along each part between its own vertices' accuracies; one number (m) if constant."""
+    if np.ndim(accuracy) == 0:
+        return float(accuracy) * 1000.0
+    out, start = [], 0
+    for part in shapely.get_parts(geometry):
+        n = shapely.get_num_coordinates(part)
+        own_m = np.asarray(proj.to_metric(part).coords)
+        along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(own_m, axis=0).T))])
+        dense = proj.to_metric(densify_geodesic(part, step_km))
+        at = shapely.line_locate_point(shapely.LineString(own_m), shapely.points(np.asarray(dense.coords)))
+        out.append(np.interp(at, along, np.asarray(accuracy[start : start + n], dtype=float)) * 1000.0)
+        start += n
+    return out
+
+
+def _largest(offset_m) -> float:
+    return float(abs(offset_m)) if np.ndim(offset_m) == 0 else max(float(np.abs(o).max()) for o in offset_m)
+
+
+def _signed(sign: float, accuracy_m):
+    return sign * accuracy_m if np.ndim(accuracy_m) == 0 else [sign * a for a in accuracy_m]
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """One way the lines could lie: each line moved by a signed offset (km, + to its left).
+    """One way the lines could lie: each line moved by a signed offset (km, + to its left; where the
+    accuracy varies along a line, each stretch by its own and ``offsets_km`` gives the largest).
 
     ``lines`` are the moved lines (lon/lat), their ends carried on to the area's edge where the
     nominal line reached it; ``area`` is the area (lon/lat) with the strips each line moved across
@@ -139,15 +285,14 @@ class Scenario:
     area: shapely.Geometry
 
 
-def _line_and_accuracy(value) -> tuple[shapely.Geometry, float]:
-    if isinstance(value, zones.Feature):
-        return value.geometry, value.accuracy_km
+def _line_and_accuracy(value) -> tuple[shapely.Geometry, float | np.ndarray]:
+    """A line and its accuracy (km): the line's ``accuracy_km``, or from a ``(line, accuracy_km)`` pair
+    one number or one per vertex (where it varies along the line: the accuracy of each stretch)."""
     if isinstance(value, tuple) and len(value) == 2:
         geometry, accuracy = value
-        return (zones.as_line(geometry).geometry if not isinstance(geometry, shapely.Geometry) else geometry), float(
-            accuracy
-        )
-    feature = zones.as_line(value)
+        geometry = geometry if isinstance(geometry, shapely.Geometry) else zones.as_line(geometry).geometry
+        return geometry, _per_vertex(geometry, accuracy)
+    feature = value if isinstance(value, zones.Feature) else zones.as_line(value)
     return feature.geometry, feature.accuracy_km
 
 
@@ -174,39 +319,45 @@ def scenarios(lines: Mapping[str, object], area=None, *, edge: bool = True) -> l
     proj = LocalProjection.around(zone, *(geometry for geometry, _ in named.values()))
     area_m = proj.to_metric(zone)
     metric = {name: proj.to_metric(densify_geodesic(geometry, 0.5)) for name, (geometry, _) in named.items()}
+    accuracy_m = {name: _along_m(geometry, accuracy, proj, 0.5) for name, (geometry, accuracy) in named.items()}
     groups: dict[bytes, list[str]] = {}  # the same line under two names moves as one
     for name, (geometry, _) in named.items():
         groups.setdefault(shapely.to_wkb(geometry), []).append(name)
     choices = []
     for names in groups.values():
-        accuracy = named[names[0]][1]
-        if not np.isfinite(accuracy) or accuracy < 0:  # a range of zero width would claim an exact line
+        accuracy = np.asarray(named[names[0]][1])
+        if not np.isfinite(accuracy).all() or (accuracy < 0).any():  # a range of zero width would claim an exact line
             raise ArgumentError(
                 f"line {names[0]!r} has no stated accuracy_km, so its range cannot be measured: give "
                 f"({names[0]!r}: (line, accuracy_km)) or a layer with an accuracy_km column (0 for an exact line)"
             )
-        choices.append([0.0] if accuracy == 0 else [0.0, -accuracy, accuracy])
+        choices.append([0.0] if (accuracy == 0).all() else [0.0, -1.0, 1.0])  # the side each line moves to
     out = []
-    for group_offsets in itertools.product(*choices):
-        if any(o != 0 for o in group_offsets) and any(o == 0 for o, c in zip(group_offsets, choices) if len(c) > 1):
+    for group_signs in itertools.product(*choices):
+        if any(o != 0 for o in group_signs) and any(o == 0 for o, c in zip(group_signs, choices) if len(c) > 1):
             continue  # nominal, or every movable line at one of its extremes
-        by_name = {name: float(o) for o, names in zip(group_offsets, groups.values()) for name in names}
-        offsets = [by_name[name] for name in named]
-        if not any(offsets):
+        by_name = {name: float(o) for o, names in zip(group_signs, groups.values()) for name in names}
+        signs = [by_name[name] for name in named]
+        offsets_km = {name: round(sign * _largest(accuracy_m[name]) / 1000.0, 9) for name, sign in zip(named, signs)}
+        if not any(signs):
             nominal = {name: geometry for name, (geometry, _) in named.items()}
-            out.append(Scenario(dict(zip(named, offsets)), nominal, zone))
+            out.append(Scenario(offsets_km, nominal, zone))
             continue
-        strips = [_strip_outside(metric[name], offset * 1000.0, area_m) for name, offset in zip(named, offsets)]
-        strips = [strip for strip, offset in zip(strips, offsets) if offset and edge]
+        offset_m = {name: _signed(sign, accuracy_m[name]) for name, sign in zip(named, signs) if sign}
+        moved_m = {name: _offset_m(metric[name], offset) for name, offset in offset_m.items()}
+        strips = [_strip_outside(metric[n], offset_m[n], area_m, moved_m[n]) for n in offset_m] if edge else []
         grown_m = shapely.union_all([area_m, *strips])
         moved = {}
-        for name, offset in zip(named, offsets):
-            line_m = metric[name] if offset == 0 else _offset_m(metric[name], offset * 1000.0)
-            if offset and edge:
-                line_m = _reach_edge(line_m, metric[name], grown_m, offset * 1000.0)
-            moved[name] = proj.to_lonlat(line_m) if offset else named[name][0]
+        for name in named:
+            if name not in offset_m:
+                moved[name] = named[name][0]
+                continue
+            line_m = moved_m[name]
+            if edge:
+                line_m = _reach_edge(line_m, metric[name], grown_m, _largest(offset_m[name]))
+            moved[name] = proj.to_lonlat(line_m)
         grown = zones._valid_lonlat(proj, grown_m) if strips else zone
-        out.append(Scenario(dict(zip(named, offsets)), moved, grown))
+        out.append(Scenario(offsets_km, moved, grown))
     return out
 
 
@@ -233,7 +384,7 @@ def area_ranges_km2(
     """
     if missing not in ("refuse", "nan"):
         raise ArgumentError(f"missing must be 'refuse' or 'nan', got {missing!r}")
-    if missing == "nan" and any(not np.isfinite(_line_and_accuracy(v)[1]) for v in lines.values()):
+    if missing == "nan" and any(not np.isfinite(_line_and_accuracy(v)[1]).all() for v in lines.values()):
         named = {name: _line_and_accuracy(value)[0] for name, value in lines.items()}
         measured = measure(named, zones.as_area(area).geometry)
         return [(float(geodesic_area_km2(v)) if isinstance(v, shapely.Geometry) else float(v), np.nan, np.nan)

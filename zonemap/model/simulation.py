@@ -24,7 +24,7 @@ from ..errors import ArgumentError
 from ..geodesy.area import geodesic_area_km2
 from ..geodesy.projection import LocalProjection, densify_geodesic
 from . import data, zones
-from .scenarios import _reach_edge
+from .scenarios import _along_m, _line_and_accuracy, _normals, _parts, _reach_edge, _swept_outside
 from .uncertainty import Z95
 
 #: Default correlation length of a line's error along it (km): about the spacing of the places a line
@@ -39,16 +39,10 @@ SEED = 20180917
 STEP_KM = 1.0
 
 
-def _normals(coords: np.ndarray) -> np.ndarray:
-    """Unit normals (to the left of the direction) at each vertex of a metric line, from central differences."""
-    ahead = np.gradient(coords, axis=0)
-    ahead /= np.hypot(ahead[:, 0], ahead[:, 1])[:, None]
-    return np.column_stack([-ahead[:, 1], ahead[:, 0]])
-
-
-def smooth_offsets_m(distance_m: np.ndarray, sigma_m: float, correlation_m: float, draws: int, rng) -> np.ndarray:
+def smooth_offsets_m(distance_m: np.ndarray, sigma_m, correlation_m: float, draws: int, rng) -> np.ndarray:
     """Draws (``draws`` × vertices, metres) of a zero-mean Gaussian process along a line with standard
-    deviation ``sigma_m`` and squared-exponential correlation of length ``correlation_m``.
+    deviation ``sigma_m`` (one number, or one per vertex where the accuracy varies along the line) and
+    squared-exponential correlation of length ``correlation_m``.
 
     Examples
     --------
@@ -58,24 +52,25 @@ def smooth_offsets_m(distance_m: np.ndarray, sigma_m: float, correlation_m: floa
     (3.0, 0.6)
     """
     gap = distance_m[:, None] - distance_m[None, :]
-    covariance = sigma_m**2 * np.exp(-0.5 * (gap / correlation_m) ** 2)
+    sigma = np.broadcast_to(np.asarray(sigma_m, dtype=float), distance_m.shape)
+    covariance = sigma[:, None] * sigma[None, :] * np.exp(-0.5 * (gap / correlation_m) ** 2)
     values, vectors = np.linalg.eigh(covariance)  # the kernel is near-singular: eigh, not Cholesky
     root = vectors * np.sqrt(np.clip(values, 0, None))
     return rng.standard_normal((draws, len(distance_m))) @ root.T
 
 
-def _parts(line_m) -> list[np.ndarray]:
-    parts = line_m.geoms if isinstance(line_m, shapely.MultiLineString) else [line_m]
-    return [np.asarray(part.coords) for part in parts]
+def simulated_lines_m(line_m, accuracy_km, draws: int, rng, correlation_km: float) -> list:
+    """``draws`` copies of a metric line each moved by a smooth random offset (see the module notes).
 
-
-def simulated_lines_m(line_m, accuracy_km: float, draws: int, rng, correlation_km: float) -> list:
-    """``draws`` copies of a metric line each moved by a smooth random offset (see the module notes)."""
-    sigma_m = float(accuracy_km) / Z95 * 1000.0
+    ``accuracy_km``: one number (km), or one array per part of ``line_m`` with the accuracy (km) at
+    each of its vertices."""
+    parts = _parts(line_m)
+    along = [accuracy_km] * len(parts) if np.ndim(accuracy_km) == 0 else accuracy_km
     out_parts = []
-    for coords in _parts(line_m):
+    for coords, accuracy in zip(parts, along):
         steps = np.hypot(*np.diff(coords, axis=0).T)
         distance = np.concatenate([[0.0], np.cumsum(steps)])
+        sigma_m = np.asarray(accuracy, dtype=float) / Z95 * 1000.0
         offsets = smooth_offsets_m(distance, sigma_m, correlation_km * 1000.0, draws, rng)
         normals = _normals(coords)
         out_parts.append(coords[None, :, :] + offsets[:, :, None] * normals[None, :, :])
@@ -86,28 +81,20 @@ def simulated_lines_m(line_m, accuracy_km: float, draws: int, rng, correlation_k
     return lines
 
 
-def _swept_outside(nominal_m, moved_m, area_m, sigma_m: float):
-    """The pieces (≥ σ² each) of the strip between a line and its moved copy that lie outside the area."""
-    strips = []
-    for a, b in zip(_parts(nominal_m), _parts(moved_m)):
-        ring = shapely.make_valid(shapely.Polygon(np.vstack([a, b[::-1]])))
-        strips.extend(shapely.get_parts(shapely.difference(ring, area_m)))
-    pieces = [p for p in strips if p.geom_type == "Polygon" and p.area >= sigma_m * sigma_m]
-    return shapely.union_all(pieces) if pieces else shapely.Polygon()
-
-
-def _check_accuracy(name: str, accuracy_km: float) -> float:
-    accuracy = float(accuracy_km)
-    if not (np.isfinite(accuracy) and accuracy >= 0):
+def _check_accuracy(name: str, accuracy_km):
+    accuracy = np.asarray(accuracy_km, dtype=float)
+    if not (np.isfinite(accuracy).all() and (accuracy >= 0).all()):
         raise ArgumentError(f"{name} has no stated accuracy_km: give one (km, 95 %) to simulate its error")
-    return accuracy
+    return accuracy_km
 
 
 def simulate_taken_km2(before, after, area=None, *, draws: int = DRAWS, seed: int = SEED,
                        correlation_km: float = CORRELATION_KM, opposition_at: str = "Idlib") -> np.ndarray:  # fmt: skip
     """Simulated areas (km², geodesic; one per draw) of the part of ``area`` on the opposition side of
-    the line ``before`` and not of the line ``after`` (:class:`~zonemap.model.zones.Feature`, each moved by
-    its own error; see the module notes). ``area``: the Idlib area by default.
+    the line ``before`` and not of the line ``after`` (each a :class:`~zonemap.model.zones.Feature`, a
+    shipped key, or a ``(line, accuracy_km)`` pair whose accuracy may be one per vertex; each moved by
+    its own error, σ following the accuracy of each stretch; see the module notes). ``area``: the Idlib
+    area by default.
 
     Examples
     --------
@@ -120,27 +107,36 @@ def simulate_taken_km2(before, after, area=None, *, draws: int = DRAWS, seed: in
         raise ArgumentError(f"correlation_km must be a positive number of km, got {correlation_km!r}")
     if int(draws) < 2:
         raise ArgumentError(f"draws must be at least 2, got {draws!r}")
+    named = {key: _line_and_accuracy(value) for key, value in (("before", before), ("after", after))}
     zone = zones.as_area(area).geometry
-    proj = LocalProjection.around(zone, before.geometry, after.geometry)
+    proj = LocalProjection.around(zone, *(geometry for geometry, _ in named.values()))
     area_m = proj.to_metric(zone)
     reference_m = proj.to_metric(data.place(opposition_at))
     rng = np.random.default_rng(seed)
-    moved, nominal, sigma = {}, {}, {}
-    for key, feature in (("before", before), ("after", after)):
-        if key == "after" and shapely.equals(after.geometry, before.geometry):  # one line: moves as one
-            moved[key], nominal[key], sigma[key] = moved["before"], nominal["before"], sigma["before"]
+    moved, nominal, sigma, least = {}, {}, {}, {}
+    for key, (geometry, accuracy) in named.items():
+        if key == "after" and shapely.equals(geometry, named["before"][0]):  # one line: moves as one
+            for store in (moved, nominal, sigma, least):
+                store[key] = store["before"]
             continue
-        accuracy = _check_accuracy(feature.name, feature.accuracy_km)
-        line_m = proj.to_metric(densify_geodesic(feature.geometry, STEP_KM))
-        moved[key] = simulated_lines_m(line_m, accuracy, draws, rng, correlation_km) if accuracy else [line_m] * draws
-        nominal[key], sigma[key] = line_m, accuracy / Z95 * 1000.0
+        _check_accuracy(f"the line {key}", accuracy)
+        line_m = proj.to_metric(densify_geodesic(geometry, STEP_KM))
+        along_km = _along_m(geometry, accuracy, proj, STEP_KM)
+        along_km = along_km / 1000.0 if np.ndim(along_km) == 0 else [a / 1000.0 for a in along_km]
+        exact = np.all(np.asarray(accuracy) == 0)
+        moved[key] = [line_m] * int(draws) if exact else simulated_lines_m(line_m, along_km, draws, rng, correlation_km)
+        nominal[key] = line_m
+        sigma[key] = float(np.max(accuracy)) / Z95 * 1000.0  # the largest σ: how far an end may need carrying
+        least[key] = float(np.min(accuracy)) / Z95 * 1000.0  # the least: the smallest strip piece kept
     out = np.empty(int(draws))
     for i in range(int(draws)):
-        strips = [_swept_outside(nominal[k], moved[k][i], area_m, sigma[k]) for k in moved if sigma[k] > 0]
+        strips = [_swept_outside(nominal[k], moved[k][i], area_m, least[k]) for k in moved if sigma[k] > 0]
         grown = shapely.union_all([area_m, *strips]) if strips else area_m
         lines = {k: _reach_edge(moved[k][i], nominal[k], grown, 3 * sigma[k]) if sigma[k] > 0 else nominal[k]
                  for k in moved}  # ends carried on to the area's edge where the nominal line reached it  # fmt: skip
-        held = [zones._side_toward(grown, lines[k], reference_m, line_name=f.name)
-                for k, f in (("before", before), ("after", after))]  # fmt: skip
+        held = [
+            zones._side_toward(grown, lines[k], reference_m, line_name=f"the line {k}", beyond_edge="whole")
+            for k in ("before", "after")
+        ]
         out[i] = float(geodesic_area_km2(proj.to_lonlat(shapely.difference(held[0], held[1]))))
     return out

@@ -493,7 +493,8 @@ def timeline_table(
 
     ``ranges=True`` adds ``<area>_low`` and ``<area>_high`` (km²) for the three areas that rest
     on lines: the least and greatest area when each line involved is moved by its stated accuracy
-    toward either side (:func:`zonemap.model.scenarios.area_ranges_km2`; a bound, not an interval).
+    toward either side, each stretch by its own (the vertices' ``accuracy_km``, interpolated along
+    it; :func:`zonemap.model.scenarios.area_ranges_km2`; a bound, not an interval).
 
     Examples
     --------
@@ -544,29 +545,32 @@ def _ranges(tl: Timeline, state: ZonesAsOf, previous: ZonesAsOf | None, dmz_widt
     from .scenarios import area_range_km2
 
     area = _as_frame(state.area)
-    line, dmz_line = state.line, state.dmz_line
+    line, dmz_line = state.line, state.dmz_line  # each line moved by the accuracy of each of its stretches
+    stretches = {"line": (line.geometry, state.stretch_accuracy_km)}
     out = {}
 
     def held(lines, zone):  # scenarios hand over lon/lat lines and the area as shapely geometries
-        return zones.opposition_side(lines["line"], zone)
+        return zones.opposition_side(lines["line"], zone, beyond_edge="whole")
 
     def dmz_held(lines, zone):
         return shapely.intersection(zones.dmz_geometry(lines["dmz"], dmz_width_km, area=zone), held(lines, zone))
 
     def taken(lines, zone):
-        return shapely.difference(zones.opposition_side(lines["before"], zone), held(lines, zone))
+        return shapely.difference(zones.opposition_side(lines["before"], zone, beyond_edge="whole"), held(lines, zone))
 
     measures = {
-        "opposition_km2": (held, {"line": line}),
-        "dmz_opposition_km2": (dmz_held, {"line": line, "dmz": dmz_line}),
+        "opposition_km2": (held, stretches),
+        "dmz_opposition_km2": (dmz_held, {**stretches, "dmz": (dmz_line.geometry, _stretches_of(tl, dmz_line))}),
     }
     if previous is not None:
-        measures["taken_since_previous_km2"] = (taken, {"line": line, "before": previous.line})
+        before = (previous.line.geometry, previous.stretch_accuracy_km)
+        measures["taken_since_previous_km2"] = (taken, {**stretches, "before": before})
     for name, (measure, lines) in measures.items():
         try:
             _, low, high = area_range_km2(measure, lines, area)
         except InputError:  # a line moved by a large stated accuracy may leave the area: no range, said so
-            moved = ", ".join(f"{f.as_of} ({f.accuracy_km:g} km)" for f in {id(f): f for f in lines.values()}.values())
+            features = [{"line": line, "dmz": dmz_line, "before": previous and previous.line}[key] for key in lines]
+            moved = ", ".join(f"{f.as_of} ({f.accuracy_km:g} km)" for f in {id(f): f for f in features}.values())
             raise InputError(
                 f"line dated {state.as_of}: moved by their stated accuracy (lines of {moved}), the lines no longer"
                 " cut the Idlib area into two sides, so no area range can be measured; state a smaller accuracy_km"
@@ -576,6 +580,12 @@ def _ranges(tl: Timeline, state: ZonesAsOf, previous: ZonesAsOf | None, dmz_widt
         out[f"{name.removesuffix('_km2')}_km2_low"] = low
         out[f"{name.removesuffix('_km2')}_km2_high"] = high
     return out
+
+
+def _stretches_of(tl: Timeline, line: zones.Feature):
+    """A line's accuracy (km) per vertex where the timeline gives them for it, else its ``accuracy_km``."""
+    values = tl.vertex_accuracy_km_of(line.geometry)
+    return line.accuracy_km if values is None else values
 
 
 class _CallableModule(types.ModuleType):

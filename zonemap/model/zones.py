@@ -264,8 +264,14 @@ def split_by_line(area_m, line_m, *, snap_m: float = 5000.0) -> list[shapely.Pol
     return list(faces[inside])
 
 
-def _side_toward(area_m, line_m, point_m, *, line_name: str):
+def _side_toward(area_m, line_m, point_m, *, line_name: str, beyond_edge: str = "refuse"):
+    """The face of a metric area cut by a line that holds a point. A line that does not cut the area is
+    refused, unless ``beyond_edge="whole"`` and it lies wholly outside the area or along its outline (a
+    line moved by its stated accuracy past the area's edge): then the whole area is on the point's side."""
     faces = split_by_line(area_m, line_m)
+    if len(faces) < 2 and beyond_edge == "whole" and area_m.covers(point_m):
+        if shapely.intersection(line_m, shapely.buffer(area_m, -1.0)).length == 0:
+            return area_m
     if len(faces) < 2:
         raise InputError(
             f"{line_name} does not cut the area into two sides; extend it to the area's edge or build a symmetric band"
@@ -504,26 +510,32 @@ def _two_widths_band(line_m, north_m: float, south_m: float, ends: str = "round"
     return shapely.union_all(pieces)
 
 
-def _sides(contact_line, area, opposition_at):
+def _sides(contact_line, area, opposition_at, beyond_edge: str = "refuse"):
     line, zone = as_line(contact_line), as_area(area)
     proj = LocalProjection.around(line.geometry, zone.geometry)
     area_m = proj.to_metric(zone.geometry)
     point = data.place(opposition_at) if isinstance(opposition_at, str) else opposition_at
-    held = _side_toward(area_m, proj.to_metric(line.geometry), proj.to_metric(point), line_name=line.name)
+    held = _side_toward(
+        area_m, proj.to_metric(line.geometry), proj.to_metric(point), line_name=line.name, beyond_edge=beyond_edge
+    )
     return proj, area_m, held
 
 
 def opposition_side(
-    contact_line="2018", area=None, *, opposition_at: str | shapely.Point = "Idlib"
+    contact_line="2018", area=None, *, opposition_at: str | shapely.Point = "Idlib", beyond_edge: str = "refuse"
 ) -> shapely.Geometry:
     """The part of ``area`` (the Idlib area by default) on the opposition side of a contact line (lon/lat polygon).
+
+    A line that does not cut the area is refused; ``beyond_edge="whole"`` (for a line moved by its
+    stated accuracy, :mod:`zonemap.model.scenarios`) gives the whole area when the line lies wholly
+    outside it or along its outline.
 
     Examples
     --------
     >>> opposition_side("2018").contains(data.place("Idlib"))
     True
     """
-    proj, _, held = _sides(contact_line, area, opposition_at)
+    proj, _, held = _sides(contact_line, area, opposition_at, beyond_edge)
     return _valid_lonlat(proj, held)
 
 

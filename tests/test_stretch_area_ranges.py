@@ -1,0 +1,125 @@
+"""Area ranges and simulated intervals follow the accuracy of each stretch of a line, not the line's
+worst (issue 28, item 4): a line moved by its stated accuracy moves each stretch by its own."""
+
+import numpy as np
+import pytest
+import shapely
+
+from zonemap.geodesy.area import geodesic_area_km2
+from zonemap.geodesy.projection import GEOD, LocalProjection, densify_geodesic
+from zonemap.model import scenarios, simulation, timeline, zones
+
+SLOPE = np.tan(np.radians(25.0))
+PROJ = LocalProjection(36.6, 35.9)
+BOX = PROJ.to_lonlat(shapely.box(-30_000, -30_000, 30_000, 30_000))
+NORTH = PROJ.to_lonlat(shapely.Point(0, 29_000))
+LINE = PROJ.to_lonlat(shapely.LineString([(-30_000, -30_000 * SLOPE), (30_000, 30_000 * SLOPE)]))
+
+
+def _north_side_km2(accuracy_km) -> dict[float, float]:
+    out = {}
+    for scenario in scenarios.scenarios({"line": (LINE, accuracy_km)}, BOX):
+        held = zones.opposition_side(scenario.lines["line"], scenario.area, opposition_at=NORTH)
+        out[scenario.offsets_km["line"]] = geodesic_area_km2(held)
+    return out
+
+
+def _north_of_tapered_km2(sign: float) -> float:
+    """Geodesic area (km²) of the square north of the line moved ``sign`` (+1 north) by 2 km at its west
+    end to 6 km at its east end, each point along its perpendicular: built here point by point on the
+    plane, independently of the model's envelope."""
+    x = np.linspace(-60_000, 60_000, 2401)  # the line carried on past the square both ways
+    along = (x + 30_000) / 60_000  # 0 at the west end, 1 at the east end
+    offset = sign * (2000 + 4000 * along)
+    normal = np.array([-np.sin(np.radians(25.0)), np.cos(np.radians(25.0))])  # to the left: north-west
+    moved = shapely.LineString(np.column_stack([x, x * SLOPE]) + offset[:, None] * normal)
+    square = shapely.box(-30_000, -30_000, 30_000, 30_000)
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.union_all([square.boundary, moved]))))
+    inside = [f for f in faces if square.contains(f.representative_point())]
+    return geodesic_area_km2(PROJ.to_lonlat(next(f for f in inside if f.covers(shapely.Point(0, 29_000)))))
+
+
+def test_a_tapering_accuracy_moves_each_stretch_by_its_own():
+    """Accuracy 2 km at the west end, 6 km at the east end of a line across a 60 km square: moved either
+    way, the north side changes by the trapezoid between the line and its tapered offset (about
+    60 km x (2 + 6) / 2 / cos 25° = 265 km², more one way and less the other as the offset's foot
+    slides along the slanted line), not by the worst stretch's 6 km strip (397 km²)."""
+    got = _north_side_km2([2.0, 6.0])
+    assert list(got) == [0.0, -6.0, 6.0]  # offsets_km: the largest, with its side
+    assert got[-6.0] == pytest.approx(_north_of_tapered_km2(-1.0), rel=0.003)
+    assert got[6.0] == pytest.approx(_north_of_tapered_km2(1.0), rel=0.003)
+    trapezoid = 60 * 4 / np.cos(np.radians(25.0))
+    assert (got[-6.0] - got[6.0]) / 2 == pytest.approx(trapezoid, rel=0.01)
+    worst = _north_side_km2(6.0)
+    assert worst[-6.0] - worst[0.0] == pytest.approx(60 * 6 / np.cos(np.radians(25.0)), rel=0.01)
+
+
+def test_the_moved_line_lies_at_each_stretchs_accuracy_geodesically():
+    (_, south, _) = scenarios.scenarios({"line": (LINE, [2.0, 6.0])}, BOX)
+    moved = south.lines["line"]
+    start, end = shapely.get_coordinates(LINE)
+    length_m = GEOD.inv(*start, *end)[2]
+    geodesic = densify_geodesic(LINE, 0.05)  # the nominal line as the model draws it: along the geodesic
+    tilt = np.cos(np.arcsin(4000 / length_m))  # the moved line tilts away: its nearest point is r cos θ off
+    for fraction in (0.1, 0.3, 0.5, 0.7, 0.9):  # sample the nominal line, find the moved one across from it
+        lon, lat = shapely.get_coordinates(geodesic.interpolate(fraction, normalized=True))[0]
+        coords = shapely.get_coordinates(densify_geodesic(moved, 0.02))
+        across = np.min(GEOD.inv(np.full(len(coords), lon), np.full(len(coords), lat), coords[:, 0], coords[:, 1])[2])
+        along_m = GEOD.inv(*start, lon, lat)[2]
+        assert across == pytest.approx((2000 + 4000 * along_m / length_m) * tilt, abs=25)
+
+
+def test_a_constant_accuracy_per_vertex_is_the_constant_offset_curve():
+    bend = shapely.LineString([(36.3, 35.6), (36.6, 35.75), (36.75, 35.95), (37.1, 36.0)])
+    for accuracy in (5.0, [5.0] * 4):
+        assert scenarios._line_and_accuracy((bend, accuracy))[1] == 5.0  # the same number: one offset curve
+    proj = LocalProjection.around(bend)
+    dense = proj.to_metric(densify_geodesic(bend, 0.5))
+    coords = np.asarray(dense.coords)
+    for offset in (7000.0, -7000.0):  # each side of the bends, one of them inside
+        varying = scenarios._variable_offset_m(coords, np.full(len(coords), offset))
+        constant = shapely.offset_curve(dense, offset, quad_segs=16, join_style="round")
+        assert varying.is_simple
+        assert shapely.hausdorff_distance(varying, constant) < 60.0  # m, over a line ~90 km long
+
+
+def test_a_per_vertex_accuracy_must_fit_the_line():
+    with pytest.raises(Exception, match="one number for each of the line's 2 vertices, got 3"):
+        scenarios._line_and_accuracy((LINE, [1.0, 2.0, 3.0]))
+
+
+def test_timeline_ranges_follow_the_stretches_and_are_narrower_than_the_worst():
+    tl = timeline.load_timeline()
+    index = next(i for i in range(len(tl)) if tl.state(i).vertex_accuracy_km is not None
+                 and np.ptp(tl.state(i).vertex_accuracy_km) > 0)  # fmt: skip
+    state = tl.state(index)
+
+    def held(lines, zone):
+        return zones.opposition_side(lines["line"], zone)
+
+    stretches = scenarios.area_range_km2(held, {"line": (state.line.geometry, state.stretch_accuracy_km)})
+    worst = scenarios.area_range_km2(held, {"line": (state.line.geometry, float(state.vertex_accuracy_km.max()))})
+    assert stretches[0] == pytest.approx(worst[0])
+    assert worst[1] < stretches[1] < stretches[0] < stretches[2] < worst[2]
+    row = timeline.timeline_table(ranges=True).iloc[index]
+    assert (row["opposition_km2_low"], row["opposition_km2_high"]) == pytest.approx(stretches[1:], rel=1e-6)
+
+
+def test_simulated_offsets_have_each_stretchs_spread():
+    """σ per vertex (1 km at one end, 3 km at the other): each vertex's draws spread by its own σ."""
+    distance = np.arange(0, 100_001, 1000.0)
+    sigma = np.linspace(1000.0, 3000.0, len(distance))
+    draws = simulation.smooth_offsets_m(distance, sigma, 20_000.0, 6000, np.random.default_rng(5))
+    assert draws[:, 0].std() == pytest.approx(1000, rel=0.05)
+    assert draws[:, 50].std() == pytest.approx(2000, rel=0.05)
+    assert draws[:, -1].std() == pytest.approx(3000, rel=0.05)
+
+
+def test_simulated_interval_narrows_with_more_accurate_stretches():
+    before, after = (
+        (LINE, [2.0, 6.0]),
+        (PROJ.to_lonlat(shapely.LineString([(-30_000, -20_000), (30_000, 20_000)])), 6.0),
+    )
+    tapered = simulation.simulate_taken_km2(before, after, BOX, draws=60, opposition_at="Idlib")
+    worst = simulation.simulate_taken_km2((LINE, 6.0), after, BOX, draws=60, opposition_at="Idlib")
+    assert tapered.std() < worst.std()
