@@ -22,7 +22,6 @@ from ..geodesy.grid_index import NEAREST_LEVELS_M, NearestGrid, PolygonGrid, Pol
 from ..geodesy.projection import conformal_plane, densify_geodesic, geodesic_distance_m
 from . import data, zones
 from .dates import line_index_of, no_line_reason
-from .line_accuracy import shipped_vertex_accuracy_km
 from .validity import window
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -285,8 +284,10 @@ def _dated_lines(source, date_column: str, centre, zone_keys, valid_until=None, 
 
 def _fixed_line_accuracy(key) -> np.ndarray | None:
     """Per-vertex accuracy (km) of a fixed line: its shipped timeline twin's, if it has one."""
+    from . import timeline as dated
+
     geometry = key if isinstance(key, shapely.Geometry) else zones.as_line(key).geometry
-    return shipped_vertex_accuracy_km(geometry)
+    return dated.load_timeline().vertex_accuracy_km_of(geometry)
 
 
 def _line_targets(line, centre, vertex_accuracy_km=None, levels=NEAREST_LEVELS_M) -> _Targets:

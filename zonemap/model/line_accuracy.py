@@ -120,18 +120,3 @@ def line_accuracies(values, as_of, *, stated_km=None, source=None, rows=None) ->
             raise InputError(f"line dated {as_of[i]}: {what}", source=source, row=int(rows[i]))
         out[i] = km
     return out
-
-
-def shipped_vertex_accuracy_km(geometry) -> np.ndarray | None:
-    """Per-vertex stated accuracy (km) of a lon/lat line that is one of the shipped timeline's lines
-    (exactly: a fixed line such as the 2018 line has a twin there), or None.
-
-    Examples
-    --------
-    >>> from zonemap.model import zones
-    >>> shipped_vertex_accuracy_km(zones.as_line("2018").geometry)[:3].tolist()
-    [5.0, 5.0, 5.0]
-    """
-    from . import timeline
-
-    return timeline.load_timeline().vertex_accuracy_km_of(geometry)
