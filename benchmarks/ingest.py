@@ -16,7 +16,9 @@ zonemap's byte code is compiled first (``compileall``), as an installed wheel's 
 run with ``PYTHONDONTWRITEBYTECODE`` would otherwise compile its modules on every start.
 
 Run: ``.venv/bin/python benchmarks/ingest.py [--rows 1000000 5000000] [--runs 3] [--big]``
-(``--big`` adds 20M rows).
+(``--big`` adds 20M rows). ``--bad-last-row`` instead times each size with one row dated
+``31 December 9999`` as its last (in the file's last chunk): the run must write every other row and
+reject that one with its reason (issue 26), and prints rows written and rejected beside the figures.
 """
 
 from __future__ import annotations
@@ -81,10 +83,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 5_000_000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--big", action="store_true", help="add 20M rows")
+    parser.add_argument("--bad-last-row", action="store_true", help="one out-of-range date in the last chunk")
     args = parser.parse_args()
     sizes = args.rows + ([20_000_000] if args.big else [])
     zonemap_cli = [sys.executable, "-m", "zonemap", "incidents"]
     compileall.compile_dir(ROOT / "zonemap", quiet=1)
+    if args.bad_last_row:
+        return bad_last_row(sizes, zonemap_cli, args.runs)
     print(
         f"{'rows':>11} {'points':>9} {'zonemap s':>10} {'floor s':>8} {'ratio':>6} {'zonemap MB':>11} {'floor MB':>9}"
         f" {'zonemap CPU s':>14} {'floor CPU s':>12}"
@@ -103,6 +108,25 @@ def main() -> None:
                     flush=True,
                 )
                 source.unlink()
+
+
+def bad_last_row(sizes: list[int], zonemap_cli: list[str], runs: int) -> None:
+    """Each size with its last row dated 31 December 9999: time, peak, rows written and rejected."""
+    import pandas as pd
+
+    print(f"{'rows':>11} {'zonemap s':>10} {'zonemap MB':>11} {'CPU s':>6} {'written':>10} {'rejected':>9}")
+    with tempfile.TemporaryDirectory() as folder:
+        for rows in sizes:
+            source, out, rejects = (Path(folder) / name for name in ("acled.csv", "out.parquet", "rejects.csv"))
+            write_acled_like(source, rows - 1)
+            with open(source, "rb") as handle:
+                header = handle.readline().decode("utf-8").rstrip("\n").split(",")
+            last = pd.read_csv(source, skiprows=range(1, rows - 1), nrows=1, dtype=str)  # the last good row
+            last["event_date"] = "31 December 9999"
+            last[header].to_csv(source, mode="a", header=False, index=False)
+            wall, peak, cpu = best_of([*zonemap_cli, str(source), "-o", str(out), "--rejects", str(rejects)], runs)
+            written, rejected = len(pd.read_parquet(out, columns=["event_date"])), len(pd.read_csv(rejects))
+            print(f"{rows:>11,} {wall:>10.2f} {peak:>11,.0f} {cpu:>6.1f} {written:>10,} {rejected:>9,}")
 
 
 if __name__ == "__main__":

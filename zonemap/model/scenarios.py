@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 import shapely.ops
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, InputError
 from ..geodesy.area import geodesic_area_km2
 from ..geodesy.projection import LocalProjection, densify_geodesic
 from . import zones
@@ -345,7 +345,8 @@ def scenarios(lines: Mapping[str, object], area=None, *, edge: bool = True) -> l
             continue
         offset_m = {name: _signed(sign, accuracy_m[name]) for name, sign in zip(named, signs) if sign}
         moved_m = {name: _offset_m(metric[name], offset) for name, offset in offset_m.items()}
-        strips = [_strip_outside(metric[n], offset_m[n], area_m, moved_m[n]) for n in offset_m] if edge else []
+        strip_of = {n: _strip_outside(metric[n], offset_m[n], area_m, moved_m[n]) for n in offset_m} if edge else {}
+        strips = list(strip_of.values())
         grown_m = shapely.union_all([area_m, *strips])
         moved = {}
         for name in named:
@@ -355,6 +356,11 @@ def scenarios(lines: Mapping[str, object], area=None, *, edge: bool = True) -> l
             line_m = moved_m[name]
             if edge:
                 line_m = _reach_edge(line_m, metric[name], grown_m, _largest(offset_m[name]))
+                if not strip_of[name].is_empty and len(zones.split_by_line(grown_m, line_m)) < 2:
+                    raise InputError(  # the area grew along the line until the line became its outline
+                        f"line {name!r} moved {offsets_km[name]:g} km lies along the area's outline and no longer"
+                        " cuts the area into two sides"
+                    )
             moved[name] = proj.to_lonlat(line_m)
         grown = zones._valid_lonlat(proj, grown_m) if strips else zone
         out.append(Scenario(offsets_km, moved, grown))
