@@ -275,3 +275,20 @@ def test_large_map_hexagons_show_quantile_classes_under_the_zones(chromium, tmp_
     assert len(report["classes"]) == len(CLASS_COLOURS) and report["classes"][0].endswith("per hexagon")
     assert report["inHexPane"] and report["hexPane"] < report["overlayPane"] and report["zonesInOverlay"] > 10
     assert external == [] and errors == []
+
+
+def test_add_incidents_on_zonemaps_own_map_keeps_the_layer_control_working(chromium, tmp_path):
+    """``add_incidents(zone_map(...))``: the zone map's layer control was written before the incident
+    layers and named them before they existed ("reading 'setZIndex'"); now it lists them and the page runs."""
+    events = synthetic.synthetic_incidents(40, seed=5, start="2019-01-01", end="2019-12-31")
+    m = incident_map.add_incidents(maps.zone_map(offline=True), events)
+    path = tmp_path / "added.html"
+    maps.save_map(m, path, self_contained=True)
+    with offline_page(chromium, path) as (page, external, errors):
+        page.wait_for_function("document.querySelectorAll('.zonemap-time-status').length === 1", timeout=20000)
+        labels = "document.querySelectorAll('.leaflet-control-layers-overlays label')"
+        overlays = page.evaluate(f"Array.from({labels}).map(label => label.textContent.trim())")
+        status = page.evaluate("document.querySelector('.zonemap-time-status').textContent")
+    assert errors == [] and external == []
+    assert "Incidents (clustered)" in overlays and "Incidents heat map" in overlays
+    assert status.startswith("2019-01") and "40 incidents" in status

@@ -452,4 +452,13 @@ def add_incidents(m: folium.Map, incidents, *, marker_limit: int = MARKER_LIMIT)
         cluster = folium.FeatureGroup(name=name).add_to(m)
     heat = plugins.HeatMap([], name="Incidents heat map", show=False, radius=18, gradient=HEAT_GRADIENT).add_to(m)
     _IncidentLayers(cluster, heat, block_id, f"{name} by month").add_to(m)
+    _layer_control_last(m)
     return m
+
+
+def _layer_control_last(m: folium.Map) -> None:
+    """Move a map's layer control (e.g. :func:`zonemap.zone_map`'s) after the layers added since: its
+    script names every layer, so it must come after their scripts (else "reading 'setZIndex'" on the page)."""
+    for key, child in list(m._children.items()):
+        if isinstance(child, folium.LayerControl):
+            m._children.move_to_end(key)
