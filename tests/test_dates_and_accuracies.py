@@ -20,11 +20,12 @@ import shapely
 import zonemap
 from zonemap import cli
 from zonemap.errors import ArgumentError, InputError
+from zonemap.geodesy.area import geodesic_area_km2
 from zonemap.geodesy.grid_index import PolygonGrid, PolygonGrids
 from zonemap.incidents import values, write
 from zonemap.incidents.read import read_incidents
 from zonemap.incidents.synthetic import synthetic_timeline
-from zonemap.model import data, gazetteer, line_accuracy, uncertainty, validity
+from zonemap.model import data, gazetteer, line_accuracy, uncertainty, validity, zones
 from zonemap.model import timeline as tl
 from zonemap.model.dates import ACCEPTED, read_day, read_days
 from zonemap.render import export, figure, maps
@@ -315,7 +316,10 @@ def test_a_shapefile_truncated_accuracy_column_is_recognised(tmp_path):
     assert tl.load_timeline(path).frame["accuracy_km"].tolist() == [4.0, 6.0]
 
 
-def test_a_large_accuracy_classifies_and_its_area_range_is_refused_for_what_it_is():
+def test_a_large_accuracy_classifies_and_its_area_range_is_wide_or_refused_for_what_it_is():
+    """30 km: incidents are classified and the range is wide but honest (the line moved past the area's
+    edge leaves all of it to the opposition, never more). 40 km reaches Idlib city, 34.8 km from the
+    line, which the ranges take as the opposition's side: the range is refused, saying why."""
     frame = _lines(["2019-01-01"], accuracy_km=[30.0])
     model = zonemap.zone_model(timeline=frame)
     events = gpd.GeoDataFrame(
@@ -324,8 +328,13 @@ def test_a_large_accuracy_classifies_and_its_area_range_is_refused_for_what_it_i
     result = zonemap.classify(events, model)
     assert result["line_accuracy_km"].tolist() == [30.0]
     assert 0.0 < float(result["p_opposition"].iloc[0]) < 1.0
-    with pytest.raises(InputError, match=r"moved by their stated accuracy .*30 km.* no area range can be measured"):
-        tl.timeline_table(frame, ranges=True)
+    row = tl.timeline_table(frame, ranges=True, valid_until="2019-02-01").iloc[0]
+    whole = geodesic_area_km2(zones.as_area(None).geometry)
+    assert row["opposition_km2_low"] < 0.2 * whole and row["opposition_km2_high"] == pytest.approx(whole)
+    far = _lines(["2019-01-01"], accuracy_km=[40.0])
+    reason = r"moved by their stated accuracy .*40 km.*34\.8 km from the opposition's reference point.* no area range"
+    with pytest.raises(InputError, match=reason):
+        tl.timeline_table(far, ranges=True, valid_until="2019-02-01")
 
 
 def test_cli_accuracy_km(tmp_path, capsys):

@@ -1,13 +1,14 @@
 """Area ranges and simulated intervals follow the accuracy of each stretch of a line, not the line's
 worst (issue 28, item 4): a line moved by its stated accuracy moves each stretch by its own."""
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 
 from zonemap.geodesy.area import geodesic_area_km2
 from zonemap.geodesy.projection import GEOD, LocalProjection, densify_geodesic
-from zonemap.model import scenarios, simulation, timeline, zones
+from zonemap.model import data, scenarios, simulation, timeline, zones
 
 SLOPE = np.tan(np.radians(25.0))
 PROJ = LocalProjection(36.6, 35.9)
@@ -24,13 +25,13 @@ def _north_side_km2(accuracy_km) -> dict[float, float]:
     return out
 
 
-def _north_of_tapered_km2(sign: float) -> float:
-    """Geodesic area (km²) of the square north of the line moved ``sign`` (+1 north) by 2 km at its west
-    end to 6 km at its east end, each point along its perpendicular: built here point by point on the
-    plane, independently of the model's envelope."""
+def _north_of_tapered_km2(sign: float, west_km: float = 2.0, east_km: float = 6.0) -> float:
+    """Geodesic area (km²) of the square north of the line moved ``sign`` (+1 north) by ``west_km`` at its
+    west end to ``east_km`` at its east end, each point along its perpendicular: built here point by point
+    on the plane, independently of the model's envelope."""
     x = np.linspace(-60_000, 60_000, 2401)  # the line carried on past the square both ways
     along = (x + 30_000) / 60_000  # 0 at the west end, 1 at the east end
-    offset = sign * (2000 + 4000 * along)
+    offset = sign * np.clip(west_km * 1000 + (east_km - west_km) * 1000 * along, 0, None)
     normal = np.array([-np.sin(np.radians(25.0)), np.cos(np.radians(25.0))])  # to the left: north-west
     moved = shapely.LineString(np.column_stack([x, x * SLOPE]) + offset[:, None] * normal)
     square = shapely.box(-30_000, -30_000, 30_000, 30_000)
@@ -123,3 +124,42 @@ def test_simulated_interval_narrows_with_more_accurate_stretches():
     tapered = simulation.simulate_taken_km2(before, after, BOX, draws=60, opposition_at="Idlib")
     worst = simulation.simulate_taken_km2((LINE, 6.0), after, BOX, draws=60, opposition_at="Idlib")
     assert tapered.std() < worst.std()
+
+
+@pytest.mark.parametrize("west_km, east_km", [(0.0, 6.0), (6.0, 0.0)])
+def test_an_exact_end_still_moves_the_rest_of_the_line_to_the_right_side(west_km, east_km):
+    """An accuracy of 0 at one end (the line known exactly there) used to put one of the moved lines on
+    the other side, so one bound vanished."""
+    got = _north_side_km2([west_km, east_km])
+    assert got[-6.0] == pytest.approx(_north_of_tapered_km2(-1.0, west_km, east_km), rel=0.003)
+    assert got[6.0] == pytest.approx(_north_of_tapered_km2(1.0, west_km, east_km), rel=0.003)
+    assert got[6.0] < got[0.0] < got[-6.0]
+
+
+def test_parts_of_a_multiline_of_different_lengths_each_move_by_their_own_accuracy():
+    """Two parts, 30 km and 50 km long, accuracy 2 → 3 km on the first and 3 → 4 km on the second."""
+    parts = PROJ.to_lonlat(shapely.MultiLineString([[(-40_000, 0), (-10_000, 0)], [(0, 0), (50_000, 0)]]))
+    (_, south, north) = scenarios.scenarios({"line": (parts, [2.0, 3.0, 3.0, 4.0])}, BOX, edge=False)
+    for scenario, sign in ((north, 1), (south, -1)):
+        moved = PROJ.to_metric(scenario.lines["line"])
+        for x, expected_m in ((-25_000, 2500), (25_000, 3500)):  # each part's middle
+            y = shapely.get_coordinates(shapely.intersection(moved, shapely.LineString([(x, -9000), (x, 9000)])))
+            assert len(y) == 1 and y[0, 1] == pytest.approx(sign * expected_m, abs=30)
+
+
+def test_a_user_timeline_keeps_its_vertices_accuracies_and_a_line_moved_past_the_edge_holds_all(tmp_path):
+    """The hand timeline written by geopandas (its ``vertices`` read back as a list, not text) is a user
+    timeline with the same per-stretch accuracies; with one accuracy per line only, the 1 Dec 2024 line
+    moved 8 km south leaves the area: the high end of its range is the whole area, never more."""
+    hand = gpd.read_file(data.geodata_dir() / "contact_line_timeline.geojson")
+    hand.to_file(tmp_path / "with_vertices.geojson")
+    mine = timeline.load_timeline(tmp_path / "with_vertices.geojson")
+    shipped = timeline.load_timeline(hand)
+    for i in range(len(hand)):
+        assert np.array_equal(mine.vertex_accuracy_km(i), shipped.vertex_accuracy_km(i))
+    hand.drop(columns="vertices").to_file(tmp_path / "one_accuracy.geojson")
+    table = timeline.timeline_table(tmp_path / "one_accuracy.geojson", ranges=True).set_index("as_of")
+    whole = geodesic_area_km2(zones.as_area(None).geometry)
+    assert table.loc["2024-12-01", "opposition_km2_high"] == pytest.approx(whole)
+    assert (table["opposition_km2_low"] <= table["opposition_km2"]).all()
+    assert (table["opposition_km2"] <= table["opposition_km2_high"]).all()

@@ -53,7 +53,8 @@ def zone_counts(classified: pd.DataFrame) -> pd.DataFrame:
         if straddling.any():
             row[DATE_UNCERTAIN] = int(straddling.sum())
         rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    return table.astype({DATE_UNCERTAIN: "Int64"}) if DATE_UNCERTAIN in table else table  # counts, empty elsewhere
 
 
 #: The column of a summary counting the rows whose membership of a zone is unknown because their date

@@ -165,7 +165,7 @@ def taken_between_km2(
     >>> taken["bound_low_km2"] < taken["interval_low_km2"] < taken["area_km2"] < taken["interval_high_km2"]
     True
     """
-    from . import simulation, timeline, zones
+    from . import data, simulation, timeline, zones
 
     if not 0 < interval < 1:
         raise ArgumentError(f"interval must be a probability between 0 and 1, got {interval!r}")
@@ -179,9 +179,6 @@ def taken_between_km2(
     area = float(geodesic_area_km2(timeline.taken_between(start, end, source, date_column=date_column)))
     lines = {"before": (before.line.geometry, before.stretch_accuracy_km),  # each stretch with its accuracy
              "after": (after.line.geometry, after.stretch_accuracy_km)}  # fmt: skip
-    simulated = simulation.simulate_taken_km2(lines["before"], lines["after"], before.area.geometry, draws=draws,
-                                              seed=seed, correlation_km=correlation_km)  # fmt: skip
-    low, median, high = np.quantile(simulated, [(1 - interval) / 2, 0.5, (1 + interval) / 2])
 
     def taken(lines, zone):
         held = zones.opposition_side(lines["before"], zone, beyond_edge="whole")
@@ -189,8 +186,11 @@ def taken_between_km2(
 
     if after.index == before.index:
         bound = (area, area)
-    else:
-        _, *bound = scenarios.area_range_km2(taken, lines, before.area.geometry)
+    else:  # first: it refuses a line whose accuracy reaches Idlib city, which the simulation takes as the reference
+        _, *bound = scenarios.area_range_km2(taken, lines, before.area.geometry, reference=data.place("Idlib"))
+    simulated = simulation.simulate_taken_km2(lines["before"], lines["after"], before.area.geometry, draws=draws,
+                                              seed=seed, correlation_km=correlation_km)  # fmt: skip
+    low, median, high = np.quantile(simulated, [(1 - interval) / 2, 0.5, (1 + interval) / 2])
     return {
         "start": str(start), "end": str(end), "line_start": before.as_of, "line_end": after.as_of,
         "area_km2": area, "interval": interval, "interval_low_km2": float(low), "interval_high_km2": float(high),

@@ -73,11 +73,10 @@ def displace_outline(polygon, offset_km: float):
 def _offset_m(line_m, offset_m):
     """A metric (Multi)LineString offset sideways by ``offset_m`` (+ left), part by part, as one geometry.
 
-    ``offset_m`` is one number (m), or one array per part with an offset (m) for each vertex of the
-    part: then each vertex moves along its normal by its own offset and the loops a large offset
-    makes inside a bend are cut away (:func:`_variable_offset_m`)."""
+    ``offset_m`` is one number (m), or a list of one array per part with an offset (m) for each
+    vertex of the part (:func:`_variable_offset_m`)."""
     parts = line_m.geoms if isinstance(line_m, shapely.MultiLineString) else [line_m]
-    if np.ndim(offset_m) == 0:
+    if not isinstance(offset_m, list):
         moved = [shapely.offset_curve(part, offset_m, quad_segs=zones.QUAD_SEGS, join_style="round") for part in parts]
     else:
         moved = [_variable_offset_m(np.asarray(part.coords), o) for part, o in zip(parts, offset_m)]
@@ -95,7 +94,7 @@ def _normals(coords: np.ndarray) -> np.ndarray:
 def _variable_halo_m(coords: np.ndarray, radii_m: np.ndarray):
     """The band around a metric polyline whose half-width is ``radii_m`` at each vertex (the hulls of
     the circles at each segment's ends), as in :func:`zonemap.render.layers.accuracy_halo`."""
-    circles = shapely.buffer(shapely.points(coords), np.clip(radii_m, 1.0, None), quad_segs=8)
+    circles = shapely.buffer(shapely.points(coords), np.clip(radii_m, 1.0, None), quad_segs=16)
     return shapely.union_all(shapely.convex_hull(shapely.union(circles[:-1], circles[1:])))
 
 
@@ -120,21 +119,33 @@ def _variable_offset_m(coords: np.ndarray, offset_m: np.ndarray):
     """
     offset_m = np.asarray(offset_m, dtype=float)
     radii = np.abs(offset_m)
+    widest = int(np.argmax(radii))
+    sign = np.sign(offset_m[widest])
     band = _variable_halo_m(coords, radii)
-    ring = max(shapely.get_parts(band), key=lambda part: part.area).exterior
-    ring = shapely.LineString(ring.coords)
-    normals = _normals(coords) * np.sign(offset_m[np.argmax(radii)])
-    ends = [coords[0] + radii[0] * normals[0], coords[-1] + radii[-1] * normals[-1],
-            coords[0] - radii[0] * normals[0], coords[-1] - radii[-1] * normals[-1]]  # fmt: skip
-    start, end, *other_side = shapely.line_locate_point(ring, shapely.points(ends))
-    length = ring.length
+    if not isinstance(band, shapely.Polygon) or len(band.interiors) or radii[widest] == 0:
+        return _largest_offset_curve(coords, sign * radii[widest])  # the band closes on itself: see below
+    ring = shapely.LineString(band.exterior.coords)
+    normals = _normals(coords) * sign
+    reach = np.clip(radii[[0, -1]], 1.0, None)  # as the band's circles: at least 1 m
+    ends = [coords[0] + reach[0] * normals[0], coords[-1] + reach[1] * normals[-1]]
+    start, end = shapely.line_locate_point(ring, shapely.points(ends))
+    arcs = [_ring_arc(ring, start, end), shapely.reverse(_ring_arc(ring, end, start))]  # the two ways round
+    toward = shapely.Point(coords[widest] + radii[widest] * normals[widest])  # the widest vertex, moved
+    away = shapely.Point(coords[widest] - radii[widest] * normals[widest])
+    near, far = [arc.distance(toward) for arc in arcs], [arc.distance(away) for arc in arcs]
+    chosen = int(np.argmin(np.subtract(near, far)))  # through the widest vertex moved, away from its opposite
+    arc = arcs[chosen]
+    if arc.length == 0 or not near[chosen] < 0.5 * far[chosen]:  # the two sides cannot be told apart
+        return _largest_offset_curve(coords, sign * radii[widest])
+    return arc
 
-    def ahead(a, b):
-        return (b - a) % length
 
-    if all(ahead(start, t) > ahead(start, end) for t in other_side):  # start to end forward along the ring
-        return _ring_arc(ring, start, end)
-    return shapely.reverse(_ring_arc(ring, end, start))
+def _largest_offset_curve(coords: np.ndarray, offset_m: float):
+    """The fallback of :func:`_variable_offset_m` where the band its offsets sweep closes on itself (a
+    salient narrower than twice the offset) or its sides cannot be told apart: the line moved by its
+    largest offset all along (round joins) — a wider bound, never a narrower one."""
+    line = shapely.LineString(coords)
+    return shapely.offset_curve(line, offset_m, quad_segs=zones.QUAD_SEGS, join_style="round")
 
 
 def _ring_arc(ring: shapely.LineString, start: float, end: float) -> shapely.LineString:
@@ -189,12 +200,13 @@ def _strip_outside(line_m, offset_m, area_m, moved_m=None):
     With an offset per vertex (one array per part, see :func:`_offset_m`), the strip is the one between
     the line and ``moved_m`` (the line moved), and the least offset sets the smallest piece.
     """
-    if np.ndim(offset_m) == 0:
+    if not isinstance(offset_m, list):
         if offset_m == 0:
             return shapely.Polygon()
         strip = shapely.buffer(line_m, offset_m, single_sided=True, quad_segs=zones.QUAD_SEGS)
         pieces = shapely.get_parts(shapely.difference(strip, area_m))
-        return shapely.union_all(pieces[shapely.area(pieces) >= offset_m * offset_m])
+        along = shapely.buffer(line_m, 1000.0)
+        return shapely.union_all([p for p in pieces if p.area >= offset_m * offset_m and _follows(p, along)])
     return _swept_outside(line_m, moved_m, area_m, [np.abs(o) for o in offset_m])
 
 
@@ -214,7 +226,7 @@ def _swept_outside(nominal_m, moved_m, area_m, offset_m):
         strips.extend(p for p in shapely.get_parts(shapely.difference(ring, area_m)) if p.geom_type == "Polygon")
     if not strips:
         return shapely.Polygon()
-    if np.ndim(offset_m) == 0:
+    if not isinstance(offset_m, list):
         least = np.full(len(strips), float(offset_m))
     else:  # the offset of the nominal vertex nearest each piece
         vertices, offsets = np.vstack(_parts(nominal_m)), np.concatenate(offset_m)
@@ -262,11 +274,11 @@ def _along_m(geometry, accuracy, proj: LocalProjection, step_km: float):
 
 
 def _largest(offset_m) -> float:
-    return float(abs(offset_m)) if np.ndim(offset_m) == 0 else max(float(np.abs(o).max()) for o in offset_m)
+    return max(float(np.abs(o).max()) for o in offset_m) if isinstance(offset_m, list) else float(abs(offset_m))
 
 
 def _signed(sign: float, accuracy_m):
-    return sign * accuracy_m if np.ndim(accuracy_m) == 0 else [sign * a for a in accuracy_m]
+    return [sign * a for a in accuracy_m] if isinstance(accuracy_m, list) else sign * accuracy_m
 
 
 @dataclass(frozen=True)
@@ -296,7 +308,7 @@ def _line_and_accuracy(value) -> tuple[shapely.Geometry, float | np.ndarray]:
     return feature.geometry, feature.accuracy_km
 
 
-def scenarios(lines: Mapping[str, object], area=None, *, edge: bool = True) -> list[Scenario]:
+def scenarios(lines: Mapping[str, object], area=None, *, edge: bool = True, reference=None) -> list[Scenario]:
     """The nominal lines and every combination of each line displaced by ± its stated accuracy.
 
     ``lines`` maps a name to a line: anything :func:`~zonemap.model.zones.as_line` takes (its
@@ -307,7 +319,10 @@ def scenarios(lines: Mapping[str, object], area=None, *, edge: bool = True) -> l
     :class:`~zonemap.errors.ArgumentError` rather than given a range of zero width. Offsets are
     geodesic (local azimuthal equidistant projection, see :func:`displace_line`).
     ``edge=False`` is for lines that do not bound the area (a road): their ends stay where they are
-    and the area is left unchanged.
+    and the area is left unchanged. ``reference`` (a lon/lat point, e.g. Idlib city, which the
+    measures take as the opposition's side) refuses with an :class:`~zonemap.errors.InputError` a
+    line whose stated accuracy at its stretch nearest the point reaches the point: moved by it, the
+    line could pass the point, and which side is whose could no longer be told.
 
     Examples
     --------
@@ -320,6 +335,9 @@ def scenarios(lines: Mapping[str, object], area=None, *, edge: bool = True) -> l
     area_m = proj.to_metric(zone)
     metric = {name: proj.to_metric(densify_geodesic(geometry, 0.5)) for name, (geometry, _) in named.items()}
     accuracy_m = {name: _along_m(geometry, accuracy, proj, 0.5) for name, (geometry, accuracy) in named.items()}
+    if reference is not None:
+        for name in named:
+            _refuse_reaching(name, metric[name], accuracy_m[name], proj.to_metric(reference))
     groups: dict[bytes, list[str]] = {}  # the same line under two names moves as one
     for name, (geometry, _) in named.items():
         groups.setdefault(shapely.to_wkb(geometry), []).append(name)
@@ -367,8 +385,22 @@ def scenarios(lines: Mapping[str, object], area=None, *, edge: bool = True) -> l
     return out
 
 
+def _refuse_reaching(name: str, line_m, accuracy_m, point_m) -> None:
+    """Refuse a line whose accuracy (m) at its vertex nearest ``point_m`` reaches the point."""
+    distance = float(line_m.distance(point_m))
+    if isinstance(accuracy_m, list):
+        vertices = np.vstack(_parts(line_m))
+        accuracy_m = float(np.concatenate(accuracy_m)[np.argmin(np.hypot(*(vertices - point_m.coords[0]).T))])
+    if accuracy_m >= distance:
+        raise InputError(
+            f"line {name!r} states an accuracy of {accuracy_m / 1000:g} km where it runs {distance / 1000:.1f} km from"
+            " the opposition's reference point: moved by it, the line could pass the point, and which side is"
+            " whose could no longer be told"
+        )
+
+
 def area_ranges_km2(
-    measure, lines: Mapping[str, object], area=None, *, edge: bool = True, missing: str = "refuse"
+    measure, lines: Mapping[str, object], area=None, *, edge: bool = True, missing: str = "refuse", reference=None
 ) -> list[tuple]:
     """[(area, low, high), …] in km² for each of several areas measured on the same :func:`scenarios`.
 
@@ -378,7 +410,8 @@ def area_ranges_km2(
     systematic shift of each line by its full stated accuracy toward either side — a bound on what
     the lines' error can do, not a confidence interval. Nothing is measured twice. A line with no
     stated accuracy (a plain shapely line) is refused; ``missing="nan"`` measures the nominal value and
-    gives NaN low and high instead (what the area table prints as "range unknown").
+    gives NaN low and high instead (what the area table prints as "range unknown"). ``reference``:
+    as for :func:`scenarios`.
 
     Examples
     --------
@@ -396,13 +429,15 @@ def area_ranges_km2(
         return [(float(geodesic_area_km2(v)) if isinstance(v, shapely.Geometry) else float(v), np.nan, np.nan)
                 for v in measured]  # fmt: skip
     values = []
-    for scenario in scenarios(lines, area, edge=edge):
+    for scenario in scenarios(lines, area, edge=edge, reference=reference):
         measured = measure(scenario.lines, scenario.area)
         values.append([float(geodesic_area_km2(v)) if isinstance(v, shapely.Geometry) else float(v) for v in measured])
     return [(column[0], min(column), max(column)) for column in zip(*values)]
 
 
-def area_range_km2(measure, lines: Mapping[str, object], area=None, *, edge: bool = True) -> tuple[float, float, float]:
+def area_range_km2(
+    measure, lines: Mapping[str, object], area=None, *, edge: bool = True, reference=None
+) -> tuple[float, float, float]:
     """(area, low, high) in km² of one area: :func:`area_ranges_km2` for a ``measure`` returning one polygon or number.
 
     Examples
@@ -413,7 +448,9 @@ def area_range_km2(measure, lines: Mapping[str, object], area=None, *, edge: boo
     >>> low < area < high
     True
     """
-    return area_ranges_km2(lambda lines_, area_: [measure(lines_, area_)], lines, area, edge=edge)[0]
+    return area_ranges_km2(lambda lines_, area_: [measure(lines_, area_)], lines, area, edge=edge, reference=reference)[
+        0
+    ]
 
 
 def outline_range_km2(polygon, accuracy_km: float) -> tuple[float, float, float]:

@@ -62,10 +62,10 @@ def smooth_offsets_m(distance_m: np.ndarray, sigma_m, correlation_m: float, draw
 def simulated_lines_m(line_m, accuracy_km, draws: int, rng, correlation_km: float) -> list:
     """``draws`` copies of a metric line each moved by a smooth random offset (see the module notes).
 
-    ``accuracy_km``: one number (km), or one array per part of ``line_m`` with the accuracy (km) at
-    each of its vertices."""
+    ``accuracy_km``: one number (km), or a list of one array per part of ``line_m`` with the accuracy
+    (km) at each of its vertices."""
     parts = _parts(line_m)
-    along = [accuracy_km] * len(parts) if np.ndim(accuracy_km) == 0 else accuracy_km
+    along = accuracy_km if isinstance(accuracy_km, list) else [accuracy_km] * len(parts)
     out_parts = []
     for coords, accuracy in zip(parts, along):
         steps = np.hypot(*np.diff(coords, axis=0).T)
@@ -122,7 +122,7 @@ def simulate_taken_km2(before, after, area=None, *, draws: int = DRAWS, seed: in
         _check_accuracy(f"the line {key}", accuracy)
         line_m = proj.to_metric(densify_geodesic(geometry, STEP_KM))
         along_km = _along_m(geometry, accuracy, proj, STEP_KM)
-        along_km = along_km / 1000.0 if np.ndim(along_km) == 0 else [a / 1000.0 for a in along_km]
+        along_km = [a / 1000.0 for a in along_km] if isinstance(along_km, list) else along_km / 1000.0
         exact = np.all(np.asarray(accuracy) == 0)
         moved[key] = [line_m] * int(draws) if exact else simulated_lines_m(line_m, along_km, draws, rng, correlation_km)
         nominal[key] = line_m

@@ -244,9 +244,12 @@ class Timeline:
         >>> load_timeline().vertex_accuracy_km(1)[:6].tolist()
         [5.0, 5.0, 5.0, 6.0, 7.0, 7.0]
         """
-        if "vertices" not in self.frame.columns or not isinstance(self.frame["vertices"].iloc[index], str):
+        if "vertices" not in self.frame.columns:
             return None
-        vertices = json.loads(self.frame["vertices"].iloc[index])
+        vertices = self.frame["vertices"].iloc[index]  # JSON text, or a list where GDAL parsed the JSON array
+        vertices = json.loads(vertices) if isinstance(vertices, str) else vertices
+        if not isinstance(vertices, list | tuple | np.ndarray) or not all(isinstance(v, dict) for v in vertices):
+            return None
         values = np.array([v.get("accuracy_km", np.nan) for v in vertices], dtype=float)
         if (
             len(values) != len(shapely.get_coordinates(self.frame.geometry.iloc[index]))
@@ -567,14 +570,14 @@ def _ranges(tl: Timeline, state: ZonesAsOf, previous: ZonesAsOf | None, dmz_widt
         measures["taken_since_previous_km2"] = (taken, {**stretches, "before": before})
     for name, (measure, lines) in measures.items():
         try:
-            _, low, high = area_range_km2(measure, lines, area)
-        except InputError:  # a line moved by a large stated accuracy may leave the area: no range, said so
+            _, low, high = area_range_km2(measure, lines, area, reference=data.place("Idlib"))
+        except InputError as exc:  # a line moved by a large stated accuracy may leave the area: no range, said so
             features = [{"line": line, "dmz": dmz_line, "before": previous and previous.line}[key] for key in lines]
             moved = ", ".join(f"{f.as_of} ({f.accuracy_km:g} km)" for f in {id(f): f for f in features}.values())
             raise InputError(
-                f"line dated {state.as_of}: moved by their stated accuracy (lines of {moved}), the lines no longer"
-                " cut the Idlib area into two sides, so no area range can be measured; state a smaller accuracy_km"
-                " (the lines themselves still classify incidents and draw on maps)",
+                f"line dated {state.as_of}: moved by their stated accuracy (lines of {moved}): {exc.reason}; so no"
+                " area range can be measured; state a smaller accuracy_km (the lines themselves still classify"
+                " incidents and draw on maps)",
                 source=tl.label,
             ) from None
         out[f"{name.removesuffix('_km2')}_km2_low"] = low
