@@ -6,8 +6,12 @@ not the same at every point, nor independent from point to point: the line was d
 places reported on the front, so neighbouring stretches err together. The simulation moves each line
 sideways by a smooth random offset along it: a zero-mean Gaussian process of the distance along the
 line with standard deviation σ and a squared-exponential correlation exp(−Δs² / 2ℓ²), ℓ being the
-correlation length (:data:`CORRELATION_KM` by default). Lines of different dates err independently;
-one line used twice (the same date) moves as one. Draws come from a seeded
+correlation length (:data:`CORRELATION_KM` by default). Lines of different dates err independently,
+except where they coincide (within :data:`SHARED_M`): a front that did not move between two dates is
+drawn through the same places on both, so there the two lines err as one (the later line takes the
+earlier one's offsets, and its error elsewhere is drawn conditioned on them); one line used twice
+(the same date) moves as one all along. Without this, an unchanged front would show a spurious
+"taken" area between two independently moved copies of itself. Draws come from a seeded
 :class:`numpy.random.Generator`, so the same call gives the same numbers.
 
 Where the area's outline runs along a line (the Idlib area follows the 2018 line in places), the strip
@@ -38,11 +42,18 @@ SEED = 20180917
 #: Vertex spacing (km) at which a line's offsets are drawn.
 STEP_KM = 1.0
 
+#: Two lines closer than this (m) at a vertex are one stretch of front there, and err together.
+SHARED_M = 100.0
 
-def smooth_offsets_m(distance_m: np.ndarray, sigma_m, correlation_m: float, draws: int, rng) -> np.ndarray:
+
+def smooth_offsets_m(distance_m: np.ndarray, sigma_m, correlation_m: float, draws: int, rng, given=None) -> np.ndarray:
     """Draws (``draws`` × vertices, metres) of a zero-mean Gaussian process along a line with standard
     deviation ``sigma_m`` (one number, or one per vertex where the accuracy varies along the line) and
     squared-exponential correlation of length ``correlation_m``.
+
+    ``given``: ``(mask, values)``, the offsets already fixed at the vertices in ``mask`` (``draws`` ×
+    their number, metres): those vertices keep them and the others are drawn from the process
+    conditioned on them (a stretch shared with another line, see the module notes).
 
     Examples
     --------
@@ -54,31 +65,62 @@ def smooth_offsets_m(distance_m: np.ndarray, sigma_m, correlation_m: float, draw
     gap = distance_m[:, None] - distance_m[None, :]
     sigma = np.broadcast_to(np.asarray(sigma_m, dtype=float), distance_m.shape)
     covariance = sigma[:, None] * sigma[None, :] * np.exp(-0.5 * (gap / correlation_m) ** 2)
-    values, vectors = np.linalg.eigh(covariance)  # the kernel is near-singular: eigh, not Cholesky
-    root = vectors * np.sqrt(np.clip(values, 0, None))
-    return rng.standard_normal((draws, len(distance_m))) @ root.T
+    if given is None or not np.any(given[0]):
+        return rng.standard_normal((draws, len(distance_m))) @ _root(covariance).T
+    fixed, values = np.asarray(given[0], dtype=bool), np.asarray(given[1], dtype=float)
+    free = ~fixed
+    out = np.empty((draws, len(distance_m)))
+    out[:, fixed] = values
+    if free.any():  # the Gaussian conditional: mean K_uf K_ff⁺ v, covariance K_uu − K_uf K_ff⁺ K_fu
+        weights = covariance[np.ix_(free, fixed)] @ np.linalg.pinv(covariance[np.ix_(fixed, fixed)], hermitian=True)
+        rest = covariance[np.ix_(free, free)] - weights @ covariance[np.ix_(fixed, free)]
+        out[:, free] = values @ weights.T + rng.standard_normal((draws, int(free.sum()))) @ _root(rest).T
+    return out
 
 
-def simulated_lines_m(line_m, accuracy_km, draws: int, rng, correlation_km: float) -> list:
-    """``draws`` copies of a metric line each moved by a smooth random offset (see the module notes).
+def _root(covariance: np.ndarray) -> np.ndarray:
+    """A square root R (R Rᵀ = covariance) of a near-singular covariance: eigh, not Cholesky."""
+    values, vectors = np.linalg.eigh((covariance + covariance.T) / 2)
+    return vectors * np.sqrt(np.clip(values, 0, None))
+
+
+def simulated_lines_m(line_m, accuracy_km, draws: int, rng, correlation_km: float, *, follow=None) -> tuple:
+    """``draws`` copies of a metric line each moved by a smooth random offset (see the module notes),
+    and the offsets drawn (one array, ``draws`` × vertices, per part).
 
     ``accuracy_km``: one number (km), or a list of one array per part of ``line_m`` with the accuracy
-    (km) at each of its vertices."""
+    (km) at each of its vertices. ``follow``: ``(other_line_m, its offsets)`` of an earlier line: where
+    this line runs within :data:`SHARED_M` of it, it takes that line's offsets (at the nearest vertex,
+    signed by how the two lines run) and the rest is drawn conditioned on them."""
     parts = _parts(line_m)
     along = accuracy_km if isinstance(accuracy_km, list) else [accuracy_km] * len(parts)
-    out_parts = []
+    out_parts, drawn = [], []
     for coords, accuracy in zip(parts, along):
         steps = np.hypot(*np.diff(coords, axis=0).T)
         distance = np.concatenate([[0.0], np.cumsum(steps)])
         sigma_m = np.asarray(accuracy, dtype=float) / Z95 * 1000.0
-        offsets = smooth_offsets_m(distance, sigma_m, correlation_km * 1000.0, draws, rng)
         normals = _normals(coords)
+        given = None if follow is None else _shared(coords, normals, *follow)
+        offsets = smooth_offsets_m(distance, sigma_m, correlation_km * 1000.0, draws, rng, given=given)
+        drawn.append(offsets)
         out_parts.append(coords[None, :, :] + offsets[:, :, None] * normals[None, :, :])
     lines = []
     for i in range(draws):
         parts = [shapely.LineString(part[i]) for part in out_parts]
         lines.append(parts[0] if len(parts) == 1 else shapely.MultiLineString(parts))
-    return lines
+    return lines, drawn
+
+
+def _shared(coords: np.ndarray, normals: np.ndarray, other_m, other_offsets: list) -> tuple:
+    """(mask, offsets) of the vertices of a line that lie on another line (within :data:`SHARED_M`): the
+    other line's offsets at its nearest vertex, signed + where the two lines' left sides agree."""
+    points = shapely.points(coords)
+    on_it = shapely.distance(other_m, points) <= SHARED_M
+    other = np.vstack(_parts(other_m))
+    other_normals = np.vstack([_normals(part) for part in _parts(other_m)])
+    nearest = shapely.STRtree(shapely.points(other)).nearest(points[on_it])
+    agree = np.sign(np.sum(normals[on_it] * other_normals[nearest], axis=1))
+    return on_it, np.hstack(other_offsets)[:, nearest] * agree
 
 
 def _check_accuracy(name: str, accuracy_km):
@@ -113,10 +155,10 @@ def simulate_taken_km2(before, after, area=None, *, draws: int = DRAWS, seed: in
     area_m = proj.to_metric(zone)
     reference_m = proj.to_metric(data.place(opposition_at))
     rng = np.random.default_rng(seed)
-    moved, nominal, sigma, least = {}, {}, {}, {}
+    moved, nominal, sigma, least, drawn = {}, {}, {}, {}, {}
     for key, (geometry, accuracy) in named.items():
         if key == "after" and shapely.equals(geometry, named["before"][0]):  # one line: moves as one
-            for store in (moved, nominal, sigma, least):
+            for store in (moved, nominal, sigma, least, drawn):
                 store[key] = store["before"]
             continue
         _check_accuracy(f"the line {key}", accuracy)
@@ -124,7 +166,11 @@ def simulate_taken_km2(before, after, area=None, *, draws: int = DRAWS, seed: in
         along_km = _along_m(geometry, accuracy, proj, STEP_KM)
         along_km = [a / 1000.0 for a in along_km] if isinstance(along_km, list) else along_km / 1000.0
         exact = np.all(np.asarray(accuracy) == 0)
-        moved[key] = [line_m] * int(draws) if exact else simulated_lines_m(line_m, along_km, draws, rng, correlation_km)
+        follow = (nominal["before"], drawn["before"]) if key == "after" and drawn.get("before") else None
+        if exact:
+            moved[key], drawn[key] = [line_m] * int(draws), None
+        else:
+            moved[key], drawn[key] = simulated_lines_m(line_m, along_km, draws, rng, correlation_km, follow=follow)
         nominal[key] = line_m
         sigma[key] = float(np.max(accuracy)) / Z95 * 1000.0  # the largest σ: how far an end may need carrying
         least[key] = float(np.min(accuracy)) / Z95 * 1000.0  # the least: the smallest strip piece kept
