@@ -8,6 +8,8 @@ from __future__ import annotations
 import codecs
 import os
 
+import pandas as pd
+
 from .errors import ArgumentError
 from .incidents import write
 from .incidents.cells import escape_formulas
@@ -127,9 +129,10 @@ def _print_zones(counts, opposition: dict[str, int]) -> None:
             sure = (f": {row.certain_inside:,.0f} certainly inside + {row.uncertain_inside:,.0f} uncertain but inside; "
                     f"{row.uncertain_outside:,.0f} more uncertain but outside; "
                     f"expected {row.expected:,.1f}")  # fmt: skip
-        if DATE_UNCERTAIN in counts and row.date_uncertain > 0:  # dated to a month or year it was in force part of
+        unknown = row.date_uncertain if DATE_UNCERTAIN in counts and pd.notna(row.date_uncertain) else 0
+        if unknown > 0:  # dated to a month or year it was in force part of
             among = " of them" if sure else " more"  # the DMZ's are among its uncertain ones (p: share of the period)
-            sure += (f"; {row.date_uncertain:,.0f}{among} of unknown membership: their month or year straddles"
+            sure += (f"; {unknown:,.0f}{among} of unknown membership: their month or year straddles"
                      " its start or end")  # fmt: skip
         return f"{row.zone} {row.events:,} ({row.fatalities:,.0f} killed{sure})"
 
