@@ -131,6 +131,16 @@ def test_simulated_interval_narrows_with_more_accurate_stretches():
     assert spread[0] < 0.7 * spread[1]
 
 
+@pytest.mark.parametrize("west_km, east_km", [(0.0, 6.0), (6.0, 0.0)])
+def test_an_exact_end_still_moves_the_rest_of_the_line_to_the_right_side(west_km, east_km):
+    """An accuracy of 0 at one end (the line known exactly there) used to put one of the moved lines on
+    the other side, so one bound vanished."""
+    got = _north_side_km2([west_km, east_km])
+    assert got[-6.0] == pytest.approx(_north_of_tapered_km2(-1.0, west_km, east_km), rel=0.003)
+    assert got[6.0] == pytest.approx(_north_of_tapered_km2(1.0, west_km, east_km), rel=0.003)
+    assert got[6.0] < got[0.0] < got[-6.0]
+
+
 def test_parts_of_a_multiline_of_different_lengths_each_move_by_their_own_accuracy():
     """Two parts, 30 km and 50 km long, accuracy 2 → 3 km on the first and 3 → 4 km on the second."""
     parts = PROJ.to_lonlat(shapely.MultiLineString([[(-40_000, 0), (-10_000, 0)], [(0, 0), (50_000, 0)]]))
