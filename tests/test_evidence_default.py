@@ -172,3 +172,19 @@ def test_an_area_range_the_moved_lines_cannot_give_is_left_out_and_said_why():
     assert wide["opposition_km2"].iloc[0] == pytest.approx(table["opposition_km2"].iloc[0])
     assert "45 km" in wide["no_range_reason"].iloc[0]
     assert "no longer cut the Idlib area into two sides" in wide["no_range_reason"].iloc[0]
+
+
+def test_the_between_interval_follows_each_stretchs_accuracy():
+    from zonemap.model import areas, simulation
+
+    start, end = tl.zones_as_of("2019-06-01"), tl.zones_as_of("2020-03-05")
+    assert start.vertex_accuracy_km.std() > 1 and end.vertex_accuracy_km.std() > 1  # accuracies vary along
+    taken = areas.taken_between_km2("2019-06-01", "2020-03-05", draws=30)
+    along = simulation.simulate_taken_km2(
+        start.line, end.line, draws=30, vertex_accuracy_km=(start.vertex_accuracy_km, end.vertex_accuracy_km)
+    )
+    flat = simulation.simulate_taken_km2(start.line, end.line, draws=30)  # each line's one accuracy_km
+    assert (taken["interval_low_km2"], taken["interval_high_km2"]) == pytest.approx(
+        tuple(np.quantile(along, [0.05, 0.95]))
+    )
+    assert not np.allclose(along, flat)

@@ -147,10 +147,12 @@ def taken_between_km2(
     The area is the part opposition-held under the line in force on ``start`` and government-held
     under the line in force on ``end`` (:func:`zonemap.model.timeline.taken_between`). ``interval``
     (default 90 %) is the central interval of the area over simulated lines, each moved by a smooth
-    random error along it (σ = accuracy / 1.96, correlated over ``correlation_km``; seeded; see
+    random error along it (σ = accuracy / 1.96 of each stretch where the line states its accuracy per
+    vertex, else of the line; correlated over ``correlation_km``; seeded; see
     :mod:`zonemap.model.simulation`). The bound is the least and greatest area with each line moved
-    bodily by its full stated accuracy (:func:`zonemap.model.scenarios.area_range_km2`): a bound, not an
-    interval, and far wider.
+    bodily by its one stated ``accuracy_km`` (:func:`zonemap.model.scenarios.area_range_km2`): a bound,
+    not an interval, and for the hand lines far wider; for the evidence lines, whose accuracy varies
+    along them and which, so moved, may leave the area, it can be narrower than the interval.
 
     Returns a dict: ``start``, ``end``, ``line_start``, ``line_end`` (dates of the lines in force),
     ``area_km2``, ``interval`` (the probability), ``interval_low_km2``, ``interval_high_km2``,
@@ -176,8 +178,9 @@ def taken_between_km2(
     if after.index < before.index:
         raise ArgumentError(f"end {end!r} is before start {start!r}")
     area = float(geodesic_area_km2(timeline.taken_between(start, end, source, date_column=date_column)))
+    along = (before.vertex_accuracy_km, after.vertex_accuracy_km)  # each line's accuracy per stretch, if it says
     simulated = simulation.simulate_taken_km2(before.line, after.line, before.area.geometry, draws=draws, seed=seed,
-                                              correlation_km=correlation_km)  # fmt: skip
+                                              correlation_km=correlation_km, vertex_accuracy_km=along)  # fmt: skip
     low, median, high = np.quantile(simulated, [(1 - interval) / 2, 0.5, (1 + interval) / 2])
 
     def taken(lines, zone):

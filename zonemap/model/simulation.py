@@ -6,7 +6,9 @@ not the same at every point, nor independent from point to point: the line was d
 places reported on the front, so neighbouring stretches err together. The simulation moves each line
 sideways by a smooth random offset along it: a zero-mean Gaussian process of the distance along the
 line with standard deviation σ and a squared-exponential correlation exp(−Δs² / 2ℓ²), ℓ being the
-correlation length (:data:`CORRELATION_KM` by default). Lines of different dates err independently;
+correlation length (:data:`CORRELATION_KM` by default). Where a line states its accuracy per vertex
+(the evidence lines, the hand lines: ``vertices``), σ follows it along the line, interpolated
+between vertices (the process is a unit one scaled by σ at each point). Lines of different dates err independently;
 one line used twice (the same date) moves as one. Draws come from a seeded
 :class:`numpy.random.Generator`, so the same call gives the same numbers.
 
@@ -69,14 +71,32 @@ def _parts(line_m) -> list[np.ndarray]:
     return [np.asarray(part.coords) for part in parts]
 
 
-def simulated_lines_m(line_m, accuracy_km: float, draws: int, rng, correlation_km: float) -> list:
-    """``draws`` copies of a metric line each moved by a smooth random offset (see the module notes)."""
-    sigma_m = float(accuracy_km) / Z95 * 1000.0
-    out_parts = []
+def simulated_lines_m(line_m, accuracy_km, draws: int, rng, correlation_km: float) -> list:
+    """``draws`` copies of a metric line each moved by a smooth random offset (see the module notes).
+
+    ``accuracy_km``: one accuracy (km, 95 %) for the whole line, or one per vertex of ``line_m``
+    (its parts in order): then each point's offset has σ = its accuracy / 1.96.
+
+    Examples
+    --------
+    >>> line = shapely.LineString([(x * 1000.0, 0.0) for x in range(61)])  # 60 km, a vertex a km
+    >>> accuracy = np.where(np.arange(61) < 30, 2.0, 8.0)  # 2 km on the west half, 8 km on the east
+    >>> moved = simulated_lines_m(line, accuracy, 2000, np.random.default_rng(1), 20.0)
+    >>> offsets = np.array([shapely.get_coordinates(m)[:, 1] for m in moved])
+    >>> [round(float(offsets[:, k].std()) * 1.96 / 1000, 1) for k in (0, 60)]
+    [2.0, 8.0]
+    """
+    accuracy = np.asarray(accuracy_km, dtype=float)
+    out_parts, start = [], 0
     for coords in _parts(line_m):
         steps = np.hypot(*np.diff(coords, axis=0).T)
         distance = np.concatenate([[0.0], np.cumsum(steps)])
-        offsets = smooth_offsets_m(distance, sigma_m, correlation_km * 1000.0, draws, rng)
+        if accuracy.ndim == 0:
+            offsets = smooth_offsets_m(distance, float(accuracy) / Z95 * 1000.0, correlation_km * 1000.0, draws, rng)
+        else:
+            sigma_m = accuracy[start : start + len(coords)] / Z95 * 1000.0
+            offsets = smooth_offsets_m(distance, 1.0, correlation_km * 1000.0, draws, rng) * sigma_m[None, :]
+        start += len(coords)
         normals = _normals(coords)
         out_parts.append(coords[None, :, :] + offsets[:, :, None] * normals[None, :, :])
     lines = []
@@ -96,6 +116,15 @@ def _swept_outside(nominal_m, moved_m, area_m, sigma_m: float):
     return shapely.union_all(pieces) if pieces else shapely.Polygon()
 
 
+def _along_densified(line_m, densified_m, vertex_accuracy_km) -> np.ndarray:
+    """The accuracy (km) at each vertex of ``densified_m`` (``line_m`` densified), interpolated along the
+    line between ``line_m``'s vertices' ``vertex_accuracy_km``."""
+    vertices = shapely.points(shapely.get_coordinates(line_m))
+    at_vertices = shapely.line_locate_point(densified_m, vertices)
+    at_points = shapely.line_locate_point(densified_m, shapely.points(shapely.get_coordinates(densified_m)))
+    return np.interp(at_points, at_vertices, np.asarray(vertex_accuracy_km, dtype=float))
+
+
 def _check_accuracy(name: str, accuracy_km: float) -> float:
     accuracy = float(accuracy_km)
     if not (np.isfinite(accuracy) and accuracy >= 0):
@@ -104,10 +133,14 @@ def _check_accuracy(name: str, accuracy_km: float) -> float:
 
 
 def simulate_taken_km2(before, after, area=None, *, draws: int = DRAWS, seed: int = SEED,
-                       correlation_km: float = CORRELATION_KM, opposition_at: str = "Idlib") -> np.ndarray:  # fmt: skip
+                       correlation_km: float = CORRELATION_KM, opposition_at: str = "Idlib",
+                       vertex_accuracy_km=(None, None)) -> np.ndarray:  # fmt: skip
     """Simulated areas (km², geodesic; one per draw) of the part of ``area`` on the opposition side of
     the line ``before`` and not of the line ``after`` (:class:`~zonemap.model.zones.Feature`, each moved by
     its own error; see the module notes). ``area``: the Idlib area by default.
+    ``vertex_accuracy_km``: for ``before`` and ``after``, None (the line's ``accuracy_km`` all along)
+    or its accuracy (km) at each of its vertices (:attr:`ZonesAsOf.stretch_accuracy_km`), followed along
+    the line.
 
     Examples
     --------
@@ -125,20 +158,25 @@ def simulate_taken_km2(before, after, area=None, *, draws: int = DRAWS, seed: in
     area_m = proj.to_metric(zone)
     reference_m = proj.to_metric(data.place(opposition_at))
     rng = np.random.default_rng(seed)
-    moved, nominal, sigma = {}, {}, {}
-    for key, feature in (("before", before), ("after", after)):
+    moved, nominal, sigma, reach = {}, {}, {}, {}
+    for key, feature, along in (("before", before, vertex_accuracy_km[0]), ("after", after, vertex_accuracy_km[1])):
         if key == "after" and shapely.equals(after.geometry, before.geometry):  # one line: moves as one
-            moved[key], nominal[key], sigma[key] = moved["before"], nominal["before"], sigma["before"]
+            moved[key], nominal[key], sigma[key], reach[key] = (d["before"] for d in (moved, nominal, sigma, reach))
             continue
         accuracy = _check_accuracy(feature.name, feature.accuracy_km)
         line_m = proj.to_metric(densify_geodesic(feature.geometry, STEP_KM))
-        moved[key] = simulated_lines_m(line_m, accuracy, draws, rng, correlation_km) if accuracy else [line_m] * draws
+        if along is not None and accuracy:
+            along = _along_densified(proj.to_metric(feature.geometry), line_m, along)
+        else:
+            along = accuracy
+        moved[key] = simulated_lines_m(line_m, along, draws, rng, correlation_km) if accuracy else [line_m] * draws
         nominal[key], sigma[key] = line_m, accuracy / Z95 * 1000.0
+        reach[key] = float(np.max(along)) / Z95 * 1000.0
     out = np.empty(int(draws))
     for i in range(int(draws)):
         strips = [_swept_outside(nominal[k], moved[k][i], area_m, sigma[k]) for k in moved if sigma[k] > 0]
         grown = shapely.union_all([area_m, *strips]) if strips else area_m
-        lines = {k: _reach_edge(moved[k][i], nominal[k], grown, 3 * sigma[k]) if sigma[k] > 0 else nominal[k]
+        lines = {k: _reach_edge(moved[k][i], nominal[k], grown, 3 * reach[k]) if sigma[k] > 0 else nominal[k]
                  for k in moved}  # ends carried on to the area's edge where the nominal line reached it  # fmt: skip
         held = [zones._side_toward(grown, lines[k], reference_m, line_name=f.name)
                 for k, f in (("before", before), ("after", after))]  # fmt: skip
