@@ -307,7 +307,8 @@ class Timeline:
         )
 
     def _dmz_line(self) -> zones.Feature:
-        """The line the Sochi DMZ is drawn on: this timeline's line of 17 Sep 2018, else the shipped one."""
+        """The line the Sochi DMZ is drawn on: this timeline's line of 17 Sep 2018, else the shipped 2018 line
+        (the evidence timeline has no line of that day: its DMZ is the Sochi DMZ all the same)."""
         index = int(np.searchsorted(self.dates, read_day(SOCHI_DATE), side="right")) - 1
         if index >= 0 and self.as_of[index] == SOCHI_DATE:
             return self._feature(index)
@@ -606,13 +607,13 @@ def timeline_table(
             row["to_government"] = names[(previous_sides == "opposition") & (sides == "government")].tolist()
             row["to_opposition"] = names[(previous_sides == "government") & (sides == "opposition")].tolist()
         if ranges:
-            row |= _ranges(tl, state, previous, dmz_width_km)
+            row |= _ranges(state, previous, dmz_width_km)
         rows.append(row)
         previous, previous_sides = state, sides
     return pd.DataFrame(rows)
 
 
-def _ranges(tl: Timeline, state: ZonesAsOf, previous: ZonesAsOf | None, dmz_width_km: float) -> dict:
+def _ranges(state: ZonesAsOf, previous: ZonesAsOf | None, dmz_width_km: float) -> dict:
     """Low and high (km²) of a row's areas with every line involved moved by its stated accuracy, and
     ``no_range_reason`` (None, or why there is no range: then low and high are NaN)."""
     from .scenarios import area_range_km2
