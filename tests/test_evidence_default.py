@@ -188,3 +188,10 @@ def test_the_between_interval_follows_each_stretchs_accuracy():
         tuple(np.quantile(along, [0.05, 0.95]))
     )
     assert not np.allclose(along, flat)
+
+
+def test_the_default_named_is_the_default_models_cache_file():
+    from zonemap.model import cache
+
+    assert cache._model_key({"timeline": "evidence"}) == cache._model_key({"timeline": None})
+    assert cache._model_key({"timeline": "hand"}) != cache._model_key({"timeline": None})
