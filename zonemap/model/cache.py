@@ -282,7 +282,7 @@ def _model_key(options: dict) -> str | None:
     import shapely
 
     parts = [cache_format.MAGIC.hex(), sys.version, *(m.__version__ for m in (np, pandas, shapely, pyproj, geopandas))]
-    if options.get("timeline") == "evidence":  # the default timeline named: the default's model, one file
+    if isinstance(options.get("timeline"), str) and options["timeline"] == "evidence":  # the default, named
         options = {**options, "timeline": None}
     for name, value in sorted(options.items()):
         if isinstance(value, (tuple, list)):
