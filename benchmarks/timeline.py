@@ -8,7 +8,8 @@ and of ``classify(events, model)`` (the same plus the line in force on each even
 validity and the probabilities), their ratio, the time to build the dated lines of the timeline
 (distance targets and opposition faces, once per timeline) and the peak resident memory.
 ``--timeline PATH``: the same with a timeline file of your own (e.g.
-``geodata/evidence_timeline.geojson``) instead of the shipped one.
+``geodata/contact_line_timeline.geojson``, the hand lines) instead of the default one (the
+evidence timeline).
 
 ``--compare``: ``classify(events, model)`` (each event as of its own date) for the same N incidents
 spread over 2018-01-01 .. 2024-12-07 against (a) the hand timeline

@@ -28,9 +28,10 @@ def events(dates, points):
 
 
 def test_the_reported_side_of_dated_places_through_classify():
-    """Every place of the dated reports farther from its line than the line's accuracy: the right side."""
+    """Every place of the dated reports the hand lines were drawn from, farther from its hand line than the
+    line's accuracy: the right side."""
     frame = events([r["date"] for r in CONTROL], [shapely.Point(float(r["lon"]), float(r["lat"])) for r in CONTROL])
-    result = zonemap.classify(frame)
+    result = zonemap.classify(frame, timeline="hand")
     decisive = np.abs(result["dist_line_km"]) > result["line_accuracy_km"]
     assert decisive.sum() >= 0.5 * len(CONTROL)
     held = np.array([r["held_by"] for r in CONTROL])
@@ -42,14 +43,21 @@ def test_the_reported_side_of_dated_places_through_classify():
 
 
 def test_each_event_gets_the_line_in_force_on_its_date():
-    result = zonemap.classify(
-        events(["2018-09-16", "2018-09-17", "2019-08-30", "2019-08-31", "2021-01-01"], [SARAQIB] * 5)
-    )
+    dates = ["2018-09-16", "2018-09-17", "2019-08-30", "2019-08-31", "2021-01-01"]
+    result = zonemap.classify(events(dates, [SARAQIB] * 5), timeline="hand")
     assert result["line_date"].dt.strftime("%Y-%m-%d").fillna("").tolist() == [
         "", "2018-09-17", "2019-05-10", "2019-08-31", "2020-03-05"
     ]  # fmt: skip
     assert result["as_of_basis"].iloc[0] == "before the first dated line: no line in force"
     assert np.isnan(result["dist_line_km"].iloc[0]) and pd.isna(result["side"].iloc[0])
+    lines = timeline.load_timeline()  # the default: the evidence line of each event's day
+    first = np.datetime64(lines.as_of[0])
+    dates = [str(first - 1), str(first), *dates]
+    result = zonemap.classify(events(dates, [SARAQIB] * len(dates)))
+    expected = [lines.as_of[i] if i >= 0 else "" for i in lines.line_index(dates)]
+    assert result["line_date"].dt.strftime("%Y-%m-%d").fillna("").tolist() == expected
+    assert expected[0] == "" and all(expected[1:]) and expected != [""] + dates[1:]  # not the hand lines' dates
+    assert result["as_of_basis"].iloc[0] == "before the first dated line: no line in force"
 
 
 @pytest.mark.parametrize(
@@ -101,7 +109,7 @@ def test_as_of_one_date_and_fixed_lines():
 
 
 def test_a_users_timeline(tmp_path):
-    shipped = timeline.timeline()
+    shipped = timeline.timeline("hand")
     mine = shipped.iloc[[0, 5]].drop(columns="valid_until").rename(columns={"as_of": "front_date"})
     path = tmp_path / "fronts.geojson"
     mine.to_file(path, driver="GeoJSON")  # no valid_until: each line holds until the next, the last until told
@@ -122,17 +130,19 @@ def test_summaries_count_zones_only_while_in_force_and_by_period():
     periods = period_summary(result)
     everything = periods[periods["zone"] == "all incidents"]
     assert everything["events"].sum() == result["line_date"].notna().sum()
-    assert list(everything["line_date"]) == timeline.load_timeline().as_of[:6]  # the events end in 2020
+    in_force = sorted(result["line_date"].dropna().dt.strftime("%Y-%m-%d").unique())  # lines of the events' days
+    assert list(everything["line_date"]) == in_force and set(in_force) <= set(timeline.load_timeline().as_of)
+    assert len(in_force) > 9  # the evidence lines: more than the hand timeline has
 
 
-def test_cli_timeline_json_and_table(capsys):
-    assert cli.main(["timeline", "--json"]) == 0
+def test_cli_timeline_json_and_table(capsys):  # of the hand lines: the evidence's table of 74 lines takes ~30 s
+    assert cli.main(["timeline", "--timeline", "hand", "--json"]) == 0
     records = json.loads(capsys.readouterr().out)
     assert {"as_of", "opposition_km2", "dmz_opposition_km2", "taken_since_previous_km2"} <= set(records[0])
     opposition = [r["opposition_km2"] for r in records if r["as_of"] <= "2020-03-05"]  # then the 2024 offensive
     assert opposition == sorted(opposition, reverse=True) and len(opposition) >= 5
     assert all(r["opposition_km2_low"] <= r["opposition_km2"] <= r["opposition_km2_high"] for r in records)
-    assert cli.main(["timeline"]) == 0
+    assert cli.main(["timeline", "--timeline", "hand"]) == 0
     text = capsys.readouterr().out
     assert "2019-08-31" in text and "Khan Shaykhun" in text
 
@@ -155,9 +165,11 @@ def test_cli_incidents_as_of_event_date_by_default_with_period_summary(tmp_path,
 def test_the_package_answers_as_of_a_date():
     lines = zonemap.model.timeline()  # the dated lines, as a GeoDataFrame
     assert lines.crs.to_epsg() == 4326 and list(lines["as_of"]) == sorted(lines["as_of"]) and len(lines) >= 5
-    assert zonemap.zones_as_of("2019-12-01").as_of == "2019-08-31"  # the latest line on or before the date
-    with pytest.raises(ArgumentError, match="no contact line in force on 2018-09-16"):
-        zonemap.model.timeline.line_as_of("2018-09-16")
+    latest = lines.loc[lines["as_of"] <= "2019-12-01", "as_of"].iloc[-1]  # the latest line on or before the date
+    assert zonemap.zones_as_of("2019-12-01").as_of == latest
+    before = str(np.datetime64(lines["as_of"].iloc[0]) - 1)
+    with pytest.raises(ArgumentError, match=f"no contact line in force on {before}"):
+        zonemap.model.timeline.line_as_of(before)
 
 
 def test_areas_leave_out_rows_meaningless_for_the_options(capsys):

@@ -240,7 +240,9 @@ def test_towns_legend_swatch_is_visible_and_astana_idlib_differ():  # no browser
 
 def test_date_control_moves_the_line_and_says_the_date(chromium, tmp_path):
     from zonemap.incidents import synthetic
+    from zonemap.model import timeline
 
+    lines = timeline.load_timeline()  # the default: the evidence lines
     events = synthetic.synthetic_incidents(400, seed=8)
     events["dmz_status"] = (["inside", "uncertain", "outside", "outside"] * 100)[: len(events)]
     path = tmp_path / "dated.html"
@@ -264,7 +266,7 @@ def test_date_control_moves_the_line_and_says_the_date(chromium, tmp_path):
         status_first = page.text_content(".zonemap-time-status")
         page.click(".zonemap-date-play")
         page.wait_for_function(
-            "document.querySelector('.zonemap-date-shown').textContent !== '2018-09-17'", timeout=5000
+            f"document.querySelector('.zonemap-date-shown').textContent !== '{lines.as_of[0]}'", timeout=5000
         )
         page.click(".zonemap-date-play")  # pause
     assert first["line"] and last["line"] and first["line"] != last["line"]
@@ -272,11 +274,11 @@ def test_date_control_moves_the_line_and_says_the_date(chromium, tmp_path):
     assert sorted(icons) == sorted(expected)  # each marker coloured by its dmz_status
     assert key == ["DMZ: inside", "DMZ: uncertain", "DMZ: outside"]
     assert (
-        "2018-09-17" in first["date"]
-        and "2024-12-01" in last["date"]
+        lines.as_of[0] in first["date"]
+        and lines.as_of[-1] in last["date"]
         and "the zones ended on 2024-12-08" in last["date"]
     )
-    assert "before 2019-05-10" in status_first and "before" not in status_last  # incidents up to that date
+    assert f"before {lines.valid_until[0]}" in status_first and "before" not in status_last  # incidents up to that date
     assert int(status_first.split(": ")[1].split()[0]) < int(status_last.split(": ")[1].split()[0])
     assert external == [] and errors == []
 

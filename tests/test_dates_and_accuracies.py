@@ -8,6 +8,7 @@ for unreadable timeline files. Probabilities by value; public writers are atomic
 
 import datetime as dt
 import math
+import re
 from pathlib import Path
 from statistics import NormalDist
 
@@ -165,7 +166,8 @@ def test_far_dates_never_wrap_in_the_api():
         with pytest.raises(ArgumentError, match=f"no contact line in force on {early} .*before the first dated line"):
             tl.line_as_of(early)
     days = ["9999-12-31", "0001-01-01", "1583-01-01", "2604-06-01", "2020-03-06"]
-    assert tl.line_index(days).tolist() == [-1, -1, -1, -1, 5]
+    assert tl.line_index(days, "hand").tolist() == [-1, -1, -1, -1, 5]
+    assert tl.line_index(days).tolist() == [-1, -1, -1, -1, tl.load_timeline().index_of("2020-03-06")]
     assert validity.in_force("m4_corridor", ["9999-12-31", "1583-01-01", "2020-03-06"]).tolist() == [False, False, True]
     assert validity.in_force("eastern_ghouta", ["9999-12-31"]).tolist() == [False]
     assert "eastern_ghouta" not in validity.zones_in_force("9999-12-31")
@@ -189,7 +191,7 @@ def test_classify_as_of_far_dates():
         ArgumentError, match="no contact line in force on 9999-12-31: after the zones ended on 2024-12-08"
     ):
         zonemap.classify(events, as_of="9999-12-31")
-    late = zonemap.classify(events, as_of="5 March 2020")
+    late = zonemap.classify(events, as_of="5 March 2020", timeline="hand")  # a hand line is dated that very day
     assert late["line_date"].dt.strftime("%Y-%m-%d").tolist() == ["2020-03-05"]
     assert late["side"].astype(str).tolist() == ["government"] and bool(late["in_m4_corridor"].iloc[0]) is False
     for early in ("1583-01-01", "0001-01-01"):
@@ -224,7 +226,7 @@ def test_cli_places_and_incidents_as_of_far_and_spelled_out_dates(tmp_path, caps
     out = tmp_path / "events.csv"
     assert cli.main(["incidents", str(SAMPLE), "-o", str(out), "--as-of", "2604-06-01"]) == 2
     assert "no contact line in force on 2604-06-01: after the zones ended" in capsys.readouterr().err
-    assert cli.main(["incidents", str(SAMPLE), "-o", str(out), "--as-of", "5 March 2020"]) == 0
+    assert cli.main(["incidents", str(SAMPLE), "-o", str(out), "--as-of", "5 March 2020", "--timeline", "hand"]) == 0
     assert set(pd.read_csv(out)["line_date"]) == {"2020-03-05"}
     assert cli.main(["incidents", str(SAMPLE), "-o", str(out), "--as-of", "5/3/2020"]) == 2
     assert "argument --as-of: date '5/3/2020' is ambiguous" in capsys.readouterr().err
@@ -232,7 +234,7 @@ def test_cli_places_and_incidents_as_of_far_and_spelled_out_dates(tmp_path, caps
 
 # --------------------------------------------------------------------------- user timelines
 def _lines(dates, **columns) -> gpd.GeoDataFrame:
-    shipped = tl.timeline()
+    shipped = tl.timeline("hand")
     geometry = [shipped.geometry.iloc[i % len(shipped)] for i in range(len(dates))]
     return gpd.GeoDataFrame({"as_of": dates, **columns}, geometry=geometry, crs="EPSG:4326")
 
@@ -316,10 +318,10 @@ def test_a_shapefile_truncated_accuracy_column_is_recognised(tmp_path):
     assert tl.load_timeline(path).frame["accuracy_km"].tolist() == [4.0, 6.0]
 
 
-def test_a_large_accuracy_classifies_and_its_area_range_is_wide_or_refused_for_what_it_is():
+def test_a_large_accuracy_classifies_and_its_area_range_is_wide_or_left_out_for_what_it_is():
     """30 km: incidents are classified and the range is wide but honest (the line moved past the area's
     edge leaves all of it to the opposition, never more). 40 km reaches Idlib city, 34.8 km from the
-    line, which the ranges take as the opposition's side: the range is refused, saying why."""
+    line, which the ranges take as the opposition's side: no range, and the row says why."""
     frame = _lines(["2019-01-01"], accuracy_km=[30.0])
     model = zonemap.zone_model(timeline=frame)
     events = gpd.GeoDataFrame(
@@ -331,10 +333,12 @@ def test_a_large_accuracy_classifies_and_its_area_range_is_wide_or_refused_for_w
     row = tl.timeline_table(frame, ranges=True, valid_until="2019-02-01").iloc[0]
     whole = geodesic_area_km2(zones.as_area(None).geometry)
     assert row["opposition_km2_low"] < 0.2 * whole and row["opposition_km2_high"] == pytest.approx(whole)
-    far = _lines(["2019-01-01"], accuracy_km=[40.0])
+    assert row["no_range_reason"] is None
+    far = tl.timeline_table(_lines(["2019-01-01"], accuracy_km=[40.0]), ranges=True, valid_until="2019-02-01")
+    assert np.isfinite(far["opposition_km2"].iloc[0])
+    assert far[["opposition_km2_low", "opposition_km2_high"]].isna().all(axis=None)
     reason = r"moved by their stated accuracy .*40 km.*34\.8 km from the opposition's reference point.* no area range"
-    with pytest.raises(InputError, match=reason):
-        tl.timeline_table(far, ranges=True, valid_until="2019-02-01")
+    assert re.search(reason, far["no_range_reason"].iloc[0])
 
 
 def test_cli_accuracy_km(tmp_path, capsys):

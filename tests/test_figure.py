@@ -270,17 +270,31 @@ def test_the_shaping_capability_is_measured():
 def test_timeline_figure_has_a_panel_per_line_with_dates_and_areas(tmp_path):
     from zonemap.model import timeline
 
-    table = timeline.timeline_table()
-    fig = figure.timeline_figure()
+    table = timeline.timeline_table("hand")  # nine panels; the evidence's 74 take ~40 s (see below)
+    fig = figure.timeline_figure("hand")
     titles = [ax.get_title(loc="left") for ax in fig.axes]
     assert len(titles) == len(table)
     areas = [float(t.split(": ")[1].split(" km²")[0].replace(",", "")) for t in titles][:6]  # to 5 Mar 2020
     assert areas == sorted(areas, reverse=True) and areas[0] > areas[-1]
     assert titles[0].startswith("17 Sep 2018") and titles[5].startswith("5 Mar 2020")
     assert titles[-1].startswith("1 Dec 2024")
-    ranged = timeline.timeline_table(ranges=True)
+    ranged = timeline.timeline_table("hand", ranges=True)
     for title, low, high in zip(titles, ranged["opposition_km2_low"], ranged["opposition_km2_high"]):
         assert f"({low:,.0f}–{high:,.0f})" in title  # the range beside each area
     out = tmp_path / "tl.png"
-    assert cli.main(["figure", "--timeline", "-o", str(out), "--dpi", "40"]) == 0
+    assert cli.main(["figure", "--timeline", "hand", "-o", str(out), "--dpi", "40"]) == 0
     assert out.read_bytes().startswith(MAGIC["png"])
+
+
+def test_timeline_figure_of_many_lines_keeps_its_panels_apart_and_says_no_range():
+    from zonemap.model import timeline
+
+    frame = timeline.timeline().iloc[:14]  # 14 evidence lines: more than 12, so the panels go about square
+    wide = frame.assign(accuracy_km=[45.0 if i == 2 else 3.0 for i in range(14)])  # one range impossible
+    fig = figure.timeline_figure(wide.drop(columns="vertices"))
+    boxes = [ax.get_position(original=True) for ax in fig.axes]
+    assert len(boxes) == 14 and len({round(b.x0, 3) for b in boxes}) == 4  # ceil(sqrt(14)) columns
+    assert all(b.width > 0 and b.height > 0 for b in boxes)
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert titles[2].endswith("(no range)") and not titles[0].endswith("(no range)")

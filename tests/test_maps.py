@@ -131,14 +131,23 @@ def test_bad_drawing_options_exit_2_with_one_line(tmp_path, args, message, capsy
 def test_timeline_payload_has_every_dated_line_with_area_and_halo():
     from zonemap.model import timeline
 
-    html = maps.zone_map(layers=["idlib"]).get_root().render()
-    block = re.search(r'<script type="application/json" id="zonemap-timeline">(.*?)</script>', html, re.S).group(1)
-    states = json.loads(block)["states"]
-    assert [s["as_of"] for s in states] == timeline.load_timeline().as_of
-    areas = [s["opposition_km2"] for s in states][:6]  # to 5 Mar 2020, then the offensive of 2024
+    def payload(source):
+        html = maps.zone_map(layers=["idlib"], timeline_source=source).get_root().render()
+        block = re.search(r'<script type="application/json" id="zonemap-timeline">(.*?)</script>', html, re.S)
+        return json.loads(block.group(1))
+
+    default = payload(None)  # the evidence lines, each with its own area
+    lines = timeline.load_timeline()
+    assert [s["as_of"] for s in default["states"]] == lines.as_of
+    assert [s["until"] for s in default["states"]] == lines.valid_until
+    assert [s["opposition_km2"] for s in default["states"]] == [round(s.opposition_km2, 1) for s in lines.states()]
+    assert default["end"] == "2024-12-08"
+    hand = payload("hand")["states"]
+    assert [s["as_of"] for s in hand] == timeline.hand_timeline().as_of
+    areas = [s["opposition_km2"] for s in hand][:6]  # to 5 Mar 2020, then the offensive of 2024
     assert areas == sorted(areas, reverse=True)
-    assert json.loads(block)["end"] == "2024-12-08" and states[-1]["until"] == "2024-12-03"
-    assert all(s["halo"]["type"] in ("Polygon", "MultiPolygon") for s in states)
+    assert hand[-1]["until"] == "2024-12-03"
+    assert all(s["halo"]["type"] in ("Polygon", "MultiPolygon") for s in default["states"] + hand)
 
 
 @pytest.mark.parametrize("base, shown", [(None, "OpenStreetMap.Mapnik"), ("positron", "CartoDB.Positron"),

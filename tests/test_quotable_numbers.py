@@ -20,12 +20,14 @@ def test_places_as_of_keep_the_sochi_dmz_and_judge_each_place_on_the_date():
     state = timeline.zones_as_of("2020-03-06")
     xy = shapely.get_coordinates(dated.geometry.to_numpy())
     assert dated["side_as_of"].tolist() == state.side(xy[:, 0], xy[:, 1]).tolist()
-    assert set(dated["line_date"]) == {"2020-03-05"}
-    row = dated.set_index("name").loc["Khan Shaykhun"]  # government-held since Aug 2019, ~12 km from the 2020 line
-    assert row["side_as_of"] == "government" and row["p_opposition"] == 0.0 and row["dmz_status"] == "inside"
+    assert set(dated["line_date"]) == {state.as_of}  # the evidence line in force that day
+    held = dated["side_as_of"] == "opposition"  # each place's probability agrees with its side of that line
+    assert (dated.loc[held, "p_opposition"] >= 0.5).all() and (dated.loc[~held, "p_opposition"] <= 0.5).all()
+    row = dated.set_index("name").loc["Khan Shaykhun"]  # government-held since Aug 2019, well inside the DMZ
+    assert row["side_as_of"] == "government" and row["p_opposition"] < 0.05 and row["dmz_status"] == "inside"
     saraqib = dated.set_index("name").loc["Saraqib"]  # 0.7 km from the 2018 line's 20 km edge: uncertain
     assert saraqib["dmz_status"] == "uncertain" and 0.05 < saraqib["p_in_dmz"] < 0.95
-    assert 0 < saraqib["p_opposition"] < 0.5  # just on the government side of the line of 5 Mar 2020
+    assert 0 < saraqib["p_opposition"] < 0.5  # on the government side of the line, within its accuracy
 
 
 def test_a_band_on_another_line_is_asked_for_by_name_and_labelled_so():
@@ -38,7 +40,7 @@ def test_a_band_on_another_line_is_asked_for_by_name_and_labelled_so():
 def test_places_cli_as_of_prints_p_opposition_and_refuses_a_zone_not_in_force(capsys):
     assert cli.main(["places", "--in", "dmz_20km", "--as-of", "2020-03-06", "--json"]) == 0
     records = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
-    assert records["Khan Shaykhun"]["dmz_status"] == "inside" and records["Khan Shaykhun"]["p_opposition"] == 0.0
+    assert records["Khan Shaykhun"]["dmz_status"] == "inside" and records["Khan Shaykhun"]["p_opposition"] < 0.05
     assert cli.main(["places", "--in", "m4_corridor", "--as-of", "2019-01-01"]) == 2
     assert capsys.readouterr().err.strip() == (
         "zonemap: error: m4_corridor was not in force on 2019-01-01: it was from 2020-03-06 up to, not including,"
@@ -55,9 +57,9 @@ def test_smooth_offsets_have_the_stated_sigma_and_correlation():
 
 
 def test_taken_between_has_an_interval_inside_the_bound_and_is_seeded():
-    taken = areas.taken_between_km2("2018-09-17", "2020-03-05", draws=60)
+    taken = areas.taken_between_km2("2018-09-17", "2020-03-05", draws=60, source="hand")  # the hand lines' figures
     nominal = taken["area_km2"]
-    held = timeline.timeline_table().set_index("as_of")["opposition_km2"]
+    held = timeline.timeline_table("hand").set_index("as_of")["opposition_km2"]
     assert nominal == pytest.approx(held["2018-09-17"] - held["2020-03-05"], abs=0.5)  # the table's difference
     assert taken["bound_low_km2"] == pytest.approx(1322, abs=5) and taken["bound_high_km2"] == pytest.approx(
         4606, abs=5
@@ -67,10 +69,22 @@ def test_taken_between_has_an_interval_inside_the_bound_and_is_seeded():
     assert taken["interval_high_km2"] - taken["interval_low_km2"] < 0.5 * (
         taken["bound_high_km2"] - taken["bound_low_km2"]
     )
-    again = areas.taken_between_km2("2018-09-17", "2020-03-05", draws=60)
+    again = areas.taken_between_km2("2018-09-17", "2020-03-05", draws=60, source="hand")
     assert again == taken  # same seed, same numbers
-    other = areas.taken_between_km2("2018-09-17", "2020-03-05", draws=60, seed=1)
+    other = areas.taken_between_km2("2018-09-17", "2020-03-05", draws=60, seed=1, source="hand")
     assert other["interval_low_km2"] != taken["interval_low_km2"]
+
+
+def test_taken_between_by_default_is_judged_by_the_evidence_lines_of_the_two_days():
+    taken = areas.taken_between_km2("2018-09-17", "2020-03-05", draws=30)
+    start, end = timeline.zones_as_of("2018-09-17"), timeline.zones_as_of("2020-03-05")
+    assert (taken["line_start"], taken["line_end"]) == (start.as_of, end.as_of)
+    assert start.as_of != "2018-09-17"  # the evidence has no line of that day: the one before it holds
+    expected = areas.geodesic_area_km2(shapely.difference(start.opposition, end.opposition))
+    assert taken["area_km2"] == pytest.approx(expected, abs=0.5)
+    assert taken["interval_low_km2"] < taken["median_km2"] < taken["interval_high_km2"]
+    hand = areas.taken_between_km2("2018-09-17", "2020-03-05", draws=30, source="hand")
+    assert hand["line_start"] == "2018-09-17" and hand["area_km2"] != taken["area_km2"]
 
 
 def test_taken_within_one_line_period_is_zero_with_no_spread():
@@ -79,10 +93,14 @@ def test_taken_within_one_line_period_is_zero_with_no_spread():
 
 
 def test_cli_timeline_between(capsys):
-    assert cli.main(["timeline", "--between", "2018-09-17", "2020-03-05", "--draws", "30"]) == 0
+    assert cli.main(["timeline", "--timeline", "hand", "--between", "2018-09-17", "2020-03-05", "--draws", "30"]) == 0
     out = capsys.readouterr().out
     assert "2,746 km² (90% interval " in out and "worst-case bound 1,322–4,606" in out
     assert "correlation length 20 km, seed 20180917" in out
+    assert cli.main(["timeline", "--between", "2018-09-17", "2020-03-05", "--draws", "30", "--json"]) == 0
+    default = json.loads(capsys.readouterr().out)
+    assert default == areas.taken_between_km2("2018-09-17", "2020-03-05", draws=30)  # the evidence lines
+    assert default["line_start"] == timeline.zones_as_of("2018-09-17").as_of
     assert cli.main(["timeline", "--between", "2020-03-05", "2018-09-17"]) == 2
 
 

@@ -90,7 +90,7 @@ def test_a_per_vertex_accuracy_must_fit_the_line():
 
 
 def test_timeline_ranges_follow_the_stretches_and_are_narrower_than_the_worst():
-    tl = timeline.load_timeline()
+    tl = timeline.load_timeline("hand")
     index = next(i for i in range(len(tl)) if tl.state(i).vertex_accuracy_km is not None
                  and np.ptp(tl.state(i).vertex_accuracy_km) > 0)  # fmt: skip
     state = tl.state(index)
@@ -102,7 +102,7 @@ def test_timeline_ranges_follow_the_stretches_and_are_narrower_than_the_worst():
     worst = scenarios.area_range_km2(held, {"line": (state.line.geometry, float(state.vertex_accuracy_km.max()))})
     assert stretches[0] == pytest.approx(worst[0])
     assert worst[1] < stretches[1] < stretches[0] < stretches[2] < worst[2]
-    row = timeline.timeline_table(ranges=True).iloc[index]
+    row = timeline.timeline_table("hand", ranges=True).iloc[index]
     assert (row["opposition_km2_low"], row["opposition_km2_high"]) == pytest.approx(stretches[1:], rel=1e-6)
 
 
@@ -191,6 +191,6 @@ def test_the_interval_of_an_area_taken_holds_it_where_the_front_barely_moved():
     """1 Oct 2018 to 12 May 2019 on the hand lines: 68 km² taken. Drawn independently, the two lines'
     errors along the shared front made a "taken" area of their own (90 % interval 86-661 km², without
     the 68); erring as one there, the interval holds it."""
-    taken = areas.taken_between_km2("2018-10-01", "2019-05-12", draws=120, source=timeline.load_timeline())
+    taken = areas.taken_between_km2("2018-10-01", "2019-05-12", draws=120, source="hand")
     assert taken["interval_low_km2"] < taken["area_km2"] < taken["interval_high_km2"]
     assert taken["interval_high_km2"] < 200

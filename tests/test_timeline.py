@@ -39,12 +39,14 @@ def _distance_km(line: shapely.Geometry, lon: float, lat: float) -> float:
 
 
 # --------------------------------------------------------------------------- the shipped data
-def test_shipped_timeline_is_dated_sorted_and_carries_provenance():
-    frame = tl.timeline()
+@pytest.mark.parametrize("source", ["hand", None])
+def test_shipped_timeline_is_dated_sorted_and_carries_provenance(source):
+    frame = tl.timeline(source)
     assert frame.crs.to_epsg() == 4326
     assert len(frame) >= 5
     assert frame["as_of"].tolist() == sorted(frame["as_of"])
-    assert set(REQUIRED_DATES) <= set(frame["as_of"])
+    if source == "hand":  # the hand lines are drawn on the dates of the agreements and offensives
+        assert set(REQUIRED_DATES) <= set(frame["as_of"])
     months = set(frame["as_of"].str[:7])
     assert {"2020-01", "2020-02"} <= months  # after Maarat al-Numan; after Saraqib and western Aleppo
     for column in ("name", "source", "notes"):
@@ -54,7 +56,7 @@ def test_shipped_timeline_is_dated_sorted_and_carries_provenance():
 
 
 def test_first_and_last_lines_are_the_shipped_lines_unchanged():
-    frame = tl.timeline()
+    frame = tl.timeline("hand")
     for key, row in (("2018", frame.iloc[0]), ("2020", frame.set_index("as_of", drop=False).loc["2020-03-05"])):
         shipped = data.contact_line(key).iloc[0]
         assert row.geometry.equals_exact(shipped.geometry, 1e-9)
@@ -66,7 +68,7 @@ def test_first_and_last_lines_are_the_shipped_lines_unchanged():
 
 
 def test_every_vertex_says_what_it_marks_and_which_reports_fix_it():
-    frame = tl.timeline()
+    frame = tl.timeline("hand")
     for _, row in frame.iterrows():
         vertices = json.loads(row["vertices"])
         assert len(vertices) == len(row.geometry.coords)
@@ -101,7 +103,7 @@ def test_each_line_is_simple_and_cuts_the_idlib_area_in_two(as_of):
 
 
 def test_areas_strictly_decrease_and_each_line_lies_inside_the_previous_one():
-    whole = tl.timeline_table()
+    whole = tl.timeline_table("hand")
     table = whole[whole["as_of"] <= "2020-03-05"].reset_index(drop=True)  # then the offensive of Nov-Dec 2024
     assert (np.diff(whole["opposition_km2"].iloc[5:]) > 0).all()
     assert (np.diff(table["opposition_km2"]) < 0).all()
@@ -114,7 +116,7 @@ def test_areas_strictly_decrease_and_each_line_lies_inside_the_previous_one():
 
 
 def test_timeline_table_names_the_towns_that_changed_side():
-    table = tl.timeline_table().set_index("as_of")
+    table = tl.timeline_table("hand").set_index("as_of")
     assert "Khan Shaykhun" in table.loc["2019-08-31", "to_government"]
     assert "Maarat al-Numan" in table.loc["2020-01-29", "to_government"]
     assert "Saraqib" in table.loc["2020-02-17", "to_government"]
@@ -131,7 +133,7 @@ def test_timeline_table_names_the_towns_that_changed_side():
 def test_places_of_dated_reports_are_on_the_reported_side(row):
     assert set(row["reports"].split(";")) <= REPORT_IDS
     lon, lat = float(row["lon"]), float(row["lat"])
-    state = tl.zones_as_of(row["date"])
+    state = tl.zones_as_of(row["date"], "hand")  # the reports the hand lines were drawn from
     distance = _distance_km(state.line.geometry, lon, lat)
     if distance <= state.accuracy_km:
         pytest.skip(f"{row['place']}: {distance:.1f} km from the line, within its {state.accuracy_km:g} km accuracy")
@@ -143,7 +145,7 @@ def test_places_of_dated_reports_are_on_the_reported_side(row):
 def test_the_place_table_is_decisive_on_both_sides_and_through_changes_of_hands():
     decisive = []
     for row in CONTROL:
-        state = tl.zones_as_of(row["date"])
+        state = tl.zones_as_of(row["date"], "hand")
         if _distance_km(state.line.geometry, float(row["lon"]), float(row["lat"])) > state.accuracy_km:
             decisive.append(row)
     assert len(decisive) >= 0.5 * len(CONTROL)
@@ -154,26 +156,33 @@ def test_the_place_table_is_decisive_on_both_sides_and_through_changes_of_hands(
         if {r["held_by"] for r in decisive if r["place"] == place} == {"government", "opposition"}
     }
     assert len(changed) >= 3, changed
-    lines = set(tl.load_timeline().as_of)
+    lines = set(tl.hand_timeline().as_of)
     assert any(r["date"] not in lines for r in decisive)  # dates between lines
 
 
 # --------------------------------------------------------------------------- the state as of a date
 def test_line_in_force_is_the_latest_dated_on_or_before_the_date():
-    assert tl.line_as_of("2018-09-17").as_of == "2018-09-17"
-    assert tl.line_as_of("2019-08-30").as_of == "2019-05-10"
-    assert tl.line_as_of("2019-08-31T23:00").as_of == "2019-08-31"
-    assert tl.line_as_of(pd.Timestamp("2024-11-26")).as_of == "2020-03-05"
+    assert tl.line_as_of("2018-09-17", "hand").as_of == "2018-09-17"
+    assert tl.line_as_of("2019-08-30", "hand").as_of == "2019-05-10"
+    assert tl.line_as_of("2019-08-31T23:00", "hand").as_of == "2019-08-31"
+    assert tl.line_as_of(pd.Timestamp("2024-11-26"), "hand").as_of == "2020-03-05"
     with pytest.raises(ArgumentError, match="after the zones ended on 2024-12-08"):
         tl.line_as_of(pd.Timestamp("2030-01-01"))
+    dates = tl.load_timeline().as_of  # the default: the evidence line of each day
+    for before, line in zip(dates, dates[1:]):
+        day = str(np.datetime64(line) - 1)
+        assert tl.line_as_of(day).as_of == before and tl.line_as_of(f"{line}T23:00").as_of == line
 
 
 @pytest.mark.parametrize("call", [tl.line_as_of, tl.zones_as_of])
 def test_before_the_first_line_is_a_clear_error(call):
-    with pytest.raises(
-        ArgumentError, match=r"no contact line in force on 2018-09-16.*before the first dated line \(2018-09-17\)"
-    ):
-        call("2018-09-16")
+    for source in (None, "hand"):
+        first = tl.load_timeline(source).as_of[0]
+        before = str(np.datetime64(first) - 1)
+        with pytest.raises(
+            ArgumentError, match=rf"no contact line in force on {before}.*before the first dated line \({first}\)"
+        ):
+            call(before, source)
     with pytest.raises(ArgumentError, match="not a date"):
         call("17/09/2018 or so")
     with pytest.raises(ArgumentError, match="missing"):
@@ -181,36 +190,43 @@ def test_before_the_first_line_is_a_clear_error(call):
 
 
 def test_states_are_built_once_per_line():
-    first = tl.zones_as_of("2019-09-15")
-    assert tl.zones_as_of("2020-01-28") is first
+    first = tl.zones_as_of("2019-09-15", "hand")
+    assert tl.zones_as_of("2020-01-28", "hand") is first
     assert first.dmz(20) is first.dmz(20.0)
     assert first.until == "2020-01-29"
-    assert tl.zones_as_of("2020-06-01").until == "2024-11-27"
+    assert tl.zones_as_of("2020-06-01", "hand").until == "2024-11-27"
+    lines = tl.load_timeline()  # the default's states too: one per line, whichever day asks
+    state = lines.state(lines.index_of("2020-06-01"))
+    assert tl.zones_as_of(state.as_of) is state and tl.zones_as_of(str(np.datetime64(state.until) - 1)) is state
 
 
 def test_state_dmz_is_the_2018_band_and_the_opposition_keeps_a_shrinking_part_of_it():
-    first, last = tl.zones_as_of("2018-09-17"), tl.zones_as_of("2020-03-05")
+    first, last = tl.zones_as_of("2018-09-17", "hand"), tl.zones_as_of("2020-03-05")
     band = zones.dmz_geometry("2018", 20)
     assert shapely.equals_exact(last.dmz(20), band, 1e-9) or abs(last.dmz(20).area - band.area) < 1e-9
     assert abs(first.dmz_opposition(20).area - band.area) < 1e-3 * band.area
     assert last.dmz_opposition(20).area < 0.8 * band.area
 
 
-def test_line_index_maps_dates_to_lines_vectorised():
-    dates = tl.load_timeline().dates
+@pytest.mark.parametrize("source", [None, "hand"])
+def test_line_index_maps_dates_to_lines_vectorised(source):
+    lines = tl.load_timeline(source)
+    dates = lines.dates
     days = np.concatenate([dates, dates - np.timedelta64(1, "D"), [np.datetime64("NaT")]])
-    index = tl.line_index(days)
+    index = tl.line_index(days, source)
     n = len(dates)
     assert index.dtype == np.int64
     assert index[:n].tolist() == list(range(n))
     before = [
-        i - 1 if i == 0 or tl.load_timeline().valid_until[i - 1] == tl.load_timeline().as_of[i] else -1
-        for i in range(n)
+        i - 1 if i == 0 or lines.valid_until[i - 1] == lines.as_of[i] else -1 for i in range(n)
     ]  # the day before a line: the previous line, or none after a gap
     assert index[n : 2 * n].tolist() == before
     assert index[-1] == -1
-    assert tl.line_index(pd.Series(["2019-09-01", None, "2020-03-05 12:00"])).tolist() == [2, -1, 5]
-    assert tl.line_index(pd.to_datetime(["2020-03-05T23:30+03:00"])).tolist() == [5]  # 20:30 UTC
+
+
+def test_line_index_reads_text_timestamps_and_time_zones():
+    assert tl.line_index(pd.Series(["2019-09-01", None, "2020-03-05 12:00"]), "hand").tolist() == [2, -1, 5]
+    assert tl.line_index(pd.to_datetime(["2020-03-05T23:30+03:00"]), "hand").tolist() == [5]  # 20:30 UTC
     assert tl.line_index(np.array([], dtype="datetime64[ns]")).tolist() == []
 
 
@@ -251,7 +267,7 @@ def test_validity_is_cited_and_vectorised():
     dates = pd.to_datetime(["2018-09-16", None, "2020-03-06"]).to_numpy()
     assert tl.in_force("sochi_dmz", dates).tolist() == [False, False, True]
     assert tl.zones_in_force("2020-03-06") == ("idlib", "sochi_dmz", "m4_corridor")
-    assert tl.zones_as_of("2018-09-17").zones_in_force == ("idlib", "sochi_dmz")
+    assert tl.zones_as_of("2018-09-17", "hand").zones_in_force == ("idlib", "sochi_dmz")
     with pytest.raises(ArgumentError, match="no validity dates for zone 'atlantis'"):
         tl.in_force("atlantis", ["2019-01-01"])
 
@@ -275,7 +291,7 @@ def test_a_user_timeline_file_is_a_timeline_not_a_self_crossing_line(tmp_path, s
     assert frame["name"].tolist() == ["mine 2018", "mine 2020"]
     assert tl.line_as_of("2019-08-31", path, date_column="date").name == "mine 2018"
     table = tl.timeline_table(path, date_column="date")
-    shipped = tl.timeline_table().set_index("as_of")
+    shipped = tl.timeline_table("hand").set_index("as_of")  # the same two lines
     np.testing.assert_allclose(table["opposition_km2"], shipped.loc[["2018-09-17", "2020-03-05"], "opposition_km2"])
     assert tl.line_index(["2018-01-01", "2020-01-01"], path, date_column="date").tolist() == [-1, 0]
 
@@ -320,9 +336,9 @@ def test_bad_user_timelines_are_refused_naming_file_row_and_problem(tmp_path):
 
 
 def test_taken_between_two_dates_is_judged_by_the_lines_in_force():
-    table = tl.timeline_table().set_index("as_of")
-    taken = tl.taken_between("2019-09-01", "2020-01-31")  # lines of 31 Aug 2019 and 29 Jan 2020
+    table = tl.timeline_table("hand").set_index("as_of")
+    taken = tl.taken_between("2019-09-01", "2020-01-31", "hand")  # lines of 31 Aug 2019 and 29 Jan 2020
     assert abs(float(tl.geodesic_area_km2(taken)) - table.loc["2020-01-29", "taken_since_previous_km2"]) < 0.5
-    assert tl.taken_between("2019-09-01", "2019-09-02").is_empty
+    assert tl.taken_between("2019-09-01", "2019-09-02", "hand").is_empty
     with pytest.raises(ArgumentError, match="is before start"):
         tl.taken_between("2020-03-05", "2019-01-01")

@@ -59,11 +59,17 @@ def test_zones_in_force_on_the_day_before_their_end_only(zone, end):
     assert validity.in_force(zone, [before, on, after]).tolist() == [True, False, False]
 
 
-def test_every_line_has_valid_until_and_the_long_one_its_reports():
-    frame = tl.timeline()
+@pytest.mark.parametrize("source", [None, "hand"])
+def test_every_line_has_valid_until_up_to_the_zones_end(source):
+    frame = tl.timeline(source)
     assert frame["valid_until"].notna().all()
     assert (frame["valid_until"] > frame["as_of"]).all()
     assert (frame["valid_until"].iloc[:-1].to_numpy() <= frame["as_of"].iloc[1:].to_numpy()).all()
+    assert frame["valid_until"].iloc[-1] <= "2024-12-08"
+
+
+def test_the_long_hand_line_has_its_reports():
+    frame = tl.timeline("hand")
     march = frame.set_index("as_of").loc["2020-03-05"]
     assert march["valid_until"] == "2024-11-27"
     assert march["until_source"].count("http") >= 5  # the reports of 2020-2024 that show the front unchanged
@@ -72,10 +78,13 @@ def test_every_line_has_valid_until_and_the_long_one_its_reports():
 
 
 # --------------------------------------------------------------------------- no answer past the evidence
-def test_events_on_before_and_after_each_end():
-    dates = ["2024-11-26", "2024-11-27", "2024-11-28", "2024-11-29", "2024-11-30", "2024-12-02", "2024-12-07",
-             "2024-12-08", "2025-03-01"]  # fmt: skip
-    result = classify(_events([(KHAN_SHAYKHUN, d) for d in dates]))
+ENDS = ["2024-11-26", "2024-11-27", "2024-11-28", "2024-11-29", "2024-11-30", "2024-12-02", "2024-12-07",
+        "2024-12-08", "2025-03-01"]  # fmt: skip
+
+
+def test_events_on_before_and_after_each_end_by_the_hand_lines():
+    dates = ENDS
+    result = classify(_events([(KHAN_SHAYKHUN, d) for d in dates]), timeline="hand")
     line = [None if pd.isna(d) else d.strftime("%Y-%m-%d") for d in result["line_date"]]
     assert line == ["2020-03-05", None, "2024-11-28", None, "2024-11-30", "2024-12-01", None, None, None]
     assert result["in_dmz_20km_2018_line"].tolist() == [True] + [False] * 8  # the DMZ ended on 27 Nov
@@ -92,10 +101,24 @@ def test_events_on_before_and_after_each_end():
     assert not after.filter(like="in_").any().any()
 
 
+def test_events_on_before_and_after_each_end_by_the_default_lines():
+    result = classify(_events([(KHAN_SHAYKHUN, d) for d in ENDS]))
+    lines = tl.load_timeline()
+    index = lines.line_index(ENDS)
+    expected = [lines.as_of[i] if i >= 0 else None for i in index]
+    assert [None if pd.isna(d) else d.strftime("%Y-%m-%d") for d in result["line_date"]] == expected
+    assert expected[0] is not None and expected[-2:] == [None, None]  # a line before the end, none after
+    assert result["in_dmz_20km_2018_line"].tolist() == [True] + [False] * 8  # the DMZ ended on 27 Nov
+    assert result["in_idlib_area"].tolist() == [True] * 7 + [False] * 2  # the area ended on 8 Dec
+    assert result["as_of_basis"].astype(str).tolist()[-2:] == ["after the zones ended on 2024-12-08"] * 2
+    after = result.iloc[7:]
+    assert after[["side", "side_2018", "p_opposition", "p_in_dmz", "dmz_status"]].isna().all().all()
+
+
 def test_the_offensive_days_get_the_line_of_their_day():
     days = [(SARAQIB, "2024-11-26"), (SARAQIB, "2024-11-28"), (SARAQIB, "2024-11-30"), (MAARAT, "2024-11-28"),
             (MAARAT, "2024-11-30"), (KHAN_SHAYKHUN, "2024-12-02")]  # fmt: skip
-    result = classify(_events(days))
+    result = classify(_events(days), timeline="hand")
     assert result["side"].tolist() == ["government", "government", "opposition", "government", "opposition",
                                        "opposition"]  # fmt: skip
 
@@ -110,7 +133,7 @@ def test_the_offensive_days_get_the_line_of_their_day():
 )
 def test_a_date_past_a_line_is_a_one_line_error(call, day, why):
     with pytest.raises(ArgumentError, match=why) as raised:
-        call(day)
+        call(day, "hand")  # the hand lines leave the day the front broke without a line
     assert "\n" not in str(raised.value)
 
 
@@ -120,9 +143,11 @@ def test_as_of_a_date_past_the_end_is_refused():
 
 
 def test_line_periods_end_at_valid_until():
-    periods = tl.line_periods()
+    periods = tl.line_periods("hand")
     assert periods["until"].notna().all()
     assert periods.set_index("as_of").loc["2020-03-05", "until"] == "2024-11-27"
+    default = tl.line_periods()
+    assert default["until"].tolist() == tl.timeline()["valid_until"].tolist()
 
 
 @pytest.mark.parametrize(
@@ -139,7 +164,9 @@ def test_the_cli_says_why_in_one_line(arguments, message):
 
 
 def test_the_timeline_command_prints_the_ends():
-    done = subprocess.run([sys.executable, "-m", "zonemap", "timeline"], capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-m", "zonemap", "timeline", "--timeline", "hand"], capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    assert "Contact lines of the hand-digitised timeline" in done.stdout
     assert "2020-03-05  2024-11-27" in done.stdout
     assert "No line: no line between 2024-11-27 and 2024-11-28" in done.stdout
     assert "Every zone had ended by 2024-12-08" in done.stdout
@@ -147,7 +174,7 @@ def test_the_timeline_command_prints_the_ends():
 
 # --------------------------------------------------------------------------- user timelines
 def _user_lines() -> gpd.GeoDataFrame:
-    frame = tl.timeline().iloc[[0, 5]][["as_of", "accuracy_km", "geometry"]]
+    frame = tl.timeline("hand").iloc[[0, 5]][["as_of", "accuracy_km", "geometry"]]
     return gpd.GeoDataFrame(frame.reset_index(drop=True), crs="EPSG:4326")
 
 
@@ -191,7 +218,7 @@ def test_a_probability_by_value_for_fixed_and_in_force_lines():
 
 
 def test_the_accuracy_of_the_nearest_stretch_is_interpolated_between_vertices():
-    lines = tl.load_timeline()
+    lines = tl.hand_timeline()
     index = lines.as_of.index("2019-05-10")
     vertices = shapely.get_coordinates(lines.frame.geometry.iloc[index])
     accuracy = lines.vertex_accuracy_km(index)
@@ -202,7 +229,7 @@ def test_the_accuracy_of_the_nearest_stretch_is_interpolated_between_vertices():
     a, b = shapely.get_coordinates(proj.to_metric(segment))
     normal = np.array([-(b - a)[1], (b - a)[0]]) / np.hypot(*(b - a))
     point = proj.to_lonlat(shapely.Point(normal * 2000.0))  # 2 km off the middle of the stretch
-    result = classify(_events([((point.x, point.y), "2019-06-01")], accuracy_km=[2.0]))
+    result = classify(_events([((point.x, point.y), "2019-06-01")], accuracy_km=[2.0]), timeline="hand")
     row = result.iloc[0]
     assert row["line_accuracy_km"] == pytest.approx(6.5, abs=0.05)
     distance = shapely.distance(
@@ -216,7 +243,7 @@ def test_the_accuracy_of_the_nearest_stretch_is_interpolated_between_vertices():
 def test_the_halo_follows_the_stretch_accuracy():
     from zonemap.render.layers import accuracy_halo
 
-    state = tl.zones_as_of("2024-12-02")
+    state = tl.zones_as_of("2024-12-02")  # the evidence line of the day
     narrow = accuracy_halo(state.line.geometry, float(state.stretch_accuracy_km.min()))
     band = accuracy_halo(state.line.geometry, state.stretch_accuracy_km)
     wide = accuracy_halo(state.line.geometry, float(state.stretch_accuracy_km.max()))
@@ -225,7 +252,7 @@ def test_the_halo_follows_the_stretch_accuracy():
 
 # --------------------------------------------------------------------------- the audit's fixes
 def _side_and_distance(day, lon, lat):
-    state = tl.zones_as_of(day)
+    state = tl.zones_as_of(day, "hand")  # the audit was of the hand lines
     proj = LocalProjection(lon, lat)
     distance = shapely.distance(shapely.Point(0, 0), proj.to_metric(densify_geodesic(state.line.geometry, 0.2)))
     return state.side([lon], [lat])[0], distance / 1000
@@ -248,12 +275,12 @@ def test_the_audited_places_lie_clearly_on_their_side(place, lon, lat, day, side
 
 
 def test_the_may_2019_line_takes_what_jusoor_measured():
-    taken = geodesic_area_km2(tl.taken_between("2018-09-17", "2019-05-10"))
+    taken = geodesic_area_km2(tl.taken_between("2018-09-17", "2019-05-10", "hand"))
     assert 55 < taken < 85  # Jusoor's maps: 69 km² on 11 May 2019 (was 111 km² before the audit)
 
 
 def test_the_audit_notes_and_citations():
-    lines = tl.timeline().set_index("as_of")
+    lines = tl.timeline("hand").set_index("as_of")
     assert "Hazarin" in lines.loc["2020-03-05", "notes"] and "contested" in lines.loc["2020-03-05", "notes"]
     sources = " ".join(lines["source"]) + " ".join(validity.validity()["to_sources"].sum())
     for bad in ("iswnews.com/tag/", "onenewspage.com", "1,890"):

@@ -156,8 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     drawing.add_argument("--incidents", metavar="FILE", help="draw incidents (by dmz_status or event type)")
     _add_reading_options(drawing)
     drawing.add_argument(
-        "--timeline", nargs="?", const=True, metavar="FILE",
-        help="small multiples: one panel per dated contact line (shipped, or those of FILE), areas in titles",
+        "--timeline", nargs="?", const=True, metavar="FILE|evidence|hand",
+        help="small multiples: one panel per dated contact line (of the evidence timeline, the hand-digitised"
+        " lines with 'hand', or those of FILE), areas in titles",
     )  # fmt: skip
     drawing.add_argument("--timeline-date-column", default="as_of", metavar="NAME", help="date column of --timeline")
     _add_line_options(drawing)
@@ -241,8 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_timeline_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--timeline", metavar="FILE", help="dated contact lines (line features with an as_of date; default: shipped)"
-    )
+        "--timeline", metavar="FILE|evidence|hand",
+        help="dated contact lines: evidence (default: estimated from the cited control reports), hand (the"
+        " hand-digitised lines, a cross-check) or a FILE of line features with an as_of date",
+    )  # fmt: skip
     parser.add_argument("--timeline-date-column", default="as_of", metavar="NAME", help="date column of --timeline")
     _add_line_options(parser)
 
@@ -261,14 +264,21 @@ def _add_line_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _timeline(args):
-    """The user's timeline of ``--timeline`` (read once, with ``--valid-until`` and ``--accuracy-km``), or None
-    for the shipped one."""
+    """The timeline of ``--timeline``: a user's file (read once, with ``--valid-until`` and ``--accuracy-km``),
+    a shipped one by key (``evidence``, ``hand``), or None for the default (the evidence timeline)."""
     from .model import timeline
 
     path = None if args.timeline in (None, True) else args.timeline
     return path and timeline.load_timeline(
         path, date_column=args.timeline_date_column, valid_until=args.valid_until, accuracy_km=args.accuracy_km
     )
+
+
+def _shipped_timeline(value) -> bool:
+    """Whether ``--timeline`` names a shipped timeline (none given, ``evidence`` or ``hand``), not a user's file."""
+    from .model import timeline
+
+    return value is True or timeline.shipped_key(value) is not None
 
 
 def _option(read):
@@ -488,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
             warnings.simplefilter("always", ZonemapWarning)
             warnings.showwarning = _one_line_warning
             args = build_parser().parse_args(argv)
-            if getattr(args, "accuracy_km", None) is not None and getattr(args, "timeline", None) in (None, True):
+            if getattr(args, "accuracy_km", None) is not None and _shipped_timeline(getattr(args, "timeline", None)):
                 raise ArgumentError("--accuracy-km states the accuracy of --timeline's lines: give --timeline FILE")
             COMMANDS[args.command](args)
     except ZonemapError as exc:

@@ -58,7 +58,8 @@ def print_timeline(args, source=None) -> None:
         records = table.astype(object).where(table.notna(), None).to_dict("records")
         print(json.dumps(records, indent=2, ensure_ascii=False))
         return
-    print(f"Contact lines of {args.timeline or 'the shipped timeline'}: areas of the Idlib de-escalation area in km²,")
+    tl = timeline.load_timeline(source, **lines)
+    print(f"Contact lines of {tl.label}: areas of the Idlib de-escalation area in km²,")
     print("geodesic, with the range when each line moves by its stated accuracy (a bound, not an interval;")
     print("for a figure to quote between two dates: zonemap timeline --between A B).")
     header = ("as of", "until", "±km", "opposition-held", "DMZ still opposition-held", "taken since previous")
@@ -84,7 +85,8 @@ def print_timeline(args, source=None) -> None:
             changed = [f"to the government: {', '.join(row.to_government)}"] if row.to_government else []
             changed += [f"to the opposition: {', '.join(row.to_opposition)}"] if row.to_opposition else []
             print(f"{row.as_of}: {'; '.join(changed)}")
-    tl = timeline.load_timeline(source, **lines)
+    for reason in dict.fromkeys(r for r in table["no_range_reason"] if isinstance(r, str)):
+        print(f"No range: {reason}.")
     gaps = [tl.why_no_line(day) for day in tl.valid_until]
     for gap in dict.fromkeys(g for g in gaps if g):
         print(f"No line: {gap}.")
@@ -112,11 +114,13 @@ def _print_taken(args, source) -> None:
     print(
         f"Interval: {taken['draws']} simulations of each line's error (σ = accuracy/1.96, smooth along the line, "
         f"correlation length {taken['correlation_km']:g} km, seed {taken['seed']}); "
-        "bound: each line moved bodily by its full stated accuracy."
+        "bound: each line moved to either side by the full stated accuracy of each stretch."
     )
 
 
 def _with_range(value, low, high) -> str:
     if value != value:
         return "–"
+    if low != low or high != high:
+        return f"{value:,.0f} (no range)"
     return f"{value:,.0f} ({low:,.0f}–{high:,.0f})"

@@ -41,14 +41,17 @@ def classify(
     each incident judged as of its own date.
 
     ``as_of="event"`` (default): each incident is judged against the contact line in force on its
-    ``event_date`` (the latest dated line on or before it, :mod:`zonemap.model.timeline`), adding
+    ``event_date`` (the latest dated line on or before it, :mod:`zonemap.model.timeline`: by default the
+    evidence timeline, a line for each day the cited control reports change the front; the hand-digitised
+    lines with ``timeline="hand"``), adding
     ``line_date`` (that line's date), ``line_until`` (its ``valid_until``, exclusive), ``line_accuracy_km``,
     ``side`` (opposition / government /
     outside the Idlib area), ``dist_line_km`` (signed geodesic distance, km, + on the opposition
     side) and ``as_of_basis`` (how the row was judged); and every ``in_<zone>`` is True only if the
     zone was in force that day (no DMZ before 17 Sep 2018 or from 27 Nov 2024, no M4 corridor before
     6 Mar 2020, no zone at all from 8 Dec 2024, …). A day no dated line stands for (before the
-    first, 27 Nov 2024 when the front broke, other days of the offensive, after the zones ended)
+    first, 27 Dec 2017 for the evidence lines; with the hand lines also 27 Nov 2024 when the front broke
+    and other days of the offensive; after the zones ended)
     gets no side, distance or probability, and ``as_of_basis`` says why ("after the zones ended on
     2024-12-08", "no line between 2024-11-27 and 2024-11-28 …"); from the zones' end the fixed
     lines' answers are left blank too. ``line_accuracy_km`` (and ``line_accuracy_<line>_km`` for the
@@ -77,7 +80,9 @@ def classify(
     ...                           geometry=[saraqib, saraqib], crs="EPSG:4326")
     >>> result = classify(events)
     >>> result["side"].tolist(), result["line_date"].dt.strftime("%Y-%m-%d").tolist()
-    (['opposition', 'government'], ['2019-05-10', '2020-02-17'])
+    (['opposition', 'government'], ['2019-05-26', '2020-03-01'])
+    >>> classify(events, timeline="hand")["line_date"].dt.strftime("%Y-%m-%d").tolist()  # the cross-check
+    ['2019-05-10', '2020-02-17']
     >>> result["in_m4_corridor"].tolist(), result["ocha_admin1_pcode"].tolist()
     ([False, False], ['SY07', 'SY07'])
     """
@@ -122,7 +127,7 @@ def classification_columns(
     >>> table = pd.DataFrame({"event_date": pd.to_datetime(["2020-03-01"])})
     >>> columns = classification_columns(table, [36.8059], [35.8645], _default_model())
     >>> columns.loc[0, "side"], columns.loc[0, "line_date"].date().isoformat()
-    ('government', '2020-02-17')
+    ('government', '2020-03-01')
     """
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     dates, basis = _judging_dates(table, as_of, model)

@@ -67,7 +67,7 @@ def synthetic_incidents(n: int, seed: int = 0, *, start: str = "2018-09-17", end
 def synthetic_timeline(lines: int, *, start: str = "2018-09-17", step_days: int = 3, shift_m: float = 5.0):
     """``lines`` dated contact lines (a GeoDataFrame in EPSG:4326) for tests and benchmarks of long timelines.
 
-    Not real lines: the shipped timeline's lines in turn, line ``i`` moved ``shift_m`` × (i // 6)
+    Not real lines: the hand-digitised timeline's lines in turn, line ``i`` moved ``shift_m`` × (i // 9)
     metres east (on a local azimuthal equidistant plane), dated ``step_days`` apart from ``start``;
     each states the accuracy of the line it copies (``accuracy_km``).
 
@@ -80,7 +80,7 @@ def synthetic_timeline(lines: int, *, start: str = "2018-09-17", step_days: int 
     from ..geodesy.projection import LocalProjection
     from ..model import timeline
 
-    shipped = timeline.timeline()
+    shipped = timeline.timeline("hand")
     proj = LocalProjection.around(*shipped.geometry)
     metric = proj.to_metric(shipped.geometry.to_numpy())
     copy = np.arange(lines) % len(shipped)

@@ -160,8 +160,8 @@ def taken_between_km2(
     Examples
     --------
     >>> taken = taken_between_km2("2019-09-01", "2020-03-06", draws=40)
-    >>> taken["line_start"], taken["line_end"]
-    ('2019-08-31', '2020-03-05')
+    >>> taken["line_start"], taken["line_end"]  # the evidence lines in force on the two days
+    ('2019-08-29', '2020-03-01')
     >>> taken["bound_low_km2"] < taken["interval_low_km2"] < taken["area_km2"] < taken["interval_high_km2"]
     True
     """

@@ -282,6 +282,8 @@ def _model_key(options: dict) -> str | None:
     import shapely
 
     parts = [cache_format.MAGIC.hex(), sys.version, *(m.__version__ for m in (np, pandas, shapely, pyproj, geopandas))]
+    if isinstance(options.get("timeline"), str) and options["timeline"] == "evidence":  # the default, named
+        options = {**options, "timeline": None}
     for name, value in sorted(options.items()):
         if isinstance(value, (tuple, list)):
             value = tuple(float(v) if isinstance(v, (int, float)) else v for v in value)

@@ -283,11 +283,12 @@ def _dated_lines(source, date_column: str, centre, zone_keys, valid_until=None, 
 
 
 def _fixed_line_accuracy(key) -> np.ndarray | None:
-    """Per-vertex accuracy (km) of a fixed line: its shipped timeline twin's, if it has one."""
+    """Per-vertex accuracy (km) of a fixed line: its twin's in the hand-digitised timeline, if it has one
+    (the fixed lines of 2018 and 2020 are two of its lines)."""
     from . import timeline as dated
 
     geometry = key if isinstance(key, shapely.Geometry) else zones.as_line(key).geometry
-    return dated.load_timeline().vertex_accuracy_km_of(geometry)
+    return dated.hand_timeline().vertex_accuracy_km_of(geometry)
 
 
 def _line_targets(line, centre, vertex_accuracy_km=None, levels=NEAREST_LEVELS_M) -> _Targets:

@@ -335,9 +335,12 @@ def scenarios(lines: Mapping[str, object], area=None, *, edge: bool = True, refe
     area_m = proj.to_metric(zone)
     metric = {name: proj.to_metric(densify_geodesic(geometry, 0.5)) for name, (geometry, _) in named.items()}
     accuracy_m = {name: _along_m(geometry, accuracy, proj, 0.5) for name, (geometry, accuracy) in named.items()}
+    toward = {}  # the side (+1 left, -1 right) of each line the reference point lies on
+    reference_m = None if reference is None else proj.to_metric(reference)
     if reference is not None:
         for name in named:
-            _refuse_reaching(name, metric[name], accuracy_m[name], proj.to_metric(reference))
+            _refuse_reaching(name, metric[name], accuracy_m[name], reference_m)
+            toward[name] = _side_of(metric[name], reference_m)
     groups: dict[bytes, list[str]] = {}  # the same line under two names moves as one
     for name, (geometry, _) in named.items():
         groups.setdefault(shapely.to_wkb(geometry), []).append(name)
@@ -363,6 +366,13 @@ def scenarios(lines: Mapping[str, object], area=None, *, edge: bool = True, refe
             continue
         offset_m = {name: _signed(sign, accuracy_m[name]) for name, sign in zip(named, signs) if sign}
         moved_m = {name: _offset_m(metric[name], offset) for name, offset in offset_m.items()}
+        for name in moved_m if reference is not None else ():
+            nearer = moved_m[name].distance(reference_m) < metric[name].distance(reference_m)
+            if nearer != (by_name[name] == toward[name]):  # moved toward the point, it must come nearer
+                raise InputError(
+                    f"line {name!r} moved {abs(offsets_km[name]):g} km folds onto itself (its accuracy is larger"
+                    " than the pocket it runs round), so where it would lie cannot be drawn"
+                )
         strip_of = {n: _strip_outside(metric[n], offset_m[n], area_m, moved_m[n]) for n in offset_m} if edge else {}
         strips = list(strip_of.values())
         grown_m = shapely.union_all([area_m, *strips])
@@ -379,10 +389,29 @@ def scenarios(lines: Mapping[str, object], area=None, *, edge: bool = True, refe
                         f"line {name!r} moved {offsets_km[name]:g} km lies along the area's outline and no longer"
                         " cuts the area into two sides"
                     )
+                if by_name[name] == toward.get(name) and _misses_interior(grown_m, line_m):
+                    raise InputError(  # toward the reference point and out of the area: the sides are lost
+                        f"line {name!r} moved {abs(offsets_km[name]):g} km toward the opposition's reference point"
+                        " leaves the area, and which side is whose could no longer be told"
+                    )
             moved[name] = proj.to_lonlat(line_m)
         grown = zones._valid_lonlat(proj, grown_m) if strips else zone
         out.append(Scenario(offsets_km, moved, grown))
     return out
+
+
+def _side_of(line_m, point_m) -> float:
+    """+1 if a metric point lies to the left of a metric line (at the line's nearest segment), else -1."""
+    coords = np.vstack(_parts(line_m))
+    segments = shapely.linestrings(np.stack([coords[:-1], coords[1:]], axis=1))
+    i = int(np.argmin(shapely.distance(segments, point_m)))
+    (x0, y0), (x1, y1) = coords[i], coords[i + 1]
+    return 1.0 if (x1 - x0) * (point_m.y - y0) - (y1 - y0) * (point_m.x - x0) > 0 else -1.0
+
+
+def _misses_interior(area_m, line_m) -> bool:
+    """Whether a metric line stays outside the area or on its outline (within 1 m)."""
+    return shapely.intersection(line_m, shapely.buffer(area_m, -1.0)).length == 0
 
 
 def _refuse_reaching(name: str, line_m, accuracy_m, point_m) -> None:

@@ -17,9 +17,14 @@ Zones have validity dates (``geodata/zone_validity.json``, each with the reports
 a zone is in force from ``valid_from`` (inclusive) up to, not including, ``valid_to``. See
 :func:`zones_in_force` and :func:`in_force` (vectorised over event dates).
 
-Shipped timeline: ``geodata/contact_line_timeline.geojson`` (built by
-``geodata/build_timeline.py`` from dated reports cited per vertex). Bring your own: a file,
-GeoDataFrame or GeoSeries of line features with a date column (``as_of`` by default).
+Shipped timelines: the default, ``"evidence"``, is ``geodata/evidence_timeline.geojson``: a line
+for every day the dated control reports of ``geodata/control_reports.csv`` change the front,
+estimated by :mod:`zonemap.model.evidence` (``geodata/build_evidence_timeline.py``), each with its
+accuracy per stretch (the ``accuracy_km`` of each vertex in ``vertices``). The hand-digitised
+lines, ``"hand"`` (``geodata/contact_line_timeline.geojson``, built by ``geodata/build_timeline.py``
+from dated reports cited per vertex), stay as a cross-check: :func:`hand_timeline`, or
+``source="hand"`` wherever a function takes a ``source``. Bring your own: a file, GeoDataFrame or
+GeoSeries of line features with a date column (``as_of`` by default).
 """
 
 from __future__ import annotations
@@ -44,8 +49,18 @@ from .dates import _iso, line_index_of, no_line_reason, read_day, read_days
 from .timeline_files import read_timeline as _read_timeline
 from .validity import in_force, validity, validity_key, zones_end, zones_in_force  # noqa: F401 (zonemap.timeline's API)
 
-#: The shipped timeline layer, ``geodata/<name>.geojson``.
-TIMELINE_LAYER = "contact_line_timeline"
+#: The shipped timelines by the key that names them (``source="evidence"`` / ``"hand"``): their
+#: ``geodata/<layer>.geojson`` and how messages name them. The first is the default (``source=None``).
+SHIPPED_TIMELINES = {
+    "evidence": ("evidence_timeline", "the evidence timeline"),
+    "hand": ("contact_line_timeline", "the hand-digitised timeline"),
+}
+
+#: The default timeline's layer, ``geodata/<name>.geojson``.
+TIMELINE_LAYER = SHIPPED_TIMELINES["evidence"][0]
+
+#: The hand-digitised timeline's layer (the cross-check), ``geodata/<name>.geojson``.
+HAND_TIMELINE_LAYER = SHIPPED_TIMELINES["hand"][0]
 
 #: The Sochi memorandum's date: its DMZ is drawn on the line in force that day.
 SOCHI_DATE = "2018-09-17"
@@ -78,11 +93,13 @@ class ZonesAsOf:
 
     Examples
     --------
-    >>> state = zones_as_of("2019-12-01")
+    >>> state = zones_as_of("2019-12-01")  # the evidence line in force that day
     >>> state.as_of, state.until, state.accuracy_km
-    ('2019-08-31', '2020-01-29', 6.0)
+    ('2019-08-29', '2019-12-22', 24.1)
     >>> state.opposition.contains(data.place("Idlib"))
     True
+    >>> zones_as_of("2019-12-01", "hand").as_of  # the hand-digitised cross-check
+    '2019-08-31'
     """
 
     index: int
@@ -135,7 +152,7 @@ class ZonesAsOf:
 
         Examples
         --------
-        >>> zones_as_of("2019-08-31").side([36.651, 36.634], [35.442, 35.931]).tolist()
+        >>> zones_as_of("2019-08-31", "hand").side([36.651, 36.634], [35.442, 35.931]).tolist()
         ['government', 'opposition']
         """
         lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
@@ -174,11 +191,14 @@ class Timeline:
     Examples
     --------
     >>> tl = load_timeline()
-    >>> tl.as_of[0], len(tl)
-    ('2018-09-17', 9)
-    >>> tl.line_index(["2018-09-16", "2018-09-17", "2020-03-06", "2024-11-27", "2025-01-01"]).tolist()
+    >>> tl.label, tl.as_of[0], len(tl)
+    ('the evidence timeline', '2017-12-27', 74)
+    >>> tl.why_no_line("2017-12-26")
+    'before the first dated line (2017-12-27)'
+    >>> hand = load_timeline("hand")
+    >>> hand.line_index(["2018-09-16", "2018-09-17", "2020-03-06", "2024-11-27", "2025-01-01"]).tolist()
     [-1, 0, 5, -1, -1]
-    >>> tl.why_no_line("2024-11-27")
+    >>> hand.why_no_line("2024-11-27")
     'no line between 2024-11-27 and 2024-11-28 (the line of 2020-03-05 holds until 2024-11-26)'
     """
 
@@ -241,7 +261,9 @@ class Timeline:
 
         Examples
         --------
-        >>> load_timeline().vertex_accuracy_km(1)[:6].tolist()
+        >>> load_timeline().vertex_accuracy_km(1).tolist()
+        [17.8, 22.4, 18.3, 20.4, 8.6]
+        >>> hand_timeline().vertex_accuracy_km(1)[:6].tolist()
         [5.0, 5.0, 5.0, 6.0, 7.0, 7.0]
         """
         if "vertices" not in self.frame.columns:
@@ -288,7 +310,8 @@ class Timeline:
         )
 
     def _dmz_line(self) -> zones.Feature:
-        """The line the Sochi DMZ is drawn on: this timeline's line of 17 Sep 2018, else the shipped one."""
+        """The line the Sochi DMZ is drawn on: this timeline's line of 17 Sep 2018, else the shipped 2018 line
+        (the evidence timeline has no line of that day: its DMZ is the Sochi DMZ all the same)."""
         index = int(np.searchsorted(self.dates, read_day(SOCHI_DATE), side="right")) - 1
         if index >= 0 and self.as_of[index] == SOCHI_DATE:
             return self._feature(index)
@@ -296,11 +319,41 @@ class Timeline:
 
 
 @functools.cache
-def _shipped() -> Timeline:
-    frame = gpd.read_file(data.geodata_dir() / f"{TIMELINE_LAYER}.geojson")
+def _shipped(key: str = "evidence") -> Timeline:
+    layer, label = SHIPPED_TIMELINES[key]
+    frame = gpd.read_file(data.geodata_dir() / f"{layer}.geojson")
     for column in ("as_of", "valid_until"):
         frame[column] = pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d")
-    return Timeline(frame.sort_values("as_of").reset_index(drop=True))
+    return Timeline(frame.sort_values("as_of").reset_index(drop=True), label=label)
+
+
+def shipped_key(source) -> str | None:
+    """The key of the shipped timeline ``source`` names (None: the default, ``"evidence"``), else None.
+
+    Examples
+    --------
+    >>> shipped_key(None), shipped_key("hand"), shipped_key("my_lines.geojson")
+    ('evidence', 'hand', None)
+    """
+    if source is None:
+        return "evidence"
+    return source if isinstance(source, str) and source in SHIPPED_TIMELINES else None
+
+
+def hand_timeline() -> Timeline:
+    """The hand-digitised timeline (``geodata/contact_line_timeline.geojson``), the default's cross-check.
+
+    The same as ``load_timeline("hand")``; any function taking a ``source`` takes ``"hand"``.
+
+    Examples
+    --------
+    >>> tl = hand_timeline()
+    >>> len(tl), tl.as_of[:3]
+    (9, ['2018-09-17', '2019-05-10', '2019-08-31'])
+    >>> zones_as_of("2019-12-01", "hand").as_of
+    '2019-08-31'
+    """
+    return _shipped("hand")
 
 
 @functools.lru_cache(maxsize=8)
@@ -310,8 +363,10 @@ def _from_file(path: str, mtime_ns: int, date_column: str, valid_until, accuracy
 
 
 def load_timeline(source=None, *, date_column: str = "as_of", valid_until=None, accuracy_km=None) -> Timeline:
-    """A :class:`Timeline`: the shipped one (``source=None``), or a user's file, GeoDataFrame or GeoSeries
-    (or a :class:`Timeline`, returned as it is).
+    """A :class:`Timeline`: the shipped evidence timeline (``source=None`` or ``"evidence"``), the
+    hand-digitised one (``"hand"``, :func:`hand_timeline`), or a user's file, GeoDataFrame or GeoSeries
+    (or a :class:`Timeline`, returned as it is). The keys win over a file of the same name in the
+    working folder: write ``./hand`` for that file.
 
     A user's timeline is line features with a date column (``date_column``, ``as_of`` by
     default; read by :func:`zonemap.model.dates.read_day`: an ISO day or a day spelled out, a
@@ -330,10 +385,13 @@ def load_timeline(source=None, *, date_column: str = "as_of", valid_until=None, 
     Examples
     --------
     >>> load_timeline().as_of[-1], load_timeline().valid_until[-1]
+    ('2024-12-07', '2024-12-08')
+    >>> load_timeline("hand").as_of[-1], load_timeline("hand").valid_until[-1]
     ('2024-12-01', '2024-12-03')
     """
-    if source is None:
-        return _shipped()
+    key = shipped_key(source)
+    if key is not None:
+        return _shipped(key)
     if isinstance(source, Timeline):  # already read (with its accuracies): the same lines, the same states
         return source
     if valid_until is not None:
@@ -360,7 +418,9 @@ def timeline(source=None, *, date_column: str = "as_of", valid_until=None, accur
 
     Examples
     --------
-    >>> timeline()["as_of"].tolist()[-4:], timeline()["valid_until"].iloc[-4]
+    >>> timeline()["as_of"].tolist()[:2], len(timeline())
+    (['2017-12-27', '2018-01-07'], 74)
+    >>> timeline("hand")["as_of"].tolist()[-4:], timeline("hand")["valid_until"].iloc[-4]
     (['2020-03-05', '2024-11-28', '2024-11-30', '2024-12-01'], '2024-11-27')
     """
     return load_timeline(source, date_column=date_column, valid_until=valid_until, accuracy_km=accuracy_km).frame.copy()
@@ -375,6 +435,8 @@ def zones_as_of(date, source=None, *, date_column: str = "as_of", valid_until=No
     Examples
     --------
     >>> zones_as_of("2020-02-20").line.name
+    'Contact line from evidence, 2020-02-20'
+    >>> zones_as_of("2020-02-20", "hand").line.name
     'Contact line, 17 February 2020 (after Saraqib, the M5 and western Aleppo)'
     >>> zones_as_of("2025-06-01")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -393,12 +455,12 @@ def line_as_of(date, source=None, *, date_column: str = "as_of", valid_until=Non
 
     Examples
     --------
-    >>> line_as_of("2019-09-01").as_of
-    '2019-08-31'
-    >>> line_as_of("2018-01-01")  # doctest: +ELLIPSIS
+    >>> line_as_of("2019-09-01").as_of, line_as_of("2019-09-01", "hand").as_of
+    ('2019-08-29', '2019-08-31')
+    >>> line_as_of("2017-12-01")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    zonemap.errors.ArgumentError: no contact line in force on 2018-01-01 ...: before the first dated line (2018-09-17)
+    zonemap.errors.ArgumentError: no contact line in force on 2017-12-01 ...: before the first dated line (2017-12-27)
     """
     tl = load_timeline(source, date_column=date_column, valid_until=valid_until, accuracy_km=accuracy_km)
     return tl._feature(tl.index_of(date))
@@ -413,7 +475,9 @@ def line_index(dates, source=None, *, date_column: str = "as_of", valid_until=No
 
     Examples
     --------
-    >>> line_index(np.array(["2018-09-16", "2019-08-31", "NaT"], dtype="datetime64[D]")).tolist()
+    >>> line_index(np.array(["2017-12-26", "2017-12-27", "2018-01-08", "NaT"], dtype="datetime64[D]")).tolist()
+    [-1, 0, 1, -1]
+    >>> line_index(np.array(["2018-09-16", "2019-08-31", "NaT"], dtype="datetime64[D]"), "hand").tolist()
     [-1, 2, -1]
     """
     return load_timeline(source, date_column=date_column, valid_until=valid_until, accuracy_km=accuracy_km).line_index(
@@ -432,6 +496,8 @@ def line_periods(source=None, *, date_column: str = "as_of", valid_until=None, a
     Examples
     --------
     >>> line_periods()[["as_of", "until"]].iloc[0].tolist()
+    ['2017-12-27', '2018-01-07']
+    >>> line_periods("hand")[["as_of", "until"]].iloc[0].tolist()
     ['2018-09-17', '2019-05-10']
     """
     tl = load_timeline(source, date_column=date_column, valid_until=valid_until, accuracy_km=accuracy_km)
@@ -456,8 +522,8 @@ def taken_between(
 
     Examples
     --------
-    >>> taken = taken_between("2018-09-17", "2020-03-05")
-    >>> table = timeline_table()
+    >>> taken = taken_between("2018-09-17", "2020-03-05", "hand")
+    >>> table = timeline_table("hand")
     >>> held = table["opposition_km2"]
     >>> bool(abs(geodesic_area_km2(taken) - (held.iloc[0] - held.iloc[5])) < 1.0)  # row 5: the line of 5 Mar 2020
     True
@@ -497,16 +563,25 @@ def timeline_table(
     ``ranges=True`` adds ``<area>_low`` and ``<area>_high`` (km²) for the three areas that rest
     on lines: the least and greatest area when each line involved is moved by its stated accuracy
     toward either side, each stretch by its own (the vertices' ``accuracy_km``, interpolated along
-    it; :func:`zonemap.model.scenarios.area_ranges_km2`; a bound, not an interval).
+    it; :func:`zonemap.model.scenarios.area_ranges_km2`; a bound, not an interval), and
+    ``no_range_reason``: None, or why the row has no range (NaN low and high): a line whose stated
+    accuracy reaches Idlib city (which side is whose could no longer be told), or lines that, so
+    moved, no longer cut the Idlib area into two sides (the lines still classify incidents and draw
+    on maps). No false range is given.
 
     Examples
     --------
-    >>> table = timeline_table()
-    >>> bool(table["opposition_km2"].iloc[:6].is_monotonic_decreasing)  # to 5 Mar 2020; then the offensive of 2024
+    >>> table = timeline_table()  # the evidence timeline: a line for each day the reports change the front
+    >>> len(table), table["as_of"].iloc[0]
+    (74, '2017-12-27')
+    >>> "Saraqib" in table.loc[table["as_of"] == "2020-02-05", "to_government"].item()
     True
-    >>> table["valid_until"].iloc[5]
+    >>> hand = timeline_table("hand")
+    >>> bool(hand["opposition_km2"].iloc[:6].is_monotonic_decreasing)  # to 5 Mar 2020; then the offensive of 2024
+    True
+    >>> hand["valid_until"].iloc[5]
     '2024-11-27'
-    >>> "Khan Shaykhun" in table.loc[table["as_of"] == "2019-08-31", "to_government"].item()
+    >>> "Khan Shaykhun" in hand.loc[hand["as_of"] == "2019-08-31", "to_government"].item()
     True
     """
     tl = load_timeline(source, date_column=date_column, valid_until=valid_until, accuracy_km=accuracy_km)
@@ -544,7 +619,8 @@ def timeline_table(
 
 
 def _ranges(tl: Timeline, state: ZonesAsOf, previous: ZonesAsOf | None, dmz_width_km: float) -> dict:
-    """Low and high (km²) of a row's areas with every line involved moved by its stated accuracy."""
+    """Low and high (km²) of a row's areas with every line involved moved by its stated accuracy, and
+    ``no_range_reason`` (None, or why there is no range: then low and high are NaN)."""
     from .scenarios import area_range_km2
 
     area = _as_frame(state.area)
@@ -571,23 +647,28 @@ def _ranges(tl: Timeline, state: ZonesAsOf, previous: ZonesAsOf | None, dmz_widt
     for name, (measure, lines) in measures.items():
         try:
             _, low, high = area_range_km2(measure, lines, area, reference=data.place("Idlib"))
-        except InputError as exc:  # a line moved by a large stated accuracy may leave the area: no range, said so
+        except InputError as exc:  # a line moved by a large stated accuracy: no range, said why
             features = [{"line": line, "dmz": dmz_line, "before": previous and previous.line}[key] for key in lines]
             moved = ", ".join(f"{f.as_of} ({f.accuracy_km:g} km)" for f in {id(f): f for f in features}.values())
-            raise InputError(
-                f"line dated {state.as_of}: moved by their stated accuracy (lines of {moved}): {exc.reason}; so no"
-                " area range can be measured; state a smaller accuracy_km (the lines themselves still classify"
-                " incidents and draw on maps)",
-                source=tl.label,
-            ) from None
+            why = exc.reason
+            for key, words in (("line", "the line"), ("before", "the previous line"), ("dmz", "the DMZ's line")):
+                why = why.replace(f"line {key!r}", words)
+            reason = (
+                f"line dated {state.as_of}: moved by their stated accuracy (lines of {moved}): {why};"
+                " so no area range can be measured"
+            )
+            nan = {f"{key.removesuffix('_km2')}_km2_{end}": np.nan for key in measures for end in ("low", "high")}
+            return nan | {"no_range_reason": reason}
         out[f"{name.removesuffix('_km2')}_km2_low"] = low
         out[f"{name.removesuffix('_km2')}_km2_high"] = high
-    return out
+    return out | {"no_range_reason": None}
 
 
 def _stretches_of(tl: Timeline, line: zones.Feature):
-    """A line's accuracy (km) per vertex where the timeline gives them for it, else its ``accuracy_km``."""
+    """A line's accuracy (km) per vertex where the timeline (or, for the shipped 2018 line the Sochi DMZ
+    is drawn on, the hand timeline) gives them for it, else its ``accuracy_km``."""
     values = tl.vertex_accuracy_km_of(line.geometry)
+    values = hand_timeline().vertex_accuracy_km_of(line.geometry) if values is None else values
     return line.accuracy_km if values is None else values
 
 

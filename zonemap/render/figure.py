@@ -439,30 +439,42 @@ def zone_figure(
     return fig
 
 
-def timeline_figure(source=None, *, date_column: str = "as_of", ncols: int = 3, ranges: bool = True) -> Figure:
+#: Size (inches) of one panel of :func:`timeline_figure` with its title, and of the text above and below.
+PANEL_IN, HEADER_IN, FOOTER_IN = (3.6, 3.4), 1.0, 0.35
+
+
+def timeline_figure(
+    source=None, *, date_column: str = "as_of", ncols: int | None = None, ranges: bool = True
+) -> Figure:
     """Small multiples of the Idlib pocket: one panel per dated contact line of :mod:`zonemap.model.timeline`.
 
     Each panel shows the Idlib de-escalation area, the part held by the opposition at the line's
-    date (shaded), the line with its accuracy band (± ``accuracy_km``), and in its title the date
+    date (shaded), the line with its accuracy band (per stretch), and in its title the date
     and the opposition-held area in km² (geodesic); with ``ranges`` also its low–high bound when
-    each line is moved by its stated accuracy (:func:`zonemap.model.timeline.timeline_table`).
+    each line is moved by its stated accuracy (:func:`zonemap.model.timeline.timeline_table`; "no
+    range" where the moved lines leave the area). ``ncols``: panels per row (default: 3 up to 12
+    lines, else about a square; each panel keeps its size, the figure grows).
 
     Examples
     --------
-    >>> fig = timeline_figure()
+    >>> fig = timeline_figure("hand")
     >>> fig.axes[0].get_title(loc="left").split(":")[0]
     '17 Sep 2018'
     """
-    table = timeline.timeline_table(source, date_column=date_column, ranges=ranges)
-    states = timeline.load_timeline(source, date_column=date_column).states()
+    lines = timeline.load_timeline(source, date_column=date_column)
+    table = timeline.timeline_table(lines, ranges=ranges)
+    states = lines.states()
+    ncols = ncols or (3 if len(states) <= 12 else math.ceil(math.sqrt(len(states))))
     nrows = math.ceil(len(states) / ncols)
-    fig = Figure(figsize=(3.6 * ncols, 3.4 * nrows + 0.9), dpi=150, layout=None)
+    (panel_w, panel_h), fig_w = PANEL_IN, PANEL_IN[0] * ncols + 0.2
+    fig_h = HEADER_IN + panel_h * nrows + FOOTER_IN
+    fig = Figure(figsize=(fig_w, fig_h), dpi=150, layout=None)
     extent = _idlib_extent()
     area_style = OVERLAYS["idlib"][1]
     for index, (state, (_, row)) in enumerate(zip(states, table.iterrows())):
         r, c = divmod(index, ncols)
-        width, height = 0.96 / ncols, 0.82 / nrows
-        ax = fig.add_axes((0.02 + c * width, 0.88 - (r + 1) * height + 0.01, width - 0.02, height - 0.05))
+        left_in, bottom_in = 0.1 + c * panel_w + 0.05, FOOTER_IN + (nrows - 1 - r) * panel_h + 0.05
+        ax = fig.add_axes((left_in / fig_w, bottom_in / fig_h, (panel_w - 0.1) / fig_w, (panel_h - 0.4) / fig_h))
         _base_map(ax, extent)
         ax.set_xlabel("")
         ax.set_ylabel("")
@@ -475,19 +487,22 @@ def timeline_figure(source=None, *, date_column: str = "as_of", ncols: int = 3, 
         gpd.GeoSeries([state.line.geometry], crs=data.WGS84).plot(ax=ax, color="#000000", linewidth=1.2, zorder=5)
         area = f"{row['opposition_km2']:,.0f} km²"
         if {"opposition_km2_low", "opposition_km2_high"} <= set(table.columns):
-            area += f" ({row['opposition_km2_low']:,.0f}–{row['opposition_km2_high']:,.0f})"
+            low, high = row["opposition_km2_low"], row["opposition_km2_high"]
+            area += " (no range)" if pd.isna(low) or pd.isna(high) else f" ({low:,.0f}–{high:,.0f})"
         date = pd.Timestamp(state.as_of).strftime("%-d %b %Y")
         ax.set_title(f"{date}: {area}", fontsize=8, loc="left")
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_xlabel("")
         ax.set_ylabel("")
-    fig.text(0.02, 0.955, "The Idlib pocket shrinking: opposition-held part of the Idlib de-escalation area by date",
-             fontsize=11, fontweight="bold")  # fmt: skip
-    fig.text(0.02, 0.925, "Shaded: opposition-held at the line's date, area in the title (geodesic km²; in "
-             "brackets with each line moved by its stated accuracy); black: the contact line, grey band: its "
-             "accuracy.", fontsize=7, color="#444444")  # fmt: skip
-    fig.text(0.02, 0.01, FOOTER, fontsize=6, color="#555555", va="bottom")
+    shipped = {label for _, label in timeline.SHIPPED_TIMELINES.values()}
+    which = f"Lines: {lines.label}. " if lines.label in shipped else ""
+    fig.text(0.1 / fig_w, 1 - 0.35 / fig_h, "The Idlib pocket shrinking: opposition-held part of the Idlib"
+             " de-escalation area by date", fontsize=11, fontweight="bold")  # fmt: skip
+    fig.text(0.1 / fig_w, 1 - 0.6 / fig_h, f"{which}Shaded: opposition-held at the line's date, area in the title"
+             " (geodesic km²; in brackets with each line moved by its stated accuracy); black: the contact line,"
+             " grey band: its accuracy.", fontsize=7, color="#444444")  # fmt: skip
+    fig.text(0.1 / fig_w, 0.05 / fig_h, FOOTER, fontsize=6, color="#555555", va="bottom")
     return fig
 
 
