@@ -91,18 +91,11 @@ def _normals(coords: np.ndarray) -> np.ndarray:
     return np.column_stack([-ahead[:, 1], ahead[:, 0]])
 
 
-def _variable_halo_m(coords: np.ndarray, radii_m: np.ndarray):
-    """The band around a metric polyline whose half-width is ``radii_m`` at each vertex (the hulls of
-    the circles at each segment's ends), as in :func:`zonemap.render.layers.accuracy_halo`."""
-    circles = shapely.buffer(shapely.points(coords), np.clip(radii_m, 1.0, None), quad_segs=16)
-    return shapely.union_all(shapely.convex_hull(shapely.union(circles[:-1], circles[1:])))
-
-
 def _variable_offset_m(coords: np.ndarray, offset_m: np.ndarray):
     """A metric polyline moved sideways by its own offset at each vertex (m, + left; one sign along it).
 
     The moved line is the side of the band the offsets sweep (the hulls of the circles of radius
-    |offset| at each segment's ends, :func:`_variable_halo_m`) between the ends' offset points: the
+    |offset| at each segment's ends, :func:`zonemap.model.zones.variable_band_m`) between the ends' offset points: the
     envelope of those circles, which is the round-joined offset curve where the offset is constant,
     without the loops that moving each vertex along its normal makes inside a bend.
 
@@ -121,7 +114,7 @@ def _variable_offset_m(coords: np.ndarray, offset_m: np.ndarray):
     radii = np.abs(offset_m)
     widest = int(np.argmax(radii))
     sign = np.sign(offset_m[widest])
-    band = _variable_halo_m(coords, radii)
+    band = zones.variable_band_m(coords, radii)
     if not isinstance(band, shapely.Polygon) or len(band.interiors) or radii[widest] == 0:
         return _largest_offset_curve(coords, sign * radii[widest])  # the band closes on itself: see below
     ring = shapely.LineString(band.exterior.coords)
@@ -389,7 +382,7 @@ def scenarios(lines: Mapping[str, object], area=None, *, edge: bool = True, refe
                         f"line {name!r} moved {offsets_km[name]:g} km lies along the area's outline and no longer"
                         " cuts the area into two sides"
                     )
-                if by_name[name] == toward.get(name) and _misses_interior(grown_m, line_m):
+                if by_name[name] == toward.get(name) and zones.misses_interior(grown_m, line_m):
                     raise InputError(  # toward the reference point and out of the area: the sides are lost
                         f"line {name!r} moved {abs(offsets_km[name]):g} km toward the opposition's reference point"
                         " leaves the area, and which side is whose could no longer be told"
@@ -407,11 +400,6 @@ def _side_of(line_m, point_m) -> float:
     i = int(np.argmin(shapely.distance(segments, point_m)))
     (x0, y0), (x1, y1) = coords[i], coords[i + 1]
     return 1.0 if (x1 - x0) * (point_m.y - y0) - (y1 - y0) * (point_m.x - x0) > 0 else -1.0
-
-
-def _misses_interior(area_m, line_m) -> bool:
-    """Whether a metric line stays outside the area or on its outline (within 1 m)."""
-    return shapely.intersection(line_m, shapely.buffer(area_m, -1.0)).length == 0
 
 
 def _refuse_reaching(name: str, line_m, accuracy_m, point_m) -> None:

@@ -264,13 +264,32 @@ def split_by_line(area_m, line_m, *, snap_m: float = 5000.0) -> list[shapely.Pol
     return list(faces[inside])
 
 
+def misses_interior(area_m, line_m) -> bool:
+    """Whether a metric line stays outside a metric area or on its outline (within 1 m)."""
+    return shapely.intersection(line_m, shapely.buffer(area_m, -1.0)).length == 0
+
+
+def variable_band_m(coords: np.ndarray, radii_m) -> shapely.Geometry:
+    """The band around a metric polyline whose half-width is ``radii_m`` (m) at each vertex: the union
+    of the hulls of the circles at each segment's ends (radii below 1 m taken as 1 m).
+
+    Examples
+    --------
+    >>> band = variable_band_m(np.array([[0.0, 0.0], [10_000.0, 0.0]]), np.array([1000.0, 3000.0]))
+    >>> round(band.area / 1e6)  # a trapezoid 10 km long, 2-6 km wide, and the two half circles
+    56
+    """
+    circles = shapely.buffer(shapely.points(coords), np.clip(radii_m, 1.0, None), quad_segs=16)
+    return shapely.union_all(shapely.convex_hull(shapely.union(circles[:-1], circles[1:])))
+
+
 def _side_toward(area_m, line_m, point_m, *, line_name: str, beyond_edge: str = "refuse"):
     """The face of a metric area cut by a line that holds a point. A line that does not cut the area is
     refused, unless ``beyond_edge="whole"`` and it lies wholly outside the area or along its outline (a
     line moved by its stated accuracy past the area's edge): then the whole area is on the point's side."""
     faces = split_by_line(area_m, line_m)
     if len(faces) < 2 and beyond_edge == "whole" and area_m.covers(point_m):
-        if shapely.intersection(line_m, shapely.buffer(area_m, -1.0)).length == 0:
+        if misses_interior(area_m, line_m):
             return area_m
     if len(faces) < 2:
         raise InputError(

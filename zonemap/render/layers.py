@@ -184,10 +184,7 @@ def accuracy_halo(line, accuracy_km) -> shapely.Geometry:
     if len(values) != len(shapely.get_coordinates(line)) or not (np.isfinite(values) & (values > 0)).all():
         raise ArgumentError("accuracy_km per vertex needs one positive number for each vertex of the line")
     proj = LocalProjection.around(line)
-    vertices = shapely.points(shapely.get_coordinates(proj.to_metric(line)))
-    circles = shapely.buffer(vertices, values * 1000, quad_segs=8)
-    hulls = shapely.convex_hull(shapely.union(circles[:-1], circles[1:]))
-    return proj.to_lonlat(shapely.union_all(hulls))
+    return proj.to_lonlat(zones.variable_band_m(shapely.get_coordinates(proj.to_metric(line)), values * 1000))
 
 
 def _check_colour(key: str, colour: str) -> str:
