@@ -135,7 +135,7 @@ def test_summaries_count_zones_only_while_in_force_and_by_period():
     assert len(in_force) > 9  # the evidence lines: more than the hand timeline has
 
 
-def test_cli_timeline_json_and_table(capsys):  # of the hand lines: the evidence's table of 74 lines takes ~30 s
+def test_cli_timeline_json_and_table(capsys):  # of the hand lines: the evidence's table of 77 lines takes ~30 s
     assert cli.main(["timeline", "--timeline", "hand", "--json"]) == 0
     records = json.loads(capsys.readouterr().out)
     assert {"as_of", "opposition_km2", "dmz_opposition_km2", "taken_since_previous_km2"} <= set(records[0])

@@ -105,16 +105,19 @@ def _print_taken(args, source) -> None:
         print(json.dumps(taken, indent=2, ensure_ascii=False))
         return
     share = f"{taken['interval']:.0%}"
+    reason = taken["no_bound_reason"]
+    low, high = taken["bound_low_km2"], taken["bound_high_km2"]
+    bound = "no worst-case bound" if reason else f"worst-case bound {low:,.0f}–{high:,.0f}"
+    how = "each line moved to either side by the full stated accuracy of each stretch"
     print(
         f"Taken by the government between {start} (line of {taken['line_start']}) and {end} "
         f"(line of {taken['line_end']}): {taken['area_km2']:,.0f} km² "
-        f"({share} interval {taken['interval_low_km2']:,.0f}–{taken['interval_high_km2']:,.0f}; "
-        f"worst-case bound {taken['bound_low_km2']:,.0f}–{taken['bound_high_km2']:,.0f})"
+        f"({share} interval {taken['interval_low_km2']:,.0f}–{taken['interval_high_km2']:,.0f}; {bound})"
     )
     print(
         f"Interval: {taken['draws']} simulations of each line's error (σ = accuracy/1.96, smooth along the line, "
         f"correlation length {taken['correlation_km']:g} km, seed {taken['seed']}); "
-        "bound: each line moved to either side by the full stated accuracy of each stretch."
+        + (f"no bound: {reason}." if reason else f"bound: {how}.")
     )
 
 

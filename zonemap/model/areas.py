@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, InputError
 from ..geodesy.area import geodesic_area_km2
 from . import scenarios
 
@@ -151,19 +151,24 @@ def taken_between_km2(
     seeded; see :mod:`zonemap.model.simulation`). The bound is the least and greatest area with each
     line moved to either side by the full stated accuracy of each stretch
     (:func:`zonemap.model.scenarios.area_range_km2`): a bound, not an
-    interval, and far wider.
+    interval, and far wider. Where a line's stated accuracy reaches Idlib city (moved by it, which
+    side is whose could no longer be told) there is no bound: ``bound_low_km2`` and
+    ``bound_high_km2`` are None and ``no_bound_reason`` says why; the area and its interval stand.
 
     Returns a dict: ``start``, ``end``, ``line_start``, ``line_end`` (dates of the lines in force),
     ``area_km2``, ``interval`` (the probability), ``interval_low_km2``, ``interval_high_km2``,
-    ``median_km2``, ``bound_low_km2``, ``bound_high_km2``, ``draws``, ``seed``, ``correlation_km``.
+    ``median_km2``, ``bound_low_km2``, ``bound_high_km2``, ``no_bound_reason`` (None, or why there
+    is no bound), ``draws``, ``seed``, ``correlation_km``.
 
     Examples
     --------
     >>> taken = taken_between_km2("2019-09-01", "2020-03-06", draws=40)
     >>> taken["line_start"], taken["line_end"]  # the evidence lines in force on the two days
-    ('2019-08-29', '2020-03-01')
-    >>> taken["bound_low_km2"] < taken["interval_low_km2"] < taken["area_km2"] < taken["interval_high_km2"]
+    ('2019-08-29', '2020-03-04')
+    >>> taken["interval_low_km2"] < taken["area_km2"] < taken["interval_high_km2"]
     True
+    >>> taken["bound_low_km2"], taken["no_bound_reason"][:52]  # a stretch of 21.9 km accuracy near Idlib city
+    (None, 'the line of 2019-08-29 states an accuracy of 21.9 km')
     """
     from . import data, simulation, timeline, zones
 
@@ -184,16 +189,24 @@ def taken_between_km2(
         held = zones.opposition_side(lines["before"], zone, beyond_edge="whole")
         return shapely.difference(held, zones.opposition_side(lines["after"], zone, beyond_edge="whole"))
 
-    if after.index == before.index:
-        bound = (area, area)
-    else:  # first: it refuses a line whose accuracy reaches Idlib city, which the simulation takes as the reference
-        _, *bound = scenarios.area_range_km2(taken, lines, before.area.geometry, reference=data.place("Idlib"))
+    bound, no_bound_reason = (area, area), None
+    if after.index != before.index:
+        try:  # it refuses a line whose accuracy reaches Idlib city, the side the simulation takes as reference
+            _, *bound = scenarios.area_range_km2(taken, lines, before.area.geometry, reference=data.place("Idlib"))
+        except InputError as exc:
+            words = exc.reason.replace("line 'before'", f"the line of {before.as_of}")
+            bound, no_bound_reason = (None, None), words.replace("line 'after'", f"the line of {after.as_of}")
     simulated = simulation.simulate_taken_km2(lines["before"], lines["after"], before.area.geometry, draws=draws,
                                               seed=seed, correlation_km=correlation_km)  # fmt: skip
     low, median, high = np.quantile(simulated, [(1 - interval) / 2, 0.5, (1 + interval) / 2])
     return {
         "start": str(start), "end": str(end), "line_start": before.as_of, "line_end": after.as_of,
         "area_km2": area, "interval": interval, "interval_low_km2": float(low), "interval_high_km2": float(high),
-        "median_km2": float(median), "bound_low_km2": float(bound[0]), "bound_high_km2": float(bound[1]),
-        "draws": draws, "seed": seed, "correlation_km": correlation_km,
+        "median_km2": float(median), "bound_low_km2": _km2_or_none(bound[0]), "bound_high_km2": _km2_or_none(bound[1]),
+        "no_bound_reason": no_bound_reason, "draws": draws, "seed": seed, "correlation_km": correlation_km,
     }  # fmt: skip
+
+
+def _km2_or_none(value) -> float | None:
+    """``value`` as a float (km²), or None where there is no value."""
+    return None if value is None else float(value)

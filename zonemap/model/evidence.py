@@ -392,7 +392,7 @@ def change_dates(reports: Reports, start=TIMELINE_START, end=TIMELINE_END) -> li
     >>> from zonemap.model.reports import read_reports
     >>> days = change_dates(read_reports())
     >>> days[:3], len(days)
-    (['2017-12-27', '2018-01-07', '2018-01-11'], 74)
+    (['2017-12-27', '2018-01-07', '2018-01-10'], 77)
     """
     placed = reports.placed
     lo, hi = np.datetime64(start, "D"), np.datetime64(end, "D")

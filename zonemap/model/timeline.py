@@ -95,7 +95,7 @@ class ZonesAsOf:
     --------
     >>> state = zones_as_of("2019-12-01")  # the evidence line in force that day
     >>> state.as_of, state.until, state.accuracy_km
-    ('2019-08-29', '2019-12-22', 24.1)
+    ('2019-08-29', '2019-12-22', 23.8)
     >>> state.opposition.contains(data.place("Idlib"))
     True
     >>> zones_as_of("2019-12-01", "hand").as_of  # the hand-digitised cross-check
@@ -192,7 +192,7 @@ class Timeline:
     --------
     >>> tl = load_timeline()
     >>> tl.label, tl.as_of[0], len(tl)
-    ('the evidence timeline', '2017-12-27', 74)
+    ('the evidence timeline', '2017-12-27', 77)
     >>> tl.why_no_line("2017-12-26")
     'before the first dated line (2017-12-27)'
     >>> hand = load_timeline("hand")
@@ -419,7 +419,7 @@ def timeline(source=None, *, date_column: str = "as_of", valid_until=None, accur
     Examples
     --------
     >>> timeline()["as_of"].tolist()[:2], len(timeline())
-    (['2017-12-27', '2018-01-07'], 74)
+    (['2017-12-27', '2018-01-07'], 77)
     >>> timeline("hand")["as_of"].tolist()[-4:], timeline("hand")["valid_until"].iloc[-4]
     (['2020-03-05', '2024-11-28', '2024-11-30', '2024-12-01'], '2024-11-27')
     """
@@ -573,7 +573,7 @@ def timeline_table(
     --------
     >>> table = timeline_table()  # the evidence timeline: a line for each day the reports change the front
     >>> len(table), table["as_of"].iloc[0]
-    (74, '2017-12-27')
+    (77, '2017-12-27')
     >>> "Saraqib" in table.loc[table["as_of"] == "2020-02-05", "to_government"].item()
     True
     >>> hand = timeline_table("hand")
