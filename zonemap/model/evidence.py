@@ -41,6 +41,7 @@ from . import data
 from .dates import _iso, read_day, read_days
 from .evidence_rules import (
     IMPLIED_DAYS,
+    STALE_HORIZON_DAYS,
     STRIKE_FRONT_KM,
     SUPERSEDE_KM,
     drop_strikes_near_front,
@@ -109,7 +110,7 @@ def latest_state(reports: Reports, date, *, implied_days: int = IMPLIED_DAYS) ->
     implied = implied_state(ordered, day, implied_days) if implied_days > 0 else pd.DataFrame()
     if sub.empty:
         columns = ["key", "place", "lon", "lat", "side", "day", "age_days", "coord_accuracy_km", "report_ids"]
-        return _one_per_position(with_implied(pd.DataFrame(columns=[*columns, "side_basis"]), implied))
+        return _one_per_position(with_implied(pd.DataFrame(columns=[*columns, "side_basis", "capture"]), implied))
     days, codes = days[days <= day], sub["code"].to_numpy()
     group = np.cumsum(np.r_[True, codes[1:] != codes[:-1]]) - 1
     last_day = days[np.r_[codes[1:] != codes[:-1], True]]  # sorted by day within a place: its last row
@@ -126,6 +127,7 @@ def latest_state(reports: Reports, date, *, implied_days: int = IMPLIED_DAYS) ->
         coord_accuracy_km=np.maximum.reduceat(latest["coord_accuracy_km"].to_numpy(float), starts),
         report_ids=[";".join(ids[a:b]) for a, b in zip(starts, np.r_[starts[1:], len(ids)])],
         side_basis=np.array(SIDE_BASES, dtype=object)[np.minimum.reduceat(strength, starts)],
+        capture=np.logical_or.reduceat(latest["capture"].to_numpy(bool), starts),
     ).reset_index(drop=True)
     out["age_days"] = ((day - out["day"].to_numpy(dtype="datetime64[ns]")) / np.timedelta64(1, "D")).astype(int)
     return _one_per_position(with_implied(out, implied))
@@ -136,6 +138,7 @@ def _sided(
     proj: LocalProjection,
     strike_front_km: float = STRIKE_FRONT_KM,
     supersede_km: float = SUPERSEDE_KM,
+    stale_horizon_days: float = STALE_HORIZON_DAYS,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The places taking part in the partition and their metric points: sided, without strike-only reports
     near the front (:func:`~zonemap.model.evidence_rules.drop_strikes_near_front`) and stale reports
@@ -145,7 +148,7 @@ def _sided(
     if "side_basis" in sided and len(sided):
         keep = drop_strikes_near_front(sided, shapely.get_coordinates(points), strike_front_km)
         sided, points = sided[keep].reset_index(drop=True), points[keep]
-    keep = drop_superseded(sided, shapely.get_coordinates(points), supersede_km)
+    keep = drop_superseded(sided, shapely.get_coordinates(points), supersede_km, stale_horizon_days)
     sided, points = sided[keep].reset_index(drop=True), points[keep]
     return sided, points
 
@@ -166,13 +169,19 @@ class Estimate:
     """The partition of the Idlib area for one date: sides, the line and its per-vertex accuracy (metres inside)."""
 
     def __init__(
-        self, state: pd.DataFrame, date, *, strike_front_km: float = STRIKE_FRONT_KM, supersede_km: float = SUPERSEDE_KM
+        self,
+        state: pd.DataFrame,
+        date,
+        *,
+        strike_front_km: float = STRIKE_FRONT_KM,
+        supersede_km: float = SUPERSEDE_KM,
+        stale_horizon_days: float = STALE_HORIZON_DAYS,
     ):
         self.date = _iso(read_day(date))
         self.state = state
         proj, area_m, edge = _frame_of_area()
         self.proj, self.area_m = proj, area_m
-        sided, points_m = _sided(state, proj, strike_front_km, supersede_km)
+        sided, points_m = _sided(state, proj, strike_front_km, supersede_km, stale_horizon_days)
         self.sided, self.points_m = sided, points_m
         self.is_opp = (sided["side"] == "opposition").to_numpy()
         self.known = bool(self.is_opp.any() and (~self.is_opp).any())
@@ -392,7 +401,7 @@ def change_dates(reports: Reports, start=TIMELINE_START, end=TIMELINE_END) -> li
     >>> from zonemap.model.reports import read_reports
     >>> days = change_dates(read_reports())
     >>> days[:3], len(days)
-    (['2017-12-27', '2018-01-07', '2018-01-10'], 77)
+    (['2017-12-27', '2018-01-07', '2018-01-10'], 80)
     """
     placed = reports.placed
     lo, hi = np.datetime64(start, "D"), np.datetime64(end, "D")

@@ -15,7 +15,7 @@ import shapely
 import shapely.ops
 
 from .evidence import Estimate, _frame_of_area, latest_state
-from .evidence_rules import IMPLIED_DAYS, STRIKE_FRONT_KM, SUPERSEDE_KM
+from .evidence_rules import IMPLIED_DAYS, STALE_HORIZON_DAYS, STRIKE_FRONT_KM, SUPERSEDE_KM
 from .reports import Reports
 
 #: Reports of one place within this many days of a left-out report are left out with it (same event).
@@ -32,14 +32,15 @@ def validate(
     implied_days: int = IMPLIED_DAYS,
     strike_front_km: float = STRIKE_FRONT_KM,
     supersede_km: float = SUPERSEDE_KM,
+    stale_horizon_days: float = STALE_HORIZON_DAYS,
 ) -> pd.DataFrame:
     """Leave each sided, placed report out in turn and judge it by the line of its date estimated without it.
 
     Left out with it: every report of the same place within ``same_event_days`` days (other
     outlets' reports of the same event would otherwise give the answer away), and so whatever is
     derived from them (the implied earlier state of a capture is derived from the remaining
-    reports only). ``implied_days``, ``strike_front_km`` and ``supersede_km``: the estimator's rules
-    (:mod:`zonemap.model.evidence_rules`). One row per
+    reports only). ``implied_days``, ``strike_front_km``, ``supersede_km`` and ``stale_horizon_days``:
+    the estimator's rules (:mod:`zonemap.model.evidence_rules`). One row per
     judged report: ``report_id``, ``place``, ``date``, ``side`` (reported), ``side_basis``, ``estimated``
     (nearest-evidence side), ``right`` (bool), ``distance_km`` (to the estimated line; NaN when
     the reports left show one side only), ``accuracy_km`` (the line's stated accuracy at its
@@ -72,7 +73,13 @@ def validate(
         near = (reports.frame["key"] == key) & ((reports.frame["date_to"] - day).abs().dt.days <= same_event_days)
         rest = Reports(reports.frame[~near.to_numpy()], reports.label)
         state = latest_state(rest, day, implied_days=implied_days)
-        est = Estimate(state, day, strike_front_km=strike_front_km, supersede_km=supersede_km)
+        est = Estimate(
+            state,
+            day,
+            strike_front_km=strike_front_km,
+            supersede_km=supersede_km,
+            stale_horizon_days=stale_horizon_days,
+        )
         point = proj.to_metric(shapely.Point(lon, lat))
         row = {
             "report_id": rid,

@@ -192,7 +192,7 @@ class Timeline:
     --------
     >>> tl = load_timeline()
     >>> tl.label, tl.as_of[0], len(tl)
-    ('the evidence timeline', '2017-12-27', 77)
+    ('the evidence timeline', '2017-12-27', 80)
     >>> tl.why_no_line("2017-12-26")
     'before the first dated line (2017-12-27)'
     >>> hand = load_timeline("hand")
@@ -385,7 +385,7 @@ def load_timeline(source=None, *, date_column: str = "as_of", valid_until=None, 
     Examples
     --------
     >>> load_timeline().as_of[-1], load_timeline().valid_until[-1]
-    ('2024-12-07', '2024-12-08')
+    ('2024-12-06', '2024-12-08')
     >>> load_timeline("hand").as_of[-1], load_timeline("hand").valid_until[-1]
     ('2024-12-01', '2024-12-03')
     """
@@ -419,7 +419,7 @@ def timeline(source=None, *, date_column: str = "as_of", valid_until=None, accur
     Examples
     --------
     >>> timeline()["as_of"].tolist()[:2], len(timeline())
-    (['2017-12-27', '2018-01-07'], 77)
+    (['2017-12-27', '2018-01-07'], 80)
     >>> timeline("hand")["as_of"].tolist()[-4:], timeline("hand")["valid_until"].iloc[-4]
     (['2020-03-05', '2024-11-28', '2024-11-30', '2024-12-01'], '2024-11-27')
     """
@@ -573,7 +573,7 @@ def timeline_table(
     --------
     >>> table = timeline_table()  # the evidence timeline: a line for each day the reports change the front
     >>> len(table), table["as_of"].iloc[0]
-    (77, '2017-12-27')
+    (80, '2017-12-27')
     >>> "Saraqib" in table.loc[table["as_of"] == "2020-02-05", "to_government"].item()
     True
     >>> hand = timeline_table("hand")
