@@ -17,21 +17,39 @@ from zonemap.model.reports import read_reports
 
 #: name -> keyword arguments of :func:`zonemap.model.evidence_check.validate`.
 VARIANTS = {
-    "plain": {"implied_days": 0, "strike_front_km": 0.0, "supersede_km": 0.0},
-    "strike-only reports dropped within 5 km of the other side": {"strike_front_km": 5.0, "supersede_km": 0.0},
-    "strike-only reports dropped everywhere": {"strike_front_km": math.inf, "supersede_km": 0.0},
-    "strikes (5 km) + implied earlier state, 7 d": {"implied_days": 7, "supersede_km": 0.0},
-    "strikes (5 km) + implied earlier state, 30 d": {"implied_days": 30, "supersede_km": 0.0},
-    "strikes (5 km) + implied earlier state, 120 d": {"implied_days": 120, "supersede_km": 0.0},
-    "strikes (5 km) + stale dropped, 2 km": {"supersede_km": 2.0},
-    "strikes (5 km) + stale dropped, 5 km (shipped)": {},
-    "strikes (5 km) + stale dropped, 10 km": {"supersede_km": 10.0},
+    "plain": {"implied_days": 0, "strike_front_km": 0.0, "supersede_km": 0.0, "stale_horizon_days": 0},
+    "strike-only reports dropped within 5 km of the other side": {
+        "strike_front_km": 5.0,
+        "supersede_km": 0.0,
+        "stale_horizon_days": 0,
+    },
+    "strike-only reports dropped everywhere": {
+        "strike_front_km": math.inf,
+        "supersede_km": 0.0,
+        "stale_horizon_days": 0,
+    },
+    "strikes (5 km) + implied earlier state, 7 d": {"implied_days": 7, "supersede_km": 0.0, "stale_horizon_days": 0},
+    "strikes (5 km) + implied earlier state, 30 d": {"implied_days": 30, "supersede_km": 0.0, "stale_horizon_days": 0},
+    "strikes (5 km) + implied earlier state, 120 d": {
+        "implied_days": 120,
+        "supersede_km": 0.0,
+        "stale_horizon_days": 0,
+    },
+    "strikes (5 km) + stale dropped, 2 km": {"supersede_km": 2.0, "stale_horizon_days": 0},
+    "strikes (5 km) + stale dropped, 5 km": {"stale_horizon_days": 0},
+    "+ stale by captures at 0.05 km/day, ages to 120 d": {"stale_horizon_days": 120},
+    "+ stale by captures at 0.05 km/day, ages to 180 d": {"stale_horizon_days": 180},
+    "+ stale by captures at 0.05 km/day, ages to 365 d (shipped)": {},
+    "+ stale by captures at 0.05 km/day, ages to 730 d": {"stale_horizon_days": 730},
+    "+ stale by captures at 0.05 km/day, no age limit": {"stale_horizon_days": 100_000},
+    "strikes (5 km) + stale dropped, 10 km": {"supersede_km": 10.0, "stale_horizon_days": 0},
     "shipped, strict leave-one-out (same place within 30 d)": {"same_event_days": 30},
     "plain, strict leave-one-out (same place within 30 d)": {
         "same_event_days": 30,
         "implied_days": 0,
         "strike_front_km": 0.0,
         "supersede_km": 0.0,
+        "stale_horizon_days": 0,
     },
 }
 

@@ -45,7 +45,7 @@ def write_geojson(lines) -> None:
 
 def cross_check(reports) -> list[str]:
     """Markdown rows: each hand line against the estimated front of its date (km, in a local projection)."""
-    hand = timeline.timeline()
+    hand = timeline.timeline("hand")  # the hand-digitised lines (the default timeline is the evidence one)
     fronts, _ = evidence.lines_from_reports(reports, hand["as_of"].tolist())
     proj, _, _ = evidence._frame_of_area()
     places = data.load_layer("places")

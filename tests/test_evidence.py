@@ -88,7 +88,7 @@ def test_unplaced_rows_stay_and_are_counted():
     assert len(reports) == 15 and len(reports.placed) == 14
     assert "15 control reports, 14 placed, 1 not placed" in reports.report()
     shipped = read_reports()
-    assert len(shipped) == 1129 and len(shipped.placed) == 752
+    assert len(shipped) == 1129 and len(shipped.placed) == 794
 
 
 def test_a_line_past_the_reports_is_unknown():
@@ -97,6 +97,34 @@ def test_a_line_past_the_reports_is_unknown():
         "unknown: the reports end on 2019-06-01"
     )
     assert held["area_km2"].isna().all()
+
+
+def test_two_places_far_apart_fix_no_line_and_say_why():
+    # one report of each side, 60 km apart: the partition's line would be good to ~60 km, so none is drawn
+    rows = [("A", 36.3, 35.9, "2019-06-01", "opposition"), ("B", 36.95, 35.6, "2019-06-01", "government")]
+    lines, _ = evidence.lines_from_reports(_reports(rows), "2019-06-01")
+    assert lines.geometry.iloc[0].is_empty and np.isnan(lines["accuracy_km"].iloc[0])
+    assert "fix no line" in lines["notes"].item() and "more than 50 km" in lines["notes"].item()
+    judged = evidence_check.validate(_reports(rows + [("C", 36.35, 35.85, "2019-06-01", "opposition")]))
+    assert (judged["estimated"] == "unknown").all()  # the validation judges no report by a line never drawn
+
+
+def test_the_shipped_timeline_starts_with_its_first_line_not_with_the_first_change_date():
+    days = evidence.change_dates(read_reports())
+    loaded = timeline.load_timeline()
+    assert days[0] < loaded.as_of[0] == "2017-12-27"  # 2017-11-08: two places 60 km apart, no line
+    assert days[days.index("2017-12-27") :] == list(loaded.as_of)
+
+
+def test_an_opposition_island_gives_a_closed_timeline_line_with_a_flag_per_vertex():
+    # the opposition holds Idlib city, the government every place around it: the outline never meets the area's edge
+    rows = [("Idlib", 36.63, 35.93, "2019-06-01", "opposition")]
+    rows += [(f"G{i}", 36.63 + dx, 35.93 + dy, "2019-06-01", "government")
+             for i, (dx, dy) in enumerate([(0.15, 0), (-0.15, 0), (0, 0.12), (0, -0.12)])]  # fmt: skip
+    lines, _ = evidence.lines_from_reports(_reports(rows), "2019-06-01", timeline=True)
+    line, vertices = lines.geometry.iloc[0], json.loads(lines["vertices"].iloc[0])
+    assert line.is_closed and len(vertices) == len(line.coords)
+    assert not any(v["marks"].startswith("area edge") for v in vertices)
 
 
 def test_change_dates_merge_a_day_and_start_when_both_sides_are_known():

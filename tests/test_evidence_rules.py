@@ -111,6 +111,42 @@ def test_a_report_older_than_a_nearby_report_of_the_other_side_is_stale():
     assert evidence_rules.drop_superseded(sided, xy, 7.0).tolist() == [False, False, True]
 
 
+def test_a_capture_farther_than_five_km_makes_a_report_stale_by_the_front_s_speed():
+    # an opposition place last reported 300 days ago; the government captured places 12 and 20 km away yesterday
+    sided = pd.DataFrame(
+        {"side": ["opposition", "government", "government"], "age_days": [300, 1, 1], "capture": [False, True, True]}
+    )
+    xy = np.array([[0.0, 0.0], [12_000.0, 0.0], [0.0, 20_000.0]])
+    # 0.05 km/day x 299 days = 14.95 km > 12 km: stale; at a 120-day limit 0.05 x 119 = 5.95 km < 12 km: kept
+    assert evidence_rules.drop_superseded(sided, xy, 5.0).tolist() == [False, True, True]
+    assert evidence_rules.drop_superseded(sided, xy, 5.0, horizon_days=120).tolist() == [True, True, True]
+    assert evidence_rules.drop_superseded(sided, xy, 5.0, horizon_days=0).tolist() == [True, True, True]
+    # the same reports without a capture (a fresh report of a quiet front): nothing is stale beyond 5 km
+    quiet = sided.assign(capture=False)
+    assert evidence_rules.drop_superseded(quiet, xy, 5.0).tolist() == [True, True, True]
+    # the rate: at 0.04 km/day, 299 days allow 11.96 km, just short of 12 km
+    assert evidence_rules.drop_superseded(sided, xy, 5.0, km_per_day=0.04).tolist() == [True, True, True]
+    # a capture older than the place's own report never makes it stale
+    older = sided.assign(age_days=[1, 300, 300])
+    assert evidence_rules.drop_superseded(older, xy, 0.0).tolist() == [True, True, True]
+
+
+def test_the_capture_rule_keeps_the_quiet_years_still():
+    # 2021-2023 had no change of hands: new reports of a quiet front make nothing stale beyond 5 km
+    reports = read_reports()
+    for day in ("2021-06-01", "2022-06-01", "2023-06-01", "2023-12-31"):
+        state = evidence.latest_state(reports, day)
+        with_rule, without = evidence.Estimate(state, day), evidence.Estimate(state, day, stale_horizon_days=0)
+        assert with_rule.opposition_m.equals(without.opposition_m), day
+    # while in the 2024 offensive the captures make the 2020 places near them stale
+    state = evidence.latest_state(reports, "2024-11-30")
+    with_rule, without = (
+        evidence.Estimate(state, "2024-11-30"),
+        evidence.Estimate(state, "2024-11-30", stale_horizon_days=0),
+    )
+    assert len(with_rule.sided) < len(without.sided)
+
+
 def _shipped():
     with open(data.geodata_dir() / "control_reports.csv", encoding="utf-8", newline="") as f:
         return {r["report_id"]: r for r in csv.DictReader(f)}

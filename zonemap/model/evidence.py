@@ -41,6 +41,7 @@ from . import data
 from .dates import _iso, read_day, read_days
 from .evidence_rules import (
     IMPLIED_DAYS,
+    STALE_HORIZON_DAYS,
     STRIKE_FRONT_KM,
     SUPERSEDE_KM,
     drop_strikes_near_front,
@@ -48,6 +49,7 @@ from .evidence_rules import (
     implied_state,
     with_implied,
 )
+from .line_accuracy import MAX_LINE_ACCURACY_KM
 from .reports import SIDE_BASES, Reports
 
 #: How fast (km per day) the front may have moved since a report, in the accuracy of the line.
@@ -109,7 +111,7 @@ def latest_state(reports: Reports, date, *, implied_days: int = IMPLIED_DAYS) ->
     implied = implied_state(ordered, day, implied_days) if implied_days > 0 else pd.DataFrame()
     if sub.empty:
         columns = ["key", "place", "lon", "lat", "side", "day", "age_days", "coord_accuracy_km", "report_ids"]
-        return _one_per_position(with_implied(pd.DataFrame(columns=[*columns, "side_basis"]), implied))
+        return _one_per_position(with_implied(pd.DataFrame(columns=[*columns, "side_basis", "capture"]), implied))
     days, codes = days[days <= day], sub["code"].to_numpy()
     group = np.cumsum(np.r_[True, codes[1:] != codes[:-1]]) - 1
     last_day = days[np.r_[codes[1:] != codes[:-1], True]]  # sorted by day within a place: its last row
@@ -126,6 +128,7 @@ def latest_state(reports: Reports, date, *, implied_days: int = IMPLIED_DAYS) ->
         coord_accuracy_km=np.maximum.reduceat(latest["coord_accuracy_km"].to_numpy(float), starts),
         report_ids=[";".join(ids[a:b]) for a, b in zip(starts, np.r_[starts[1:], len(ids)])],
         side_basis=np.array(SIDE_BASES, dtype=object)[np.minimum.reduceat(strength, starts)],
+        capture=np.logical_or.reduceat(latest["capture"].to_numpy(bool), starts),
     ).reset_index(drop=True)
     out["age_days"] = ((day - out["day"].to_numpy(dtype="datetime64[ns]")) / np.timedelta64(1, "D")).astype(int)
     return _one_per_position(with_implied(out, implied))
@@ -136,6 +139,7 @@ def _sided(
     proj: LocalProjection,
     strike_front_km: float = STRIKE_FRONT_KM,
     supersede_km: float = SUPERSEDE_KM,
+    stale_horizon_days: float = STALE_HORIZON_DAYS,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The places taking part in the partition and their metric points: sided, without strike-only reports
     near the front (:func:`~zonemap.model.evidence_rules.drop_strikes_near_front`) and stale reports
@@ -145,7 +149,7 @@ def _sided(
     if "side_basis" in sided and len(sided):
         keep = drop_strikes_near_front(sided, shapely.get_coordinates(points), strike_front_km)
         sided, points = sided[keep].reset_index(drop=True), points[keep]
-    keep = drop_superseded(sided, shapely.get_coordinates(points), supersede_km)
+    keep = drop_superseded(sided, shapely.get_coordinates(points), supersede_km, stale_horizon_days)
     sided, points = sided[keep].reset_index(drop=True), points[keep]
     return sided, points
 
@@ -166,13 +170,19 @@ class Estimate:
     """The partition of the Idlib area for one date: sides, the line and its per-vertex accuracy (metres inside)."""
 
     def __init__(
-        self, state: pd.DataFrame, date, *, strike_front_km: float = STRIKE_FRONT_KM, supersede_km: float = SUPERSEDE_KM
+        self,
+        state: pd.DataFrame,
+        date,
+        *,
+        strike_front_km: float = STRIKE_FRONT_KM,
+        supersede_km: float = SUPERSEDE_KM,
+        stale_horizon_days: float = STALE_HORIZON_DAYS,
     ):
         self.date = _iso(read_day(date))
         self.state = state
         proj, area_m, edge = _frame_of_area()
         self.proj, self.area_m = proj, area_m
-        sided, points_m = _sided(state, proj, strike_front_km, supersede_km)
+        sided, points_m = _sided(state, proj, strike_front_km, supersede_km, stale_horizon_days)
         self.sided, self.points_m = sided, points_m
         self.is_opp = (sided["side"] == "opposition").to_numpy()
         self.known = bool(self.is_opp.any() and (~self.is_opp).any())
@@ -292,19 +302,19 @@ def _line_row(est: Estimate, label: str, timeline: bool = False) -> dict:
         "source": f"zonemap estimate from {label}",
         "n_places": len(est.sided),
     }
+    unknown = base | {
+        "accuracy_km": np.nan,
+        "accuracy_km_min": np.nan,
+        "accuracy_km_max": np.nan,
+        "vertices": "[]",
+        "geometry": shapely.LineString(),
+    }
     if not est.known or est.line_m.is_empty:
         sides = sorted(set(est.sided["side"])) or ["none"]
         note = f"unknown: the reports up to {est.date} show one side only ({', '.join(sides)})"
         if getattr(est, "ended", None) is not None:
             note = f"unknown: the reports end on {_iso(est.ended)}; nothing is known of {est.date}"
-        return base | {
-            "accuracy_km": np.nan,
-            "accuracy_km_min": np.nan,
-            "accuracy_km_max": np.nan,
-            "notes": note,
-            "vertices": "[]",
-            "geometry": shapely.LineString(),
-        }
+        return unknown | {"notes": note}
     geometry_m, on_edge = timeline_line(est) if timeline else (est.line_m, None)
     xy, part = shapely.get_coordinates(shapely.get_parts(geometry_m), return_index=True)
     on_edge = np.zeros(len(xy), bool) if on_edge is None else on_edge
@@ -327,6 +337,11 @@ def _line_row(est: Estimate, label: str, timeline: bool = False) -> dict:
         }
     ).to_dict("records")
     acc = table["accuracy_km"].to_numpy()[~on_edge] if (~on_edge).any() else table["accuracy_km"].to_numpy()
+    if np.percentile(acc, 90) > MAX_LINE_ACCURACY_KM:  # too few places to fix a line: say so, draw none
+        return unknown | {
+            "notes": f"unknown: the {len(est.sided)} places in evidence up to {est.date} fix no line: its accuracy "
+            f"would be {np.percentile(acc, 90):.0f} km (more than {MAX_LINE_ACCURACY_KM:g} km)"
+        }
     parts = len(shapely.get_parts(est.line_m))
     note = (
         f"nearest-evidence partition of {len(est.sided)} places ({int(est.is_opp.sum())} opposition-held); "
@@ -392,7 +407,7 @@ def change_dates(reports: Reports, start=TIMELINE_START, end=TIMELINE_END) -> li
     >>> from zonemap.model.reports import read_reports
     >>> days = change_dates(read_reports())
     >>> days[:3], len(days)
-    (['2017-12-27', '2018-01-07', '2018-01-10'], 77)
+    (['2017-11-08', '2017-12-26', '2017-12-27'], 90)
     """
     placed = reports.placed
     lo, hi = np.datetime64(start, "D"), np.datetime64(end, "D")
@@ -421,13 +436,21 @@ def evidence_timeline(reports: Reports) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFr
     """Lines and held areas at every change date (:func:`change_dates`).
 
     The last line is valid until ``TIMELINE_END`` or the day after the last report, whichever is first.
+    The timeline starts with its first known line: change dates before it, when the reports show
+    one side only or fix no line of plausible accuracy, are left out (before the first line there
+    is no line, and every answer says so).
 
     The lines here are *timeline lines* (:func:`timeline_line`): one open line a timeline can
     classify with (:func:`zonemap.model.timeline.load_timeline`).
     """
     last = reports.placed["date_to"].max()  # nothing is stretched past the last report
     until = min(np.datetime64(TIMELINE_END, "D"), np.datetime64(last, "D") + np.timedelta64(1, "D"))
-    return lines_from_reports(reports, change_dates(reports), until=until, timeline=True)
+    lines, held = lines_from_reports(reports, change_dates(reports), until=until, timeline=True)
+    known = ~lines.geometry.is_empty.to_numpy()
+    first = lines["as_of"].iloc[int(np.argmax(known))] if known.any() else None
+    if first is None:
+        return lines.iloc[:0], held.iloc[:0]
+    return lines[lines["as_of"] >= first].reset_index(drop=True), held[held["as_of"] >= first].reset_index(drop=True)
 
 
 def timeline_line(est: Estimate) -> tuple[shapely.Geometry, np.ndarray]:
@@ -447,7 +470,7 @@ def timeline_line(est: Estimate) -> tuple[shapely.Geometry, np.ndarray]:
     on_edge = shapely.distance(edge, shapely.points(ring)) < 1.0
     seg_edge = on_edge & np.roll(on_edge, -1)  # segment i runs from vertex i to i+1 along the edge
     if seg_edge.all() or not seg_edge.any():
-        return shapely.LineString(np.vstack([ring, ring[:1]])), on_edge
+        return shapely.LineString(np.vstack([ring, ring[:1]])), np.r_[on_edge, on_edge[:1]]  # closed: one flag a vertex
     start = int(np.flatnonzero(~seg_edge)[0])  # roll so that the ring starts on a front segment
     seg, ring, on_edge = np.roll(seg_edge, -start), np.roll(ring, -start, axis=0), np.roll(on_edge, -start)
     runs = np.split(np.arange(len(seg)), np.flatnonzero(np.diff(seg.astype(int))) + 1)

@@ -15,7 +15,8 @@ import shapely
 import shapely.ops
 
 from .evidence import Estimate, _frame_of_area, latest_state
-from .evidence_rules import IMPLIED_DAYS, STRIKE_FRONT_KM, SUPERSEDE_KM
+from .evidence_rules import IMPLIED_DAYS, STALE_HORIZON_DAYS, STRIKE_FRONT_KM, SUPERSEDE_KM
+from .line_accuracy import MAX_LINE_ACCURACY_KM
 from .reports import Reports
 
 #: Reports of one place within this many days of a left-out report are left out with it (same event).
@@ -32,29 +33,33 @@ def validate(
     implied_days: int = IMPLIED_DAYS,
     strike_front_km: float = STRIKE_FRONT_KM,
     supersede_km: float = SUPERSEDE_KM,
+    stale_horizon_days: float = STALE_HORIZON_DAYS,
 ) -> pd.DataFrame:
     """Leave each sided, placed report out in turn and judge it by the line of its date estimated without it.
 
     Left out with it: every report of the same place within ``same_event_days`` days (other
     outlets' reports of the same event would otherwise give the answer away), and so whatever is
     derived from them (the implied earlier state of a capture is derived from the remaining
-    reports only). ``implied_days``, ``strike_front_km`` and ``supersede_km``: the estimator's rules
-    (:mod:`zonemap.model.evidence_rules`). One row per
+    reports only). ``implied_days``, ``strike_front_km``, ``supersede_km`` and ``stale_horizon_days``:
+    the estimator's rules (:mod:`zonemap.model.evidence_rules`). One row per
     judged report: ``report_id``, ``place``, ``date``, ``side`` (reported), ``side_basis``, ``estimated``
     (nearest-evidence side), ``right`` (bool), ``distance_km`` (to the estimated line; NaN when
     the reports left show one side only), ``accuracy_km`` (the line's stated accuracy at its
-    nearest vertex), ``in_area`` (inside the Idlib area). Reports whose date has no evidence of
-    both sides are judged ``unknown`` (``estimated`` is ``unknown``, ``right`` False).
+    nearest vertex), ``in_area`` (inside the Idlib area). Reports whose date's evidence fixes no
+    line (one side only, or a line's accuracy over 50 km) are judged ``unknown`` (``estimated`` is
+    ``unknown``, ``right`` False).
 
     Examples
     --------
     >>> import pandas as pd
     >>> from zonemap.model.reports import read_reports
-    >>> toy = pd.DataFrame({"place": ["A", "B", "C", "D"], "lon": [36.3, 36.4, 36.9, 37.0],
-    ...                     "lat": [35.8, 35.7, 35.8, 35.7], "date": ["2019-01-01"] * 4,
-    ...                     "side": ["opposition", "opposition", "government", "government"]})
-    >>> validate(read_reports(toy))["right"].tolist()
-    [True, True, True, True]
+    >>> lats = [35.5, 35.6, 35.7, 35.8, 35.9, 36.0, 36.1]  # two columns of places, 18 km apart
+    >>> toy = pd.DataFrame({"place": [f"W{i}" for i in range(7)] + [f"E{i}" for i in range(7)],
+    ...                     "lon": [36.5] * 7 + [36.7] * 7, "lat": lats * 2, "date": "2019-01-01",
+    ...                     "side": ["opposition"] * 7 + ["government"] * 7})
+    >>> judged = validate(read_reports(toy))
+    >>> len(judged), bool(judged["right"].all())
+    (14, True)
     """
     frame = reports.placed[reports.placed["side"] != "contested"]
     proj, area_m, _ = _frame_of_area()
@@ -72,7 +77,13 @@ def validate(
         near = (reports.frame["key"] == key) & ((reports.frame["date_to"] - day).abs().dt.days <= same_event_days)
         rest = Reports(reports.frame[~near.to_numpy()], reports.label)
         state = latest_state(rest, day, implied_days=implied_days)
-        est = Estimate(state, day, strike_front_km=strike_front_km, supersede_km=supersede_km)
+        est = Estimate(
+            state,
+            day,
+            strike_front_km=strike_front_km,
+            supersede_km=supersede_km,
+            stale_horizon_days=stale_horizon_days,
+        )
         point = proj.to_metric(shapely.Point(lon, lat))
         row = {
             "report_id": rid,
@@ -82,7 +93,7 @@ def validate(
             "side_basis": basis,
             "in_area": bool(area_m.contains(point)),
         }
-        if not est.known:
+        if not _fixes_a_line(est):
             rows.append(row | {"estimated": "unknown", "right": False, "distance_km": np.nan, "accuracy_km": np.nan})
             continue
         xy = np.array([[point.x, point.y]])
@@ -94,6 +105,15 @@ def validate(
             row | {"estimated": estimated, "right": estimated == side, "distance_km": distance, "accuracy_km": accuracy}
         )
     return pd.DataFrame(rows)
+
+
+def _fixes_a_line(est: Estimate) -> bool:
+    """Whether the estimate draws a line: both sides in evidence, a front, and an accuracy (90th
+    percentile of its vertices') within :data:`~zonemap.model.line_accuracy.MAX_LINE_ACCURACY_KM`."""
+    if not est.known or est.line_m.is_empty:
+        return False
+    accuracy = est.vertex_accuracy(shapely.get_coordinates(est.line_m))["accuracy_km"].to_numpy()
+    return bool(np.percentile(accuracy, 90) <= MAX_LINE_ACCURACY_KM)
 
 
 def validation_table(judged: pd.DataFrame) -> pd.DataFrame:
@@ -159,7 +179,7 @@ def validation_text(judged: pd.DataFrame) -> str:
     lines.append(
         f"Each placed, sided report left out in turn (with its place's reports within {SAME_EVENT_DAYS} days) "
         f"and judged by the line of its date; not judged: {outside} outside the Idlib area, {unknown} on "
-        "dates with one side in evidence."
+        "dates whose evidence fixes no line (one side only, or an accuracy over 50 km)."
     )
     return "\n".join(lines)
 

@@ -15,7 +15,13 @@ Three rules, each measured by the leave-one-out validation (``docs/evidence.md``
   lies within :data:`STRIKE_FRONT_KM` of it.
 - **Stale reports** (:func:`drop_superseded`). A place whose latest report is older than a report
   of the other side at a place within :data:`SUPERSEDE_KM` takes no part: the front has moved
-  past it since (or over it; either way the newer neighbour is the better evidence).
+  past it since (or over it; either way the newer neighbour is the better evidence). Farther
+  out, a place takes no part when a newer *capture* by the other side lies nearer to it than the
+  front can have moved between the two reports (:data:`STALE_KM_PER_DAY` a day, ages counted up to
+  :data:`STALE_HORIZON_DAYS`): in a partition by age-weighted distance (distance + 0.05 km a day
+  of age) the place's own cell would be empty, the capture being nearer in that measure even at
+  the place itself. Only a capture counts there: a fresh report of a quiet front does not make
+  the other side's older reports across it stale.
 
 The implied earlier state is off by default (:data:`IMPLIED_DAYS` 0): it made the validation worse.
 """
@@ -35,6 +41,14 @@ STRIKE_FRONT_KM = 5.0
 #: A report older than a report of the other side within this distance (km) is stale (0: none is):
 #: about the spacing of neighbouring villages on the Idlib front (2-5 km).
 SUPERSEDE_KM = 5.0
+
+#: How fast (km a day) the front may have moved since a report, in the age weighting of stale reports
+#: (the rate of the line's accuracy, :data:`zonemap.model.evidence.AGE_KM_PER_DAY`).
+STALE_KM_PER_DAY = 0.05
+
+#: Ages count up to this many days in the age weighting (0: the weighting is off): a front that stood
+#: still for more than a year is as old as a year (docs/evidence.md: 180 days to 2 years score alike).
+STALE_HORIZON_DAYS = 365
 
 OTHER_SIDE = {"government": "opposition", "opposition": "government"}
 
@@ -68,7 +82,8 @@ def implied_state(ordered: pd.DataFrame, day: np.datetime64, days: int = IMPLIED
     following = later.drop_duplicates("key", keep="first")
     following_day = following["date"].to_numpy(dtype="datetime64[ns]")
     first = following[following["capture"].to_numpy(bool) & ((following_day - day) / np.timedelta64(1, "D") <= days)]
-    columns = ["key", "place", "lon", "lat", "side", "day", "age_days", "coord_accuracy_km", "report_ids", "side_basis"]
+    columns = ["key", "place", "lon", "lat", "side", "day", "age_days", "coord_accuracy_km", "report_ids"]
+    columns += ["side_basis", "capture"]
     if first.empty:
         return pd.DataFrame(columns=columns)
     return pd.DataFrame(
@@ -83,6 +98,7 @@ def implied_state(ordered: pd.DataFrame, day: np.datetime64, days: int = IMPLIED
             "coord_accuracy_km": first["coord_accuracy_km"].to_numpy(float),
             "report_ids": ("implied by " + first["report_id"].astype(str)).to_numpy(),
             "side_basis": "implied",
+            "capture": False,  # the state before a capture, not a capture
         }
     )[columns]
 
@@ -124,16 +140,41 @@ def drop_strikes_near_front(sided: pd.DataFrame, xy_m: np.ndarray, front_km: flo
     return keep
 
 
-def drop_superseded(sided: pd.DataFrame, xy_m: np.ndarray, within_km: float) -> np.ndarray:
-    """Which sided places to keep: not a report older than a report of the other side within ``within_km`` km.
+def drop_superseded(
+    sided: pd.DataFrame,
+    xy_m: np.ndarray,
+    within_km: float,
+    horizon_days: float = STALE_HORIZON_DAYS,
+    km_per_day: float = STALE_KM_PER_DAY,
+) -> np.ndarray:
+    """Which sided places to keep: not a report made stale by a newer report of the other side nearby.
 
-    A place whose latest report is older than a newer report of a nearby place held by the other
-    side is taken as stale (the front has moved past it since). ``within_km`` 0 keeps every place.
+    A place is stale when a place held by the other side, reported more recently, lies within
+    ``within_km`` km of it (the front has moved past it since), or when the other side *captured*
+    a place (column ``capture``) nearer to it than ``km_per_day`` times the difference of their
+    ages (each counted up to ``horizon_days``): the age-weighted distance ``d + km_per_day * age``
+    of the capture is then smaller, at the place itself, than that of the place's own report. Only
+    a capture counts there: it shows the front moving, while a fresh report of a quiet front does
+    not make the other side's older reports across it stale. ``within_km`` 0 and ``horizon_days``
+    0 keep every place.
+
+    Examples
+    --------
+    >>> sided = pd.DataFrame({"side": ["opposition", "government"], "age_days": [300, 0], "capture": [False, True]})
+    >>> xy = np.array([[0.0, 0.0], [12_000.0, 0.0]])  # 12 km apart, 300 days apart: 15 km of movement
+    >>> drop_superseded(sided, xy, 5.0).tolist(), drop_superseded(sided, xy, 5.0, horizon_days=0).tolist()
+    ([False, True], [True, True])
+    >>> drop_superseded(sided.assign(capture=False), xy, 5.0).tolist()  # a report of a quiet front
+    [True, True]
     """
     keep = np.ones(len(sided), bool)
-    if within_km <= 0 or len(sided) < 2:
+    if (within_km <= 0 and horizon_days <= 0) or len(sided) < 2:
         return keep
     sides, ages = sided["side"].to_numpy(), sided["age_days"].to_numpy(float)
     d = np.hypot(xy_m[:, None, 0] - xy_m[None, :, 0], xy_m[:, None, 1] - xy_m[None, :, 1]) / 1000
-    newer_other = (sides[:, None] != sides[None, :]) & (ages[None, :] < ages[:, None]) & (d <= within_km)
+    weighted = km_per_day * np.minimum(ages, max(horizon_days, 0))
+    near = d <= within_km if within_km > 0 else np.zeros_like(d, bool)
+    capture = sided["capture"].to_numpy(bool) if "capture" in sided else np.zeros(len(sided), bool)
+    moved = capture[None, :] & (d + weighted[None, :] < weighted[:, None])  # a capture, nearer by the weighting
+    newer_other = (sides[:, None] != sides[None, :]) & (ages[None, :] < ages[:, None]) & (near | moved)
     return ~newer_other.any(axis=1)

@@ -192,7 +192,7 @@ class Timeline:
     --------
     >>> tl = load_timeline()
     >>> tl.label, tl.as_of[0], len(tl)
-    ('the evidence timeline', '2017-12-27', 77)
+    ('the evidence timeline', '2017-12-27', 88)
     >>> tl.why_no_line("2017-12-26")
     'before the first dated line (2017-12-27)'
     >>> hand = load_timeline("hand")
@@ -262,7 +262,7 @@ class Timeline:
         Examples
         --------
         >>> load_timeline().vertex_accuracy_km(1).tolist()
-        [17.8, 22.4, 18.3, 20.4, 8.6]
+        [17.8, 13.6, 23.1, 17.0, 14.7, 8.6]
         >>> hand_timeline().vertex_accuracy_km(1)[:6].tolist()
         [5.0, 5.0, 5.0, 6.0, 7.0, 7.0]
         """
@@ -385,7 +385,7 @@ def load_timeline(source=None, *, date_column: str = "as_of", valid_until=None, 
     Examples
     --------
     >>> load_timeline().as_of[-1], load_timeline().valid_until[-1]
-    ('2024-12-07', '2024-12-08')
+    ('2024-12-06', '2024-12-08')
     >>> load_timeline("hand").as_of[-1], load_timeline("hand").valid_until[-1]
     ('2024-12-01', '2024-12-03')
     """
@@ -419,7 +419,7 @@ def timeline(source=None, *, date_column: str = "as_of", valid_until=None, accur
     Examples
     --------
     >>> timeline()["as_of"].tolist()[:2], len(timeline())
-    (['2017-12-27', '2018-01-07'], 77)
+    (['2017-12-27', '2018-01-07'], 88)
     >>> timeline("hand")["as_of"].tolist()[-4:], timeline("hand")["valid_until"].iloc[-4]
     (['2020-03-05', '2024-11-28', '2024-11-30', '2024-12-01'], '2024-11-27')
     """
@@ -573,7 +573,7 @@ def timeline_table(
     --------
     >>> table = timeline_table()  # the evidence timeline: a line for each day the reports change the front
     >>> len(table), table["as_of"].iloc[0]
-    (77, '2017-12-27')
+    (88, '2017-12-27')
     >>> "Saraqib" in table.loc[table["as_of"] == "2020-02-05", "to_government"].item()
     True
     >>> hand = timeline_table("hand")
@@ -646,7 +646,12 @@ def _ranges(tl: Timeline, state: ZonesAsOf, previous: ZonesAsOf | None, dmz_widt
         measures["taken_since_previous_km2"] = (taken, {**stretches, "before": before})
     for name, (measure, lines) in measures.items():
         try:
-            _, low, high = area_range_km2(measure, lines, area, reference=data.place("Idlib"))
+            nominal, low, high = area_range_km2(measure, lines, area, reference=data.place("Idlib"))
+            if name == "opposition_km2" and not low < nominal < high:  # moved both ways, the area must move both ways
+                raise InputError(
+                    f"moved toward either side, line 'line' gives {low:,.0f}–{high:,.0f} km² around {nominal:,.0f}:"
+                    " it does not bound the area on both sides (it runs along the area's edge between its stretches)"
+                )
         except InputError as exc:  # a line moved by a large stated accuracy: no range, said why
             features = [{"line": line, "dmz": dmz_line, "before": previous and previous.line}[key] for key in lines]
             moved = ", ".join(f"{f.as_of} ({f.accuracy_km:g} km)" for f in {id(f): f for f in features}.values())

@@ -121,7 +121,7 @@ def export_layers(path: str | os.PathLike, fmt: str, *, as_of=None, **model_opti
     >>> import tempfile, pathlib
     >>> counts = export_layers(pathlib.Path(tempfile.mkdtemp()) / "zones.geojson", "geojson")
     >>> counts["sochi_dmz"], counts["contact_line_timeline"]  # the lines of the evidence timeline
-    (2, 77)
+    (2, 88)
     """
     if fmt not in FORMATS:
         raise ArgumentError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
