@@ -42,6 +42,7 @@ from .dates import _iso, read_day, read_days
 from .evidence_rules import (
     IMPLIED_DAYS,
     STALE_HORIZON_DAYS,
+    STALE_KM_PER_DAY,
     STRIKE_FRONT_KM,
     SUPERSEDE_KM,
     drop_strikes_near_front,
@@ -52,8 +53,9 @@ from .evidence_rules import (
 from .line_accuracy import MAX_LINE_ACCURACY_KM
 from .reports import SIDE_BASES, Reports
 
-#: How fast (km per day) the front may have moved since a report, in the accuracy of the line.
-AGE_KM_PER_DAY = 0.05
+#: How fast (km per day) the front may have moved since a report, in the accuracy of the line: one rate
+#: with the stale-report rule's (:data:`zonemap.model.evidence_rules.STALE_KM_PER_DAY`).
+AGE_KM_PER_DAY = STALE_KM_PER_DAY
 
 #: Beyond this age (days) a report adds no more to the accuracy: fronts that stood still for years.
 AGE_CAP_DAYS = 120
@@ -235,11 +237,31 @@ class Estimate:
         ).round(1)
         return table
 
+    def fixes_a_line(self) -> bool:
+        """Whether the reports draw a line: both sides in evidence, a front, and a line accuracy (90th
+        percentile of its vertices', :func:`too_vague`) within ``MAX_LINE_ACCURACY_KM``."""
+        if not self.known or self.line_m.is_empty:
+            return False
+        return not too_vague(self.vertex_accuracy(shapely.get_coordinates(self.line_m))["accuracy_km"].to_numpy())
+
     def side_of(self, xy_m: np.ndarray) -> np.ndarray:
         """``opposition``/``government`` of metric points by nearest sided evidence (inside or outside the area)."""
         pts = shapely.get_coordinates(self.points_m)
         d = np.hypot(xy_m[:, None, 0] - pts[None, :, 0], xy_m[:, None, 1] - pts[None, :, 1])
         return np.where(self.is_opp[np.argmin(d, axis=1)], "opposition", "government")
+
+
+def too_vague(vertex_accuracy_km: np.ndarray) -> bool:
+    """Whether a line of these vertex accuracies (km) says too little to be drawn: its accuracy (the
+    90th percentile) exceeds :data:`~zonemap.model.line_accuracy.MAX_LINE_ACCURACY_KM`, the most a
+    contact line may state.
+
+    Examples
+    --------
+    >>> too_vague(np.array([8.0, 12.0, 20.0])), too_vague(np.array([30.0, 60.0, 115.0]))
+    (False, True)
+    """
+    return bool(np.percentile(vertex_accuracy_km, 90) > MAX_LINE_ACCURACY_KM)
 
 
 def lines_from_reports(
@@ -337,7 +359,7 @@ def _line_row(est: Estimate, label: str, timeline: bool = False) -> dict:
         }
     ).to_dict("records")
     acc = table["accuracy_km"].to_numpy()[~on_edge] if (~on_edge).any() else table["accuracy_km"].to_numpy()
-    if np.percentile(acc, 90) > MAX_LINE_ACCURACY_KM:  # too few places to fix a line: say so, draw none
+    if too_vague(acc):  # too few places to fix a line: say so, draw none
         return unknown | {
             "notes": f"unknown: the {len(est.sided)} places in evidence up to {est.date} fix no line: its accuracy "
             f"would be {np.percentile(acc, 90):.0f} km (more than {MAX_LINE_ACCURACY_KM:g} km)"

@@ -16,7 +16,6 @@ import shapely.ops
 
 from .evidence import Estimate, _frame_of_area, latest_state
 from .evidence_rules import IMPLIED_DAYS, STALE_HORIZON_DAYS, STRIKE_FRONT_KM, SUPERSEDE_KM
-from .line_accuracy import MAX_LINE_ACCURACY_KM
 from .reports import Reports
 
 #: Reports of one place within this many days of a left-out report are left out with it (same event).
@@ -93,7 +92,7 @@ def validate(
             "side_basis": basis,
             "in_area": bool(area_m.contains(point)),
         }
-        if not _fixes_a_line(est):
+        if not est.fixes_a_line():
             rows.append(row | {"estimated": "unknown", "right": False, "distance_km": np.nan, "accuracy_km": np.nan})
             continue
         xy = np.array([[point.x, point.y]])
@@ -105,15 +104,6 @@ def validate(
             row | {"estimated": estimated, "right": estimated == side, "distance_km": distance, "accuracy_km": accuracy}
         )
     return pd.DataFrame(rows)
-
-
-def _fixes_a_line(est: Estimate) -> bool:
-    """Whether the estimate draws a line: both sides in evidence, a front, and an accuracy (90th
-    percentile of its vertices') within :data:`~zonemap.model.line_accuracy.MAX_LINE_ACCURACY_KM`."""
-    if not est.known or est.line_m.is_empty:
-        return False
-    accuracy = est.vertex_accuracy(shapely.get_coordinates(est.line_m))["accuracy_km"].to_numpy()
-    return bool(np.percentile(accuracy, 90) <= MAX_LINE_ACCURACY_KM)
 
 
 def validation_table(judged: pd.DataFrame) -> pd.DataFrame:

@@ -42,8 +42,8 @@ STRIKE_FRONT_KM = 5.0
 #: about the spacing of neighbouring villages on the Idlib front (2-5 km).
 SUPERSEDE_KM = 5.0
 
-#: How fast (km a day) the front may have moved since a report, in the age weighting of stale reports
-#: (the rate of the line's accuracy, :data:`zonemap.model.evidence.AGE_KM_PER_DAY`).
+#: How fast (km a day) the front may have moved since a report, in the age weighting of stale reports;
+#: the line's accuracy uses the same rate (:data:`zonemap.model.evidence.AGE_KM_PER_DAY` is this one).
 STALE_KM_PER_DAY = 0.05
 
 #: Ages count up to this many days in the age weighting (0: the weighting is off): a front that stood
