@@ -6,6 +6,8 @@ file untouched and no temporary file; and the finished file is the very file the
 """
 
 import os
+import threading
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -109,16 +111,27 @@ def test_dask_part_failure_leaves_the_old_folder(tmp_path, monkeypatch, capsys):
     out = tmp_path / "out.parquet"
     assert cli.main(["incidents", str(folder), "-o", str(out), "--engine", "dask"]) == 0
     before = {p.name: (p.read_bytes(), p.stat().st_ino) for p in out.iterdir()}
-    real = write.IncidentWriter.close
+    real_close, real_write = write.IncidentWriter.close, write.IncidentWriter.write
+    failed, first_part_done = threading.Event(), []
 
     def second_part_fails(self):  # the part's bytes are written, then the disk is full
-        real(self)
+        real_close(self)
         if self.path.name == "part-00001.parquet":
+            failed.set()
             raise OSError(28, "No space left on device")
 
+    def first_part_still_writing(self, classified):  # its file is opened only after the failure
+        if self.path.name == "part-00000.parquet" and self.columns is None:
+            failed.wait(5)
+            time.sleep(0.3)
+        real_write(self, classified)
+        first_part_done.append(self.path.name == "part-00000.parquet")
+
     monkeypatch.setattr(write.IncidentWriter, "close", second_part_fails)
+    monkeypatch.setattr(write.IncidentWriter, "write", first_part_still_writing)
     capsys.readouterr()
     assert cli.main(["incidents", str(folder), "-o", str(out), "--engine", "dask"]) == 2
+    assert any(first_part_done)  # no part was left writing into the folder the run then removed
     assert "No space left on device" in capsys.readouterr().err
     assert {p.name: (p.read_bytes(), p.stat().st_ino) for p in out.iterdir()} == before
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]

@@ -228,6 +228,9 @@ def write_parts(
         raise ArgumentError(f"{folder}: already holds {taken[0]}: give an empty folder")
     tallied = {"by_event_type": by_event_type, "monthly": monthly, "periods": periods, "outside": outside}
     parts = dask.compute(*_write_tasks(files, outputs, model, names, tallied | {"as_of": as_of}))
+    failed = next((part for part in parts if isinstance(part, Exception)), None)
+    if failed is not None:  # raised only now that no part is still being written into the folder
+        raise failed
     unify_part_schemas([out for out in outputs if out.exists()])
     total = Tally(by_event_type=by_event_type, monthly_wanted=monthly, periods_wanted=periods, outside_wanted=outside)
     for file, part in zip(files, parts):
@@ -247,12 +250,19 @@ def _write_tasks(files, outputs, model, names: dict, options: dict) -> list:
 
 def _write_partition(path: str, out: str, model, names: dict, options: dict) -> Tally:
     """Read, classify and write one partition in chunks, as ``zonemap incidents`` does one file (the
-    same streaming reader and writer); return its tally (counts, summaries, rejected rows, warnings).
-    ``options``: :func:`~zonemap.incidents.stream.classify_file`'s (summaries kept, ``as_of``)."""
+    same streaming reader and writer); return its tally (counts, summaries, rejected rows, warnings)
+    or the error that stopped it. ``options``: :func:`~zonemap.incidents.stream.classify_file`'s
+    (summaries kept, ``as_of``).
+
+    The error is returned, not raised: dask raises a task's error at once, while other parts are
+    still being written into the folder that the caller then removes."""
     from .stream import classify_file
 
     name = Path(path).name
-    tally = classify_file(path, out, model, fmt="parquet", file_column=name, empty_ok=True, **options, **names)
+    try:
+        tally = classify_file(path, out, model, fmt="parquet", file_column=name, empty_ok=True, **options, **names)
+    except Exception as error:  # handed back whole and raised once every part has stopped
+        return error
     if not tally.accepted:  # a file whose every row was rejected leaves no part
         Path(out).unlink(missing_ok=True)
     return tally
