@@ -446,6 +446,24 @@ def test_a_timeline_of_65_lines_classifies_each_event_by_its_own_line():
     np.testing.assert_array_equal(result["side"].astype(str).to_numpy() == "opposition", held)
 
 
+def test_rows_grouped_by_line_across_chunks_come_back_in_their_own_order(monkeypatch):
+    # many chunks: rows are grouped by line in force before chunking, and every column put back
+    from zonemap.model import compiled
+
+    model = zonemap.zone_model(timeline=synthetic_timeline(20))
+    rng = np.random.default_rng(5)
+    n = 600
+    lon, lat = rng.uniform(36.3, 37.1, n), rng.uniform(35.4, 36.2, n)
+    dates = pd.to_datetime("2018-01-01") + pd.to_timedelta(rng.integers(0, 2600, n), unit="D")
+    events = gpd.GeoDataFrame({"event_date": dates}, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    whole = zonemap.classify(events, model)
+    monkeypatch.setattr(compiled, "CHUNK_ROWS", 7)
+    chunked = zonemap.classify(events, model)
+    pd.testing.assert_frame_equal(chunked, whole)
+    one_by_one = pd.concat([zonemap.classify(events.iloc[[i]], model) for i in range(0, n, 37)])
+    pd.testing.assert_frame_equal(chunked.iloc[::37], one_by_one, check_categorical=False)
+
+
 # --------------------------------------------------------------------------- probabilities by value
 def test_line_in_force_probability_by_value():
     # 3 km on the opposition side; the line stated to 5 km, the event to 2 km (both 95 %): σ = km / 1.96

@@ -422,6 +422,11 @@ def _column_arrays(model: ZoneModel, n: int, coordinates, nearest_place: bool, t
     threads = threads or min(os.cpu_count() or 1, 8)
     rows = min(CHUNK_ROWS, -(-n // threads)) or 1  # every thread busy, even on small inputs
     starts = range(0, n, rows)
+    order = None
+    if line_index is not None and len(starts) > 1:  # rows grouped by line in force: a chunk meets a few lines,
+        order = np.argsort(line_index, kind="stable")  # not every one (each line's work has a fixed cost)
+        line_index, (lon, lat) = line_index[order], (v[order] for v in coordinates(slice(None)))
+        coordinates = lambda part: (lon[part], lat[part])  # noqa: E731
 
     def chunk(start):
         part = slice(start, start + rows)
@@ -439,6 +444,8 @@ def _column_arrays(model: ZoneModel, n: int, coordinates, nearest_place: bool, t
                 parts.append(part)
                 bar.update(len(part["in_idlib_area"]))
     columns = parts[0] if len(parts) == 1 else {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    if order is not None:  # back to the rows' own order
+        columns = {key: _put_back(values, order) for key, values in columns.items()}
     for key in [k for k in columns if k.startswith("side")]:  # codes made here: -1 (missing) to 2
         columns[key] = pd.Categorical.from_codes(columns[key], dtype=SIDE_DTYPE, validate=False)
     if nearest_place:
@@ -450,6 +457,13 @@ def _column_arrays(model: ZoneModel, n: int, coordinates, nearest_place: bool, t
         columns["ocha_admin1_pcode"] = pd.Categorical.from_codes(found, dtype=model.admin1_codes.dtype, validate=False)
         columns["ocha_admin1"] = pd.Categorical.from_codes(found, dtype=model.admin1_names.dtype, validate=False)
     return columns
+
+
+def _put_back(values: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``values`` of the rows taken in ``order``, in the rows' own order."""
+    out = np.empty_like(values)
+    out[order] = values
+    return out
 
 
 @functools.cache
