@@ -109,6 +109,17 @@ def test_two_places_far_apart_fix_no_line_and_say_why():
     assert (judged["estimated"] == "unknown").all()  # the validation judges no report by a line never drawn
 
 
+def test_places_of_one_side_only_fix_no_line_and_the_area_is_theirs():
+    # five government places and no opposition one: no front, and no crash on the empty side
+    rows = [(f"G{i}", 36.9 + 0.02 * i, 35.6, "2017-10-30", "government") for i in range(5)]
+    lines, held = evidence.lines_from_reports(_reports(rows), "2017-10-30")
+    assert lines.geometry.iloc[0].is_empty and "unknown" in lines["notes"].item()
+    est = evidence.Estimate(evidence.latest_state(_reports(rows), "2017-10-30"), "2017-10-30")
+    assert est.opposition_m.is_empty and est.government_m.area == pytest.approx(est.area_m.area)
+    judged = evidence_check.validate(_reports(rows))
+    assert (judged["estimated"] == "unknown").all()
+
+
 def test_the_shipped_timeline_starts_with_its_first_line_not_with_the_first_change_date():
     days = evidence.change_dates(read_reports())
     loaded = timeline.load_timeline()

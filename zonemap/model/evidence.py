@@ -202,8 +202,9 @@ class Estimate:
                 )
             )
             cells = shapely.intersection(cells, area_m)
-            self.opposition_m = shapely.union_all(cells[self.is_opp])
-            self.government_m = shapely.union_all(cells[~self.is_opp])
+            # one side only: the other holds nothing in evidence (an empty polygon, not an empty collection)
+            self.opposition_m = shapely.union_all(cells[self.is_opp]) if self.is_opp.any() else shapely.Polygon()
+            self.government_m = shapely.union_all(cells[~self.is_opp]) if (~self.is_opp).any() else shapely.Polygon()
         front = shapely.difference(shapely.boundary(self.opposition_m), shapely.buffer(edge, 1.0))
         front = (
             shapely.line_merge(
