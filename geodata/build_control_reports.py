@@ -203,9 +203,13 @@ def gazetteer() -> tuple[dict, dict]:
     return _unique_points(pairs), _unique_points(geonames)
 
 
-def geocoded() -> dict[str, dict]:
+def geocoded() -> dict[str, list[dict]]:
+    """Folded name -> the rows of ``geocoded_places.csv`` of that name (two villages may fold alike)."""
+    out: dict[str, list[dict]] = {}
     with open(SOURCES / "geocoded_places.csv", encoding="utf-8", newline="") as f:
-        return {fold_name(r["place"]): r for r in csv.DictReader(f)}
+        for r in csv.DictReader(f):
+            out.setdefault(fold_name(r["place"]), []).append(r)
+    return out
 
 
 def read_period(name: str) -> list[dict]:
@@ -233,8 +237,12 @@ def place_row(row: dict, places: dict, geonames: dict, coded: dict) -> dict:
     skip = any(
         row["compiled_in"] == f and row["place"] == p and w in row["coord_source"] for f, p, w in NOT_THE_GEOCODED_PLACE
     )
-    if key in coded and not skip:
-        c = coded[key]
+    # a qualified name ("Mushayrifah (SE Idlib)") takes only a geocoded row of that name: homonyms differ
+    coded_key = fold_name(row["place"]) if "(" in row["place"] else key
+    # of villages whose names fold alike ("Umm Tinah", "Umm al-Tinah"), the one of the same spelling
+    rows = coded.get(coded_key, [])
+    c = next((r for r in rows if r["place"] == row["place"]), rows[0] if len(rows) == 1 else None)
+    if c is not None and not skip:
         return out | {
             "lon": c["lon"],
             "lat": c["lat"],

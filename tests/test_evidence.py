@@ -14,7 +14,7 @@ import shapely
 from zonemap import cli
 from zonemap.errors import InputError
 from zonemap.geodesy.projection import GEOD
-from zonemap.model import data, evidence, evidence_check, timeline
+from zonemap.model import data, evidence, evidence_check, evidence_rules, timeline
 from zonemap.model.reports import read_acled, read_reports
 
 LATS = (35.5, 35.6, 35.7, 35.8, 35.9, 36.0, 36.1)
@@ -49,6 +49,38 @@ def test_meridian_line_lies_between_the_sides_and_its_accuracy_covers_the_gap():
     assert line["as_of"] == "2019-06-01" and line["valid_until"] == "2019-06-02"
     opposition = held.loc[held["side"] == "opposition", "geometry"].item()
     assert opposition.contains(shapely.Point(36.55, 35.8)) and not opposition.contains(shapely.Point(36.65, 35.8))
+
+
+def test_a_recent_stale_report_widens_the_accuracy_of_the_line_near_it():
+    # Q: opposition 12 days ago, 13 km east of the line; a newer government report 2 km from it makes it
+    # stale. The place may still be held: the line near it is good only to its distance (+ 1 km), far
+    # from it (beyond twice that distance) as before; a stale report older than 120 days widens nothing.
+    def accuracy(q_day, lat):
+        rows = _meridian() + [("Q", 36.75, 35.8, q_day, "opposition"), ("G", 36.76, 35.82, "2019-06-01", "government")]
+        est = evidence.Estimate(evidence.latest_state(_reports(rows), "2019-06-01"), "2019-06-01")
+        assert "Q" in set(est.stale["place"]) and "Q" not in set(est.sided["place"])
+        point = est.proj.to_metric(shapely.Point(36.6, lat))
+        return est.vertex_accuracy(np.array([[point.x, point.y]])).iloc[0]
+
+    near = accuracy("2019-05-20", 35.8)
+    _, _, q_to_line_m = GEOD.inv(36.75, 35.8, 36.6, 35.8)
+    assert near["stale_place"] == "Q" and near["accuracy_km"] == pytest.approx(q_to_line_m / 1000 + 1.0, abs=0.1)
+    far, old = accuracy("2019-05-20", 36.1), accuracy("2018-11-01", 35.8)
+    assert far["stale_km"] == 0 and far["accuracy_km"] < 12 and old["stale_km"] == 0 and old["accuracy_km"] < 12
+
+
+def test_a_side_inferred_from_strikes_alone_fixes_the_line_5_km_less_well():
+    def middle_accuracy(rows):
+        lines, _ = evidence.lines_from_reports(
+            read_reports(rows) if isinstance(rows, pd.DataFrame) else _reports(rows), "2019-06-01"
+        )
+        vertices = pd.DataFrame(json.loads(lines["vertices"].iloc[0]))
+        return vertices[(vertices["lat"] > 35.55) & (vertices["lat"] < 36.05)]["accuracy_km"].to_numpy()
+
+    explicit = _meridian()
+    struck = [(*row, "inferred_from_strike" if row[4] == "government" else "explicit") for row in explicit]
+    frame = pd.DataFrame(struck, columns=["place", "lon", "lat", "date", "side", "side_basis"])
+    assert middle_accuracy(frame) == pytest.approx(middle_accuracy(explicit) + evidence_rules.STRIKE_FRONT_KM, abs=0.06)
 
 
 def test_latest_report_wins_and_its_age_is_counted():
@@ -88,7 +120,7 @@ def test_unplaced_rows_stay_and_are_counted():
     assert len(reports) == 15 and len(reports.placed) == 14
     assert "15 control reports, 14 placed, 1 not placed" in reports.report()
     shipped = read_reports()
-    assert len(shipped) == 1129 and len(shipped.placed) == 794
+    assert len(shipped) == 1129 and len(shipped.placed) == 1017
 
 
 def test_a_line_past_the_reports_is_unknown():
@@ -123,8 +155,34 @@ def test_places_of_one_side_only_fix_no_line_and_the_area_is_theirs():
 def test_the_shipped_timeline_starts_with_its_first_line_not_with_the_first_change_date():
     days = evidence.change_dates(read_reports())
     loaded = timeline.load_timeline()
-    assert days[0] < loaded.as_of[0] == "2017-12-27"  # 2017-11-08: two places 60 km apart, no line
-    assert days[days.index("2017-12-27") :] == list(loaded.as_of)
+    assert days[0] < loaded.as_of[0] == "2017-12-13"  # 2017-10-22 and 10-30: 4 and 6 places, 62-99 km, no line
+    assert days[days.index("2017-12-13") :] == list(loaded.as_of)
+
+
+def test_a_change_date_that_fixes_no_line_is_a_gap_in_the_timeline(monkeypatch):
+    # three change dates; the middle one's line made too vague to draw: the line before it ends there,
+    # no line stands until the next, and the timeline loads and says so
+    rows = _meridian() + [
+        ("W3", 36.5, 35.8, "2019-06-05", "government"),
+        ("W3", 36.5, 35.8, "2019-06-09", "opposition"),
+    ]
+    real = evidence.lines_from_reports
+
+    def middle_too_vague(*args, **kwargs):
+        lines, held = real(*args, **kwargs)
+        lines.loc[lines["as_of"] == "2019-06-05", "geometry"] = shapely.LineString()
+        return lines, held
+
+    monkeypatch.setattr(evidence, "lines_from_reports", middle_too_vague)
+    lines, held = evidence.evidence_timeline(_reports(rows))
+    assert lines["as_of"].tolist() == ["2019-06-01", "2019-06-09"] and set(held["as_of"]) == {
+        "2019-06-01",
+        "2019-06-09",
+    }
+    assert lines["valid_until"].tolist() == ["2019-06-05", "2019-06-10"]
+    loaded = timeline.load_timeline(lines)
+    index = loaded.line_index(pd.to_datetime(["2019-06-04", "2019-06-06", "2019-06-09"]).to_numpy())
+    assert index.tolist() == [0, -1, 1]
 
 
 def test_an_opposition_island_gives_a_closed_timeline_line_with_a_flag_per_vertex():
@@ -192,8 +250,10 @@ def test_shipped_control_reports_are_what_the_build_makes():
     assert [r["report_id"] for r in shipped] == [r["report_id"] for r in rows]
     columns = ("lon", "lat", "date", "date_to", "side", "side_basis", "capture", "url", "notes")
     assert [tuple(r[c] for c in columns) for r in shipped] == [tuple(str(r[c]) for c in columns) for r in rows]
-    kafr_basin = [r for r in shipped if r["place"] == "Kafr Basin" and "Aleppo" in r["coord_source"]]
-    assert kafr_basin and all(r["placed"] == "false" for r in kafr_basin)  # not the SE Idlib village of that name
+    # two villages of one name: the 2024 report's in west Aleppo (GeoNames 168709), the 2020 ones' in Idlib (168710)
+    kafr_basin = {r["report_id"]: r for r in shipped if r["place"] == "Kafr Basin"}
+    assert "168709" in kafr_basin["R1006"]["coord_source"] and kafr_basin["R1006"]["lat"].startswith("36.27")
+    assert "168710" in kafr_basin["R0649"]["coord_source"] and kafr_basin["R0649"]["lat"].startswith("35.55")
 
 
 def test_evidence_timeline_loads_and_classifies():

@@ -197,13 +197,13 @@ def test_the_interval_of_an_area_taken_holds_it_where_the_front_barely_moved():
 
 
 def test_a_range_that_does_not_move_both_ways_is_no_range_and_says_why():
-    """A line that runs along the area's edge between its stretches (the 18 Oct 2020 evidence line, on the Ghab
-    edge at al-Ankawi) moved toward the opposition leaves the opposition-held area as it was: that is no
+    """A line that runs along the area's edge between its stretches (the 30 Nov 2024 evidence line) moved
+    toward the opposition leaves the opposition-held area as it was: that is no
     bound, so the row has no range and says why; every range given moves both ways."""
     table = timeline.timeline_table(ranges=True).set_index("as_of")
     given = table["no_range_reason"].isna()
     assert (table.loc[given, "opposition_km2_low"] < table.loc[given, "opposition_km2"]).all()
     assert (table.loc[given, "opposition_km2"] < table.loc[given, "opposition_km2_high"]).all()
-    reason = table.loc["2020-10-18", "no_range_reason"]
-    assert "does not bound the area on both sides" in reason and "3,134" in reason
-    assert np.isnan(table.loc["2020-10-18", "opposition_km2_low"])
+    reason = table.loc["2024-11-30", "no_range_reason"]
+    assert "does not bound the area on both sides" in reason and "4,182" in reason
+    assert np.isnan(table.loc["2024-11-30", "opposition_km2_low"])

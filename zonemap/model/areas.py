@@ -164,11 +164,11 @@ def taken_between_km2(
     --------
     >>> taken = taken_between_km2("2019-09-01", "2020-03-06", draws=40)
     >>> taken["line_start"], taken["line_end"]  # the evidence lines in force on the two days
-    ('2019-08-29', '2020-03-04')
+    ('2019-08-30', '2020-03-04')
     >>> taken["interval_low_km2"] < taken["area_km2"] < taken["interval_high_km2"]
     True
     >>> taken["bound_low_km2"], taken["no_bound_reason"][:52]  # a stretch of 21.9 km accuracy near Idlib city
-    (None, 'the line of 2019-08-29 states an accuracy of 21.9 km')
+    (None, 'the line of 2019-08-30 states an accuracy of 21.9 km')
     """
     from . import data, simulation, timeline, zones
 

@@ -20,7 +20,9 @@ own accuracy (km, ~95 %)::
 where ``d_opp``/``d_gov`` are the distances (km) from the vertex to the nearest opposition- and
 government-held evidence that fixes it (the true line lies somewhere between them, the estimate
 halfway), ``coord_*`` their coordinates' stated accuracy (km), and ``age`` the days since the
-older of the two reports (the front may have moved since). The line's own ``accuracy_km`` (the one
+older of the two reports (the front may have moved since). Near a report the rules dropped as stale
+(at most 120 days old) that the estimate puts on the other side, the place may still be held: there
+the accuracy reaches the place (``Estimate._stale_reach``). The line's own ``accuracy_km`` (the one
 a timeline classifier reads) is the 90th percentile of its vertices'; :func:`validate` measures
 how honest these figures are.
 """
@@ -142,18 +144,17 @@ def _sided(
     strike_front_km: float = STRIKE_FRONT_KM,
     supersede_km: float = SUPERSEDE_KM,
     stale_horizon_days: float = STALE_HORIZON_DAYS,
-) -> tuple[pd.DataFrame, np.ndarray]:
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray]:
     """The places taking part in the partition and their metric points: sided, without strike-only reports
     near the front (:func:`~zonemap.model.evidence_rules.drop_strikes_near_front`) and stale reports
-    (:func:`~zonemap.model.evidence_rules.drop_superseded`)."""
+    (:func:`~zonemap.model.evidence_rules.drop_superseded`); then the stale places and their points."""
     sided = state[state["side"] != "contested"].reset_index(drop=True)
     points = proj.to_metric(shapely.points(sided["lon"].to_numpy(float), sided["lat"].to_numpy(float)))
     if "side_basis" in sided and len(sided):
         keep = drop_strikes_near_front(sided, shapely.get_coordinates(points), strike_front_km)
         sided, points = sided[keep].reset_index(drop=True), points[keep]
     keep = drop_superseded(sided, shapely.get_coordinates(points), supersede_km, stale_horizon_days)
-    sided, points = sided[keep].reset_index(drop=True), points[keep]
-    return sided, points
+    return sided[keep].reset_index(drop=True), points[keep], sided[~keep].reset_index(drop=True), points[~keep]
 
 
 def _one_per_position(state: pd.DataFrame) -> pd.DataFrame:
@@ -184,8 +185,9 @@ class Estimate:
         self.state = state
         proj, area_m, edge = _frame_of_area()
         self.proj, self.area_m = proj, area_m
-        sided, points_m = _sided(state, proj, strike_front_km, supersede_km, stale_horizon_days)
+        sided, points_m, stale, stale_m = _sided(state, proj, strike_front_km, supersede_km, stale_horizon_days)
         self.sided, self.points_m = sided, points_m
+        self.stale, self.stale_m = stale, stale_m
         self.is_opp = (sided["side"] == "opposition").to_numpy()
         self.known = bool(self.is_opp.any() and (~self.is_opp).any())
         if len(sided) == 0:
@@ -225,7 +227,9 @@ class Estimate:
             nearest = np.argmin(d, axis=1)
             rows = self.sided[mask].iloc[nearest]
             out[f"d_{side}_km"] = d[np.arange(len(xy_m)), nearest] / 1000
-            out[f"coord_{side}_km"] = rows["coord_accuracy_km"].to_numpy(float)
+            # a side inferred from strikes alone places the front no nearer than the rules' strike distance
+            strike = (rows["side_basis"] == "inferred_from_strike").to_numpy() if "side_basis" in rows else False
+            out[f"coord_{side}_km"] = rows["coord_accuracy_km"].to_numpy(float) + np.where(strike, STRIKE_FRONT_KM, 0.0)
             out[f"age_{side}_days"] = rows["age_days"].to_numpy(int)
             out[f"{side}_reports"] = rows["report_ids"].to_numpy(object)
             out[f"{side}_place"] = rows["place"].to_numpy(object)
@@ -236,7 +240,36 @@ class Estimate:
             + np.maximum(table["coord_opp_km"], table["coord_gov_km"])
             + AGE_KM_PER_DAY * age
         ).round(1)
+        reach_km, place = self._stale_reach(xy_m)
+        table["stale_km"], table["stale_place"] = reach_km.round(1), place
+        table["accuracy_km"] = np.maximum(table["accuracy_km"], table["stale_km"])
         return table
+
+    def _stale_reach(self, xy_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """How far (km) the line at metric points may lie off if a stale report still held, and its place.
+
+        A stale report (:func:`~zonemap.model.evidence_rules.drop_superseded`) takes no part in the
+        partition, but the rule that drops it is a judgement: the place may still be held by its side.
+        Where the estimate puts such a place on the other side, the true line may run round it, a
+        salient reaching the place: at a point within twice the place's distance from the line, the
+        line may lie as far off as the place (its distance, plus its coordinates' accuracy). Only places
+        inside the area count, and reports up to ``AGE_CAP_DAYS`` old. 0: none."""
+        none = np.zeros(len(xy_m)), np.full(len(xy_m), None, object)
+        if not len(self.stale) or self.line_m.is_empty:
+            return none
+        at = shapely.get_coordinates(self.stale_m)
+        recent = self.stale["age_days"].to_numpy() <= AGE_CAP_DAYS
+        inside = shapely.contains(self.area_m, self.stale_m)  # not a place of another pocket (Homs, 2018)
+        wrong = (self.side_of(at) != self.stale["side"].to_numpy()) & recent & inside
+        if not wrong.any():
+            return none
+        at, rows = at[wrong], self.stale[wrong]
+        to_line_km = shapely.distance(self.stale_m[wrong], self.line_m) / 1000
+        d = np.hypot(xy_m[:, None, 0] - at[None, :, 0], xy_m[:, None, 1] - at[None, :, 1]) / 1000
+        reach = np.where(d <= 2 * to_line_km[None, :], d + rows["coord_accuracy_km"].to_numpy(float)[None, :], 0.0)
+        worst = np.argmax(reach, axis=1)
+        found = reach[np.arange(len(xy_m)), worst]
+        return found, np.where(found > 0, rows["place"].to_numpy(object)[worst], None)
 
     def fixes_a_line(self) -> bool:
         """Whether the reports draw a line: both sides in evidence, a front, and a line accuracy (90th
@@ -344,6 +377,8 @@ def _line_row(est: Estimate, label: str, timeline: bool = False) -> dict:
     table = est.vertex_accuracy(xy)
     lonlat = shapely.get_coordinates(est.proj.to_lonlat(shapely.points(xy)))
     between = "between " + table["opp_place"] + " (opposition) and " + table["gov_place"] + " (government)"
+    stale = table["stale_place"].notna().to_numpy()
+    between[stale] += "; a stale report of " + table["stale_place"][stale] + " may still hold (accuracy to it)"
     reports = (table["opp_reports"] + ";" + table["gov_reports"]).str.split(";")
     vertices = pd.DataFrame(
         {
@@ -430,7 +465,7 @@ def change_dates(reports: Reports, start=TIMELINE_START, end=TIMELINE_END) -> li
     >>> from zonemap.model.reports import read_reports
     >>> days = change_dates(read_reports())
     >>> days[:3], len(days)
-    (['2017-11-08', '2017-12-26', '2017-12-27'], 90)
+    (['2017-10-22', '2017-10-30', '2017-12-13'], 120)
     """
     placed = reports.placed
     lo, hi = np.datetime64(start, "D"), np.datetime64(end, "D")
@@ -443,7 +478,7 @@ def change_dates(reports: Reports, start=TIMELINE_START, end=TIMELINE_END) -> li
     )
     out, before = [], None
     for day in days:
-        state, points = _sided(latest_state(reports, day), proj)
+        state, points, _, _ = _sided(latest_state(reports, day), proj)
         if state["side"].nunique() < 2:
             continue
         pts = shapely.get_coordinates(points)
@@ -459,9 +494,10 @@ def evidence_timeline(reports: Reports) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFr
     """Lines and held areas at every change date (:func:`change_dates`).
 
     The last line is valid until ``TIMELINE_END`` or the day after the last report, whichever is first.
-    The timeline starts with its first known line: change dates before it, when the reports show
-    one side only or fix no line of plausible accuracy, are left out (before the first line there
-    is no line, and every answer says so).
+    The timeline holds known lines only: a change date whose reports show one side only or fix no
+    line of plausible accuracy has none, so the line before it ends there (its ``valid_until``) and
+    no line is in force until the next known one: every answer on those days says so. The timeline
+    starts with its first known line.
 
     The lines here are *timeline lines* (:func:`timeline_line`): one open line a timeline can
     classify with (:func:`zonemap.model.timeline.load_timeline`).
@@ -470,10 +506,8 @@ def evidence_timeline(reports: Reports) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFr
     until = min(np.datetime64(TIMELINE_END, "D"), np.datetime64(last, "D") + np.timedelta64(1, "D"))
     lines, held = lines_from_reports(reports, change_dates(reports), until=until, timeline=True)
     known = ~lines.geometry.is_empty.to_numpy()
-    first = lines["as_of"].iloc[int(np.argmax(known))] if known.any() else None
-    if first is None:
-        return lines.iloc[:0], held.iloc[:0]
-    return lines[lines["as_of"] >= first].reset_index(drop=True), held[held["as_of"] >= first].reset_index(drop=True)
+    days = set(lines.loc[known, "as_of"])
+    return lines[known].reset_index(drop=True), held[held["as_of"].isin(days)].reset_index(drop=True)
 
 
 def timeline_line(est: Estimate) -> tuple[shapely.Geometry, np.ndarray]:

@@ -94,7 +94,7 @@ def dated_layers(source=None, *, date_column: str = "as_of") -> dict[str, gpd.Ge
     --------
     >>> held = dated_layers()["opposition_held"]
     >>> held[["as_of", "until"]].iloc[0].tolist()
-    ['2017-12-27', '2018-01-07']
+    ['2017-12-13', '2017-12-26']
     """
     tl = timeline.load_timeline(source, date_column=date_column)
     rows, held = [], []
@@ -121,7 +121,7 @@ def export_layers(path: str | os.PathLike, fmt: str, *, as_of=None, **model_opti
     >>> import tempfile, pathlib
     >>> counts = export_layers(pathlib.Path(tempfile.mkdtemp()) / "zones.geojson", "geojson")
     >>> counts["sochi_dmz"], counts["contact_line_timeline"]  # the lines of the evidence timeline
-    (2, 88)
+    (2, 118)
     """
     if fmt not in FORMATS:
         raise ArgumentError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
