@@ -150,6 +150,10 @@ def test_places_of_one_side_only_fix_no_line_and_the_area_is_theirs():
     assert est.opposition_m.is_empty and est.government_m.area == pytest.approx(est.area_m.area)
     judged = evidence_check.validate(_reports(rows))
     assert (judged["estimated"] == "unknown").all()
+    # opposition places only far outside the area (the Homs pocket): their cells never reach it
+    homs = [(f"H{i}", 36.7 + 0.02 * i, 34.75, "2017-10-30", "opposition") for i in range(2)]
+    lines, _ = evidence.lines_from_reports(_reports(rows + homs), "2017-10-30")
+    assert lines.geometry.iloc[0].is_empty and "unknown" in lines["notes"].item()
 
 
 def test_the_shipped_timeline_starts_with_its_first_line_not_with_the_first_change_date():

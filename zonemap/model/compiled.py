@@ -424,7 +424,8 @@ def _column_arrays(model: ZoneModel, n: int, coordinates, nearest_place: bool, t
     starts = range(0, n, rows)
     order = None
     if line_index is not None and len(starts) > 1:  # rows grouped by line in force: a chunk meets a few lines,
-        order = np.argsort(line_index, kind="stable")  # not every one (each line's work has a fixed cost)
+        small = np.int16 if len(model.dated.dates) < np.iinfo(np.int16).max else np.int32  # a radix sort
+        order = np.argsort(line_index.astype(small), kind="stable")  # not every one (each line's work costs)
         line_index, (lon, lat) = line_index[order], (v[order] for v in coordinates(slice(None)))
         coordinates = lambda part: (lon[part], lat[part])  # noqa: E731
 

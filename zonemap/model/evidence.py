@@ -204,9 +204,7 @@ class Estimate:
                 )
             )
             cells = shapely.intersection(cells, area_m)
-            # one side only: the other holds nothing in evidence (an empty polygon, not an empty collection)
-            self.opposition_m = shapely.union_all(cells[self.is_opp]) if self.is_opp.any() else shapely.Polygon()
-            self.government_m = shapely.union_all(cells[~self.is_opp]) if (~self.is_opp).any() else shapely.Polygon()
+            self.opposition_m, self.government_m = _held(cells[self.is_opp]), _held(cells[~self.is_opp])
         front = shapely.difference(shapely.boundary(self.opposition_m), shapely.buffer(edge, 1.0))
         front = (
             shapely.line_merge(
@@ -283,6 +281,13 @@ class Estimate:
         pts = shapely.get_coordinates(self.points_m)
         d = np.hypot(xy_m[:, None, 0] - pts[None, :, 0], xy_m[:, None, 1] - pts[None, :, 1])
         return np.where(self.is_opp[np.argmin(d, axis=1)], "opposition", "government")
+
+
+def _held(cells: np.ndarray) -> shapely.Geometry:
+    """The union of one side's cells inside the area; an empty polygon (not an empty collection, which
+    has no boundary) when the side has no place, or none whose cell reaches the area."""
+    union = shapely.union_all(cells) if len(cells) else shapely.Polygon()
+    return shapely.Polygon() if union.is_empty else union
 
 
 def too_vague(vertex_accuracy_km: np.ndarray) -> bool:
