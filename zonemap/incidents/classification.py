@@ -50,7 +50,7 @@ def classify(
     side) and ``as_of_basis`` (how the row was judged); and every ``in_<zone>`` is True only if the
     zone was in force that day (no DMZ before 17 Sep 2018 or from 27 Nov 2024, no M4 corridor before
     6 Mar 2020, no zone at all from 8 Dec 2024, …). A day no dated line stands for (before the
-    first, 27 Dec 2017 for the evidence lines; with the hand lines also 27 Nov 2024 when the front broke
+    first, 13 Dec 2017 for the evidence lines; with the hand lines also 27 Nov 2024 when the front broke
     and other days of the offensive; after the zones ended)
     gets no side, distance or probability, and ``as_of_basis`` says why ("after the zones ended on
     2024-12-08", "no line between 2024-11-27 and 2024-11-28 …"); from the zones' end the fixed
