@@ -242,6 +242,9 @@ def place_row(row: dict, places: dict, geonames: dict, coded: dict) -> dict:
     # of villages whose names fold alike ("Umm Tinah", "Umm al-Tinah"), the one of the same spelling
     rows = coded.get(coded_key, [])
     c = next((r for r in rows if r["place"] == row["place"]), rows[0] if len(rows) == 1 else None)
+    if rows and c is None:  # never a guess between two villages
+        names = ", ".join(repr(r["place"]) for r in rows)
+        raise SystemExit(f"geocoded_places.csv: {names} fold like the report's {row['place']!r}, none spelled so")
     if c is not None and not skip:
         return out | {
             "lon": c["lon"],

@@ -65,6 +65,8 @@ def test_a_recent_stale_report_widens_the_accuracy_of_the_line_near_it():
     near = accuracy("2019-05-20", 35.8)
     _, _, q_to_line_m = GEOD.inv(36.75, 35.8, 36.6, 35.8)
     assert near["stale_place"] == "Q" and near["accuracy_km"] == pytest.approx(q_to_line_m / 1000 + 1.0, abs=0.1)
+    along = accuracy("2019-05-20", 36.0)  # 26 km from Q, within twice its distance: the salient's shift, no more
+    assert along["stale_place"] == "Q" and along["stale_km"] == near["stale_km"]
     far, old = accuracy("2019-05-20", 36.1), accuracy("2018-11-01", 35.8)
     assert far["stale_km"] == 0 and far["accuracy_km"] < 12 and old["stale_km"] == 0 and old["accuracy_km"] < 12
 
@@ -153,7 +155,7 @@ def test_places_of_one_side_only_fix_no_line_and_the_area_is_theirs():
     # opposition places only far outside the area (the Homs pocket): their cells never reach it
     homs = [(f"H{i}", 36.7 + 0.02 * i, 34.75, "2017-10-30", "opposition") for i in range(2)]
     lines, _ = evidence.lines_from_reports(_reports(rows + homs), "2017-10-30")
-    assert lines.geometry.iloc[0].is_empty and "unknown" in lines["notes"].item()
+    assert lines.geometry.iloc[0].is_empty and "opposition-held places all lie outside it" in lines["notes"].item()
 
 
 def test_the_shipped_timeline_starts_with_its_first_line_not_with_the_first_change_date():

@@ -12,8 +12,9 @@ file names a function to call, so a planted file cannot run code (a pickle can).
 
 Integer arrays are stored in the narrowest integer type that holds their values; large ones as
 runs (a value and its length: the grids are long runs of one value) and increasing ones (offsets)
-as differences. The shipped data's model takes ~5 MB on disk instead of 134 MB in memory, so
-reading and checking it takes milliseconds; every array is rebuilt in memory exactly as written.
+as differences. The shipped data's model (118 dated evidence lines) takes ~56 MB on disk instead
+of ~440 MB of arrays in memory, so reading and checking it is fast; every array is rebuilt in
+memory exactly as written.
 """
 
 from __future__ import annotations

@@ -15,11 +15,13 @@ front or a report older than a report of the other side close by
 The contact line is the boundary between the two sides inside the area. Each vertex carries its
 own accuracy (km, ~95 %)::
 
-    accuracy_km = max(d_opp, d_gov) + max(coord_opp, coord_gov) + AGE_KM_PER_DAY * min(age, AGE_CAP_DAYS)
+    accuracy_km = max(d_opp, d_gov) + max(coord_opp + strike_opp, coord_gov + strike_gov)
+                  + AGE_KM_PER_DAY * min(age, AGE_CAP_DAYS)
 
 where ``d_opp``/``d_gov`` are the distances (km) from the vertex to the nearest opposition- and
 government-held evidence that fixes it (the true line lies somewhere between them, the estimate
-halfway), ``coord_*`` their coordinates' stated accuracy (km), and ``age`` the days since the
+halfway), ``coord_*`` their coordinates' stated accuracy (km), ``strike_*`` the strike distance
+(``STRIKE_FRONT_KM``, 5 km) for a side inferred from strikes alone, and ``age`` the days since the
 older of the two reports (the front may have moved since). Near a report the rules dropped as stale
 (at most 120 days old) that the estimate puts on the other side, the place may still be held: there
 the accuracy reaches the place (``Estimate._stale_reach``). The line's own ``accuracy_km`` (the one
@@ -188,6 +190,7 @@ class Estimate:
         sided, points_m, stale, stale_m = _sided(state, proj, strike_front_km, supersede_km, stale_horizon_days)
         self.sided, self.points_m = sided, points_m
         self.stale, self.stale_m = stale, stale_m
+        self.strike_front_km = strike_front_km if np.isfinite(strike_front_km) else STRIKE_FRONT_KM
         self.is_opp = (sided["side"] == "opposition").to_numpy()
         self.known = bool(self.is_opp.any() and (~self.is_opp).any())
         if len(sided) == 0:
@@ -217,7 +220,9 @@ class Estimate:
         self.ended = None
 
     def vertex_accuracy(self, xy_m: np.ndarray) -> pd.DataFrame:
-        """Accuracy (km) at metric points: distances to the nearest evidence of either side, their age."""
+        """Accuracy (km) at metric points: distances to the nearest evidence of either side, their
+        coordinates' accuracy (``coord_*_km``) and, for a side inferred from strikes alone, the strike
+        distance (``strike_*_km``), their age; at least the reach of a stale report (``stale_km``)."""
         pts = np.column_stack(shapely.get_coordinates(self.points_m).T)
         out = {}
         for side, mask in (("opp", self.is_opp), ("gov", ~self.is_opp)):
@@ -225,9 +230,10 @@ class Estimate:
             nearest = np.argmin(d, axis=1)
             rows = self.sided[mask].iloc[nearest]
             out[f"d_{side}_km"] = d[np.arange(len(xy_m)), nearest] / 1000
+            out[f"coord_{side}_km"] = rows["coord_accuracy_km"].to_numpy(float)
             # a side inferred from strikes alone places the front no nearer than the rules' strike distance
             strike = (rows["side_basis"] == "inferred_from_strike").to_numpy() if "side_basis" in rows else False
-            out[f"coord_{side}_km"] = rows["coord_accuracy_km"].to_numpy(float) + np.where(strike, STRIKE_FRONT_KM, 0.0)
+            out[f"strike_{side}_km"] = np.where(strike, self.strike_front_km, 0.0)
             out[f"age_{side}_days"] = rows["age_days"].to_numpy(int)
             out[f"{side}_reports"] = rows["report_ids"].to_numpy(object)
             out[f"{side}_place"] = rows["place"].to_numpy(object)
@@ -235,7 +241,7 @@ class Estimate:
         age = np.minimum(np.maximum(table["age_opp_days"], table["age_gov_days"]), AGE_CAP_DAYS)
         table["accuracy_km"] = (
             np.maximum(table["d_opp_km"], table["d_gov_km"])
-            + np.maximum(table["coord_opp_km"], table["coord_gov_km"])
+            + np.maximum(table["coord_opp_km"] + table["strike_opp_km"], table["coord_gov_km"] + table["strike_gov_km"])
             + AGE_KM_PER_DAY * age
         ).round(1)
         reach_km, place = self._stale_reach(xy_m)
@@ -250,7 +256,7 @@ class Estimate:
         partition, but the rule that drops it is a judgement: the place may still be held by its side.
         Where the estimate puts such a place on the other side, the true line may run round it, a
         salient reaching the place: at a point within twice the place's distance from the line, the
-        line may lie as far off as the place (its distance, plus its coordinates' accuracy). Only places
+        line may lie as far off as the place lies from it (plus its coordinates' accuracy). Only places
         inside the area count, and reports up to ``AGE_CAP_DAYS`` old. 0: none."""
         none = np.zeros(len(xy_m)), np.full(len(xy_m), None, object)
         if not len(self.stale) or self.line_m.is_empty:
@@ -264,7 +270,8 @@ class Estimate:
         at, rows = at[wrong], self.stale[wrong]
         to_line_km = shapely.distance(self.stale_m[wrong], self.line_m) / 1000
         d = np.hypot(xy_m[:, None, 0] - at[None, :, 0], xy_m[:, None, 1] - at[None, :, 1]) / 1000
-        reach = np.where(d <= 2 * to_line_km[None, :], d + rows["coord_accuracy_km"].to_numpy(float)[None, :], 0.0)
+        shift = to_line_km + rows["coord_accuracy_km"].to_numpy(float)  # a salient round the place, at most
+        reach = np.where(d <= 2 * to_line_km[None, :], shift[None, :], 0.0)
         worst = np.argmax(reach, axis=1)
         found = reach[np.arange(len(xy_m)), worst]
         return found, np.where(found > 0, rows["place"].to_numpy(object)[worst], None)
@@ -284,9 +291,11 @@ class Estimate:
 
 
 def _held(cells: np.ndarray) -> shapely.Geometry:
-    """The union of one side's cells inside the area; an empty polygon (not an empty collection, which
-    has no boundary) when the side has no place, or none whose cell reaches the area."""
-    union = shapely.union_all(cells) if len(cells) else shapely.Polygon()
+    """The union of one side's cells inside the area, polygons only (a collection has no boundary):
+    an empty polygon when the side has no place, or none whose cell reaches the area."""
+    parts = shapely.get_parts(cells) if len(cells) else np.array([])
+    polygons = parts[np.isin(shapely.get_type_id(parts), (3, 6))] if len(parts) else parts
+    union = shapely.union_all(polygons) if len(polygons) else shapely.Polygon()
     return shapely.Polygon() if union.is_empty else union
 
 
@@ -373,6 +382,12 @@ def _line_row(est: Estimate, label: str, timeline: bool = False) -> dict:
     if not est.known or est.line_m.is_empty:
         sides = sorted(set(est.sided["side"])) or ["none"]
         note = f"unknown: the reports up to {est.date} show one side only ({', '.join(sides)})"
+        if est.known:  # both sides reported, but one side's places all lie outside the area
+            empty = "opposition" if est.opposition_m.is_empty else "government"
+            note = (
+                f"unknown: the places in evidence up to {est.date} fix no front in the area "
+                f"(its {empty}-held places all lie outside it)"
+            )
         if getattr(est, "ended", None) is not None:
             note = f"unknown: the reports end on {_iso(est.ended)}; nothing is known of {est.date}"
         return unknown | {"notes": note}
@@ -498,7 +513,8 @@ def change_dates(reports: Reports, start=TIMELINE_START, end=TIMELINE_END) -> li
 def evidence_timeline(reports: Reports) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Lines and held areas at every change date (:func:`change_dates`).
 
-    The last line is valid until ``TIMELINE_END`` or the day after the last report, whichever is first.
+    The last line is valid until ``TIMELINE_END`` or the day after the last report, whichever is first
+    (or until the last change date, when that one fixes no line).
     The timeline holds known lines only: a change date whose reports show one side only or fix no
     line of plausible accuracy has none, so the line before it ends there (its ``valid_until``) and
     no line is in force until the next known one: every answer on those days says so. The timeline
