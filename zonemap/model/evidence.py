@@ -258,23 +258,32 @@ class Estimate:
         salient reaching the place: at a point within twice the place's distance from the line, the
         line may lie as far off as the place lies from it (plus its coordinates' accuracy). Only places
         inside the area count, and reports up to ``AGE_CAP_DAYS`` old. 0: none."""
-        none = np.zeros(len(xy_m)), np.full(len(xy_m), None, object)
+        at, to_line_km, shift, place = self._contradicted_stale
+        if not len(at):
+            return np.zeros(len(xy_m)), np.full(len(xy_m), None, object)
+        d = np.hypot(xy_m[:, None, 0] - at[None, :, 0], xy_m[:, None, 1] - at[None, :, 1]) / 1000
+        reach = np.where(d <= 2 * to_line_km[None, :], shift[None, :], 0.0)
+        worst = np.argmax(reach, axis=1)
+        found = reach[np.arange(len(xy_m)), worst]
+        return found, np.where(found > 0, place[worst], None)
+
+    @functools.cached_property
+    def _contradicted_stale(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The stale places :meth:`_stale_reach` counts (once per estimate): metric points, distance to
+        the line (km), the salient's shift (km: that distance plus the coordinates' accuracy), names."""
+        empty = np.zeros((0, 2)), np.zeros(0), np.zeros(0), np.zeros(0, object)
         if not len(self.stale) or self.line_m.is_empty:
-            return none
+            return empty
         at = shapely.get_coordinates(self.stale_m)
         recent = self.stale["age_days"].to_numpy() <= AGE_CAP_DAYS
         inside = shapely.contains(self.area_m, self.stale_m)  # not a place of another pocket (Homs, 2018)
         wrong = (self.side_of(at) != self.stale["side"].to_numpy()) & recent & inside
         if not wrong.any():
-            return none
-        at, rows = at[wrong], self.stale[wrong]
+            return empty
+        rows = self.stale[wrong]
         to_line_km = shapely.distance(self.stale_m[wrong], self.line_m) / 1000
-        d = np.hypot(xy_m[:, None, 0] - at[None, :, 0], xy_m[:, None, 1] - at[None, :, 1]) / 1000
         shift = to_line_km + rows["coord_accuracy_km"].to_numpy(float)  # a salient round the place, at most
-        reach = np.where(d <= 2 * to_line_km[None, :], shift[None, :], 0.0)
-        worst = np.argmax(reach, axis=1)
-        found = reach[np.arange(len(xy_m)), worst]
-        return found, np.where(found > 0, rows["place"].to_numpy(object)[worst], None)
+        return at[wrong], to_line_km, shift, rows["place"].to_numpy(object)
 
     def fixes_a_line(self) -> bool:
         """Whether the reports draw a line: both sides in evidence, a front, and a line accuracy (90th
